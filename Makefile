@@ -1,0 +1,29 @@
+# kmeans-lab: two commands do all set-up.
+#   make lab   - create .venv if needed, install, open JupyterLab on the notebooks
+#   make test  - create .venv if needed, install, run every test
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: lab test install clean
+
+install: $(STAMP)
+
+# Re-install when the package metadata changes.
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+	  { echo "kmeans-lab needs Python >= 3.10; set PYTHON=python3.x"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,instructor]'
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+test: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

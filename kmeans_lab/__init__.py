@@ -1,0 +1,75 @@
+"""kmeans-lab: compress images with K-means, one step at a time.
+
+The reference implementation of the course. Pixels are ``X`` (N, 3),
+centroids are (K, 3), labels are (N,). Modules:
+
+- :mod:`kmeans_lab.image_io` -- load/save images, image <-> pixel matrix
+- :mod:`kmeans_lab.datasets` -- the bundled photographs
+- :mod:`kmeans_lab.kmeans` -- the algorithm (the course's exercises)
+- :mod:`kmeans_lab.compression` -- palette + indices, bit counts, indexed PNG
+- :mod:`kmeans_lab.metrics` -- MSE, PSNR, distortion
+- :mod:`kmeans_lab.plots` -- figures (take ``ax=None``, return the Axes)
+
+Examples
+--------
+>>> import kmeans_lab as kl
+>>> image = kl.load_sample_image()
+>>> compressed = kl.compress_image(image, K=16, seed=0)
+>>> compressed.compressed_bits
+65920
+"""
+
+from .compression import (
+    CompressedImage,
+    bits_per_index,
+    compress_image,
+    compressed_bits,
+    original_bits,
+)
+from .datasets import SAMPLE_IMAGES, load_sample_image, sample_image_names, sample_image_path
+from .image_io import (
+    DEFAULT_MAX_PIXELS,
+    ImageLoadError,
+    image_to_pixels,
+    load_image,
+    pixels_to_image,
+    save_image,
+)
+from .kmeans import (
+    KMeansHistory,
+    compute_centroids,
+    find_closest_centroids,
+    init_centroids,
+    kmeans_plusplus,
+    run_kmeans,
+)
+from .metrics import distortion, mse, psnr
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CompressedImage",
+    "bits_per_index",
+    "compress_image",
+    "compressed_bits",
+    "original_bits",
+    "SAMPLE_IMAGES",
+    "load_sample_image",
+    "sample_image_names",
+    "sample_image_path",
+    "DEFAULT_MAX_PIXELS",
+    "ImageLoadError",
+    "image_to_pixels",
+    "load_image",
+    "pixels_to_image",
+    "save_image",
+    "KMeansHistory",
+    "compute_centroids",
+    "find_closest_centroids",
+    "init_centroids",
+    "kmeans_plusplus",
+    "run_kmeans",
+    "distortion",
+    "mse",
+    "psnr",
+]

@@ -1,0 +1,116 @@
+"""Input checks shared by the library (private).
+
+Every public function validates what it is given and raises a ``ValueError``
+or ``TypeError`` whose message names the argument, the problem and what to do.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+
+def as_float_matrix(X: ArrayLike, name: str = "X") -> NDArray[np.float64]:
+    """Return ``X`` as a finite, non-empty float64 array of shape (N, n)."""
+    try:
+        arr = np.asarray(X)
+    except Exception as exc:  # pragma: no cover - exotic array-likes
+        raise TypeError(f"{name} must be an array of numbers: {exc}") from None
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or arr.dtype == bool
+    ):
+        raise TypeError(
+            f"{name} must be a numeric array, got dtype {arr.dtype}; "
+            "convert it with np.asarray(..., dtype=float)"
+        )
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{name} must be real-valued, got complex dtype {arr.dtype}")
+    if arr.ndim != 2:
+        hint = (
+            "; reshape an (H, W, 3) image with image_to_pixels(image)"
+            if arr.ndim == 3
+            else ""
+        )
+        raise ValueError(
+            f"{name} must be a 2-D array of shape (N, n_features), "
+            f"got shape {arr.shape}{hint}"
+        )
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
+    arr = arr.astype(np.float64, copy=False)
+    if not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise ValueError(
+            f"{name} contains NaN or infinity (first at row {bad[0]}, "
+            f"column {bad[1]}); remove or replace non-finite values"
+        )
+    return arr
+
+
+def check_int(value: object, name: str, minimum: int | None = None) -> int:
+    """Return ``value`` as an ``int``; reject bools, floats and small values."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def check_K(K: object, n_samples: int) -> int:
+    """Validate the number of clusters against the number of points."""
+    K = check_int(K, "K", minimum=1)
+    if K > n_samples:
+        raise ValueError(
+            f"K={K} is larger than the number of points N={n_samples}; "
+            f"choose K between 1 and {n_samples}"
+        )
+    return K
+
+
+def check_rng(rng: object, name: str = "rng") -> np.random.Generator:
+    """Return a ``numpy.random.Generator`` from a Generator or an int seed."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or (
+        isinstance(rng, numbers.Integral) and not isinstance(rng, (bool, np.bool_))
+    ):
+        if rng is not None and int(rng) < 0:
+            raise ValueError(f"{name} seed must be non-negative, got {rng}")
+        return np.random.default_rng(rng)
+    raise TypeError(
+        f"{name} must be a numpy.random.Generator or an int seed, got "
+        f"{type(rng).__name__}; create one with np.random.default_rng(seed)"
+    )
+
+
+def check_labels(labels: ArrayLike, n_samples: int, K: int) -> NDArray[np.intp]:
+    """Validate cluster labels: 1-D integers of length N with values in [0, K)."""
+    arr = np.asarray(labels)
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(
+            f"labels must be an integer array, got dtype {arr.dtype}; "
+            "labels index the centroids, so use an integer dtype"
+        )
+    if arr.shape != (n_samples,):
+        raise ValueError(
+            f"labels must have shape ({n_samples},), one label per row of X, "
+            f"got shape {arr.shape}"
+        )
+    if n_samples and (arr.min() < 0 or arr.max() >= K):
+        raise ValueError(
+            f"labels must lie in [0, {K}) for K={K} centroids, "
+            f"got values from {arr.min()} to {arr.max()}"
+        )
+    return arr.astype(np.intp, copy=False)
+
+
+def check_same_features(X: NDArray, centroids: NDArray) -> None:
+    """Check that points and centroids have the same number of features."""
+    if X.shape[1] != centroids.shape[1]:
+        raise ValueError(
+            f"X has {X.shape[1]} features per point but centroids have "
+            f"{centroids.shape[1]}; both must have the same number of columns"
+        )

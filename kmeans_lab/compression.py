@@ -1,0 +1,273 @@
+"""The compressed image: a palette of K colours plus one index per pixel.
+
+An RGB pixel costs 24 bits. After K-means each pixel only stores the index of
+its colour in a K-entry palette, :math:`\\lceil \\log_2 K \\rceil` bits, and
+the palette itself costs 24 bits a colour. For the 128 x 128 course image and
+K = 16: 393,216 bits become 24 * 16 + 16384 * 4 = 65,920 bits.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from PIL import Image
+
+from ._validation import as_float_matrix, check_int, check_labels
+from .image_io import ImageLoadError, image_to_pixels, to_uint8
+
+__all__ = [
+    "bits_per_index",
+    "original_bits",
+    "compressed_bits",
+    "CompressedImage",
+    "compress_image",
+]
+
+
+def bits_per_index(K: int) -> int:
+    """Bits needed to store one index into a K-colour palette: ceil(log2 K).
+
+    Exact integer arithmetic (0 for K = 1: a single colour needs no index).
+
+    Examples
+    --------
+    >>> [bits_per_index(K) for K in (1, 2, 3, 16, 17, 256)]
+    [0, 1, 2, 4, 5, 8]
+    """
+    K = check_int(K, "K", minimum=1)
+    return (K - 1).bit_length()
+
+
+def original_bits(n_pixels: int) -> int:
+    """Bits of an uncompressed 24-bit RGB image: ``24 * n_pixels``.
+
+    Examples
+    --------
+    >>> original_bits(128 * 128)
+    393216
+    """
+    return 24 * check_int(n_pixels, "n_pixels", minimum=1)
+
+
+def compressed_bits(n_pixels: int, K: int) -> int:
+    """Bits of the compressed image: the palette plus one index per pixel.
+
+    .. math:: 24 K + N \\lceil \\log_2 K \\rceil
+
+    Parameters
+    ----------
+    n_pixels : int
+        Number of pixels N (>= 1).
+    K : int
+        Number of palette colours (>= 1).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> compressed_bits(128 * 128, 16)
+    65920
+    """
+    n_pixels = check_int(n_pixels, "n_pixels", minimum=1)
+    return 24 * check_int(K, "K", minimum=1) + n_pixels * bits_per_index(K)
+
+
+@dataclass(frozen=True)
+class CompressedImage:
+    """An image stored as a palette and an index per pixel.
+
+    Build it with :meth:`from_kmeans` (or :func:`compress_image`), which
+    rounds the palette to 8 bits a channel, merges colours that became equal
+    and drops colours no pixel uses: every palette entry is a distinct colour
+    in use, so the bit count is honest.
+
+    Attributes
+    ----------
+    palette : ndarray of shape (K, 3), float64
+        Colours in [0, 1], each a multiple of 1/255.
+    labels : ndarray of shape (H, W), unsigned integer
+        Index into ``palette`` of every pixel.
+    shape : tuple (H, W, 3)
+        Shape of the reconstructed image.
+    """
+
+    palette: NDArray[np.float64]
+    labels: NDArray[np.unsignedinteger]
+    shape: tuple
+
+    @classmethod
+    def from_kmeans(cls, centroids: ArrayLike, labels: ArrayLike, shape: tuple) -> "CompressedImage":
+        """Make the compressed image from K-means output.
+
+        Parameters
+        ----------
+        centroids : array-like of shape (K, 3)
+            Colours in [0, 1] (values are clipped to it, then rounded to 8 bits).
+        labels : array-like of shape (H*W,) or (H, W), integer
+        shape : tuple (H, W) or (H, W, 3)
+
+        Returns
+        -------
+        CompressedImage
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> c = CompressedImage.from_kmeans([[0, 0, 0], [1, 1, 1], [1, 1, 1]], [0, 1, 1, 2], (2, 2))
+        >>> c.n_colors, c.labels.tolist()
+        (2, [[0, 1], [1, 1]])
+        """
+        C = as_float_matrix(centroids, "centroids")
+        if C.shape[1] != 3:
+            raise ValueError(f"centroids must be RGB colours of shape (K, 3), got {C.shape}")
+        shape = tuple(int(s) for s in shape)
+        if len(shape) == 2:
+            shape = shape + (3,)
+        if len(shape) != 3 or shape[2] != 3 or min(shape) < 1:
+            raise ValueError(f"shape must be (H, W) or (H, W, 3), got {shape}")
+        n_pixels = shape[0] * shape[1]
+        labels = np.asarray(labels)
+        if labels.shape == shape[:2]:
+            labels = labels.reshape(-1)
+        flat = check_labels(labels, n_pixels, C.shape[0])
+        colours8 = np.round(np.clip(C, 0.0, 1.0) * 255.0).astype(np.uint8)
+        used = np.unique(flat)
+        unique8, inverse = np.unique(colours8[used], axis=0, return_inverse=True)
+        remap = np.zeros(C.shape[0], dtype=np.intp)
+        remap[used] = np.asarray(inverse).reshape(-1)
+        dtype = np.uint8 if len(unique8) <= 256 else np.uint16 if len(unique8) <= 65536 else np.uint32
+        new_labels = remap[flat].astype(dtype).reshape(shape[:2])
+        return cls(unique8.astype(np.float64) / 255.0, new_labels, shape)
+
+    @property
+    def n_colors(self) -> int:
+        """Number of palette colours K."""
+        return int(self.palette.shape[0])
+
+    @property
+    def n_pixels(self) -> int:
+        """Number of pixels H * W."""
+        return int(self.shape[0] * self.shape[1])
+
+    @property
+    def original_bits(self) -> int:
+        """Bits of the uncompressed 24-bit image."""
+        return original_bits(self.n_pixels)
+
+    @property
+    def compressed_bits(self) -> int:
+        """Bits of palette plus indices, see :func:`compressed_bits`."""
+        return compressed_bits(self.n_pixels, self.n_colors)
+
+    @property
+    def compression_ratio(self) -> float:
+        """``original_bits / compressed_bits``."""
+        return self.original_bits / self.compressed_bits
+
+    def reconstruct(self) -> NDArray[np.float64]:
+        """The decompressed image: ``palette[labels]``, shape (H, W, 3)."""
+        return self.palette[self.labels]
+
+    def save_png(self, path: str | os.PathLike, *, overwrite: bool = True) -> int:
+        """Write an indexed PNG (Pillow mode "P") and return its size in bytes.
+
+        The PNG stores the palette and one index per pixel at the smallest
+        bit depth that holds K colours (1, 2, 4 or 8 bits), then compresses
+        them losslessly, so the file is usually smaller than
+        :attr:`compressed_bits` / 8. Only K <= 256 fits a PNG palette.
+
+        Examples
+        --------
+        >>> import numpy as np, tempfile, pathlib
+        >>> c = CompressedImage.from_kmeans([[0, 0, 0], [1, 1, 1]], [0, 1, 1, 0], (2, 2))
+        >>> size = c.save_png(pathlib.Path(tempfile.mkdtemp()) / "tiny.png")
+        >>> size > 0
+        True
+        """
+        if self.n_colors > 256:
+            raise ValueError(f"an indexed PNG holds at most 256 colours, this image has {self.n_colors}")
+        path = Path(path)
+        if path.exists() and not overwrite:
+            raise FileExistsError(f"'{path}' already exists; pass overwrite=True to replace it")
+        height, width = self.labels.shape
+        im = Image.frombytes("P", (width, height), self.labels.astype(np.uint8).tobytes())
+        im.putpalette(to_uint8(self.palette[None], "palette").reshape(-1).tolist(), rawmode="RGB")
+        im.save(path, format="PNG", optimize=True)
+        return path.stat().st_size
+
+    @classmethod
+    def load_png(cls, path: str | os.PathLike) -> "CompressedImage":
+        """Read an indexed PNG written by :meth:`save_png`.
+
+        Raises :class:`~kmeans_lab.ImageLoadError` if the file is not a
+        palette image.
+        """
+        path = Path(path)
+        try:
+            with Image.open(path) as im:
+                im.load()
+                if im.mode != "P":
+                    raise ImageLoadError(f"cannot load '{path}' as a compressed image: "
+                                         f"it is mode {im.mode!r}, not a palette (mode 'P') image")
+                labels = np.asarray(im)
+                raw = np.asarray(im.getpalette("RGB"), dtype=np.uint8).reshape(-1, 3)
+        except (OSError, SyntaxError) as exc:
+            raise ImageLoadError(f"cannot load '{path}': {exc}") from None
+        K = max(int(labels.max()) + 1, 1)
+        palette = raw[:K].astype(np.float64) / 255.0
+        return cls(palette, labels.astype(np.uint8), labels.shape + (3,))
+
+
+def compress_image(
+    image: ArrayLike,
+    K: int = 16,
+    *,
+    max_iters: int = 10,
+    init: str = "k-means++",
+    seed: int | np.random.Generator = 0,
+) -> CompressedImage:
+    """Compress an RGB image to K colours with the course's K-means.
+
+    Parameters
+    ----------
+    image : array-like of shape (H, W, 3)
+        Floats in [0, 1].
+    K : int, default=16
+        Palette size; 1 <= K <= H*W. The result can have fewer colours if
+        the image has fewer than K distinct colours (see
+        :meth:`CompressedImage.from_kmeans`).
+    max_iters : int, default=10
+    init : {"k-means++", "random"}
+    seed : int or numpy.random.Generator, default=0
+
+    Returns
+    -------
+    CompressedImage
+
+    Examples
+    --------
+    >>> from kmeans_lab import load_sample_image
+    >>> c = compress_image(load_sample_image(), 16)
+    >>> c.original_bits, c.compressed_bits
+    (393216, 65920)
+    """
+    from .kmeans import init_centroids, kmeans_plusplus, run_kmeans
+
+    arr = np.asarray(image, dtype=np.float64)
+    if arr.ndim != 3 or arr.shape[2] != 3:
+        raise ValueError(f"image must have shape (H, W, 3), got {arr.shape}")
+    X = image_to_pixels(arr)
+    inits = {"k-means++": kmeans_plusplus, "random": init_centroids}
+    if init not in inits:
+        raise ValueError(f"init must be one of {sorted(inits)}, got {init!r}")
+    from ._validation import check_rng
+
+    initial = inits[init](X, K, check_rng(seed, "seed"))
+    centroids, labels = run_kmeans(X, initial, max_iters)
+    return CompressedImage.from_kmeans(centroids, labels, arr.shape)

@@ -1,0 +1,238 @@
+"""Figures for the course. Every helper takes ``ax=None``, returns the Axes
+it drew on, labels what it draws, and never calls ``plt.show()``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ._validation import as_float_matrix
+
+__all__ = [
+    "show_images",
+    "plot_palette",
+    "plot_pixels_3d",
+    "plot_kmeans_progress",
+    "plot_distortion",
+]
+
+
+def _axes(ax, **subplot_kw):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(subplot_kw=subplot_kw or None)
+    return ax
+
+
+def show_images(images: Sequence[ArrayLike], titles: Sequence[str] | None = None, axes=None):
+    """Show images side by side, each with its title.
+
+    Parameters
+    ----------
+    images : sequence of arrays of shape (H, W, 3) in [0, 1] (or uint8)
+    titles : sequence of str, optional
+    axes : sequence of matplotlib Axes, optional
+        One per image; a new figure with one row is made if omitted.
+
+    Returns
+    -------
+    axes : list of matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> axes = show_images([np.zeros((2, 2, 3)), np.ones((2, 2, 3))], ["black", "white"])
+    >>> [ax.get_title() for ax in axes]
+    ['black', 'white']
+    """
+    import matplotlib.pyplot as plt
+
+    images = list(images)
+    if not images:
+        raise ValueError("images must contain at least one image")
+    if titles is not None and len(titles) != len(images):
+        raise ValueError(f"got {len(images)} images but {len(titles)} titles")
+    if axes is None:
+        _, axes = plt.subplots(1, len(images), figsize=(3.2 * len(images), 3.4), squeeze=False)
+        axes = list(axes[0])
+    axes = list(np.ravel(axes))
+    if len(axes) != len(images):
+        raise ValueError(f"got {len(images)} images but {len(axes)} axes")
+    for i, (ax, image) in enumerate(zip(axes, images)):
+        image = np.asarray(image)
+        ax.imshow(np.clip(image, 0, 1) if image.dtype != np.uint8 else image,
+                  interpolation="nearest")
+        ax.set_title(titles[i] if titles is not None else f"image {i}")
+        ax.set_xlabel(f"{image.shape[1]} px")
+        ax.set_ylabel(f"{image.shape[0]} px")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return axes
+
+
+def plot_palette(palette: ArrayLike, ax=None, *, title: str | None = None):
+    """Draw a palette as a strip of coloured squares, index under each.
+
+    Parameters
+    ----------
+    palette : array-like of shape (K, 3)
+        Colours in [0, 1].
+    ax : matplotlib Axes, optional
+    title : str, optional
+        Defaults to "Palette: K colours".
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> plot_palette(np.eye(3)).get_title()
+    'Palette: 3 colours'
+    """
+    P = as_float_matrix(palette, "palette")
+    if P.shape[1] != 3:
+        raise ValueError(f"palette must have shape (K, 3), got {P.shape}")
+    ax = _axes(ax)
+    K = P.shape[0]
+    ax.imshow(np.clip(P, 0, 1)[None, :, :], aspect="auto", interpolation="nearest")
+    step = max(1, K // 16)
+    ax.set_xticks(range(0, K, step))
+    ax.set_yticks([])
+    ax.set_xlabel("palette index")
+    ax.set_title(title if title is not None else f"Palette: {K} colour{'s' if K != 1 else ''}")
+    return ax
+
+
+def plot_pixels_3d(
+    X: ArrayLike,
+    centroids: ArrayLike | None = None,
+    ax=None,
+    *,
+    max_points: int = 10_000,
+    seed: int = 0,
+):
+    """Scatter pixel colours in RGB space, each dot in its own colour.
+
+    Parameters
+    ----------
+    X : array-like of shape (N, 3)
+        Pixels in [0, 1]. At most ``max_points`` of them, sampled without
+        replacement with ``seed``, are drawn.
+    centroids : array-like of shape (K, 3), optional
+        Drawn as large black-edged crosses.
+    ax : matplotlib 3-D Axes, optional
+    max_points : int, default=10000
+    seed : int, default=0
+
+    Returns
+    -------
+    ax : mpl_toolkits.mplot3d.axes3d.Axes3D
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ax = plot_pixels_3d(np.random.default_rng(0).random((50, 3)))
+    >>> ax.get_xlabel()
+    'red'
+    """
+    X = as_float_matrix(X, "X")
+    if X.shape[1] != 3:
+        raise ValueError(f"X must hold RGB pixels, shape (N, 3), got {X.shape}")
+    ax = _axes(ax, projection="3d")
+    if X.shape[0] > max_points:
+        idx = np.random.default_rng(seed).choice(X.shape[0], size=max_points, replace=False)
+        X = X[idx]
+    ax.scatter(X[:, 0], X[:, 1], X[:, 2], c=np.clip(X, 0, 1), s=3, alpha=0.6, depthshade=False)
+    title = f"{X.shape[0]:,} pixels in RGB space"
+    if centroids is not None:
+        C = as_float_matrix(centroids, "centroids")
+        ax.scatter(C[:, 0], C[:, 1], C[:, 2], c=np.clip(C, 0, 1), s=220, marker="X",
+                   edgecolors="black", linewidths=1.5, depthshade=False, label="centroids")
+        ax.legend(loc="upper left")
+        title += f" with {C.shape[0]} centroids"
+    ax.set_xlabel("red")
+    ax.set_ylabel("green")
+    ax.set_zlabel("blue")
+    ax.set_title(title)
+    return ax
+
+
+def plot_kmeans_progress(
+    X: ArrayLike, centroid_history: Sequence[ArrayLike], labels: ArrayLike | None = None, ax=None
+):
+    """Show 2-D points and the path of every centroid over the iterations.
+
+    Parameters
+    ----------
+    X : array-like of shape (N, 2)
+    centroid_history : sequence of arrays of shape (K, 2)
+        ``centroid_history[0]`` is the initial state (e.g.
+        ``KMeansHistory.centroids``).
+    labels : array-like of shape (N,), optional
+        Colours the points by cluster.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0, 0.0], [1.0, 1.0]])
+    >>> plot_kmeans_progress(X, [X, X]).get_xlabel()
+    'feature 1'
+    """
+    X = as_float_matrix(X, "X")
+    if X.shape[1] != 2:
+        raise ValueError(f"plot_kmeans_progress draws 2-D data, got X of shape {X.shape}")
+    history = np.stack([as_float_matrix(c, "centroids") for c in centroid_history])
+    ax = _axes(ax)
+    if labels is None:
+        ax.scatter(X[:, 0], X[:, 1], color="0.6", s=12, alpha=0.7)
+    else:
+        ax.scatter(X[:, 0], X[:, 1], c=np.asarray(labels), cmap="tab10", s=12, alpha=0.7)
+    for k in range(history.shape[1]):
+        ax.plot(history[:, k, 0], history[:, k, 1], "-o", color="black", ms=3, lw=1)
+    ax.plot(history[-1, :, 0], history[-1, :, 1], "X", color="red", ms=12,
+            markeredgecolor="black", label="final centroids")
+    ax.set_xlabel("feature 1")
+    ax.set_ylabel("feature 2")
+    ax.set_title(f"Centroid paths over {history.shape[0] - 1} iterations")
+    ax.legend(loc="best")
+    return ax
+
+
+def plot_distortion(distortions: Sequence[float], ax=None):
+    """Plot the K-means distortion against the iteration number.
+
+    Parameters
+    ----------
+    distortions : sequence of float
+        ``distortions[i]`` after i iterations (e.g. ``KMeansHistory.distortion``).
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> plot_distortion([3.0, 2.0, 1.5]).get_ylabel()
+    'distortion (mean squared distance)'
+    """
+    d = np.asarray(distortions, dtype=np.float64)
+    if d.ndim != 1 or d.size == 0:
+        raise ValueError("distortions must be a non-empty 1-D sequence of numbers")
+    ax = _axes(ax)
+    ax.plot(np.arange(d.size), d, "o-")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("distortion (mean squared distance)")
+    ax.set_title("Distortion per iteration")
+    ax.grid(True, alpha=0.3)
+    return ax
