@@ -22,8 +22,12 @@ $(STAMP): pyproject.toml
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
+# The solution notebooks (not the generated student copies) are re-run by nbval.
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+
 test: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m pytest
+	MPLBACKEND=Agg $(BIN)/python -m pytest --doctest-modules kmeans_lab tests \
+	    $(if $(NOTEBOOKS),--nbval --nbval-current-env $(NOTEBOOKS))
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

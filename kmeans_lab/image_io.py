@@ -107,14 +107,30 @@ def load_image(path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS)
                 return image_from_pil(im)
     except ImageLoadError:
         raise
-    except Image.DecompressionBombError:
-        raise fail(f"the image is too large to decode safely (more than {max_pixels:,} pixels)") from None
+    except Image.DecompressionBombError as exc:
+        raise fail(f"the image is too large to decode safely, more than max_pixels={max_pixels:,} "
+                   f"and than Pillow's own limit ({exc}); shrink it first") from None
     except UnidentifiedImageError:
+        size = _header_size(path)
+        if size is not None and 0 in size:
+            raise fail(f"the image has zero size ({size[0]} x {size[1]} pixels)") from None
         raise fail("not an image file that Pillow can read (PNG, JPEG, GIF, BMP, TIFF, WebP, ...)") from None
     except PermissionError:
         raise fail("permission denied; check the file's permissions") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise fail(f"the file is damaged or not a readable image ({exc})") from None
+
+
+def _header_size(path: Path) -> tuple[int, int] | None:
+    """Width and height from a PNG or GIF header (Pillow refuses zero sizes
+    without saying why, so we look ourselves), or None."""
+    with open(path, "rb") as fh:
+        head = fh.read(26)
+    if head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR" and len(head) >= 24:
+        return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    if head[:6] in (b"GIF87a", b"GIF89a") and len(head) >= 10:
+        return int.from_bytes(head[6:8], "little"), int.from_bytes(head[8:10], "little")
+    return None
 
 
 def _check_size(width: int, height: int, max_pixels: int, fail) -> None:

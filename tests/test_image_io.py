@@ -1,0 +1,248 @@
+"""load_image / save_image / reshaping: every format to float [0, 1], every bad file to a clear error."""
+
+import io
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import kmeans_lab as kl
+from kmeans_lab.image_io import ImageLoadError
+
+
+@pytest.fixture(scope="module")
+def rgb8():
+    """A small uint8 RGB picture with structure (non-square)."""
+    return np.round(kl.load_sample_image()[:40, :56] * 255).astype(np.uint8)
+
+
+def _roundtrip(tmp_path, im, name, **save_kw):
+    path = tmp_path / name
+    im.save(path, **save_kw)
+    out = kl.load_image(path)
+    assert out.dtype == np.float64
+    assert out.ndim == 3 and out.shape[2] == 3
+    assert out.shape[:2] == (im.height, im.width)
+    assert 0.0 <= out.min() and out.max() <= 1.0
+    assert out.flags.c_contiguous
+    return out
+
+
+def test_png_rgb_8bit_is_exact(tmp_path, rgb8):
+    out = _roundtrip(tmp_path, Image.fromarray(rgb8), "a.png")
+    np.testing.assert_array_equal(np.round(out * 255).astype(np.uint8), rgb8)
+
+
+def test_png_grey_is_repeated_on_three_channels(tmp_path, rgb8):
+    grey = rgb8[:, :, 0]
+    out = _roundtrip(tmp_path, Image.fromarray(grey, mode=None), "g.png")
+    np.testing.assert_allclose(out[:, :, 0], grey / 255.0)
+    np.testing.assert_array_equal(out[:, :, 0], out[:, :, 2])
+
+
+def test_png_16bit_grey_scaled_by_65535(tmp_path):
+    data = np.array([[0, 65535], [32768, 1000]], dtype=np.uint16)
+    out = _roundtrip(tmp_path, Image.fromarray(data), "g16.png")
+    np.testing.assert_allclose(out[:, :, 1], data / 65535.0)
+
+
+def test_png_rgba_composited_on_white(tmp_path):
+    rgba = np.zeros((2, 2, 4), dtype=np.uint8)
+    rgba[0, 0] = [255, 0, 0, 255]      # opaque red stays red
+    rgba[0, 1] = [255, 0, 0, 0]        # fully transparent -> white
+    rgba[1, 0] = [0, 0, 0, 128]        # half-transparent black -> mid grey
+    rgba[1, 1] = [0, 0, 255, 255]
+    out = _roundtrip(tmp_path, Image.fromarray(rgba), "rgba.png")
+    np.testing.assert_allclose(out[0, 0], [1, 0, 0])
+    np.testing.assert_allclose(out[0, 1], [1, 1, 1])
+    np.testing.assert_allclose(out[1, 0], [1 - 128 / 255] * 3)
+    np.testing.assert_allclose(out[1, 1], [0, 0, 1])
+
+
+def test_png_grey_alpha(tmp_path):
+    la = Image.new("LA", (3, 2), (0, 0))  # transparent black -> white
+    out = _roundtrip(tmp_path, la, "la.png")
+    np.testing.assert_allclose(out, 1.0)
+
+
+def test_palette_png_and_palette_transparency(tmp_path, rgb8):
+    pal = Image.fromarray(rgb8).quantize(8)
+    out = _roundtrip(tmp_path, pal, "p.png")
+    assert len(np.unique(out.reshape(-1, 3), axis=0)) <= 8
+    pal.info["transparency"] = 0
+    out_t = _roundtrip(tmp_path, pal, "pt.png", transparency=0)
+    index0 = np.asarray(pal) == 0
+    np.testing.assert_allclose(out_t[index0], 1.0)
+
+
+def test_one_bit_png(tmp_path):
+    bits = Image.fromarray(np.array([[0, 255], [255, 0]], dtype=np.uint8)).convert("1")
+    out = _roundtrip(tmp_path, bits, "b.png")
+    np.testing.assert_array_equal(out[:, :, 0], [[0, 1], [1, 0]])
+
+
+@pytest.mark.parametrize("ext,kw", [("gif", {}), ("bmp", {}), ("tif", {}), ("webp", {"lossless": True})])
+def test_other_formats(tmp_path, rgb8, ext, kw):
+    out = _roundtrip(tmp_path, Image.fromarray(rgb8), f"x.{ext}", **kw)
+    if ext != "gif":  # GIF is palettised
+        np.testing.assert_array_equal(np.round(out * 255).astype(np.uint8), rgb8)
+
+
+def test_jpeg_and_png_of_same_picture_share_the_scale(tmp_path, rgb8):
+    png = _roundtrip(tmp_path, Image.fromarray(rgb8), "s.png")
+    jpg = _roundtrip(tmp_path, Image.fromarray(rgb8), "s.jpg", quality=95)
+    assert jpg.dtype == png.dtype == np.float64
+    assert abs(jpg.mean() - png.mean()) < 0.01
+    assert np.abs(jpg - png).mean() < 0.03
+
+
+def test_bundled_png_and_jpeg_course_images_agree():
+    png = kl.load_sample_image("course")
+    jpg = kl.load_sample_image("course_jpeg")
+    assert png.shape == jpg.shape == (128, 128, 3)
+    assert np.abs(png - jpg).mean() < 0.03
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    # 32 rows x 48 columns, top-left 16x16 block red; orientation 6 = rotate 90 degrees clockwise to view
+    data = np.zeros((32, 48, 3), dtype=np.uint8)
+    data[:16, :16] = [255, 0, 0]
+    im = Image.fromarray(data)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = tmp_path / "rot.jpg"
+    im.save(path, exif=exif, quality=100)
+    out = kl.load_image(path)
+    assert out.shape == (48, 32, 3)
+    # after a clockwise rotation, the top-left block moves to the top-right
+    assert out[4, 28, 0] > 0.8 and out[4, 28, 1] < 0.2
+    assert out[4, 4, 0] < 0.2
+
+
+def test_cmyk_jpeg(tmp_path, rgb8):
+    path = tmp_path / "cmyk.jpg"
+    Image.fromarray(rgb8).convert("CMYK").save(path, quality=95)
+    out = kl.load_image(path)
+    assert out.shape == rgb8.shape
+    assert np.abs(out - rgb8 / 255.0).mean() < 0.05
+
+
+def test_animated_gif_gives_first_frame(tmp_path):
+    frames = [Image.new("RGB", (4, 4), c) for c in [(255, 0, 0), (0, 255, 0)]]
+    path = tmp_path / "anim.gif"
+    frames[0].save(path, save_all=True, append_images=frames[1:])
+    np.testing.assert_allclose(kl.load_image(path)[0, 0], [1, 0, 0])
+
+
+def _png_header_only(width, height):
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+
+
+def _write(directory: Path, name: str, data: bytes) -> Path:
+    path = directory / name
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize(
+    "make,problem",
+    [
+        (lambda d: d / "missing.png", "no such file"),
+        (lambda d: d, "is a directory"),
+        (lambda d: _write(d, "empty.png", b""), r"empty \(0 bytes\)"),
+        (lambda d: _write(d, "text.png", b"not an image"), "not an image"),
+        (lambda d: _write(d, "zero.png", _png_header_only(0, 7)), "zero size"),
+    ],
+    ids=["missing", "directory", "empty", "not-an-image", "zero-size"],
+)
+def test_bad_files_raise_clear_errors(tmp_path, make, problem):
+    path = make(tmp_path)
+    with pytest.raises(ImageLoadError, match=problem) as info:
+        kl.load_image(path)
+    assert isinstance(info.value, ValueError)
+    assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_truncated_file(tmp_path, rgb8, fmt):
+    buf = io.BytesIO()
+    Image.fromarray(rgb8).save(buf, fmt)
+    path = tmp_path / f"cut.{fmt.lower()}"
+    path.write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    with pytest.raises(ImageLoadError, match="truncated"):
+        kl.load_image(path)
+
+
+def test_pixel_limit_is_a_parameter(tmp_path, rgb8):
+    path = tmp_path / "ok.png"
+    Image.fromarray(rgb8).save(path)
+    n = rgb8.shape[0] * rgb8.shape[1]
+    assert kl.load_image(path, max_pixels=n).shape[:2] == rgb8.shape[:2]
+    with pytest.raises(ImageLoadError, match=f"more than max_pixels={n - 1:,}"):
+        kl.load_image(path, max_pixels=n - 1)
+
+
+def test_decompression_bomb_header_is_refused_before_decoding(tmp_path):
+    path = tmp_path / "bomb.png"
+    path.write_bytes(_png_header_only(20000, 20000))  # 400 MP claimed, a few bytes on disk
+    with pytest.raises(ImageLoadError, match="too large|more than max_pixels"):
+        kl.load_image(path)
+
+
+def test_load_image_rejects_non_path():
+    with pytest.raises(TypeError, match="path"):
+        kl.load_image(42)
+
+
+def test_save_image_roundtrip_and_overwrite_guard(tmp_path):
+    image = np.random.default_rng(0).random((5, 7, 3))
+    path = kl.save_image(tmp_path / "r.png", image)
+    np.testing.assert_allclose(kl.load_image(path), np.round(image * 255) / 255)
+    with pytest.raises(FileExistsError, match="already exists"):
+        kl.save_image(path, image, overwrite=False)
+
+
+@pytest.mark.parametrize(
+    "bad,err,msg",
+    [
+        (np.full((2, 2, 3), 1.5), ValueError, r"\[0, 1\]"),
+        (np.full((2, 2, 3), np.nan), ValueError, "NaN"),
+        (np.zeros((2, 2, 5)), ValueError, "shape"),
+        (np.zeros((2, 2, 3), dtype=np.int64), TypeError, "integer dtype"),
+    ],
+)
+def test_save_image_rejects_bad_arrays(tmp_path, bad, err, msg):
+    with pytest.raises(err, match=msg):
+        kl.save_image(tmp_path / "x.png", bad)
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_save_image_unknown_extension(tmp_path):
+    with pytest.raises(ValueError, match="extension"):
+        kl.save_image(tmp_path / "x.notaformat", np.zeros((2, 2, 3)))
+
+
+def test_image_to_pixels_row_major_non_square():
+    image = np.arange(2 * 3 * 3).reshape(2, 3, 3)
+    X = kl.image_to_pixels(image)
+    assert X.shape == (6, 3)
+    np.testing.assert_array_equal(X[4], image[1, 1])  # pixel (r, c) -> row r * W + c
+    np.testing.assert_array_equal(kl.pixels_to_image(X, image.shape), image)
+    np.testing.assert_array_equal(kl.pixels_to_image(X, (2, 3)), image)
+
+
+@pytest.mark.parametrize("bad", [np.zeros(5), np.zeros((4, 4))])
+def test_image_to_pixels_rejects_wrong_rank(bad):
+    with pytest.raises(ValueError, match=r"\(H, W, C\)"):
+        kl.image_to_pixels(bad)
+
+
+def test_pixels_to_image_size_mismatch():
+    with pytest.raises(ValueError, match="cannot reshape 6 pixels"):
+        kl.pixels_to_image(np.zeros((6, 3)), (4, 2, 3))

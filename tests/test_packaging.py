@@ -1,0 +1,45 @@
+"""The two ways to install (pip/pyproject and conda/environment.yml) agree."""
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~ \[;]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def _pyproject_names():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    names = {_name(r) for r in project["dependencies"]}
+    for extra in project["optional-dependencies"].values():
+        names |= {_name(r) for r in extra}
+    return names
+
+
+def _conda_names():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    names = {_name(d) for d in env["dependencies"] if isinstance(d, str)}
+    return names - {"python", "pip"}
+
+
+def test_environment_yml_and_pyproject_name_the_same_dependencies():
+    assert _conda_names() == _pyproject_names()
+
+
+def test_environment_yml_installs_the_package_with_its_extras():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert any(line.startswith("-e .[") and "test" in line for line in pip_section)
+
+
+def test_every_conda_dependency_is_commented():
+    text = (ROOT / "environment.yml").read_text().split("dependencies:", 1)[1]
+    lines = [line for line in text.splitlines() if re.match(r"\s+- [a-z-]", line)]
+    assert lines
+    for line in lines:
+        assert "#" in line, f"dependency without a comment saying why: {line.strip()}"
