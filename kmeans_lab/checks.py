@@ -437,7 +437,7 @@ class _Runner:
                 "is not implemented yet",
             )
         where = _where(exc, self.func)
-        lines = [f"{type(exc).__name__}: {exc}"] + ([where] if where else [])
+        lines = [f"{type(exc).__name__}: {str(exc).strip()}"] + ([where] if where else [])
         where = f"case {self.case_no} of {self.n_cases}"
         reason = f"raises {type(exc).__name__} in {where}"
         self._raise(
