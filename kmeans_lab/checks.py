@@ -859,13 +859,17 @@ def check_init_centroids(func: Callable, *, n_random: int = 3, seed: int = 0) ->
     def uses_rng_case():
         rng = np.random.default_rng(base)
         before = _rng_state(rng)
-        call(X0, K0, None, rng=rng)
+        got = call(X0, K0, None, rng=rng)
         if _rng_state(rng) == before:
+            first_rows = np.array_equal(got, X0[:K0])
             runner.fail(
                 ["expected the Generator rng to be used (its state to advance)",
-                 "got rng unchanged after the call: the randomness came from somewhere else"],
-                "draw the positions with the rng you were given: rng.choice(N, size=K, "
-                "replace=False); np.random.* and the random module ignore it",
+                 "got rng unchanged after the call: the randomness came from somewhere else"
+                 + (" (your centroids are the first K rows of X)" if first_rows else "")],
+                ("don't take the first K rows: draw K random positions with the rng you were "
+                 "given, rng.choice(N, size=K, replace=False)" if first_rows else
+                 "draw the positions with the rng you were given: rng.choice(N, size=K, "
+                 "replace=False); np.random.* and the random module ignore it"),
             )
 
     def same_seed_case():
@@ -908,9 +912,11 @@ def check_init_centroids(func: Callable, *, n_random: int = 3, seed: int = 0) ->
         N, K, M = 6, 2, 300
         X = _distinct_rows(N, 3)
         counts = np.zeros(N, dtype=int)
+        pairs = np.zeros((N, N), dtype=int)
         for s in range(M):
             pos = distinct(X, call(X, K, base + 100 + s), K)
             counts[pos] += 1
+            pairs[min(pos), max(pos)] += 1
         expect = M * K / N
         never = np.flatnonzero(counts == 0)
         if never.size or counts.min() < 0.5 * expect or counts.max() > 1.5 * expect:
@@ -925,6 +931,16 @@ def check_init_centroids(func: Callable, *, n_random: int = 3, seed: int = 0) ->
                  f"got counts {counts.tolist()}: row {k} chosen {counts[k]} times"],
                 hint,
             )
+        upper = pairs[np.triu_indices(N, 1)]
+        if upper.min() == 0:
+            i, j = (int(v[0]) for v in np.nonzero(np.triu(pairs == 0, 1)))
+            runner.fail(
+                [f"expected every pair of rows to come out together sometimes over {M} seeds "
+                 f"(K = {K}, each pair about {M / upper.size:.0f} times)",
+                 f"got rows {i} and {j} never chosen together"],
+                "choose the K positions independently at random, rng.choice(N, size=K, "
+                "replace=False), not as a block of neighbouring rows",
+            )
 
     cases += [
         (f"shape: {N0} points, {n0} features, K={K0}", shape_case),
@@ -934,7 +950,7 @@ def check_init_centroids(func: Callable, *, n_random: int = 3, seed: int = 0) ->
         ("same seed, same centroids", same_seed_case),
         ("different seeds, different centroids", different_seeds_case),
         ("K = N gives every row once", permutation_case),
-        ("every row can be chosen, 300 seeds", distribution_case),
+        ("every row and pair can be chosen, 300 seeds", distribution_case),
         ("K = 1: 5 points, 4 features", lambda: distinct(_distinct_rows(5, 4), call(_distinct_rows(5, 4), 1, base + 7), 1)),
     ]
     rng = _rng(seed, "init_centroids")
