@@ -313,6 +313,12 @@ def decode_upload(
             raise
         raise fail(str(exc)) from None
     except Image.DecompressionBombError as exc:
+        # Pillow refuses > 2 x Image.MAX_IMAGE_PIXELS before we can ask for the size
+        size = _header_size(data)
+        if size is not None and size[0] * size[1] > max_pixels:
+            width, height = size
+            raise fail(f"the image is {width} x {height} = {width * height:,} pixels, more than "
+                       f"max_pixels={max_pixels:,}; shrink it before uploading") from None
         raise fail(f"the image has far too many pixels to decode safely ({exc}); "
                    "shrink it before uploading") from None
     except UnidentifiedImageError:
@@ -322,6 +328,15 @@ def decode_upload(
     digest = hashlib.sha1(data).hexdigest()[:12]
     return ExplorerImage(key=f"upload:{name}:{digest}", label=f"upload: {name}", image=image,
                          source_size=(int(width), int(height)))
+
+
+def _header_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG or GIF header, or None."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR" and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
+        return int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little")
+    return None
 
 
 def _pil_to_working(im: Image.Image, working_size: int) -> NDArray[np.float64]:
