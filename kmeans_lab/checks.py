@@ -245,6 +245,11 @@ def _row(x: np.ndarray) -> str:
         return np.array2string(np.asarray(x), separator=" ")
 
 
+def _and(items) -> str:
+    items = [str(int(i)) for i in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def _num(v: float) -> str:
     return f"{float(v):.6g}"
 
@@ -302,9 +307,10 @@ class _Watch:
                 self.hit = entry[1]
             elif self.modules and code.co_name != "<module>":
                 module = frame.f_globals.get("__name__", "") or ""
-                if module.startswith(self.modules):
-                    name = getattr(code, "co_qualname", code.co_name)
-                    self.hit = f"{module}.{name}"
+                for prefix in self.modules:
+                    if module == prefix or module.startswith(prefix + "."):
+                        self.hit = prefix
+                        break
         if self.previous is not None:
             self.previous(frame, event, arg)
 
@@ -328,6 +334,10 @@ _MUTATION_HINTS = {
     "X[:, None, :] - centroids[None, :, :], instead of changing centroids in place",
     ("compute_centroids", "centroids"): "start from a copy, new_centroids = centroids.copy(); "
     "assigning into centroids changes the caller's array",
+    ("image_to_pixels", "image"): "return image.reshape(H * W, C) instead of setting image.shape "
+    "or changing values in place: the caller's image must stay as it was",
+    ("pixels_to_image", "pixels"): "return pixels.reshape(shape) instead of setting pixels.shape "
+    "or changing values in place: the caller's pixels must stay as they were",
     ("run_kmeans", "initial_centroids"): "start from a copy, centroids = initial_centroids.copy(); "
     "assigning into initial_centroids changes the caller's array",
 }
@@ -410,9 +420,10 @@ class _Runner:
 
     def _provenance(self, hit: str) -> None:
         if self.modules and not any(hit == name for _, name in self.codes.values()):
+            library = {"sklearn": "scikit-learn", "scipy": "SciPy"}.get(hit.split(".")[0], hit)
             self._raise(
-                f"{self.exercise}: your function calls {hit}, a library implementation of "
-                "K-means; write your own",
+                f"{self.exercise}: your function uses {hit} ({library}'s clustering), a library "
+                "implementation of K-means; write your own",
                 [],
                 "write the loop yourself: each round, labels = find_closest_centroids(X, "
                 "centroids), then centroids = compute_centroids(X, labels, centroids)",
@@ -455,8 +466,10 @@ class _Runner:
         )
         if same:
             return
-        lines = [f"your function changed its argument {name}; it must leave its inputs as they were"]
-        lines += _expected_got(f"{name} unchanged", before, after)
+        lines = [f"your function changed its argument {name}; it must leave its inputs as they were",
+                 f"expected {name} unchanged, shape {before.shape}, {before.dtype}",
+                 (f"got {name} with changed values" if before.shape == after.shape
+                  else f"got {name} reshaped to {after.shape}")]
         if before.shape == after.shape:
             diff = np.argwhere(~((before == after) | (np.isnan(before) & np.isnan(after))))
             if diff.size:
@@ -604,11 +617,9 @@ def _compare_pixels(runner: _Runner, image: np.ndarray, expected: np.ndarray, go
         line += f"; yours holds image[{found[0]}, {found[1]}]"
     lines.append(line)
     if np.array_equal(got, image.reshape(H * W, C, order="F")):
-        hint = ("keep NumPy's default row-major order: image.reshape(H * W, C) (order='C'); "
-                "order='F' walks down the columns first")
-    elif np.array_equal(got, image.transpose(1, 0, 2).reshape(H * W, C)):
-        hint = ("don't swap the height and width axes: reshape the image directly, "
-                "image.reshape(H * W, C), rows of the image first")
+        # the same array as image.transpose(1, 0, 2).reshape(H * W, C)
+        hint = ("keep NumPy's default row-major order, image.reshape(H * W, C): order='F' "
+                "(or swapping the height and width axes) walks down the columns first")
     else:
         hint = "reshape the image row by row: image.reshape(H * W, C)"
     runner.fail(lines, hint)
@@ -729,11 +740,9 @@ def check_pixels_to_image(func: Callable, *, n_random: int = 3, seed: int = 0) -
                 line += f"; yours is pixels[{int(found[0][0])}]"
             lines.append(line)
             if np.array_equal(got, pixels.reshape(shape, order="F")):
-                hint = ("keep NumPy's default row-major order: pixels.reshape(shape) "
-                        "(order='C'); order='F' fills the columns first")
-            elif np.array_equal(got, pixels.reshape(W, H, C).transpose(1, 0, 2)):
-                hint = ("don't reshape to (W, H, C) and transpose: reshape directly to "
-                        "(H, W, C), rows of the image first")
+                # the same array as pixels.reshape(W, H, C).transpose(1, 0, 2)
+                hint = ("keep NumPy's default row-major order, pixels.reshape(shape): order='F' "
+                        "(or filling a (W, H, C) array and transposing) fills the columns first")
             else:
                 hint = "reshape row by row: pixels.reshape(shape)"
             runner.fail(lines, hint)
@@ -1056,7 +1065,7 @@ def _find_case(runner: _Runner, X: np.ndarray, C: np.ndarray, exact: bool) -> No
                      f"({K} centroids), got {got[i]!r}")
     elif len(ties) > 1 and int(as_int[i]) in ties:
         lines.append(f"first mismatch at index {i}: X[{i}] = {_row(X[i])} is at the same squared "
-                     f"distance ({_num(d[i, e])}) from centroids {', '.join(map(str, ties))}: "
+                     f"distance ({_num(d[i, e])}) from centroids {_and(ties)}: "
                      f"a tie goes to the lowest index, {e}")
     else:
         g = int(as_int[i])
@@ -1233,7 +1242,7 @@ def _compute_case(runner: _Runner, X: np.ndarray, labels: np.ndarray, C: np.ndar
 
 
 _COMPUTE_CASES: list[tuple[np.ndarray, np.ndarray, np.ndarray, str]] = [
-    (np.array([[0, 0], [4, 4], [2, 0], [9, 9], [6, 2], [1, 3]], float),
+    (np.array([[0, 0], [4, 4], [2, 0], [9, 9], [6, 2], [1, 2]], float),
      np.array([0, 1, 0, 2, 1, 0]),
      np.array([[1, 1], [5, 5], [8, 8]], float), ""),
     (np.array([[1, 2, 0, 4], [3, 0, 1, 2], [5, 6, 7, 1], [2, 2, 2, 2], [0, 1, 3, 5],
@@ -1361,15 +1370,18 @@ def _run_case(runner: _Runner, X: np.ndarray, C0: np.ndarray, max_iters: int) ->
         def near(C):
             return np.issubdtype(got_C.dtype, np.number) and np.allclose(got_C, C, rtol=1e-9, atol=1e-12)
 
+        def rounds(r):
+            return f"{r} round{'s' * (r != 1)}"
+
         if near(hist[max_iters + 1]):
-            hint = (f"you ran {max_iters + 1} rounds instead of max_iters = {max_iters}: "
+            hint = (f"you ran {rounds(max_iters + 1)} instead of max_iters = {max_iters}: "
+                    "loop for i in range(max_iters)")
+        elif max_iters >= 2 and near(hist[max_iters - 1]):
+            hint = (f"you ran {rounds(max_iters - 1)} instead of max_iters = {max_iters}: "
                     "loop for i in range(max_iters)")
         elif max_iters >= 1 and near(hist[0]):
-            hint = ("the centroids never move: store the update, centroids = "
-                    "compute_centroids(X, labels, centroids)")
-        elif max_iters >= 1 and near(hist[max_iters - 1]):
-            hint = (f"you ran {max_iters - 1} rounds instead of max_iters = {max_iters}: "
-                    "loop for i in range(max_iters)")
+            hint = ("the centroids never move: loop for i in range(max_iters) and store each "
+                    "update, centroids = compute_centroids(X, labels, centroids)")
         else:
             hint = ("each round: labels = find_closest_centroids(X, centroids), then "
                     "centroids = compute_centroids(X, labels, centroids)")
@@ -1503,17 +1515,20 @@ def _bits_hint(n: int, K: int, got: Any) -> str:
         (lambda: 8 * K + n * b, "each palette colour is an RGB triple: 3 x 8 = 24 bits, not 8"),
         (lambda: 24 * K + n * math.log2(K),
          "an index is a whole number of bits: round log2(K) up, math.ceil(math.log2(K))"),
+        (lambda: int(24 * K + n * math.log2(K)),
+         "an index is a whole number of bits: round log2(K) up, math.ceil(math.log2(K)), "
+         "before multiplying by n_pixels"),
         (lambda: 24 * K + n * math.floor(math.log2(K)),
-         f"round the bits per index up (ceil), not down: {K} colours need "
-         f"{b} bits per index (indices 0 to {K - 1})"),
+         f"round the bits per index up (ceil), not down: {K} colours need {b} bits per index "
+         f"(indices 0 to {K - 1}); floor(log2 K) and ceil(log2(K - 1)) give {b - 1}"),
         (lambda: 24 * K + n * math.ceil(math.log2(K - 1)) if K > 1 else None,
          f"the bits per index are ceil(log2 K), not ceil(log2(K - 1)): {K} colours need "
-         f"{b} bits"),
+         f"{b} bit{'s' * (b != 1)}"),
+        (lambda: 24 * K + n * max(1, b) if K == 1 else None,
+         "with K = 1 every pixel has the same colour: 0 bits per index (log2 1 = 0)"),
         (lambda: 24 * K + n * K.bit_length(),
          f"the indices go from 0 to K - 1, so they need ceil(log2 K) = (K - 1).bit_length() "
          f"bits: {K} colours need {b}, not K.bit_length() = {K.bit_length()}"),
-        (lambda: 24 * K + n * max(1, b),
-         "with K = 1 every pixel has the same colour: 0 bits per index (log2 1 = 0)"),
         (lambda: 24 * n + n * b, "the palette has K colours: 24 * K bits, not 24 * n_pixels"),
         (lambda: 24 * K * n, "compressed bits are 24 * K (palette) + n_pixels * ceil(log2 K) (indices)"),
     ]
@@ -1527,7 +1542,7 @@ def _bits_hint(n: int, K: int, got: Any) -> str:
     return "compressed bits = 24 * K (palette) + n_pixels * ceil(log2 K) (one index per pixel)"
 
 
-_BITS_CASES = [(16384, 16), (100, 3), (1000, 2), (100, 1), (50, 5), (10, 4), (7, 17), (1, 256),
+_BITS_CASES = [(100, 3), (16384, 16), (1000, 2), (100, 1), (50, 5), (10, 4), (7, 17), (1, 256),
                (300, 257), (640 * 480, 64)]
 
 

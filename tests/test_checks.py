@@ -1,0 +1,477 @@
+"""Tests of the tests: kmeans_lab.checks against a catalogue of student solutions.
+
+Every wrong implementation in ``tests/wrong_implementations.py`` must be
+rejected with a useful CheckFailure; every correct one, whatever its style,
+must be accepted (with the default cases and with the hidden-test settings).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import kmeans_lab
+from kmeans_lab import checks
+from kmeans_lab.checks import (
+    EXERCISES,
+    CheckFailure,
+    CheckResult,
+    check_compressed_bits,
+    check_compute_centroids,
+    check_find_closest_centroids,
+    check_image_to_pixels,
+    check_init_centroids,
+    check_pixels_to_image,
+    check_run_kmeans,
+    student_or_reference,
+)
+
+sys.path.insert(0, str(Path(__file__).parent))
+from wrong_implementations import RIGHT, WRONG, Wrong  # noqa: E402
+
+CHECKS = {name: getattr(checks, f"check_{name}") for name in EXERCISES}
+REFERENCES = {
+    "image_to_pixels": kmeans_lab.image_to_pixels,
+    "pixels_to_image": kmeans_lab.pixels_to_image,
+    "init_centroids": kmeans_lab.init_centroids,
+    "find_closest_centroids": kmeans_lab.find_closest_centroids,
+    "compute_centroids": kmeans_lab.compute_centroids,
+    "run_kmeans": kmeans_lab.run_kmeans,
+    "compressed_bits": kmeans_lab.compressed_bits,
+}
+
+WRONG_CASES = [pytest.param(ex, w, id=f"{ex}-{w.name}") for ex, ws in WRONG.items() for w in ws]
+WRONG_BY_NAME = {ex: {w.name: w.func for w in ws} for ex, ws in WRONG.items()}
+RIGHT_CASES = [pytest.param(ex, f, id=f"{ex}-{name}") for ex, fs in RIGHT.items() for name, f in fs]
+
+
+def failure_of(exercise: str, func, **kwargs) -> CheckFailure:
+    with pytest.raises(CheckFailure) as info:
+        CHECKS[exercise](func, **kwargs)
+    return info.value
+
+
+def assert_well_formed(exercise: str, failure: CheckFailure) -> list[str]:
+    """The shape every failure message must have; returns its lines."""
+    message = str(failure)
+    lines = message.splitlines()
+    assert lines[0].startswith(f"{exercise}: "), lines[0]
+    hints = [line for line in lines if line.lstrip().startswith("hint:")]
+    assert len(hints) == 1, message
+    assert lines[-1] == hints[0] and lines[-1].startswith("  hint: "), message
+    assert len(lines[-1]) > len("  hint: ") + 10
+    assert "\x1b" not in message and "Traceback" not in message
+    assert failure.exercise == exercise
+    assert failure.hint and failure.hint in lines[-1]
+    assert isinstance(failure, AssertionError)
+    return lines
+
+
+# ---------------------------------------------------------------------------
+# The catalogue
+# ---------------------------------------------------------------------------
+
+
+def test_catalogue_sizes():
+    for exercise in ("init_centroids", "find_closest_centroids", "compute_centroids"):
+        assert len(WRONG[exercise]) >= 8, exercise
+    for exercise in EXERCISES:
+        assert len(WRONG[exercise]) >= 4, exercise
+        assert len(RIGHT[exercise]) >= 3, exercise
+
+
+@pytest.mark.parametrize("exercise, wrong", WRONG_CASES)
+def test_wrong_implementation_is_rejected(exercise: str, wrong: Wrong):
+    failure = failure_of(exercise, wrong.func)
+    lines = assert_well_formed(exercise, failure)
+    message = str(failure)
+    if wrong.kind == "values":
+        assert " failed (" in lines[0], message
+        assert any(line.lstrip().startswith("expected") for line in lines), message
+        assert any(line.lstrip().startswith("got") for line in lines), message
+    elif wrong.kind == "raises":
+        assert " raised " in lines[0] and "Error: " in lines[1], message
+    elif wrong.kind == "mutation":
+        assert "your function changed its argument" in message
+        assert "expected" in message and "got" in message
+    elif wrong.kind == "provenance":
+        assert "write your own" in lines[0], message
+        assert "implementation" in lines[0]
+    else:  # pragma: no cover - a typo in the catalogue
+        pytest.fail(f"unknown kind {wrong.kind!r}")
+    if wrong.hint:
+        assert wrong.hint in lines[-1], f"expected hint containing {wrong.hint!r}, got:\n{message}"
+
+
+@pytest.mark.parametrize("exercise, func", RIGHT_CASES)
+def test_correct_implementation_is_accepted(exercise: str, func):
+    result = CHECKS[exercise](func)
+    assert isinstance(result, CheckResult) and result.passed and result.n_total > 5
+    hidden = CHECKS[exercise](func, n_random=25, seed=9173)
+    assert hidden.n_total == result.n_total + 22 and hidden.passed
+
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_n_random_adds_that_many_cases(exercise):
+    func = RIGHT[exercise][0][1]
+    base = CHECKS[exercise](func, n_random=0)
+    assert CHECKS[exercise](func, n_random=7, seed=3).n_total == base.n_total + 7
+
+
+@pytest.mark.parametrize("seed", [1, 2, 77])
+def test_random_cases_catch_what_fixed_cases_check(seed):
+    # a bug that only shows on random data: ignoring every point after the 30th (fixed cases have fewer)
+    def find_closest_centroids(X, centroids):
+        labels = np.zeros(len(X), dtype=int)
+        head = X[:30]
+        labels[:30] = ((head[:, None] - centroids[None]) ** 2).sum(2).argmin(1)
+        return labels
+
+    failure = failure_of("find_closest_centroids", find_closest_centroids, n_random=10, seed=seed)
+    assert "random:" in str(failure).splitlines()[0]
+
+
+# ---------------------------------------------------------------------------
+# Specific messages
+# ---------------------------------------------------------------------------
+
+
+def test_find_message_matches_the_style_guide():
+    failure = failure_of("find_closest_centroids", WRONG_BY_NAME["find_closest_centroids"]["l1_distance"])
+    lines = str(failure).splitlines()
+    assert lines[0] == "find_closest_centroids: case 1 of 10 failed (5 points, 2 centroids, 2 features)"
+    assert lines[1] == "  expected labels, shape (5,), int64: [1 0 1 1 0]"
+    assert lines[2] == "  got,             shape (5,), int64: [1 1 1 1 0]"
+    assert lines[3].startswith("  first mismatch at index 1: X[1] = [4. 2.] is closest to centroid 0")
+
+
+def test_float_labels_show_dtype():
+    failure = failure_of("find_closest_centroids", WRONG_BY_NAME["find_closest_centroids"]["float_labels"])
+    assert "got,             shape (5,), float64: [1. 0. 1. 1. 0.]" in str(failure)
+
+
+def test_not_implemented():
+    def find_closest_centroids(X, centroids):
+        raise NotImplementedError()
+
+    failure = failure_of("find_closest_centroids", find_closest_centroids)
+    lines = assert_well_formed("find_closest_centroids", failure)
+    assert lines[0] == "find_closest_centroids: not implemented yet"
+    assert "write your code in the cell above" in lines[-1]
+    assert failure.reason == "is not implemented yet"
+
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_not_implemented_every_exercise(exercise):
+    def stub(*args):
+        raise NotImplementedError
+
+    lines = assert_well_formed(exercise, failure_of(exercise, stub))
+    assert lines[0] == f"{exercise}: not implemented yet"
+
+
+def test_raising_function_names_exception_and_line():
+    def compute_centroids(X, labels, centroids):
+        total = X.sum()
+        raise RuntimeError(f"boom {total > 0}")
+
+    failure = failure_of("compute_centroids", compute_centroids)
+    lines = assert_well_formed("compute_centroids", failure)
+    assert lines[0] == ("compute_centroids: case 1 of 8 raised RuntimeError "
+                        "(6 points, 3 clusters, 2 features)")
+    assert lines[1] == "  RuntimeError: boom True"
+    assert lines[2].startswith("  raised at line ")
+    assert lines[2].endswith('of your function: raise RuntimeError(f"boom {total > 0}")')
+    assert failure.reason == "raises RuntimeError in case 1 of 8"
+
+
+def test_assertion_inside_student_code_is_reported_not_swallowed():
+    def compressed_bits(n_pixels, K):
+        assert K > 1, "K must be more than 1"
+        return 24 * K + n_pixels * (K - 1).bit_length()
+
+    failure = failure_of("compressed_bits", compressed_bits)
+    assert "raised AssertionError (n_pixels=100, K=1)" in str(failure).splitlines()[0]
+    assert "K = 1" in failure.hint
+
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_non_callable_is_a_type_error(exercise):
+    with pytest.raises(TypeError, match=f"check_{exercise}"):
+        CHECKS[exercise](None)
+
+
+@pytest.mark.parametrize("kwargs", [{"n_random": -1}, {"n_random": 2.5}, {"seed": "x"}, {"seed": True}])
+def test_bad_options(kwargs):
+    with pytest.raises(TypeError, match="n_random|seed"):
+        check_compressed_bits(RIGHT["compressed_bits"][0][1], **kwargs)
+
+
+def test_mutation_message_points_at_the_change():
+    failure = failure_of("compute_centroids", WRONG_BY_NAME["compute_centroids"]["modifies_centroids"])
+    message = str(failure)
+    assert "changed its argument centroids" in message
+    assert "first change at centroids[0]: was [1. 1.], now" in message
+
+
+def test_empty_cluster_mismatch_is_explained():
+    failure = failure_of("compute_centroids", WRONG_BY_NAME["compute_centroids"]["zero_for_empty_cluster"])
+    assert ("first mismatch at row 2: cluster 2 has no points, so it keeps centroids[2] = "
+            "[ 7. -2.  5.  1.]") in str(failure)
+
+
+def test_tie_mismatch_is_explained():
+    failure = failure_of("find_closest_centroids", WRONG_BY_NAME["find_closest_centroids"]["ties_to_highest"])
+    assert "a tie goes to the lowest index, 0" in str(failure)
+
+
+def test_init_checks_report_what_they_saw():
+    failure = failure_of("init_centroids", WRONG_BY_NAME["init_centroids"]["with_replacement"])
+    assert "got positions [" in str(failure)
+    assert "is missing" in str(failure)
+
+
+# ---------------------------------------------------------------------------
+# Fixed cases really separate the classic mistakes (not only 2-D data)
+# ---------------------------------------------------------------------------
+
+
+def test_fixed_find_cases_separate_l1_and_sum_squared_in_more_than_two_dimensions():
+    l1 = WRONG_BY_NAME["find_closest_centroids"]["l1_distance"]
+    bad_sum = WRONG_BY_NAME["find_closest_centroids"]["sqrt_sum_diff_squared"]
+    separating = {"l1": 0, "sum": 0}
+    for X, C, _ in checks._FIND_CASES:
+        if X.shape[1] > 2:
+            right = kmeans_lab.find_closest_centroids(X, C)
+            separating["l1"] += not np.array_equal(l1(X, C), right)
+            separating["sum"] += not np.array_equal(bad_sum(X, C), right)
+    assert separating["l1"] >= 2 and separating["sum"] >= 2
+
+
+def test_fixed_cases_include_ties_empty_clusters_and_non_square_images():
+    def has_tie(X, C):
+        d = np.sort(((X[:, None] - C[None]) ** 2).sum(2), axis=1)
+        return d.shape[1] > 1 and np.any(d[:, 0] == d[:, 1])
+
+    assert any(has_tie(X, C) for X, C, _ in checks._FIND_CASES)
+    empties = [np.bincount(labels, minlength=len(C)).min() == 0 for _, labels, C, _ in checks._COMPUTE_CASES]
+    assert sum(empties) >= 3
+    assert any(h != w for h, w, _ in checks._IMAGE_SHAPES)
+    assert any(c != 3 for _, _, c in checks._IMAGE_SHAPES)
+    run_iters = [m for _, _, m, _ in checks._RUN_CASES]
+    assert 0 in run_iters
+    # in one run_kmeans case a cluster has points at first and loses them all
+    emptied = False
+    for X, C0, m, _ in checks._RUN_CASES:
+        _, _, history = kmeans_lab.run_kmeans(X, C0, m, return_history=True)
+        counts = np.array([np.bincount(lab, minlength=len(C0)) for lab in history.labels])
+        emptied |= bool(np.any((counts[0] > 0) & (counts[1:] == 0).any(axis=0)))
+    assert emptied
+
+
+# ---------------------------------------------------------------------------
+# Provenance rule
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_the_reference_itself_is_rejected(exercise):
+    failure = failure_of(exercise, REFERENCES[exercise])
+    lines = assert_well_formed(exercise, failure)
+    assert "is the course's reference implementation" in lines[0]
+    assert "write your own" in lines[0]
+
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_a_wrapper_calling_the_reference_is_rejected(exercise):
+    reference = REFERENCES[exercise]
+
+    def wrapper(*args):
+        return reference(*args)
+
+    failure = failure_of(exercise, wrapper)
+    lines = assert_well_formed(exercise, failure)
+    assert lines[0] == (f"{exercise}: your function calls the course's reference implementation "
+                        f"{reference.__module__}.{reference.__name__}; write your own")
+
+
+def test_partial_and_lambda_around_the_reference_are_rejected():
+    wrapped = functools.partial(kmeans_lab.compute_centroids)
+    assert "reference implementation" in str(failure_of("compute_centroids", wrapped))
+    alias = kmeans_lab.kmeans.find_closest_centroids
+    assert "reference implementation" in str(
+        failure_of("find_closest_centroids", lambda X, C: alias(X, C)))
+
+
+def test_run_kmeans_may_use_the_reference_steps():
+    assert check_run_kmeans(dict(RIGHT["run_kmeans"])["reference_steps"]).passed
+
+
+def test_previous_profiler_is_restored_and_still_called():
+    seen = []
+
+    def profiler(frame, event, arg):
+        seen.append(event)
+
+    sys.setprofile(profiler)
+    try:
+        check_find_closest_centroids(RIGHT["find_closest_centroids"][1][1])
+        with pytest.raises(CheckFailure):
+            check_find_closest_centroids(kmeans_lab.find_closest_centroids)
+        with pytest.raises(CheckFailure):
+            check_find_closest_centroids(WRONG_BY_NAME["find_closest_centroids"]["calls_reference"])
+        current = sys.getprofile()
+    finally:
+        sys.setprofile(None)
+    assert current is profiler
+    assert "call" in seen
+
+
+def test_global_random_state_is_left_alone():
+    np.random.seed(123)
+    before = np.random.get_state()[1].copy()
+    with pytest.raises(CheckFailure):
+        check_init_centroids(WRONG_BY_NAME["init_centroids"]["global_np_random"])
+    assert np.array_equal(np.random.get_state()[1], before)
+
+
+# ---------------------------------------------------------------------------
+# Rendering
+# ---------------------------------------------------------------------------
+
+
+def test_result_renders_one_line_in_text_and_html():
+    result = check_find_closest_centroids(RIGHT["find_closest_centroids"][1][1])
+    assert str(result) == repr(result) == "find_closest_centroids: 10/10 checks passed"
+    assert result._repr_html_() == "<p><strong>find_closest_centroids</strong>: 10/10 checks passed</p>"
+    for text in (str(result), result._repr_html_()):
+        assert "\n" not in text and "\x1b" not in text
+        assert all(ord(ch) < 128 for ch in text)  # no emoji
+    assert bool(result)
+
+
+def test_renderings_are_deterministic():
+    f = WRONG_BY_NAME["find_closest_centroids"]["l1_distance"]
+    assert str(failure_of("find_closest_centroids", f)) == str(failure_of("find_closest_centroids", f))
+    g = RIGHT["run_kmeans"][0][1]
+    assert repr(check_run_kmeans(g)) == repr(check_run_kmeans(g))
+
+
+def test_messages_identical_in_a_fresh_interpreter():
+    script = textwrap.dedent("""
+        import sys
+        sys.path.insert(0, {tests!r})
+        from wrong_implementations import WRONG
+        from kmeans_lab import checks
+        for exercise, wrongs in WRONG.items():
+            for w in wrongs[:3]:
+                try:
+                    getattr(checks, "check_" + exercise)(w.func)
+                except checks.CheckFailure as e:
+                    print(e)
+    """).format(tests=str(Path(__file__).parent))
+    outputs = []
+    for hash_seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=hash_seed, MPLBACKEND="Agg")
+        outputs.append(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                                      env=env, check=True, timeout=120).stdout)
+    assert outputs[0] == outputs[1] and outputs[0].count("hint:") == 3 * len(WRONG)
+
+
+def test_render_traceback_returns_the_message_lines():
+    failure = failure_of("compressed_bits", WRONG_BY_NAME["compressed_bits"]["no_palette"])
+    assert failure._render_traceback_() == str(failure).splitlines()
+    assert issubclass(CheckFailure, AssertionError)
+
+
+def test_in_a_kernel_only_the_message_is_shown():
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "import numpy as np\n"
+            "from kmeans_lab.checks import check_find_closest_centroids\n"
+            "def find_closest_centroids(X, centroids):\n"
+            "    return np.abs(X[:, None] - centroids[None]).sum(2).argmin(1)"),
+        nbformat.v4.new_code_cell("check_find_closest_centroids(find_closest_centroids)"),
+        nbformat.v4.new_code_cell(
+            "def find_closest_centroids(X, centroids):\n"
+            "    return ((X[:, None] - centroids[None]) ** 2).sum(2).argmin(1)\n"
+            "check_find_closest_centroids(find_closest_centroids)"),
+    ]
+    client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
+                                     resources={"metadata": {"path": str(Path(__file__).parent)}})
+    client.execute()
+    error = nb.cells[1].outputs[0]
+    assert error.output_type == "error" and error.ename == "CheckFailure"
+    expected = failure_of("find_closest_centroids",
+                          WRONG_BY_NAME["find_closest_centroids"]["l1_distance"])
+    assert error.traceback == str(expected).splitlines()
+    joined = "\n".join(error.traceback)
+    assert "Traceback" not in joined and "checks.py" not in joined and "\x1b" not in joined
+    ok = nb.cells[2].outputs[0]
+    assert ok.output_type == "execute_result"
+    assert ok.data["text/plain"] == "find_closest_centroids: 10/10 checks passed"
+    assert ok.data["text/html"].count("\n") == 0 and "10/10 checks passed" in ok.data["text/html"]
+
+
+# ---------------------------------------------------------------------------
+# student_or_reference
+# ---------------------------------------------------------------------------
+
+
+def test_student_or_reference_keeps_a_passing_function(capsys):
+    find_closest_centroids = RIGHT["find_closest_centroids"][1][1]
+    assert student_or_reference(find_closest_centroids, "find_closest_centroids") is find_closest_centroids
+    assert capsys.readouterr().out == "using your find_closest_centroids: it passes its check (10/10)\n"
+
+
+def test_student_or_reference_falls_back(capsys):
+    def find_closest_centroids(X, centroids):
+        raise NotImplementedError()
+
+    assert student_or_reference(find_closest_centroids) is kmeans_lab.find_closest_centroids
+    assert capsys.readouterr().out == (
+        "using the reference find_closest_centroids: yours is not implemented yet\n")
+    chosen = student_or_reference(WRONG_BY_NAME["compute_centroids"]["divide_by_K"],
+                                  name="compute_centroids")
+    assert chosen is kmeans_lab.compute_centroids
+    assert capsys.readouterr().out == "using the reference compute_centroids: yours fails case 1 of 8\n"
+    assert student_or_reference(None, "run_kmeans") is kmeans_lab.run_kmeans
+    assert capsys.readouterr().out == "using the reference run_kmeans: yours is not defined\n"
+    assert student_or_reference(kmeans_lab.run_kmeans, verbose=False) is kmeans_lab.run_kmeans
+    assert capsys.readouterr().out == ""
+
+
+def test_student_or_reference_needs_a_known_exercise():
+    def my_helper(X):
+        return X
+
+    with pytest.raises(ValueError, match="pass name="):
+        student_or_reference(my_helper)
+
+
+# ---------------------------------------------------------------------------
+# Speed
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_each_check_is_fast(exercise):
+    func = RIGHT[exercise][0][1] if exercise != "find_closest_centroids" else RIGHT[exercise][1][1]
+    start = time.perf_counter()
+    CHECKS[exercise](func)
+    elapsed = time.perf_counter() - start
+    print(f"{exercise}: {elapsed * 1000:.0f} ms")
+    # the bound is loose (shared CI machines); typical times are 3-200 ms
+    assert elapsed < 1.0
+
