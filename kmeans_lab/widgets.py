@@ -614,7 +614,7 @@ class KMeansExplorer:
         dict
             ``image``, ``K``, ``init``, ``seed``, ``iterations``,
             ``colours``, ``original_bits``, ``compressed_bits``, ``ratio``
-            (2 dp), ``psnr_db`` (2 dp), ``distortion`` (5 dp).
+            (2 dp), ``psnr_db`` (2 dp), ``distortion`` (6 dp).
         """
         r = self._result
         return {
@@ -628,7 +628,7 @@ class KMeansExplorer:
             "compressed_bits": r.compressed_bits,
             "ratio": round(r.compression_ratio, 2),
             "psnr_db": round(r.psnr, 2),
-            "distortion": round(r.distortion, 5),
+            "distortion": round(r.distortion, 6),
         }
 
 

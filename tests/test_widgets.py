@@ -148,7 +148,7 @@ def test_summary_gives_rounded_numbers(explorer):
     assert s["K"] == 16 and s["compressed_bits"] == 65_920 and s["original_bits"] == 393_216
     assert s["psnr_db"] == round(explorer.psnr, 2)
     assert s["ratio"] == round(393_216 / 65_920, 2)
-    assert s["distortion"] == round(explorer.distortion, 5)
+    assert s["distortion"] == round(explorer.distortion, 6)
 
 
 def test_explore_returns_a_displayable_explorer():
