@@ -18,10 +18,13 @@ How a check works
 3. A function that delegates to the reference implementation of the same
    exercise fails too, whatever name it was imported under: the call runs
    under :func:`sys.setprofile`, which sees every Python frame entered (the
-   previous profiler is restored afterwards). For ``run_kmeans`` only the
-   reference ``run_kmeans`` (and a library K-means from scikit-learn or
-   SciPy) is forbidden; calling the reference ``find_closest_centroids`` and
-   ``compute_centroids`` is allowed.
+   previous profiler is restored afterwards). Also forbidden: the course's
+   other functions doing the same job (``kmeans_plusplus`` for
+   ``init_centroids``, ``bits_per_index`` for ``compressed_bits``, the fast
+   ``kmeans_lab.quantize`` code for the K-means steps) and, for
+   ``run_kmeans``, a library K-means (scikit-learn, SciPy). ``run_kmeans``
+   may call the reference ``find_closest_centroids`` and
+   ``compute_centroids``: later notebooks hand them out.
 4. On success a check returns a :class:`CheckResult`, which shows as one line
    (``find_closest_centroids: 10/10 checks passed``) in text and HTML.
    On the first failing case it raises :class:`CheckFailure`, an
@@ -103,15 +106,23 @@ _REFERENCES: dict[str, Callable] = {
     "compressed_bits": _compression.compressed_bits,
 }
 
-# Functions a student's version must not call (beyond the reference itself).
+# Functions a student's version must not call (beyond the reference itself):
+# other course functions that do the same job.
 _ALSO_FORBIDDEN: dict[str, tuple[Callable, ...]] = {
+    "init_centroids": (_kmeans.kmeans_plusplus,),
     "compressed_bits": (_compression.bits_per_index,),
 }
 
-# Modules whose code a student's version must not run (library K-means).
+# Modules whose code a student's version must not run: the course's fast
+# K-means (it does every step at once) and, for run_kmeans, library K-means.
+_COURSE_FAST = ("kmeans_lab._fast_kmeans", "kmeans_lab.quantize")
 _FORBIDDEN_MODULES: dict[str, tuple[str, ...]] = {
-    "run_kmeans": ("sklearn.cluster", "scipy.cluster"),
+    "init_centroids": _COURSE_FAST,
+    "find_closest_centroids": _COURSE_FAST,
+    "compute_centroids": _COURSE_FAST,
+    "run_kmeans": ("sklearn.cluster", "scipy.cluster") + _COURSE_FAST,
 }
+_LIBRARIES = {"sklearn": "scikit-learn", "scipy": "SciPy"}
 
 
 # ---------------------------------------------------------------------------
@@ -203,9 +214,12 @@ class CheckResult:
 
 def _fmt_values(a: np.ndarray) -> str:
     """Values of an array, one line for 1-D, indented block for more."""
-    with np.printoptions(precision=4, threshold=30, edgeitems=4, linewidth=88, suppress=True):
-        text = np.array2string(a, separator=" ")
-    return text
+    if a.ndim <= 1:  # one line, whatever its length (long arrays are summarised)
+        options = dict(threshold=40, edgeitems=10, linewidth=10**6)
+    else:
+        options = dict(threshold=30, edgeitems=4, linewidth=88)
+    with np.printoptions(precision=4, suppress=True, **options):
+        return np.array2string(a, separator=" ")
 
 
 def _describe(value: Any) -> str:
@@ -419,8 +433,8 @@ class _Runner:
         return result
 
     def _provenance(self, hit: str) -> None:
-        if self.modules and not any(hit == name for _, name in self.codes.values()):
-            library = {"sklearn": "scikit-learn", "scipy": "SciPy"}.get(hit.split(".")[0], hit)
+        library = _LIBRARIES.get(hit.split(".")[0])
+        if library is not None:
             self._raise(
                 f"{self.exercise}: your function uses {hit} ({library}'s clustering), a library "
                 "implementation of K-means; write your own",
@@ -433,8 +447,8 @@ class _Runner:
             f"{self.exercise}: your function calls the course's reference implementation "
             f"{hit}; write your own",
             [],
-            f"remove the call to kmeans_lab's {hit.rsplit('.', 1)[-1]} and write the code "
-            "yourself; later notebooks provide the reference",
+            f"remove the call to {hit} and write the code yourself; later notebooks provide "
+            "the reference",
             "calls the course's reference implementation",
         )
 
@@ -1062,7 +1076,7 @@ def _find_case(runner: _Runner, X: np.ndarray, C: np.ndarray, exact: bool) -> No
     ties = np.flatnonzero(d[i] == d[i, e])
     if not valid[i]:
         lines.append(f"first mismatch at index {i}: labels must be integers from 0 to {K - 1} "
-                     f"({K} centroids), got {got[i]!r}")
+                     f"({K} centroids), got {got[i]}")
     elif len(ties) > 1 and int(as_int[i]) in ties:
         lines.append(f"first mismatch at index {i}: X[{i}] = {_row(X[i])} is at the same squared "
                      f"distance ({_num(d[i, e])}) from centroids {_and(ties)}: "
@@ -1358,8 +1372,11 @@ def _run_case(runner: _Runner, X: np.ndarray, C0: np.ndarray, max_iters: int) ->
     if got_C is None or got_C.shape != (K, n):
         runner.fail(_expected_got("centroids", exp_C, got_C if got_C is not None else got_raw[0]),
                     f"the first result is the centroids, shape (K, n) = ({K}, {n})")
+    if not np.issubdtype(got_C.dtype, np.number) or np.issubdtype(got_C.dtype, np.complexfloating):
+        runner.fail(_expected_got("centroids", exp_C, got_C),
+                    "the first result is the centroids, a float array of shape (K, n)")
     hist = _history(X, C0, max_iters + 1)
-    if not (np.issubdtype(got_C.dtype, np.number) and np.allclose(got_C, exp_C, rtol=1e-9, atol=1e-12)):
+    if not np.allclose(got_C, exp_C, rtol=1e-9, atol=1e-12):
         lines = _expected_got(f"centroids after {max_iters} rounds", exp_C, got_C)
         bad = ~np.isclose(got_C, exp_C, rtol=1e-9, atol=1e-12)
         k = int(np.argmax(bad.any(axis=1)))
@@ -1368,7 +1385,7 @@ def _run_case(runner: _Runner, X: np.ndarray, C0: np.ndarray, max_iters: int) ->
                      f"{_row(exp_C[k])}")
 
         def near(C):
-            return np.issubdtype(got_C.dtype, np.number) and np.allclose(got_C, C, rtol=1e-9, atol=1e-12)
+            return np.allclose(got_C, C, rtol=1e-9, atol=1e-12)
 
         def rounds(r):
             return f"{r} round{'s' * (r != 1)}"

@@ -203,6 +203,58 @@ def test_assertion_inside_student_code_is_reported_not_swallowed():
     assert "K = 1" in failure.hint
 
 
+WEIRD_RESULTS = {
+    "none": None,
+    "zero": 0,
+    "string": "abc",
+    "empty_list": [],
+    "dict": {"a": 1},
+    "empty_array": np.array([]),
+    "string_array": np.array(["a", "b"]),
+    "object_array": np.array([None, 1], dtype=object),
+    "ragged_list": [[1, 2], [3]],
+    "nan_scalar": float("nan"),
+    "negative": -5,
+}
+
+
+def _weird_variants(exercise):
+    """Results of the right shape with wrong contents, per exercise."""
+    if exercise == "find_closest_centroids":
+        return {"negative_labels": lambda X, C: -np.ones(len(X), dtype=int),
+                "labels_too_big": lambda X, C: np.full(len(X), len(C) + 3),
+                "nan_labels": lambda X, C: np.full(len(X), np.nan),
+                "bool_labels": lambda X, C: np.zeros(len(X), dtype=bool),
+                "complex_labels": lambda X, C: np.zeros(len(X), dtype=complex)}
+    if exercise == "compute_centroids":
+        return {"nan": lambda X, l, C: np.full(C.shape, np.nan),
+                "complex": lambda X, l, C: C.astype(complex),
+                "strings": lambda X, l, C: np.full(C.shape, "x")}
+    if exercise == "run_kmeans":
+        return {"string_centroids": lambda X, C, m: (np.full(C.shape, "x"), np.zeros(len(X), int)),
+                "three_results": lambda X, C, m: (C, np.zeros(len(X), int), 0),
+                "nan_centroids": lambda X, C, m: (np.full(C.shape, np.nan), np.zeros(len(X), int)),
+                "bad_labels": lambda X, C, m: (C.copy(), np.full(len(X), 99))}
+    if exercise == "init_centroids":
+        return {"nan_rows": lambda X, K, rng: np.full((K, X.shape[1]), np.nan)}
+    if exercise == "compressed_bits":
+        return {"inf": lambda n, K: float("inf"), "bool": lambda n, K: True,
+                "zero_d_array": lambda n, K: np.array(24 * K)}
+    return {"nan_image": lambda *args: np.full((2, 3, 3), np.nan)}
+
+
+WEIRD_CASES = [pytest.param(ex, name, (lambda value: (lambda *args: value))(value), id=f"{ex}-{name}")
+               for ex in EXERCISES for name, value in WEIRD_RESULTS.items()]
+WEIRD_CASES += [pytest.param(ex, name, func, id=f"{ex}-{name}")
+                for ex in EXERCISES for name, func in _weird_variants(ex).items()]
+
+
+@pytest.mark.parametrize("exercise, name, func", WEIRD_CASES)
+def test_odd_results_give_a_check_failure_not_a_crash(exercise, name, func):
+    lines = assert_well_formed(exercise, failure_of(exercise, func))
+    assert " failed (" in lines[0]
+
+
 @pytest.mark.parametrize("exercise", EXERCISES)
 def test_non_callable_is_a_type_error(exercise):
     with pytest.raises(TypeError, match=f"check_{exercise}"):
@@ -407,6 +459,11 @@ def test_in_a_kernel_only_the_message_is_shown():
             "def find_closest_centroids(X, centroids):\n"
             "    return ((X[:, None] - centroids[None]) ** 2).sum(2).argmin(1)\n"
             "check_find_closest_centroids(find_closest_centroids)"),
+        nbformat.v4.new_code_cell(
+            "def find_closest_centroids(X, centroids):\n"
+            "    distances = ((X - centroids) ** 2).sum(axis=1)\n"
+            "    return distances.argmin()\n"
+            "check_find_closest_centroids(find_closest_centroids)"),
     ]
     client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
                                      resources={"metadata": {"path": str(Path(__file__).parent)}})
@@ -422,6 +479,12 @@ def test_in_a_kernel_only_the_message_is_shown():
     assert ok.output_type == "execute_result"
     assert ok.data["text/plain"] == "find_closest_centroids: 10/10 checks passed"
     assert ok.data["text/html"].count("\n") == 0 and "10/10 checks passed" in ok.data["text/html"]
+    raised = nb.cells[3].outputs[0]
+    assert raised.output_type == "error" and raised.ename == "CheckFailure"
+    assert raised.traceback[1] == "  ValueError: operands could not be broadcast together with shapes (5,2) (2,2)"
+    assert raised.traceback[2] == ("  raised at line 2 of your function: "
+                                   "distances = ((X - centroids) ** 2).sum(axis=1)")
+    assert raised.traceback[-1].startswith("  hint: make the shapes line up")
 
 
 # ---------------------------------------------------------------------------

@@ -196,6 +196,10 @@ def init_calls_reference(X, K, rng):
     return kmeans_lab.init_centroids(X, K, rng)
 
 
+def init_kmeans_plusplus(X, K, rng):
+    return kmeans_lab.kmeans.kmeans_plusplus(X, K, rng)
+
+
 # ---------------------------------------------------------------------------
 # compute_centroids
 # ---------------------------------------------------------------------------
@@ -584,6 +588,8 @@ WRONG: dict[str, list[Wrong]] = {
         Wrong("block_of_rows", init_block_of_rows, hint="not as a block of neighbouring rows"),
         Wrong("k_minus_one_rows", init_k_minus_one),
         Wrong("calls_reference", init_calls_reference, kind="provenance"),
+        Wrong("calls_kmeans_plusplus", init_kmeans_plusplus, kind="provenance",
+              hint="kmeans_lab.kmeans.kmeans_plusplus"),
     ],
     "compute_centroids": [
         Wrong("nan_for_empty_cluster", compute_nan_for_empty, hint="NaN"),
@@ -939,3 +945,4 @@ RIGHT: dict[str, list[tuple[str, Callable]]] = {
         ("numpy_int", bits_numpy_int),
     ],
 }
+
