@@ -142,8 +142,8 @@ class CheckFailure(AssertionError):
     exercise : str
         The exercise's name, e.g. ``"find_closest_centroids"``.
     reason : str
-        A short phrase for one-line summaries ("using the reference ...: yours <reason>"), e.g. ``"fails case 2 of 9"``
-        or ``"is not implemented yet"``.
+        A short phrase for one-line summaries ("using the reference ...: yours
+        <reason>"), e.g. ``"fails case 2 of 9"`` or ``"is not implemented yet"``.
     hint : str
         The text of the message's ``hint:`` line.
 
@@ -968,6 +968,10 @@ def check_init_centroids(func: Callable, *, n_random: int = 3, seed: int = 0) ->
                 "replace=False), not as a block of neighbouring rows",
             )
 
+    def k1_case():
+        X = _distinct_rows(5, 4)
+        distinct(X, call(X, 1, base + 7), 1)
+
     cases += [
         (f"shape: {N0} points, {n0} features, K={K0}", shape_case),
         (f"rows come from X: {N0} points, K={K0}", from_X_case),
@@ -977,7 +981,7 @@ def check_init_centroids(func: Callable, *, n_random: int = 3, seed: int = 0) ->
         ("different seeds, different centroids", different_seeds_case),
         ("K = N gives every row once", permutation_case),
         ("every row and pair can be chosen, 300 seeds", distribution_case),
-        ("K = 1: 5 points, 4 features", lambda: distinct(_distinct_rows(5, 4), call(_distinct_rows(5, 4), 1, base + 7), 1)),
+        ("K = 1: 5 points, 4 features", k1_case),
     ]
     rng = _rng(seed, "init_centroids")
     for _ in range(n_random):
@@ -1047,6 +1051,9 @@ def _find_case(runner: _Runner, X: np.ndarray, C: np.ndarray, exact: bool) -> No
                         "axis=0 gives one per centroid")
             elif got.shape == (N, K):
                 hint = "you returned the (N, K) distances: return their argmin over axis=1"
+            elif got.ndim == 0:
+                hint = ("np.argmin without axis= flattens the (N, K) distances and returns one "
+                        "number: take the argmin over axis=1, one label per point")
             elif got.size == N:
                 hint = f"return a 1-D array of shape ({N},): one label per row of X"
         runner.fail(_expected_got("labels", expected, got if got is not None else got_raw),

@@ -568,7 +568,7 @@ WRONG: dict[str, list[Wrong]] = {
         Wrong("normalises_X_in_place", find_normalises_in_place, kind="mutation"),
         Wrong("returns_distances", find_returns_distances, hint="return their argmin over axis=1"),
         Wrong("forgets_return", find_forgets_return, hint="returns None"),
-        Wrong("argmin_flattened", find_flat_argmin),
+        Wrong("argmin_flattened", find_flat_argmin, hint="without axis="),
         Wrong("no_broadcasting", find_no_broadcasting, kind="raises", hint="X[:, None, :]"),
         Wrong("calls_reference", find_calls_reference, kind="provenance"),
         Wrong("calls_reference_via_module", find_calls_reference_module, kind="provenance"),
