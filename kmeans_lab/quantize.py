@@ -1,0 +1,381 @@
+"""Fast colour quantization of real photos with K-means.
+
+The course runs K-means on the 16,384 pixels of a 128 x 128 image. A
+12-megapixel photo has 12 million pixels, and the textbook implementation
+(one (N, K, 3) array of differences) needs gigabytes and minutes.
+:func:`quantize` gives the *same* K-means, only faster:
+
+1. **Distinct colours, weighted.** Pixels of the same colour always land in
+   the same cluster, so Lloyd's algorithm runs on the distinct colours, each
+   weighted by its number of pixels. The centroids are identical (a weighted
+   mean equals the mean over the pixels) and a photo has far fewer distinct
+   colours than pixels. With 8-bit data the colours are packed into one
+   24-bit integer each, ``r << 16 | g << 8 | b``, and sorted.
+2. **Distances as a matrix product,** in float32 and in blocks of rows:
+   :math:`\\lVert x - \\mu \\rVert^2 = \\lVert x \\rVert^2 - 2\\, x \\cdot \\mu
+   + \\lVert \\mu \\rVert^2`, where :math:`\\lVert x \\rVert^2` does not change
+   the arg min and is skipped. Memory stays bounded whatever the photo size.
+3. **Greedy k-means++ seeding** on the weighted colours, as scikit-learn
+   does (``2 + int(log K)`` candidates a step, keep the best).
+4. **No wasted palette entry:** a centroid that loses all its pixels moves to
+   the colour farthest from its centroid.
+
+See ``benchmarks/`` for measurements against scikit-learn and Pillow.
+"""
+
+from __future__ import annotations
+
+import numbers
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from . import _fast_kmeans as fk
+from ._validation import check_int, check_rng
+from .compression import CompressedImage
+
+__all__ = ["quantize", "fit_palette", "PaletteFit", "print_progress"]
+
+_INITS = ("k-means++", "random")
+
+
+@dataclass(frozen=True)
+class PaletteFit:
+    """What :func:`fit_palette` found: K-means centroids before rounding.
+
+    Attributes
+    ----------
+    centroids : ndarray of shape (K, 3), float64
+        The K-means centroids in [0, 1] (not rounded to 8 bits). K is
+        ``n_colors``, or fewer when the image has fewer distinct colours.
+    labels : ndarray of shape (H, W), unsigned integer
+        Index of every pixel's centroid.
+    counts : ndarray of shape (K,), int64
+        Number of pixels in each cluster.
+    inertia : float
+        Sum over all pixels of the squared distance to their centroid, in
+        [0, 1] units (scikit-learn's ``inertia_``).
+    n_iter : int
+        Lloyd rounds run.
+    n_distinct : int or None
+        Number of distinct colours in the image (None when the image is
+        floating point off the 8-bit grid, where colours are not counted).
+    shape : tuple (H, W, 3)
+    """
+
+    centroids: NDArray[np.float64]
+    labels: NDArray[np.unsignedinteger]
+    counts: NDArray[np.int64]
+    inertia: float
+    n_iter: int
+    n_distinct: int | None
+    shape: tuple
+
+    @property
+    def distortion(self) -> float:
+        """Mean squared distance of a pixel to its centroid: ``inertia / (H*W)``."""
+        return self.inertia / (self.shape[0] * self.shape[1])
+
+    def to_compressed(self) -> CompressedImage:
+        """The :class:`~kmeans_lab.CompressedImage` of this fit.
+
+        Same result as ``CompressedImage.from_kmeans(centroids, labels,
+        shape)`` (palette rounded to 8 bits, duplicate colours merged, unused
+        colours dropped), computed on the K colours rather than the pixels.
+        """
+        K = self.centroids.shape[0]
+        colours8 = np.round(np.clip(self.centroids, 0.0, 1.0) * 255.0).astype(np.uint8)
+        used = np.flatnonzero(self.counts > 0)
+        unique8, inverse = np.unique(colours8[used], axis=0, return_inverse=True)
+        dtype = fk.label_dtype(len(unique8))
+        remap = np.zeros(K, dtype=dtype)
+        remap[used] = np.asarray(inverse).reshape(-1)
+        labels = np.take(remap, self.labels)
+        return CompressedImage(unique8.astype(np.float64) / 255.0, labels, tuple(self.shape))
+
+
+def print_progress(iteration: int, max_iter: int, distortion: float, *, file=None) -> None:
+    """Default progress report: one line per Lloyd round.
+
+    Pass it (or any function with the same signature) as ``progress=`` to
+    :func:`quantize`; ``progress=True`` uses it with ``sys.stdout``.
+
+    Examples
+    --------
+    >>> print_progress(3, 20, 0.00123456)
+    quantize: iteration 3/20, distortion 0.001235
+    """
+    print(f"quantize: iteration {iteration}/{max_iter}, distortion {distortion:.6f}",
+          file=file if file is not None else sys.stdout, flush=True)
+
+
+def fit_palette(
+    image: ArrayLike,
+    n_colors: int = 16,
+    *,
+    init: str | ArrayLike = "k-means++",
+    max_iter: int = 20,
+    tol: float = 1e-4,
+    seed: int | np.random.Generator = 0,
+    sample: int | None = None,
+    progress: bool | Callable[[int, int, float], None] | None = None,
+) -> PaletteFit:
+    """Run fast K-means on the colours of an image; see :func:`quantize`.
+
+    Takes the same arguments as :func:`quantize` and returns the K-means
+    result before rounding to 8 bits: a :class:`PaletteFit` with the float
+    centroids, labels, inertia and number of rounds.
+
+    Examples
+    --------
+    >>> import kmeans_lab as kl
+    >>> fit = fit_palette(kl.load_sample_image(), 16, seed=0)
+    >>> fit.centroids.shape, fit.labels.shape, fit.n_iter <= 20
+    ((16, 3), (128, 128), True)
+    """
+    img = _check_image(image)
+    H, W = img.shape[:2]
+    N = H * W
+    K, init_array = _check_init(init, n_colors)
+    max_iter = check_int(max_iter, "max_iter", minimum=0)
+    tol = _check_tol(tol)
+    rng = check_rng(seed, "seed")
+    if sample is not None:
+        sample = check_int(sample, "sample", minimum=1)
+        if sample < K:
+            raise ValueError(f"sample={sample} is smaller than n_colors={K}; "
+                             f"fit on at least {K} pixels, or pass sample=None to use them all")
+    report = _check_progress(progress)
+
+    keys = fk.pack_colors(img)
+    if keys is not None:
+        distinct, counts = fk.distinct_colors(keys)
+        points = fk.unpack_colors(distinct)
+        weights = counts
+        n_distinct = int(distinct.shape[0])
+        if n_distinct <= K:
+            # every colour gets its own palette entry: exact, nothing to fit
+            labels = fk.labels_from_lut(keys, distinct, np.arange(n_distinct), fk.label_dtype(n_distinct))
+            return PaletteFit(points, labels.reshape(H, W), counts.copy(), 0.0, 0, n_distinct, (H, W, 3))
+    else:
+        points = img.reshape(-1, 3).astype(np.float64, copy=False)
+        weights = None
+        n_distinct = None
+        if N <= K:
+            # no more pixels than colours: each distinct colour is exact
+            colours, inverse, counts = np.unique(points, axis=0, return_inverse=True, return_counts=True)
+            labels = np.asarray(inverse).reshape(H, W).astype(fk.label_dtype(len(colours)))
+            return PaletteFit(colours, labels, counts, 0.0, 0, len(colours), (H, W, 3))
+
+    # the points K-means is fitted on
+    fit_points, fit_weights = points, weights
+    if sample is not None and sample < N:
+        picked = rng.integers(N, size=sample)
+        if keys is not None:
+            fit_keys, fit_weights = fk.distinct_colors(keys[picked])
+            fit_points = fk.unpack_colors(fit_keys)
+        else:
+            fit_points, fit_weights = points[picked], None
+    else:
+        sample = None
+
+    if init_array is not None:
+        initial = init_array
+    elif init == "k-means++":
+        initial = fk.kmeans_plusplus_weighted(fit_points, fit_weights, K, rng)
+    elif fit_points.shape[0] >= K:
+        initial = fk.random_init_weighted(fit_points, fit_weights, K, rng)
+    else:  # a sample with fewer distinct colours than K
+        initial = fit_points.copy()
+
+    n_fit = float(fit_points.shape[0] if fit_weights is None else fit_weights.sum())
+    centroids, labels, cluster_w, inertia, n_iter = fk.weighted_lloyd(
+        fit_points, fit_weights, initial, max_iter, tol, report, n_total=n_fit)
+
+    if sample is not None:
+        # the fit saw a sample: assign every colour of the image to the result
+        labels = fk.assign(points, centroids)
+        w = np.ones(points.shape[0]) if weights is None else weights.astype(np.float64)
+        cluster_w = np.bincount(labels, weights=w, minlength=centroids.shape[0])
+        inertia = 0.0
+        for j in range(3):
+            diff = points[:, j] - centroids[labels, j]
+            inertia += float(np.einsum("i,i,i->", w, diff, diff))
+
+    dtype = fk.label_dtype(centroids.shape[0])
+    if keys is not None:
+        pixel_labels = fk.labels_from_lut(keys, distinct, labels, dtype)
+    else:
+        pixel_labels = labels.astype(dtype)
+    return PaletteFit(centroids, pixel_labels.reshape(H, W), np.rint(cluster_w).astype(np.int64),
+                      float(inertia), int(n_iter), n_distinct, (H, W, 3))
+
+
+def quantize(
+    image: ArrayLike,
+    n_colors: int = 16,
+    *,
+    init: str | ArrayLike = "k-means++",
+    max_iter: int = 20,
+    tol: float = 1e-4,
+    seed: int | np.random.Generator = 0,
+    sample: int | None = None,
+    progress: bool | Callable[[int, int, float], None] | None = None,
+) -> CompressedImage:
+    """Reduce an image to at most ``n_colors`` colours with fast K-means.
+
+    Exact Lloyd iterations (the same centroids as
+    :func:`kmeans_lab.run_kmeans` on every pixel, up to float32 rounding of
+    the distances), made fast: they run on the distinct colours weighted by
+    their pixel counts, with float32 matrix-product distances computed in
+    bounded-memory blocks. See the module docstring.
+
+    Parameters
+    ----------
+    image : array-like of shape (H, W, 3)
+        uint8 in [0, 255], or float32/float64 in [0, 1]. Float images whose
+        values are all multiples of 1/255 (up to 4e-6; anything loaded from
+        an 8-bit file) take the fast distinct-colour path; other float images
+        run on every pixel.
+    n_colors : int, default=16
+        K, the largest palette size, ``>= 1``. The result has fewer colours
+        when the image has fewer distinct colours (each then keeps its exact
+        colour), or when two centroids round to the same 8-bit colour.
+    init : {"k-means++", "random"} or array-like of shape (n_colors, 3)
+        "k-means++": greedy k-means++ (``2 + int(log K)`` candidates per
+        step, the best one kept), as scikit-learn. "random": K distinct
+        colours of the image drawn with probability proportional to their
+        pixel counts. An array: these initial centroids (floats in [0, 1]).
+    max_iter : int, default=20
+        Maximum number of Lloyd rounds (update, then assign), ``>= 0``.
+    tol : float, default=1e-4
+        Stop once no centroid moves by more than ``tol`` (Euclidean distance
+        in [0, 1] colour units; 1e-4 is 1/40 of an 8-bit level) in a round.
+        Lloyd also stops when the labels no longer change. ``tol=0`` stops
+        only then.
+    seed : int or numpy.random.Generator, default=0
+        Randomness of the initialisation (and of ``sample``).
+    sample : int, optional
+        Fit the palette on this many pixels drawn at random (with
+        replacement), then assign every pixel. Faster on huge photos, at a
+        small quality cost: on the 6.5-megapixel benchmark photo,
+        ``sample=200_000`` gives an inertia about 0.5% higher (see
+        ``benchmarks/README.md``). Default: fit on every pixel.
+    progress : bool or callable, optional
+        ``True`` prints one line per round (:func:`print_progress`). A
+        callable is called as ``progress(iteration, max_iter, distortion)``
+        after the initial assignment (iteration 0) and after every round;
+        ``distortion`` is the mean squared distance of a pixel to its
+        centroid (of the fitted pixels when ``sample`` is given).
+
+    Returns
+    -------
+    CompressedImage
+        ``palette`` (K', 3) in [0, 1] rounded to 8 bits, K' <= n_colors, no
+        duplicate colours; ``labels`` (H, W). Use :func:`fit_palette` for the
+        unrounded centroids, the inertia and the number of rounds.
+
+    Raises
+    ------
+    TypeError
+        ``image`` is not uint8 or float; ``n_colors``, ``max_iter``,
+        ``sample`` are not integers; ``progress`` is not callable.
+    ValueError
+        Wrong image shape, values outside [0, 1], NaN or infinity;
+        ``n_colors < 1``; unknown ``init``; a bad ``tol``.
+
+    See Also
+    --------
+    kmeans_lab.compress_image : the course's (slow, readable) version.
+    kmeans_lab.run_kmeans : plain Lloyd on all pixels.
+
+    Examples
+    --------
+    >>> import kmeans_lab as kl
+    >>> image = kl.load_sample_image()
+    >>> compressed = quantize(image, 16, seed=0)
+    >>> compressed.palette.shape, compressed.labels.shape
+    ((16, 3), (128, 128))
+    >>> compressed.compressed_bits
+    65920
+    >>> round(kl.psnr(image, compressed.reconstruct()), 1) > 25
+    True
+    """
+    return fit_palette(image, n_colors, init=init, max_iter=max_iter, tol=tol, seed=seed,
+                       sample=sample, progress=progress).to_compressed()
+
+
+# ------------------------------------------------------------------ checks
+
+def _check_image(image: ArrayLike) -> NDArray:
+    if isinstance(image, (str, bytes)) or not hasattr(image, "__len__") and not hasattr(image, "__array__"):
+        raise TypeError(f"image must be an array of shape (H, W, 3), got {type(image).__name__}; "
+                        "load a file with kmeans_lab.load_image(path)")
+    arr = np.asarray(image)
+    if arr.dtype == bool or arr.dtype == object or not (
+            arr.dtype == np.uint8 or np.issubdtype(arr.dtype, np.floating)):
+        raise TypeError(f"image must be uint8 in [0, 255] or float in [0, 1], got dtype {arr.dtype}; "
+                        "convert integers with image.astype(np.uint8) or divide by 255")
+    if arr.ndim != 3 or arr.shape[2] != 3:
+        hint = ""
+        if arr.ndim == 2:
+            hint = "; a grey image needs three channels: np.repeat(image[:, :, None], 3, axis=2)"
+        elif arr.ndim == 3 and arr.shape[2] == 4:
+            hint = "; drop the alpha channel with image[:, :, :3] or load it with load_image"
+        raise ValueError(f"image must have shape (H, W, 3), got {arr.shape}{hint}")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"image must not be empty, got shape {arr.shape}")
+    if arr.dtype == np.uint8:
+        return np.ascontiguousarray(arr)
+    if arr.dtype not in (np.float32, np.float64):
+        arr = arr.astype(np.float32)
+    arr = np.ascontiguousarray(arr)
+    lo, hi = float(arr.min()), float(arr.max())
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise ValueError("image contains NaN or infinity; every value must be a number in [0, 1]")
+    if lo < 0 or hi > 1:
+        raise ValueError(f"float image values must lie in [0, 1], got [{lo:.4g}, {hi:.4g}]; "
+                         "divide 8-bit data by 255 or clip with np.clip(image, 0, 1)")
+    return arr
+
+
+def _check_init(init, n_colors):
+    K = check_int(n_colors, "n_colors", minimum=1)
+    if isinstance(init, str):
+        if init not in _INITS:
+            raise ValueError(f"init must be 'k-means++', 'random' or an array of initial "
+                             f"centroids, got {init!r}")
+        return K, None
+    try:
+        C = np.asarray(init, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"init must be 'k-means++', 'random' or an array of shape (n_colors, 3), "
+                        f"got {type(init).__name__}") from None
+    if C.ndim != 2 or C.shape[1] != 3:
+        raise ValueError(f"init centroids must have shape (n_colors, 3), got {C.shape}")
+    if C.shape[0] != K:
+        raise ValueError(f"init has {C.shape[0]} centroids but n_colors={K}; "
+                         f"pass n_colors={C.shape[0]}")
+    if not np.all(np.isfinite(C)) or C.min() < 0 or C.max() > 1:
+        raise ValueError("init centroids must be colours in [0, 1] without NaN")
+    return K, C
+
+
+def _check_tol(tol) -> float:
+    if isinstance(tol, (bool, np.bool_)) or not isinstance(tol, numbers.Real) or not np.isfinite(tol) or tol < 0:
+        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
+    return float(tol)
+
+
+def _check_progress(progress):
+    if progress is None or progress is False:
+        return None
+    if progress is True:
+        return print_progress
+    if not callable(progress):
+        raise TypeError(f"progress must be True, False, None or a function "
+                        f"progress(iteration, max_iter, distortion), got {type(progress).__name__}")
+    return progress

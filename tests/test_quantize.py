@@ -1,0 +1,354 @@
+"""kmeans_lab.quantize: the fast K-means gives the plain K-means result.
+
+The reference is the course's float64 implementation (``run_kmeans`` on every
+pixel). Speed is measured by ``benchmarks/``, not here.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+import kmeans_lab as kl
+from kmeans_lab import _fast_kmeans as fk
+from kmeans_lab.quantize import PaletteFit, fit_palette, print_progress, quantize
+
+
+@pytest.fixture(scope="module")
+def course():
+    return kl.load_sample_image()
+
+
+@pytest.fixture(scope="module")
+def chelsea_small():
+    """Chelsea at 151 x 100: 15,100 pixels, many distinct colours."""
+    return kl.load_sample_image("chelsea")[::3, ::3]
+
+
+def test_equals_plain_lloyd_from_the_same_initial_centroids(course):
+    X = kl.image_to_pixels(course)
+    C0 = kl.kmeans_plusplus(X, 16, np.random.default_rng(0))
+    ref_centroids, ref_labels = kl.run_kmeans(X, C0, 10)
+    fit = fit_palette(course, 16, init=C0, max_iter=10, tol=0)
+    assert fit.n_iter == 10
+    # weighted sums over distinct colours vs sums over pixels: rounding only
+    np.testing.assert_allclose(fit.centroids, ref_centroids, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(fit.labels.reshape(-1), ref_labels)
+    assert fit.inertia == pytest.approx(kl.distortion(X, ref_centroids, ref_labels) * X.shape[0], rel=1e-9)
+
+
+@pytest.mark.parametrize("K, max_iter", [(1, 3), (2, 5), (5, 20), (40, 6)])
+def test_equals_plain_lloyd_for_other_K(chelsea_small, K, max_iter):
+    # K = 40 exercises the (rows, K) distance layout used for K > 32
+    X = kl.image_to_pixels(chelsea_small)
+    C0 = kl.init_centroids(X, K, np.random.default_rng(K))
+    ref_centroids, ref_labels = kl.run_kmeans(X, C0, max_iter)
+    fit = fit_palette(chelsea_small, K, init=C0, max_iter=max_iter, tol=0)
+    np.testing.assert_allclose(fit.centroids, ref_centroids, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(fit.labels.reshape(-1), ref_labels)
+
+
+def test_equals_plain_lloyd_on_float_data_off_the_8bit_grid(course):
+    rng = np.random.default_rng(1)
+    noisy = np.clip(course + rng.normal(0, 0.01, course.shape), 0, 1)
+    X = kl.image_to_pixels(noisy)
+    C0 = kl.kmeans_plusplus(X, 8, rng)
+    ref_centroids, ref_labels = kl.run_kmeans(X, C0, 8)
+    fit = fit_palette(noisy, 8, init=C0, max_iter=8, tol=0)
+    assert fit.n_distinct is None  # not 8-bit data: every pixel is a point
+    np.testing.assert_allclose(fit.centroids, ref_centroids, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(fit.labels.reshape(-1), ref_labels)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    arrays(np.uint8, st.tuples(st.integers(1, 9), st.integers(1, 9), st.just(3)),
+           elements=st.sampled_from([0, 1, 2, 127, 128, 255])),
+    st.integers(1, 6),
+    st.randoms(use_true_random=False),
+)
+def test_first_assignment_breaks_ties_like_the_reference(image, K, random):
+    # tiny colour sets make exact ties frequent: the lowest index must win
+    X = kl.image_to_pixels(image.astype(np.float64) / 255.0)
+    n_distinct = len(np.unique(X, axis=0))
+    if n_distinct <= K:
+        return  # exact shortcut, covered elsewhere
+    C0 = X[[random.randrange(len(X)) for _ in range(K)]]
+    fit = fit_palette(image, K, init=C0, max_iter=0)
+    np.testing.assert_array_equal(fit.labels.reshape(-1), kl.find_closest_centroids(X, C0))
+    np.testing.assert_array_equal(fit.centroids, C0)
+
+
+def test_uint8_float64_and_float32_inputs_give_the_same_result(chelsea_small):
+    u8 = np.round(chelsea_small * 255).astype(np.uint8)
+    results = [quantize(img, 12, seed=3) for img in
+               (u8, u8 / 255.0, u8.astype(np.float32) / np.float32(255), chelsea_small)]
+    for other in results[1:]:
+        np.testing.assert_array_equal(other.palette, results[0].palette)
+        np.testing.assert_array_equal(other.labels, results[0].labels)
+
+
+def test_result_is_a_valid_compressed_image(chelsea_small):
+    c = quantize(chelsea_small, 16, seed=0)
+    assert isinstance(c, kl.CompressedImage)
+    assert c.shape == chelsea_small.shape
+    assert c.labels.shape == chelsea_small.shape[:2] and c.labels.dtype == np.uint8
+    assert c.n_colors == 16
+    assert np.all(np.isfinite(c.palette)) and c.palette.min() >= 0 and c.palette.max() <= 1
+    assert len(np.unique(c.palette, axis=0)) == c.n_colors  # no duplicate colour
+    assert set(np.unique(c.labels)) == set(range(c.n_colors))  # every colour used
+    np.testing.assert_array_equal(c.palette * 255, np.round(c.palette * 255))
+    assert kl.psnr(chelsea_small, c.reconstruct()) > 25
+
+
+def test_to_compressed_equals_from_kmeans(chelsea_small):
+    fit = fit_palette(chelsea_small, 24, seed=5)
+    expected = kl.CompressedImage.from_kmeans(fit.centroids, fit.labels, fit.shape)
+    got = fit.to_compressed()
+    np.testing.assert_array_equal(got.palette, expected.palette)
+    np.testing.assert_array_equal(got.labels, expected.labels)
+    assert got.labels.dtype == expected.labels.dtype and got.shape == expected.shape
+
+
+def test_is_deterministic_for_a_seed(chelsea_small):
+    a, b = quantize(chelsea_small, 8, seed=7), quantize(chelsea_small, 8, seed=7)
+    np.testing.assert_array_equal(a.palette, b.palette)
+    np.testing.assert_array_equal(a.labels, b.labels)
+    g = fit_palette(chelsea_small, 8, seed=np.random.default_rng(7))
+    np.testing.assert_array_equal(g.centroids, fit_palette(chelsea_small, 8, seed=7).centroids)
+
+
+@pytest.mark.parametrize("init", ["k-means++", "random"])
+def test_lower_cost_than_random_palette_and_close_to_reference(course, init):
+    X = kl.image_to_pixels(course)
+    fit = fit_palette(course, 16, init=init, seed=0)
+    random_palette = X[np.random.default_rng(0).choice(len(X), 16, replace=False)]
+    random_cost = kl.distortion(X, random_palette, kl.find_closest_centroids(X, random_palette))
+    assert fit.distortion < 0.6 * random_cost
+    ref = kl.compress_image(course, 16, seed=0)
+    assert kl.mse(course, quantize(course, 16, init=init, seed=0).reconstruct()) < 1.15 * kl.mse(course, ref.reconstruct())
+
+
+def test_inertia_and_counts_describe_the_labels(chelsea_small):
+    fit = fit_palette(chelsea_small, 10, seed=2)
+    X = kl.image_to_pixels(chelsea_small)
+    labels = fit.labels.reshape(-1).astype(np.intp)
+    np.testing.assert_array_equal(fit.counts, np.bincount(labels, minlength=10))
+    assert fit.inertia == pytest.approx(kl.distortion(X, fit.centroids, labels) * len(X), rel=1e-9)
+    # every pixel is labelled with its closest centroid (Lloyd's fixed point of the E-step)
+    np.testing.assert_array_equal(labels, kl.find_closest_centroids(X, fit.centroids))
+
+
+# --------------------------------------------------------------- few colours
+
+def _blocks(colours, size=4):
+    """An image made of size x size squares, one per colour (uint8)."""
+    colours = np.asarray(colours, dtype=np.uint8)
+    return np.repeat(np.repeat(colours[None], size, axis=0), size, axis=1)
+
+
+@pytest.mark.parametrize("K", [5, 6, 16, 256])
+def test_fewer_distinct_colours_than_K_gives_those_colours_exactly(K):
+    colours = [[0, 0, 0], [255, 0, 0], [0, 255, 0], [10, 20, 30], [255, 255, 255]]
+    image = _blocks(colours)
+    for img in (image, image / 255.0):
+        c = quantize(img, K)
+        assert c.n_colors == 5
+        assert np.all(np.isfinite(c.palette))
+        assert len(np.unique(c.palette, axis=0)) == 5
+        np.testing.assert_array_equal(c.reconstruct(), image / 255.0)
+        assert kl.psnr(image / 255.0, c.reconstruct()) == float("inf")
+
+
+def test_single_colour_image():
+    image = np.full((6, 7, 3), 0.2)
+    for K in (1, 3):
+        fit = fit_palette(image, K)
+        assert fit.centroids.shape == (1, 3) and fit.inertia == 0.0
+        c = fit.to_compressed()
+        assert c.n_colors == 1 and c.compressed_bits == 24  # 0 bits per index
+        np.testing.assert_allclose(c.reconstruct(), np.round(image * 255) / 255)
+
+
+def test_more_colours_asked_than_pixels():
+    image = np.random.default_rng(0).random((3, 4, 3))  # 12 pixels, off the 8-bit grid
+    fit = fit_palette(image, 256)
+    assert fit.inertia == 0.0 and fit.centroids.shape == (12, 3)
+    np.testing.assert_array_equal(fit.centroids[fit.labels], image)
+    assert quantize(np.round(image * 255).astype(np.uint8), 256).n_colors == 12
+
+
+def test_fewer_colours_than_K_off_the_grid():
+    rng = np.random.default_rng(0)
+    colours = rng.random((3, 3)) * 0.9 + 0.01  # not multiples of 1/255
+    image = colours[rng.integers(3, size=(10, 10))]
+    fit = fit_palette(image, 8, seed=0)
+    assert fit.n_distinct is None
+    assert np.all(np.isfinite(fit.centroids))
+    assert fit.inertia == pytest.approx(0.0, abs=1e-10)  # computed from sums: rounding only
+    c = fit.to_compressed()
+    assert c.n_colors == 3
+    np.testing.assert_allclose(c.reconstruct(), image, atol=0.5 / 255)
+
+
+def test_empty_cluster_is_relocated_to_the_farthest_colour():
+    rng = np.random.default_rng(0)
+    centres = np.array([[30, 30, 30], [220, 40, 40], [40, 220, 40]])
+    image = np.clip(centres[rng.integers(3, size=(30, 30))] + rng.integers(-6, 7, (30, 30, 3)), 0, 255)
+    image = image.astype(np.uint8)
+    X = kl.image_to_pixels(image / 255.0)
+    # the third initial centroid (white) is the closest colour of no pixel
+    C0 = np.array([[0.12, 0.12, 0.12], [0.5, 0.5, 0.15], [1.0, 1.0, 1.0]])
+    assert 2 not in kl.find_closest_centroids(X, C0)
+    ref_centroids, ref_labels = kl.run_kmeans(X, C0, 10)
+    assert len(np.unique(ref_labels)) == 2  # plain Lloyd wastes a palette entry
+    fit = fit_palette(image, 3, init=C0, max_iter=10, tol=0)
+    assert np.all(fit.counts > 0)
+    assert fit.to_compressed().n_colors == 3
+    assert fit.inertia < 0.5 * kl.distortion(X, ref_centroids, ref_labels) * len(X)
+    # it found the three colour groups
+    found = np.sort(np.round(fit.centroids * 255).sum(axis=1))
+    np.testing.assert_allclose(found, np.sort(centres.sum(axis=1)), atol=6)
+
+
+def test_relocation_moves_the_farthest_point():
+    X64 = np.array([[0.0, 0, 0], [0.1, 0, 0], [0.9, 0.9, 0.9], [0.5, 0.5, 0.5]])
+    w = np.array([1.0, 1.0, 1.0, 1.0])
+    C = np.array([[0.05, 0.0, 0.0], [0.2, 0.2, 0.2], [0.0, 1.0, 0.0]])
+    labels = np.array([0, 0, 1, 1])
+    W = np.array([2.0, 2.0, 0.0])
+    S = np.array([[0.1, 0, 0], [1.4, 1.4, 1.4], [0, 0, 0]])
+    assert fk._relocate_empty(X64, w, C, labels, W, S)
+    # point 2 ([0.9]*3) is the farthest from its centroid: it moves to cluster 2
+    np.testing.assert_allclose(S[2], [0.9, 0.9, 0.9])
+    np.testing.assert_allclose(S[1], [0.5, 0.5, 0.5])
+    np.testing.assert_array_equal(W, [2.0, 1.0, 1.0])
+
+
+# ---------------------------------------------------------- seeding, options
+
+def test_kmeans_plusplus_first_centre_follows_the_weights():
+    X = np.array([[0.0, 0, 0], [1.0, 1, 1]])
+    rng = np.random.default_rng(0)
+    firsts = [fk.kmeans_plusplus_weighted(X, np.array([1, 3]), 1, rng)[0, 0] for _ in range(4000)]
+    assert np.mean(firsts) == pytest.approx(0.75, abs=0.03)
+
+
+def test_kmeans_plusplus_picks_distinct_colours_and_stops_when_all_are_taken():
+    X = np.array([[0.0, 0, 0], [1.0, 0, 0], [0, 1.0, 0]])
+    C = fk.kmeans_plusplus_weighted(X, np.array([5, 1, 1]), 3, np.random.default_rng(1))
+    assert len(np.unique(C, axis=0)) == 3
+    C = fk.kmeans_plusplus_weighted(X, np.array([5, 1, 1]), 3, np.random.default_rng(1), n_local_trials=1)
+    assert len(np.unique(C, axis=0)) == 3
+    X2 = np.array([[0.0, 0, 0], [0.0, 0, 0], [1.0, 0, 0]])
+    assert fk.kmeans_plusplus_weighted(X2, None, 3, np.random.default_rng(0)).shape == (2, 3)
+
+
+def test_kmeans_plusplus_matches_scikit_learn_quality(chelsea_small):
+    from sklearn.cluster import kmeans_plusplus
+
+    X = kl.image_to_pixels(chelsea_small)
+    keys = fk.pack_colors(chelsea_small)
+    distinct, counts = fk.distinct_colors(keys)
+    points = fk.unpack_colors(distinct)
+
+    def cost(C):
+        return kl.distortion(X, C, kl.find_closest_centroids(X, C))
+
+    ours = np.median([cost(fk.kmeans_plusplus_weighted(points, counts, 16, np.random.default_rng(s)))
+                      for s in range(8)])
+    theirs = np.median([cost(kmeans_plusplus(X, 16, random_state=s)[0]) for s in range(8)])
+    assert ours < 1.1 * theirs
+
+
+def test_sample_fits_on_a_subset_then_labels_every_pixel(chelsea_small):
+    X = kl.image_to_pixels(chelsea_small)
+    fit = fit_palette(chelsea_small, 8, sample=3000, seed=0)
+    labels = fit.labels.reshape(-1).astype(np.intp)
+    np.testing.assert_array_equal(labels, kl.find_closest_centroids(X, fit.centroids))
+    assert fit.counts.sum() == X.shape[0]
+    assert fit.inertia == pytest.approx(kl.distortion(X, fit.centroids, labels) * len(X), rel=1e-9)
+    full = fit_palette(chelsea_small, 8, seed=0)
+    assert fit.inertia < 1.2 * full.inertia
+    # a sample larger than the image is the whole image
+    whole = fit_palette(chelsea_small, 8, sample=10**9, seed=0)
+    np.testing.assert_array_equal(whole.centroids, full.centroids)
+
+
+def test_tol_stops_early_and_zero_tol_runs_to_convergence(chelsea_small):
+    loose = fit_palette(chelsea_small, 8, tol=0.05, max_iter=50, seed=0)
+    exact = fit_palette(chelsea_small, 8, tol=0, max_iter=300, seed=0)
+    assert loose.n_iter < exact.n_iter < 300
+    assert exact.inertia <= loose.inertia
+    # converged: one more Lloyd round changes nothing
+    again = fit_palette(chelsea_small, 8, init=exact.centroids, tol=0, max_iter=1)
+    np.testing.assert_allclose(again.centroids, exact.centroids, atol=1e-12)
+
+
+def test_progress_reports_every_round(chelsea_small):
+    calls = []
+    fit = fit_palette(chelsea_small, 8, max_iter=6, tol=0, seed=0,
+                      progress=lambda i, n, d: calls.append((i, n, d)))
+    assert [c[0] for c in calls] == list(range(fit.n_iter + 1))
+    assert all(c[1] == 6 for c in calls)
+    distortions = [c[2] for c in calls]
+    assert all(b <= a + 1e-15 for a, b in zip(distortions, distortions[1:]))
+    assert distortions[-1] == pytest.approx(fit.distortion, rel=1e-9)
+
+
+def test_progress_true_prints_one_line_per_round(chelsea_small, capsys):
+    fit_palette(chelsea_small, 4, max_iter=3, tol=0, seed=0, progress=True)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("quantize: iteration 0/3, distortion ")
+    assert len(lines) == 4
+
+
+def test_print_progress_format(capsys):
+    print_progress(2, 10, 0.0123456)
+    assert capsys.readouterr().out == "quantize: iteration 2/10, distortion 0.012346\n"
+
+
+def test_palette_fit_distortion(chelsea_small):
+    fit = fit_palette(chelsea_small, 4, seed=0)
+    assert isinstance(fit, PaletteFit)
+    H, W, _ = chelsea_small.shape
+    assert fit.distortion == pytest.approx(fit.inertia / (H * W))
+
+
+# ------------------------------------------------------------------ bad input
+
+GOOD = np.zeros((4, 4, 3))
+
+
+@pytest.mark.parametrize(
+    "image, kwargs, error, message",
+    [
+        (np.zeros((4, 4)), {}, ValueError, "grey image needs three channels"),
+        (np.zeros((4, 4, 4)), {}, ValueError, "drop the alpha channel"),
+        (np.zeros((0, 4, 3)), {}, ValueError, "must not be empty"),
+        (np.full((2, 2, 3), np.nan), {}, ValueError, "NaN"),
+        (np.full((2, 2, 3), np.inf), {}, ValueError, "NaN or infinity"),
+        (np.full((2, 2, 3), 255.0), {}, ValueError, "must lie in [0, 1]"),
+        (-np.ones((2, 2, 3)), {}, ValueError, "must lie in [0, 1]"),
+        (np.zeros((2, 2, 3), dtype=np.int64), {}, TypeError, "uint8 in [0, 255] or float"),
+        (np.zeros((2, 2, 3), dtype=bool), {}, TypeError, "uint8 in [0, 255] or float"),
+        ("photo.png", {}, TypeError, "load_image"),
+        (GOOD, {"n_colors": 0}, ValueError, "n_colors must be at least 1"),
+        (GOOD, {"n_colors": 2.0}, TypeError, "n_colors must be an integer"),
+        (GOOD, {"init": "kmeans++"}, ValueError, "init must be 'k-means++', 'random'"),
+        (GOOD, {"init": np.zeros((3, 2))}, ValueError, "shape (n_colors, 3)"),
+        (GOOD, {"n_colors": 4, "init": np.zeros((3, 3))}, ValueError, "pass n_colors=3"),
+        (GOOD, {"n_colors": 2, "init": [[0, 0, 0], [2, 0, 0]]}, ValueError, "colours in [0, 1]"),
+        (GOOD, {"max_iter": -1}, ValueError, "max_iter must be at least 0"),
+        (GOOD, {"tol": -1.0}, ValueError, "tol must be a finite number >= 0"),
+        (GOOD, {"tol": float("nan")}, ValueError, "tol must be a finite number >= 0"),
+        (GOOD, {"n_colors": 4, "sample": 2}, ValueError, "sample=2 is smaller than n_colors=4"),
+        (GOOD, {"progress": "yes"}, TypeError, "progress must be"),
+        (GOOD, {"seed": "zero"}, TypeError, "seed must be"),
+    ],
+)
+def test_bad_input_is_rejected_with_a_clear_message(image, kwargs, error, message):
+    with pytest.raises(error) as info:
+        quantize(image, **kwargs)
+    assert message in str(info.value)
