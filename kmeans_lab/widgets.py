@@ -171,7 +171,7 @@ class KMeansExplorer:
                                              description="iterations", continuous_update=False,
                                              style=wide, layout=W.Layout(width="420px"))
         self.init_buttons = W.ToggleButtons(options=list(INIT_METHODS), value=init,
-                                            description="init", style={"button_width": "90px"})
+                                            description="init", style={"button_width": "100px"})
         self.seed_box = W.BoundedIntText(value=seed, min=0, max=_MAX_SEED, description="seed",
                                          layout=W.Layout(width="170px"))
         self.iteration_slider = W.IntSlider(value=0, min=0, max=0, description="show iteration",
@@ -205,8 +205,8 @@ class KMeansExplorer:
         self.iteration_slider.observe(self._on_scrub, names="value")
         self.tradeoff_button.on_click(lambda _button: self._safe(self.compute_tradeoff))
 
-        def column(caption, view):
-            return W.VBox([caption, view], layout=W.Layout(margin="0 16px 0 0"))
+        def column(*children):
+            return W.VBox(list(children), layout=W.Layout(margin="0 20px 8px 0", flex="0 0 auto"))
 
         self.widget = W.VBox(
             [
@@ -218,14 +218,15 @@ class KMeansExplorer:
                 self.status,
                 W.HBox([column(self.original_caption, self.original_view),
                         column(self.compressed_caption, self.compressed_view),
-                        W.VBox([self.readout, self.palette_caption, self.palette_view])]),
+                        column(self.readout)], layout=W.Layout(flex_flow="row wrap")),
+                W.HBox([column(self.palette_caption, self.palette_view), column(self.curve)],
+                       layout=W.Layout(flex_flow="row wrap")),
                 W.HBox([self.iteration_slider, self.play]),
-                self.curve,
                 W.HTML("<b>Trade-off:</b> PSNR and size against K for this image and these settings "
                        "(computed on demand, then cached)"),
                 W.HBox([self.tradeoff_button, self.tradeoff_progress]),
                 self.tradeoff_status,
-                W.HBox([self.tradeoff_plot, self.tradeoff_table]),
+                W.HBox([self.tradeoff_plot, self.tradeoff_table], layout=W.Layout(flex_flow="row wrap")),
             ],
             layout=W.Layout(padding="6px"),
         )
@@ -313,6 +314,8 @@ class KMeansExplorer:
             if self.image_dropdown.value != key:
                 self.image_dropdown.value = key
         self.original_view.value = self._original_png[key]
+        self.original_view.width = str(image.size[0] * scale)
+        self.original_view.height = str(image.size[1] * scale)
         w, h = image.size
         self.original_caption.value = f"<b>original</b> ({w} x {h} px)"
         source = f"{image.source_size[0]} x {image.source_size[1]} px"
@@ -445,13 +448,18 @@ class KMeansExplorer:
         image = result.image
         scale = display_scale(image.image.shape)
         self.compressed_view.value = compressed_png(frame.compressed, scale)
+        self.compressed_view.width = str(image.size[0] * scale)
+        self.compressed_view.height = str(image.size[1] * scale)
         self.palette_view.value = palette_png(frame.compressed.palette)
+        n = frame.compressed.n_colors
+        self.palette_view.width = str(16 * min(n, 16))
+        self.palette_view.height = str(16 * -(-n // 16))
         if self.iteration_slider.value != frame.iteration:
             with self._hold():
                 self.iteration_slider.value = frame.iteration
         colours = frame.compressed.n_colors
-        self.compressed_caption.value = (f"<b>compressed</b>: {colours} colours, "
-                                         f"iteration {frame.iteration} of {result.n_iter}")
+        self.compressed_caption.value = (f"<b>compressed</b> ({colours} colours, "
+                                         f"iteration {frame.iteration}/{result.n_iter})")
         self.palette_caption.value = (f"<b>palette</b> ({colours} colours in use of K = {result.K}; "
                                       "8 bits a channel)")
         self.readout.value = self._readout_html(result, frame)

@@ -1,0 +1,129 @@
+"""End to end in a real browser: JupyterLab + Chromium drive the 06_explore notebook.
+
+The test starts its own JupyterLab (see browser_helpers.py) on a temporary
+copy of notebooks/, opens 06_explore in Debian's Chromium through
+Playwright, runs every cell, moves the explorer's K slider with the
+keyboard, and checks that the readout and the compressed image change. A
+screenshot of the explorer goes to test-artifacts/ (repository root).
+
+Needs /usr/bin/chromium (``apt-get install -y chromium``); Playwright's own
+browsers are never downloaded. Run it alone with::
+
+    MPLBACKEND=Agg .venv/bin/python -m pytest tests/test_browser.py -v
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from browser_helpers import JupyterLabServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "test-artifacts"
+NOTEBOOK = "06_explore.ipynb"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+if not CHROMIUM.exists():
+    pytest.skip(
+        "browser test not run: /usr/bin/chromium not found; install it with `apt-get install -y chromium`",
+        allow_module_level=True,
+    )
+
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+
+def _wait_for_kernel(server, timeout: float = 90.0) -> list[dict]:
+    """Wait until the server runs a kernel (JupyterLab starts it on opening)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        kernels = server.kernels()
+        if kernels:
+            return kernels
+        time.sleep(0.5)
+    raise AssertionError("no kernel was started on opening the notebook:\n" + server.log_tail())
+
+
+def _kernel_idle(page) -> None:
+    """Wait until the notebook's kernel is idle."""
+    indicator = page.locator(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator")
+    expect(indicator).to_have_attribute("data-status", "idle", timeout=90_000)
+
+
+def _run_all_cells(page) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+
+
+def test_explorer_in_jupyterlab_reacts_to_the_keyboard():
+    started = time.monotonic()
+    ARTIFACTS.mkdir(exist_ok=True)
+    with JupyterLabServer(REPO / "notebooks", log_copy=ARTIFACTS / "jupyterlab.log") as server, \
+            sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 2000})
+            console_errors = []
+            page.on("pageerror", lambda exc: console_errors.append(str(exc)))
+            page.goto(f"{server.url}/lab/tree/{NOTEBOOK}", wait_until="domcontentloaded")
+            expect(page.locator(".jp-NotebookPanel")).to_be_visible(timeout=90_000)
+            kernels = _wait_for_kernel(server)
+            assert [k["name"] for k in kernels] == ["python3"], kernels
+            expect(page.locator(".jp-NotebookPanel .jp-KernelName")).to_contain_text("Python 3", timeout=60_000)
+            _kernel_idle(page)
+
+            _run_all_cells(page)
+            explorer = page.locator(".kmeans-explorer")
+            readout = explorer.locator(".kmeans-readout")
+            expect(readout).to_contain_text("65,920", timeout=120_000)
+            _kernel_idle(page)  # every cell has run
+            errors = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"],'
+                                  ' .jp-RenderedText[data-mime-type="application/vnd.jupyter.error"]')
+            assert errors.count() == 0, "a cell failed:\n" + "\n".join(errors.all_inner_texts())
+            # the notebook's later cells configured K = 16 again: the first state is back
+            expect(readout).to_contain_text("K16 (16 distinct colours used)", timeout=30_000)
+
+            image = explorer.locator(".kmeans-compressed")
+            expect(image).to_have_attribute("src", re.compile(r"^blob:"))
+            src_before = image.get_attribute("src")
+            text_before = readout.inner_text()
+
+            handle = explorer.locator(".kmeans-K .noUi-handle")
+            handle.scroll_into_view_if_needed()
+            handle.focus()
+            for _ in range(8):  # 16 -> 8
+                page.keyboard.press("ArrowLeft")
+            expect(explorer.locator(".kmeans-K .widget-readout")).to_have_text("8", timeout=10_000)
+            # K = 8: 24 * 8 + 16384 * 3 bits
+            expect(readout).to_contain_text("49,344", timeout=60_000)
+            expect(readout).to_contain_text("K8 (8 distinct colours used)")
+            expect(image).not_to_have_attribute("src", src_before, timeout=30_000)
+            assert readout.inner_text() != text_before
+
+            page.keyboard.press("Home")  # K = 1: a single colour, no index bits
+            expect(readout).to_contain_text("K1 (1 distinct colours used)", timeout=60_000)
+            expect(readout).to_contain_text("bits after24 ")
+
+            page.keyboard.press("End")  # K = 256
+            expect(readout).to_contain_text("K256", timeout=60_000)
+            expect(readout).to_contain_text("137,216")
+
+            explorer.evaluate("el => el.scrollIntoView({block: 'start'})")
+            page.screenshot(path=str(ARTIFACTS / "explorer_browser.png"))
+            assert not console_errors, f"JavaScript errors in the page: {console_errors}"
+        finally:
+            browser.close()
+    assert server.proc.returncode is not None, "JupyterLab is still running"
+    assert server.orphans == [], f"processes left behind: {server.orphans}"
+    print(f"browser test took {time.monotonic() - started:.1f} s")
