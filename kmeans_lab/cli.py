@@ -1,0 +1,262 @@
+"""The ``kmeans-lab`` command: compress your own photo with K-means.
+
+Examples
+--------
+In a terminal::
+
+    kmeans-lab compress photo.jpg -k 16 -o photo-16.png
+    kmeans-lab compress photo.jpg -k 16 -o photo-16-dither.png --dither
+    kmeans-lab compress --help
+
+From Python (what the console script calls):
+
+>>> from kmeans_lab.cli import main
+>>> main(["compress", "missing.jpg", "-k", "16", "-o", "out.png"])  # doctest: +SKIP
+1
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .compression import CompressedImage
+from .image_io import DEFAULT_MAX_PIXELS, ImageLoadError, load_image
+from .metrics import psnr
+from .quantize import fit_palette
+
+__all__ = ["main", "build_parser"]
+
+PROG = "kmeans-lab"
+MAX_COLORS = 256
+
+
+class CommandError(Exception):
+    """A problem with what the user asked for; reported as one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line, without the usage block."""
+
+    def error(self, message):  # noqa: D102 - argparse API
+        raise CommandError(message)
+
+
+def _n_colors(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"K must be a whole number from 1 to {MAX_COLORS}, got {text!r}") from None
+    if not 1 <= value <= MAX_COLORS:
+        raise argparse.ArgumentTypeError(
+            f"K must be from 1 to {MAX_COLORS} (an indexed PNG holds at most {MAX_COLORS} colours), got {value}")
+    return value
+
+
+def _non_negative(name: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"{name} must be 0 or more, got {value}")
+        return value
+    return parse
+
+
+def _positive(name: str):
+    def parse(text: str) -> int:
+        value = _non_negative(name)(text)
+        if value == 0:
+            raise argparse.ArgumentTypeError(f"{name} must be at least 1, got 0")
+        return value
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``kmeans-lab`` (exposed for documentation)."""
+    parser = _Parser(
+        prog=PROG,
+        description="Compress images with K-means colour quantization (the kmeans-lab course library).",
+        epilog=f"Run '{PROG} compress --help' for the options of the compress command.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    compress = commands.add_parser(
+        "compress",
+        help="reduce an image to K colours and write an indexed PNG",
+        description=(
+            "Reduce INPUT to at most K colours with K-means (kmeans_lab.quantize) and write OUTPUT as "
+            "an indexed PNG: a palette of K colours plus one index per pixel. Prints the original and "
+            "compressed sizes in bits (24 bits a pixel vs 24 bits a palette colour + ceil(log2 K) bits a "
+            "pixel), the real file sizes, the PSNR of the written image against the input, and the time "
+            "taken. Never overwrites INPUT; refuses to replace an existing OUTPUT unless --force."),
+        epilog=f"example: {PROG} compress photo.jpg -k 16 -o photo-16.png --dither",
+    )
+    compress.add_argument("input", metavar="INPUT",
+                          help="image to compress: any format Pillow reads (PNG, JPEG, GIF, BMP, TIFF, WebP, ...)")
+    compress.add_argument("-k", "--colors", dest="k", metavar="K", type=_n_colors, required=True,
+                          help=f"number of palette colours, 1 to {MAX_COLORS} (16 is the course's choice)")
+    compress.add_argument("-o", "--output", metavar="OUTPUT", required=True,
+                          help="PNG file to write (must end in .png; never the same file as INPUT)")
+    compress.add_argument("--max-iter", metavar="N", type=_non_negative("--max-iter"), default=20,
+                          help="maximum number of K-means (Lloyd) rounds (default: %(default)s)")
+    compress.add_argument("--seed", metavar="S", type=_non_negative("--seed"), default=0,
+                          help="random seed of the initial centroids; the same seed gives the same "
+                               "output (default: %(default)s)")
+    compress.add_argument("--init", choices=["k-means++", "random"], default="k-means++",
+                          help="how the initial centroids are chosen: greedy k-means++ (spread out, "
+                               "usually better) or K random colours of the image (default: %(default)s)")
+    compress.add_argument("--dither", action="store_true",
+                          help="spread each pixel's rounding error to its neighbours (Floyd-Steinberg) "
+                               "with the K-means palette: smoother gradients to the eye, lower PSNR")
+    compress.add_argument("--force", action="store_true",
+                          help="replace OUTPUT if it already exists (INPUT is never replaced)")
+    compress.add_argument("--quiet", action="store_true",
+                          help="do not print the progress of each K-means round on stderr")
+    compress.add_argument("--max-pixels", metavar="N", type=_positive("--max-pixels"),
+                          default=DEFAULT_MAX_PIXELS,
+                          help="refuse larger images, a protection against decompression bombs "
+                               "(default: %(default)s)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``kmeans-lab`` with ``argv`` (default: ``sys.argv[1:]``).
+
+    Returns the exit status: 0 on success, 1 when the input or output is
+    unusable, 2 for a wrong command line, 130 if interrupted. Errors are
+    printed as one line ``kmeans-lab: error: ...`` on stderr.
+    """
+    parser = build_parser()
+    try:
+        try:
+            args = parser.parse_args(argv)
+        except CommandError as exc:
+            return _fail(str(exc), 2)
+        except SystemExit as exc:  # --help and --version
+            return int(exc.code or 0)
+        if args.command == "compress":
+            return _compress(args)
+        return _fail(f"unknown command {args.command!r}", 2)  # pragma: no cover - argparse rejects it
+    except CommandError as exc:
+        return _fail(str(exc), 1)
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+    except MemoryError:
+        return _fail("not enough memory for this image; try a smaller one, or shrink it first", 1)
+
+
+def _fail(message: str, status: int) -> int:
+    message = " ".join(str(message).split())  # one line, whatever the message
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return status
+
+
+def _check_paths(input_path: Path, output_path: Path, force: bool) -> None:
+    if output_path.suffix.lower() != ".png":
+        raise CommandError(f"OUTPUT must be a .png file (an indexed PNG), got '{output_path}'")
+    if input_path.exists() and (output_path.resolve() == input_path.resolve()
+                                or (output_path.exists() and os.path.samefile(input_path, output_path))):
+        raise CommandError(f"OUTPUT '{output_path}' is the input file; refusing to overwrite the input, "
+                           "choose another OUTPUT")
+    if output_path.is_dir():
+        raise CommandError(f"OUTPUT '{output_path}' is a directory; give a file name such as "
+                           f"'{output_path / 'compressed.png'}'")
+    if output_path.exists() and not force:
+        raise CommandError(f"OUTPUT '{output_path}' already exists; pass --force to replace it")
+    parent = output_path.parent
+    if not parent.is_dir():
+        raise CommandError(f"cannot write '{output_path}': directory '{parent}' does not exist")
+
+
+def _compress(args) -> int:
+    started = time.perf_counter()
+    input_path, output_path = Path(args.input), Path(args.output)
+    _check_paths(input_path, output_path, args.force)
+    try:
+        image = load_image(input_path, max_pixels=args.max_pixels)
+    except ImageLoadError as exc:
+        raise CommandError(str(exc)) from None
+    loaded = time.perf_counter()
+
+    def progress(iteration, max_iter, distortion):
+        print(f"{PROG}: K-means round {iteration}/{max_iter}, distortion {distortion:.6f}",
+              file=sys.stderr, flush=True)
+
+    fit = fit_palette(image, args.k, init=args.init, max_iter=args.max_iter, seed=args.seed,
+                      progress=None if args.quiet else progress)
+    compressed = fit.to_compressed()
+    if args.dither:
+        compressed = _dither(image, compressed.palette)
+    fitted = time.perf_counter()
+
+    size = _write_png(compressed, output_path)
+    written = CompressedImage.load_png(output_path)
+    quality = psnr(image, written.reconstruct())
+    done = time.perf_counter()
+
+    H, W, _ = image.shape
+    K = written.n_colors
+    bits_per_pixel = (K - 1).bit_length()
+    ratio = compressed.original_bits / compressed.compressed_bits
+    print(f"input:   {input_path}  {W} x {H} pixels, {input_path.stat().st_size:,} bytes")
+    print(f"output:  {output_path}  {K} colours{' (dithered)' if args.dither else ''}, "
+          f"{size:,} bytes (indexed PNG)")
+    print(f"bits:    original {compressed.original_bits:,} (24 a pixel) -> compressed "
+          f"{compressed.compressed_bits:,} (palette 24 x {K} + {bits_per_pixel} a pixel), {ratio:.1f}x smaller")
+    print(f"PSNR:    {quality:.2f} dB (the written PNG against the input)")
+    print(f"time:    {done - started:.2f} s (load {loaded - started:.2f} s, K-means "
+          f"{fitted - loaded:.2f} s in {fit.n_iter} rounds, write and check {done - fitted:.2f} s)")
+    return 0
+
+
+def _dither(image, palette) -> CompressedImage:
+    """Floyd-Steinberg dithering of ``image`` with ``palette`` (Pillow)."""
+    from PIL import Image
+
+    K = palette.shape[0]
+    colours = np.round(palette * 255).astype(np.uint8)
+    # pad to 256 entries with copies of colour 0, so any index >= K (older
+    # Pillow versions may use the padding) is the same colour as index 0
+    padded = np.concatenate([colours, np.repeat(colours[:1], 256 - K, axis=0)])
+    palette_image = Image.new("P", (1, 1))
+    palette_image.putpalette(padded.reshape(-1).tolist())
+    rgb = Image.fromarray(np.round(image * 255).astype(np.uint8), "RGB")
+    dithered = rgb.quantize(palette=palette_image, dither=Image.Dither.FLOYDSTEINBERG)
+    labels = np.asarray(dithered, dtype=np.uint8)
+    labels = np.where(labels >= K, 0, labels).astype(np.uint8)
+    return CompressedImage(colours.astype(np.float64) / 255.0, labels, image.shape)
+
+
+def _write_png(compressed: CompressedImage, output_path: Path) -> int:
+    """Write atomically: a temporary file in the same directory, then rename."""
+    try:
+        handle, temporary = tempfile.mkstemp(suffix=".png", prefix=".kmeans-lab-", dir=output_path.parent)
+        os.close(handle)
+    except OSError as exc:
+        raise CommandError(f"cannot write '{output_path}': {exc.strerror or exc}") from None
+    try:
+        compressed.save_png(temporary)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private: give the usual mode
+        os.replace(temporary, output_path)
+    except OSError as exc:
+        raise CommandError(f"cannot write '{output_path}': {exc.strerror or exc}") from None
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+    return output_path.stat().st_size
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
