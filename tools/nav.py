@@ -10,6 +10,9 @@ Titles are read from each notebook's first ``# `` heading. Existing nav
 cells (wherever they are) are replaced, missing ones are created; no other
 cell, output or metadata is changed, and a notebook whose links are already
 current is not rewritten at all, so running the script twice changes nothing.
+Notebooks are read and written as plain JSON in the layout Jupyter itself
+writes (indent 1, sorted keys), so nothing else in the file moves; the script
+needs only the standard library.
 
 Usage::
 
@@ -23,10 +26,9 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
-
-import nbformat
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO / "notebooks"
@@ -39,9 +41,15 @@ class NavError(Exception):
     """A notebook cannot get navigation links (no title, unreadable file)."""
 
 
-def is_nav_cell(cell) -> bool:
+def is_nav_cell(cell: dict) -> bool:
     """True for a cell this script wrote: markdown with ``"nav": true`` metadata."""
     return cell.get("cell_type") == "markdown" and cell.get("metadata", {}).get("nav") is True
+
+
+def source(cell: dict) -> str:
+    """A cell's source as one string (on disk it is usually a list of lines)."""
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
 
 
 def course_notebooks(folder: Path) -> list[Path]:
@@ -49,12 +57,12 @@ def course_notebooks(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob(PATTERN) if p.is_file())
 
 
-def notebook_title(nb, path: Path) -> str:
+def notebook_title(nb: dict, path: Path) -> str:
     """Text of the first ``# `` heading in the notebook's (non-nav) markdown cells."""
-    for cell in nb.cells:
-        if cell.cell_type != "markdown" or is_nav_cell(cell):
+    for cell in nb["cells"]:
+        if cell.get("cell_type") != "markdown" or is_nav_cell(cell):
             continue
-        for line in cell.source.splitlines():
+        for line in source(cell).splitlines():
             if line.startswith("# "):
                 return line[2:].strip()
     raise NavError(f"{path.name}: no title found; the first markdown cell should start "
@@ -72,36 +80,45 @@ def nav_text(i: int, names: list[str], titles: list[str], index: str) -> str:
     return " | ".join(parts)
 
 
-def _read(path: Path):
+def _read(path: Path) -> dict:
     try:
-        return nbformat.read(path, as_version=4)
-    except Exception as exc:  # invalid JSON, not a notebook
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise NavError(f"{path.name}: cannot read the notebook ({exc})") from None
+    if not isinstance(nb, dict) or nb.get("nbformat") != 4 or not isinstance(nb.get("cells"), list):
+        raise NavError(f"{path.name}: not a version 4 Jupyter notebook; open and save it in "
+                       "JupyterLab to upgrade it")
+    return nb
 
 
-def _nav_cell(nb, text: str, cell_id: str):
-    cell = nbformat.v4.new_markdown_cell(text, metadata={"nav": True})
-    if (nb.nbformat, nb.nbformat_minor) >= (4, 5):
-        cell.id = cell_id
-    else:  # cell ids only exist from nbformat 4.5 on
-        cell.pop("id", None)
+def _write(nb: dict, path: Path) -> None:
+    # the same layout as nbformat.write / JupyterLab, so other cells stay byte-identical
+    path.write_text(json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+
+
+def _nav_cell(nb: dict, text: str, cell_id: str) -> dict:
+    cell = {"cell_type": "markdown", "metadata": {"nav": True},
+            "source": text.splitlines(keepends=True)}
+    if nb.get("nbformat_minor", 0) >= 5:  # cell ids exist from nbformat 4.5 on
+        cell["id"] = cell_id
     return cell
 
 
-def is_current(nb, text: str) -> bool:
+def is_current(nb: dict, text: str) -> bool:
     """True if the first and last cells are nav cells with ``text`` and no other cell is."""
-    cells = nb.cells
+    cells = nb["cells"]
     if len(cells) < 2 or not (is_nav_cell(cells[0]) and is_nav_cell(cells[-1])):
         return False
     if any(is_nav_cell(c) for c in cells[1:-1]):
         return False
-    return cells[0].source == text and cells[-1].source == text
+    return source(cells[0]) == text and source(cells[-1]) == text
 
 
-def with_nav(nb, text: str):
+def with_nav(nb: dict, text: str) -> dict:
     """Return ``nb`` with its nav cells removed and fresh ones put first and last."""
-    body = [c for c in nb.cells if not is_nav_cell(c)]
-    nb.cells = [_nav_cell(nb, text, NAV_IDS[0]), *body, _nav_cell(nb, text, NAV_IDS[1])]
+    body = [c for c in nb["cells"] if not is_nav_cell(c)]
+    nb["cells"] = [_nav_cell(nb, text, NAV_IDS[0]), *body, _nav_cell(nb, text, NAV_IDS[1])]
     return nb
 
 
@@ -132,7 +149,7 @@ def update(folder: Path, check: bool, only: list[str] | None = None) -> list[str
             continue
         stale.append(path.name)
         if not check:
-            nbformat.write(with_nav(nb, text), path)
+            _write(with_nav(nb, text), path)
     return stale
 
 
