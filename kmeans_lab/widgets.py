@@ -141,6 +141,7 @@ class KMeansExplorer:
         self._result: ExplorerResult | None = None
         self._frame: Frame | None = None
         self._holding = False
+        self._tradeoff_shown: tuple | None = None
 
         if isinstance(image, str):
             first = load_sample(image, working_size=working_size)
@@ -235,6 +236,7 @@ class KMeansExplorer:
         self.readout.add_class("kmeans-readout")
         self.compressed_view.add_class("kmeans-compressed")
         self.status.add_class("kmeans-status")
+        self.upload_button.add_class("kmeans-upload")
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
@@ -522,15 +524,17 @@ class KMeansExplorer:
         table = self._tradeoffs.get(key)
         if table is None:
             self.tradeoff_plot.value = b""
+            self.tradeoff_plot.layout.display = "none"  # no broken-image icon while empty
             self.tradeoff_table.value = ""
             self.tradeoff_progress.value = 0
             self.tradeoff_progress.bar_style = ""
             self.tradeoff_status.value = "<small>Press the button to compute it for these settings.</small>"
             return
         current_K = self._result.K if self._result is not None else None
-        if force or self.tradeoff_plot.value == b"" or getattr(self, "_tradeoff_shown", None) != key:
+        if force or self.tradeoff_plot.value == b"" or self._tradeoff_shown != key:
             self.tradeoff_plot.value = tradeoff_png(table)
             self._tradeoff_shown = key
+        self.tradeoff_plot.layout.display = None
         self.tradeoff_table.value = tradeoff_html(table, current_K)
         self.tradeoff_progress.max = len(table.K)
         self.tradeoff_progress.value = len(table.K)

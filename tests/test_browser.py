@@ -3,7 +3,9 @@
 The test starts its own JupyterLab (see browser_helpers.py) on a temporary
 copy of notebooks/, opens 06_explore in Debian's Chromium through
 Playwright, runs every cell, moves the explorer's K slider with the
-keyboard, and checks that the readout and the compressed image change. A
+keyboard, and checks that the readout and the compressed image change; it
+then uploads a text file (a message, the image stays) and a photo through the
+browser's file input. A
 screenshot of the explorer goes to test-artifacts/ (repository root).
 
 Needs /usr/bin/chromium (``apt-get install -y chromium``); Playwright's own
@@ -42,6 +44,27 @@ if not CHROMIUM.exists():
     )
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+
+def _png_bytes(sample: str) -> bytes:
+    """A bundled photo as the bytes of a PNG file (what a student would upload)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    import kmeans_lab as kl
+
+    buf = io.BytesIO()
+    Image.fromarray(np.round(kl.load_sample_image(sample) * 255).astype(np.uint8)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def upload(page, explorer, name: str, mime: str, data: bytes) -> None:
+    """Click the explorer's upload button and choose a file in the browser's file chooser."""
+    with page.expect_file_chooser() as chooser:
+        explorer.locator(".kmeans-upload").click()
+    chooser.value.set_files(files=[{"name": name, "mimeType": mime, "buffer": data}])
 
 
 def _wait_for_kernel(server, timeout: float = 90.0) -> list[dict]:
@@ -118,6 +141,22 @@ def test_explorer_in_jupyterlab_reacts_to_the_keyboard():
             page.keyboard.press("End")  # K = 256
             expect(readout).to_contain_text("K256", timeout=60_000)
             expect(readout).to_contain_text("137,216")
+
+            # uploads through the browser's file input: garbage first, then a real photo
+            page.keyboard.press("Home")  # K = 1 (cached): keeps the next steps fast
+            expect(readout).to_contain_text("K1 (1 distinct colours used)", timeout=60_000)
+            status = explorer.locator(".kmeans-status")
+            upload(page, explorer, "notes.txt", "text/plain", b"this is not an image")
+            expect(status).to_contain_text("cannot load upload 'notes.txt': not an image file", timeout=60_000)
+            expect(readout).to_contain_text("course, 128 x 128")  # the previous image stays
+            upload(page, explorer, "coffee.png", "image/png", _png_bytes("coffee"))
+            expect(status).to_contain_text("loaded 'coffee.png' (450 x 300 px, shrunk to 256 x 171 px)",
+                                           timeout=60_000)
+            expect(readout).to_contain_text("upload: coffee.png, 256 x 171 = 43,776 pixels")
+            handle.focus()
+            for _ in range(7):  # K 1 -> 8 on the uploaded photo
+                page.keyboard.press("ArrowRight")
+            expect(readout).to_contain_text(f"{24 * 8 + 43_776 * 3:,}", timeout=60_000)
 
             explorer.evaluate("el => el.scrollIntoView({block: 'start'})")
             page.screenshot(path=str(ARTIFACTS / "explorer_browser.png"))

@@ -415,6 +415,7 @@ def test_an_unexpected_failure_becomes_a_message(explorer, monkeypatch):
 def test_tradeoff_is_computed_on_demand_with_progress_and_cached(course, count_kmeans):
     explorer = KMeansExplorer(iterations=5)
     assert explorer.tradeoff_plot.value == b"" and "Press the button" in explorer.tradeoff_status.value
+    assert explorer.tradeoff_plot.layout.display == "none"
     seen = []
     explorer.tradeoff_progress.observe(lambda change: seen.append(change["new"]), names="value")
     explorer.tradeoff_button.click()
@@ -427,6 +428,7 @@ def test_tradeoff_is_computed_on_demand_with_progress_and_cached(course, count_k
     assert table.compressed_bits.tolist() == [compressed_bits(COURSE_PIXELS, K) for K in Ks]
     # the K = 16 row is the explorer's own result (same cache)
     assert table.psnr[Ks.index(16)] == explorer.psnr
+    assert explorer.tradeoff_plot.layout.display is None
     with Image.open(io.BytesIO(explorer.tradeoff_plot.value)) as im:
         assert im.size[0] > 300
     assert "<b>" not in explorer.tradeoff_table.value and explorer.tradeoff_table.value.count("<tr") == len(Ks) + 1
