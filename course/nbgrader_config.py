@@ -69,13 +69,14 @@ c.OverwriteCells.add_missing_cells = True
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
 
-from nbconvert.preprocessors import ClearMetadataPreprocessor, Preprocessor  # noqa: E402
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties,
     CheckCellMetadata,
     Execute,
     IgnorePattern,
     LimitOutput,
+    NbGraderPreprocessor,
     SaveAutoGrades,
 )
 
@@ -83,7 +84,7 @@ from nbgrader.preprocessors import (  # noqa: E402
 MAX_OUTPUT_CHARS = 20_000
 
 
-class LimitOutputSize(Preprocessor):
+class LimitOutputSize(NbGraderPreprocessor):  # NbGraderPreprocessor: enabled by default
     """Truncate long text outputs (streams, text/plain, text/html) of code cells."""
 
     def preprocess_cell(self, cell, resources, index):

@@ -1,0 +1,45 @@
+"""Write per-student HTML feedback with nbgrader's generate_feedback.
+
+``make feedback`` runs ``python tools/feedback.py`` after ``make autograde``:
+``nbgrader generate_feedback kmeans_lab --force`` in ``course/`` renders every
+autograded notebook to ``course/feedback/<student>/kmeans_lab/<notebook>.html``
+(the student's code and outputs, each check's points and message). On a
+JupyterHub, ``nbgrader release_feedback kmeans_lab`` then hands them back.
+A student whose feedback cannot be rendered is named; the others still get theirs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from nbgrader_course import ASSIGNMENT, COURSE, check_course, run_nbgrader
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--course", type=Path, default=COURSE,
+                        help="course folder holding nbgrader_config.py (default: course/)")
+    args = parser.parse_args(argv)
+    course = check_course(args.course)
+    if not (course / "autograded").is_dir():
+        raise SystemExit(f"nothing autograded in {course}: run `make autograde` first")
+    result = run_nbgrader(["generate_feedback", ASSIGNMENT, "--force"], course)
+    with open(course / "feedback.log", "w", encoding="utf-8") as log:
+        log.write(result.stdout)
+    failed = sorted({line.split("for student '")[1].split("'")[0]
+                     for line in result.stdout.splitlines()
+                     if "There was an error processing assignment" in line
+                     and "for student '" in line})
+    written = sorted((course / "feedback").glob(f"*/{ASSIGNMENT}/*.html"))
+    students = sorted({p.parts[-3] for p in written})
+    print(f"feedback: {len(written)} HTML files for {len(students)} students "
+          f"in {course / 'feedback'}")
+    if failed:
+        print(f"no feedback for: {', '.join(failed)} (see {course / 'feedback.log'})")
+    return 0 if result.returncode == 0 or failed else result.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,197 @@
+"""Write the grades CSV: one row per student and exercise, and a total per student.
+
+``make grades`` runs ``python tools/grades.py`` after ``make autograde``. It
+reads nbgrader's gradebook (``nbgrader.api.Gradebook`` over
+``course/gradebook.db``) and ``course/autograde_report.json``, and writes
+``course/grades.csv`` with the columns
+
+``student, notebook, exercise, points, max_points, note``
+
+one row per student and exercise (``exercise`` is the exercise's name, e.g.
+``find_closest_centroids``; its check cell is ``check_<exercise>``), then a row
+``exercise = total`` per student. ``note`` says why points are missing: the
+first line of the failed check's message (e.g. ``CheckFailure: ...``), "not
+submitted", or why a notebook could not be graded. Every student with a
+submission folder, or known to the gradebook, gets every row: a submission
+that could not be graded at all scores 0 with its reason. The total row's note
+also flags, for the instructor to read, a student's cells that reach into the
+grader (``kmeans_lab.grading.SUSPICIOUS_PATTERNS``: patching the checks,
+``sys.modules``, ``importlib`` ...); flags never change points.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+
+from nbgrader_course import ASSIGNMENT, COURSE, check_course, db_url
+
+COLUMNS = ["student", "notebook", "exercise", "points", "max_points", "note"]
+CHECK_PREFIX = "check_"
+#: What a cell interrupted by nbgrader's per-cell timeout shows.
+TIMEOUT_ERRORS = ("CellTimeoutError", "KeyboardInterrupt")
+
+
+def exercise_name(grade_id: str) -> str:
+    """``check_find_closest_centroids`` -> ``find_closest_centroids``."""
+    return grade_id[len(CHECK_PREFIX):] if grade_id.startswith(CHECK_PREFIX) else grade_id
+
+
+def _number(value: float) -> str:
+    value = float(value or 0.0)
+    return str(int(value)) if value.is_integer() else f"{value:g}"
+
+
+def graded_cells(gb, assignment) -> list[tuple[str, str, float]]:
+    """(notebook, grade_id, max_score) of every graded cell, in notebook order."""
+    cells = []
+    for notebook in sorted(assignment.notebooks, key=lambda nb: nb.name):
+        source_order = {cell.name: i for i, cell in enumerate(notebook.source_cells)}
+        for cell in sorted(notebook.grade_cells, key=lambda c: source_order.get(c.name, 0)):
+            cells.append((notebook.name, cell.name, float(cell.max_score)))
+    return cells
+
+
+def check_messages(course: Path, student: str, notebook: str) -> dict[str, str]:
+    """{grade_id: first line of the error} for the failed checks of one notebook."""
+    path = course / "autograded" / student / ASSIGNMENT / f"{notebook}.ipynb"
+    messages: dict[str, str] = {}
+    if not path.exists():
+        return messages
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:
+        return messages
+    for cell in nb.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if not grade_id or cell.cell_type != "code":
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                ename = output.get("ename", "Error")
+                if ename in TIMEOUT_ERRORS:
+                    messages[grade_id] = (f"{ename}: the cell ran longer than the per-cell "
+                                          "timeout and was interrupted")
+                    break
+                lines = str(output.get("evalue", "")).strip().splitlines()
+                first = lines[0] if lines else ""
+                messages[grade_id] = f"{ename}: {first}"[:300]
+                break
+    return messages
+
+
+def flagged_lines(course: Path, student: str, notebook: str) -> list[str]:
+    """Lines of the student's own cells that reach into the grader (see kmeans_lab.grading).
+
+    Only cells whose source is not in the released notebook count (the
+    student's answers and extra cells), so course code never raises a flag.
+    """
+    from kmeans_lab.grading import suspicious_lines
+
+    path = course / "autograded" / student / ASSIGNMENT / f"{notebook}.ipynb"
+    release = course / "release" / ASSIGNMENT / f"{notebook}.ipynb"
+    try:
+        nb = nbformat.read(path, as_version=4)
+        released = {c.source for c in nbformat.read(release, as_version=4).cells}
+    except Exception:
+        return []
+    hits = []
+    for number, cell in enumerate(nb.cells, 1):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type != "code" or meta.get("grade") or meta.get("locked"):
+            continue
+        if cell.source in released:
+            continue
+        hits += [f"{notebook} cell {number}: {line}" for line in suspicious_lines(cell.source)]
+    return hits
+
+
+def collect(course: Path) -> list[dict[str, str]]:
+    """All rows of the grades CSV (see the module docstring)."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    report_path = course / "autograde_report.json"
+    report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else {}
+    outcomes = report.get("students", {})
+
+    rows = []
+    with Gradebook(db_url(course)) as gb:
+        try:
+            assignment = gb.find_assignment(ASSIGNMENT)
+        except MissingEntry:
+            raise SystemExit(f"assignment {ASSIGNMENT!r} is not in the gradebook: "
+                             "run `make release` and `make autograde` first") from None
+        cells = graded_cells(gb, assignment)
+        students = sorted(set(outcomes) | {s.id for s in gb.students})
+        for student in students:
+            outcome = outcomes.get(student, {})
+            failed = outcome.get("failed_notebooks", {})
+            missing = set(outcome.get("missing_notebooks", []))
+            total = maximum = 0.0
+            messages_cache: dict[str, dict[str, str]] = {}
+            for notebook, grade_id, max_score in cells:
+                points, note = 0.0, ""
+                if notebook in failed:
+                    note = f"{notebook}.ipynb {failed[notebook]}"
+                elif notebook in missing:
+                    note = f"{notebook}.ipynb not submitted"
+                elif outcome and notebook not in outcome.get("graded_notebooks", []):
+                    note = "not graded"
+                else:
+                    try:
+                        grade = gb.find_grade(grade_id, notebook, ASSIGNMENT, student)
+                    except MissingEntry:
+                        note = "not autograded yet (run make autograde)"
+                    else:
+                        points = float(grade.score or 0.0)
+                        if points < max_score:
+                            if notebook not in messages_cache:
+                                messages_cache[notebook] = check_messages(course, student, notebook)
+                            note = messages_cache[notebook].get(grade_id, "")
+                total += points
+                maximum += max_score
+                rows.append({"student": student, "notebook": notebook,
+                             "exercise": exercise_name(grade_id), "points": _number(points),
+                             "max_points": _number(max_score), "note": note})
+            problems = list(outcome.get("problems", []))
+            if not outcome:
+                problems.append("no submission folder (known to the gradebook only)")
+            flags = [line for notebook in outcome.get("graded_notebooks", [])
+                     for line in flagged_lines(course, student, notebook)]
+            if flags:
+                problems.append("review by hand, code reaching into the grader: "
+                                + " / ".join(flags[:5]) + (" ..." if len(flags) > 5 else ""))
+            rows.append({"student": student, "notebook": "", "exercise": "total",
+                         "points": _number(total), "max_points": _number(maximum),
+                         "note": "; ".join(problems)})
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--course", type=Path, default=COURSE,
+                        help="course folder holding nbgrader_config.py (default: course/)")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="CSV file to write (default: <course>/grades.csv)")
+    args = parser.parse_args(argv)
+    course = check_course(args.course)
+    output = args.output or course / "grades.csv"
+    rows = collect(course)
+    with open(output, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    totals = [r for r in rows if r["exercise"] == "total"]
+    for row in totals:
+        print(f"{row['student']}: {row['points']}/{row['max_points']}")
+    print(f"wrote {output} ({len(totals)} students, {len(rows)} rows)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
