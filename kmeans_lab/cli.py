@@ -28,6 +28,7 @@ import numpy as np
 
 from . import __version__
 from .compression import CompressedImage
+from .dither import dither
 from .image_io import DEFAULT_MAX_PIXELS, ImageLoadError, load_image
 from .metrics import psnr
 from .quantize import fit_palette
@@ -196,7 +197,7 @@ def _compress(args) -> int:
                       progress=None if args.quiet else progress)
     compressed = fit.to_compressed()
     if args.dither:
-        compressed = _dither(image, compressed.palette)
+        compressed = dither(image, compressed.palette)
     fitted = time.perf_counter()
 
     size = _write_png(compressed, output_path)
@@ -217,24 +218,6 @@ def _compress(args) -> int:
     print(f"time:    {done - started:.2f} s (load {loaded - started:.2f} s, K-means "
           f"{fitted - loaded:.2f} s in {fit.n_iter} rounds, write and check {done - fitted:.2f} s)")
     return 0
-
-
-def _dither(image, palette) -> CompressedImage:
-    """Floyd-Steinberg dithering of ``image`` with ``palette`` (Pillow)."""
-    from PIL import Image
-
-    K = palette.shape[0]
-    colours = np.round(palette * 255).astype(np.uint8)
-    # pad to 256 entries with copies of colour 0, so any index >= K (older
-    # Pillow versions may use the padding) is the same colour as index 0
-    padded = np.concatenate([colours, np.repeat(colours[:1], 256 - K, axis=0)])
-    palette_image = Image.new("P", (1, 1))
-    palette_image.putpalette(padded.reshape(-1).tolist())
-    rgb = Image.fromarray(np.round(image * 255).astype(np.uint8), "RGB")
-    dithered = rgb.quantize(palette=palette_image, dither=Image.Dither.FLOYDSTEINBERG)
-    labels = np.asarray(dithered, dtype=np.uint8)
-    labels = np.where(labels >= K, 0, labels).astype(np.uint8)
-    return CompressedImage(colours.astype(np.float64) / 255.0, labels, image.shape)
 
 
 def _write_png(compressed: CompressedImage, output_path: Path) -> int:

@@ -352,3 +352,37 @@ def test_bad_input_is_rejected_with_a_clear_message(image, kwargs, error, messag
     with pytest.raises(error) as info:
         quantize(image, **kwargs)
     assert message in str(info.value)
+
+
+# -------------------------------------------------------------------- dither
+
+def test_dither_uses_only_the_palette_and_keeps_average_colour():
+    from kmeans_lab.dither import dither
+
+    ramp = np.repeat(np.linspace(0, 1, 120)[None, :, None], 3, axis=2).repeat(40, axis=0)
+    palette = np.array([[0.0, 0, 0], [1.0, 1, 1]])
+    d = dither(ramp, palette)
+    assert isinstance(d, kl.CompressedImage) and d.labels.shape == (40, 120)
+    np.testing.assert_array_equal(d.palette, palette)
+    shown = d.reconstruct()
+    # local averages follow the ramp; nearest-colour mapping jumps from 0 to 1
+    column_means = shown[:, :, 0].mean(axis=0)
+    window = np.convolve(column_means, np.ones(10) / 10, mode="valid")
+    target = np.convolve(ramp[0, :, 0], np.ones(10) / 10, mode="valid")
+    assert np.max(np.abs(window - target)) < 0.1
+    nearest = palette[kl.find_closest_centroids(kl.image_to_pixels(ramp), palette)].reshape(ramp.shape)
+    assert kl.psnr(ramp, shown) < kl.psnr(ramp, nearest)
+
+
+def test_dither_with_the_kmeans_palette(course):
+    from kmeans_lab.dither import dither
+
+    c = quantize(course, 8, seed=0)
+    d = dither(course, c.palette)
+    np.testing.assert_array_equal(d.palette, c.palette)
+    assert d.labels.max() < 8
+    assert kl.psnr(course, d.reconstruct()) < kl.psnr(course, c.reconstruct())
+    with pytest.raises(ValueError, match="palette must have shape"):
+        dither(course, np.zeros((300, 3)))
+    with pytest.raises(ValueError, match=r"shape \(H, W, 3\)"):
+        dither(np.zeros((4, 4)), c.palette)
