@@ -161,7 +161,6 @@ class KMeansExplorer:
         for name in sample_image_names():
             if f"sample:{name}" != first.key:
                 options.append((name, f"sample:{name}"))
-        self._sample_keys = [key for _, key in options if key.startswith("sample:")]
         self.image_dropdown = W.Dropdown(options=options, value=first.key, description="image")
         self.upload_button = W.FileUpload(accept="image/*", multiple=False, description="upload",
                                           tooltip="Upload your own image (PNG, JPEG, ...)")
