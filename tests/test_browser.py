@@ -9,13 +9,15 @@ browser's file input. A
 screenshot of the explorer goes to test-artifacts/ (repository root).
 
 Needs /usr/bin/chromium (``apt-get install -y chromium``); Playwright's own
-browsers are never downloaded. Run it alone with::
+browsers are never downloaded. Without it the test is skipped with a message
+saying so, unless KMEANS_LAB_REQUIRE_BROWSER=1 (CI), which makes it an error. Run it alone with::
 
     MPLBACKEND=Agg .venv/bin/python -m pytest tests/test_browser.py -v
 """
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from pathlib import Path
@@ -38,6 +40,9 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",  # containers often have a tiny /dev/shm
 ]
 
+if not CHROMIUM.exists() and os.environ.get("KMEANS_LAB_REQUIRE_BROWSER") == "1":
+    pytest.fail("KMEANS_LAB_REQUIRE_BROWSER=1 but /usr/bin/chromium is missing; "
+                "install it with `apt-get install -y chromium`", pytrace=False)
 if not CHROMIUM.exists():
     pytest.skip(
         "browser test not run: /usr/bin/chromium not found; install it with `apt-get install -y chromium`",
