@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test install clean
+.PHONY: lab test test-browser bench install clean
 
 install: $(STAMP)
 
@@ -26,8 +26,19 @@ lab: $(STAMP)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
 test: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m pytest --doctest-modules kmeans_lab tests \
-	    $(if $(NOTEBOOKS),--nbval --nbval-current-env $(NOTEBOOKS))
+	@status=0; MPLBACKEND=Agg $(BIN)/python -m pytest --doctest-modules kmeans_lab tests \
+	    $(if $(NOTEBOOKS),--nbval --nbval-current-env $(NOTEBOOKS)) || status=$$?; \
+	test -x /usr/bin/chromium || echo "NOTE: the browser test (tests/test_browser.py) was NOT run:" \
+	    "/usr/bin/chromium not found. Install it with 'apt-get install -y chromium', then run 'make test-browser'."; \
+	exit $$status
+
+# The end-to-end test alone: JupyterLab + Debian's chromium driven by Playwright.
+test-browser: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m pytest tests/test_browser.py -v
+
+# Speed figures (not part of make test): explorer update latency.
+bench: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python benchmarks/bench_explorer.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -49,6 +49,15 @@ from . import checks  # noqa: E402  (the exercise checks, kmeans_lab.checks)
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name):
+    # The explorer needs ipywidgets: import it only when asked for.
+    if name in ("KMeansExplorer", "explore"):
+        from . import widgets
+
+        return getattr(widgets, name)
+    raise AttributeError(f"module 'kmeans_lab' has no attribute {name!r}")
+
 __all__ = [
     "CompressedImage",
     "bits_per_index",
