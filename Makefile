@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test test-browser bench install clean
+.PHONY: lab test test-browser bench nav install clean
 
 install: $(STAMP)
 
@@ -39,6 +39,11 @@ test-browser: $(STAMP)
 # Speed figures (not part of make test): explorer update latency.
 bench: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python benchmarks/bench_explorer.py
+
+# Regenerate the "< prev | Contents | next >" cells after adding or renaming a notebook
+# (make test fails while they are stale).
+nav: $(STAMP)
+	$(BIN)/python tools/nav.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
