@@ -16,6 +16,7 @@ loop). Sums for the centroids are accumulated in float64.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import numpy as np
@@ -34,6 +35,40 @@ _SEARCH_MAX_PIXELS = 1 << 20
 
 Progress = Callable[[int, int, float], None]
 
+# ------------------------------------------------------------------ threads
+#
+# NumPy releases the GIL inside its loops and BLAS calls, so the blocks of a
+# long pass can run on several cores from plain Python threads. Work is cut
+# into parts of a fixed size (not one part per thread), so the result,
+# including the order of floating-point sums, does not depend on the number
+# of cores.
+
+#: Points per part of a parallel pass; shorter passes run in the calling thread.
+_PART = 1 << 17
+_pool = None
+
+
+def _n_threads() -> int:
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 8))
+
+
+def _in_parts(n: int, work: Callable[[int, int], object]) -> list:
+    """``[work(start, stop) for each part of range(n)]``, parts in parallel."""
+    bounds = list(range(0, n, _PART)) + [n]
+    parts = [(a, b) for a, b in zip(bounds[:-1], bounds[1:])] or [(0, 0)]
+    if len(parts) == 1 or _n_threads() == 1:
+        return [work(a, b) for a, b in parts]
+    global _pool
+    if _pool is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _pool = ThreadPoolExecutor(max_workers=_n_threads(), thread_name_prefix="kmeans_lab")
+    return list(_pool.map(lambda ab: work(*ab), parts))
+
 
 # ---------------------------------------------------------------- colours
 
@@ -48,24 +83,32 @@ def pack_colors(image: NDArray) -> NDArray[np.uint32] | None:
     N = X.shape[0]
     keys = np.empty(N, dtype=np.uint32)
     if image.dtype == np.uint8:
-        for start in range(0, N, _PACK_ROWS):
-            block = X[start : start + _PACK_ROWS].astype(np.uint32)
-            np.left_shift(block[:, 0], 16, out=keys[start : start + _PACK_ROWS])
-            keys[start : start + _PACK_ROWS] |= block[:, 1] << 8
-            keys[start : start + _PACK_ROWS] |= block[:, 2]
-        return keys
-    scale = X.dtype.type(255)
-    # r * 65536 + g * 256 + b is an integer below 2**24: exact in float32
-    weights = np.array([65536, 256, 1], dtype=X.dtype)
-    for start in range(0, N, _PACK_ROWS):
-        y = X[start : start + _PACK_ROWS] * scale
-        q = np.rint(y)
-        np.subtract(y, q, out=y)
-        np.abs(y, out=y)
-        if y.size and y.max() > GRID_TOLERANCE:
-            return None
-        keys[start : start + _PACK_ROWS] = np.einsum("ij,j->i", q, weights)
-    return keys
+        def work(a, b):
+            for start in range(a, b, _PACK_ROWS):
+                stop = min(start + _PACK_ROWS, b)
+                block = X[start:stop].astype(np.uint32)
+                out = keys[start:stop]
+                np.left_shift(block[:, 0], 16, out=out)
+                out |= block[:, 1] << 8
+                out |= block[:, 2]
+            return True
+    else:
+        scale = X.dtype.type(255)
+        # r * 65536 + g * 256 + b is an integer below 2**24: exact in float32
+        weights = np.array([65536, 256, 1], dtype=X.dtype)
+
+        def work(a, b):
+            for start in range(a, b, _PACK_ROWS):
+                stop = min(start + _PACK_ROWS, b)
+                y = X[start:stop] * scale
+                q = np.rint(y)
+                np.subtract(y, q, out=y)
+                np.abs(y, out=y)
+                if y.size and y.max() > GRID_TOLERANCE:
+                    return False
+                keys[start:stop] = np.einsum("ij,j->i", q, weights)
+            return True
+    return keys if all(_in_parts(N, work)) else None
 
 
 def distinct_colors(keys: NDArray[np.uint32]) -> tuple[NDArray[np.uint32], NDArray[np.int64]]:
@@ -105,7 +148,9 @@ def labels_from_lut(keys: NDArray[np.uint32], distinct: NDArray[np.uint32],
         return np.asarray(distinct_labels).astype(dtype)[np.searchsorted(distinct, keys)]
     lut = np.zeros(1 << 24, dtype=dtype)
     lut[distinct] = distinct_labels
-    return lut[keys]
+    out = np.empty(keys.shape[0], dtype=dtype)
+    _in_parts(keys.shape[0], lambda a, b: np.take(lut, keys[a:b], out=out[a:b]))
+    return out
 
 
 def label_dtype(K: int):
@@ -181,18 +226,25 @@ def _nearest_two_f32(XT, xx, centroids):
     d1 = np.empty(n, dtype=np.float32)
     d2 = np.empty(n, dtype=np.float32)
     M = np.ascontiguousarray(-2.0 * C)
+    MT = np.ascontiguousarray(M.T)
     cc = np.einsum("ij,ij->i", C, C)
     rows = _block_rows(K)
-    m0 = min(rows, n)
-    cols = np.arange(m0)
-    if K <= _TRANSPOSED_MAX_K:
+    # (K, m) blocks of about 2 MB: few NumPy calls per point; the product is
+    # still computed `rows` columns at a time (single-threaded BLAS)
+    wide = min(max(rows, (1 << 19) // max(K, 1)), 1 << 16)
+
+    def transposed(a, b):
+        # the minimum over K is K - 1 vectorized np.minimum calls
+        m0 = min(wide, b - a)
         D = np.empty((K, m0), dtype=np.float32)
         mask = np.empty(m0, dtype=bool)
-        for start in range(0, n, rows):
-            stop = min(start + rows, n)
+        cols = np.arange(m0)
+        for start in range(a, b, wide):
+            stop = min(start + wide, b)
             m = stop - start
             Dm = D[:, :m]
-            np.matmul(M, XT[:, start:stop], out=Dm)
+            for s in range(0, m, rows):
+                np.matmul(M, XT[:, start + s : start + min(s + rows, m)], out=Dm[:, s : s + rows])
             Dm += cc[:, None]
             best = d1[start:stop]
             np.minimum.reduce(Dm, axis=0, out=best)
@@ -204,10 +256,11 @@ def _nearest_two_f32(XT, xx, centroids):
             if K > 1:
                 Dm[lab, cols[:m]] = np.inf
                 np.minimum.reduce(Dm, axis=0, out=d2[start:stop])
-    else:
-        MT = np.ascontiguousarray(M.T)
-        for start in range(0, n, rows):
-            stop = min(start + rows, n)
+
+    def by_rows(a, b):
+        cols = np.arange(min(rows, b - a))
+        for start in range(a, b, rows):
+            stop = min(start + rows, b)
             m = stop - start
             D = XT[:, start:stop].T @ MT
             D += cc
@@ -216,6 +269,9 @@ def _nearest_two_f32(XT, xx, centroids):
             d1[start:stop] = D[cols[:m], lab]
             D[cols[:m], lab] = np.inf
             np.min(D, axis=1, out=d2[start:stop])
+
+    if n:
+        _in_parts(n, transposed if K <= _TRANSPOSED_MAX_K else by_rows)
     d1 += xx
     np.maximum(d1, 0.0, out=d1)
     if K > 1:
@@ -282,6 +338,7 @@ def kmeans_plusplus_weighted(
     weighted = np.empty(N, dtype=np.float64)
     cumulative = np.empty(N, dtype=np.float64)
     rows = _block_rows(n_local_trials)
+    wide = 1 << 16
     # min(closest, distance to each candidate), kept whole so that the best
     # candidate's row becomes the new `closest` (scikit-learn keeps the same)
     G = np.empty((n_local_trials, N), dtype=np.float32)
@@ -296,15 +353,21 @@ def kmeans_plusplus_weighted(
         Cand = np.ascontiguousarray(XT[:, cand].T)
         M = np.ascontiguousarray(-2.0 * Cand)
         cc = np.einsum("ij,ij->i", Cand, Cand)[:, None]
-        pots = np.zeros(n_local_trials, dtype=np.float64)
-        for start in range(0, N, rows):
-            stop = min(start + rows, N)
-            g = G[:, start:stop]
-            np.matmul(M, XT[:, start:stop], out=g)
-            g += xx[start:stop]
-            g += cc
-            np.minimum(g, closest[start:stop], out=g)
-            pots += np.einsum("ij,j->i", g, w32[start:stop])  # no BLAS threads
+
+        def work(a, b, M=M, cc=cc):
+            pots = np.zeros(n_local_trials, dtype=np.float64)
+            for start in range(a, b, wide):
+                stop = min(start + wide, b)
+                g = G[:, start:stop]
+                for s in range(start, stop, rows):
+                    np.matmul(M, XT[:, s : min(s + rows, stop)], out=G[:, s : min(s + rows, stop)])
+                g += xx[start:stop]
+                g += cc
+                np.minimum(g, closest[start:stop], out=g)
+                pots += np.einsum("ij,j->i", g, w32[start:stop])  # no BLAS threads
+            return pots
+
+        pots = np.sum(_in_parts(N, work), axis=0)
         best = int(np.argmin(pots))
         chosen[k] = cand[best]
         np.maximum(G[best], 0.0, out=closest)

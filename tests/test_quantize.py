@@ -386,3 +386,28 @@ def test_dither_with_the_kmeans_palette(course):
         dither(course, np.zeros((300, 3)))
     with pytest.raises(ValueError, match=r"shape \(H, W, 3\)"):
         dither(np.zeros((4, 4)), c.palette)
+
+
+def test_parallel_parts_give_the_same_result(chelsea_small, monkeypatch):
+    # large photos are cut into parts processed by several threads; force
+    # small parts (and the lookup-table path) on a small image
+    X = kl.image_to_pixels(chelsea_small)
+    C0 = kl.init_centroids(X, 12, np.random.default_rng(4))
+    ref_centroids, ref_labels = kl.run_kmeans(X, C0, 6)
+    for K, init in [(12, C0), (40, kl.init_centroids(X, 40, np.random.default_rng(5)))]:
+        serial = fit_palette(chelsea_small, K, init=init, max_iter=6, tol=0)
+        with monkeypatch.context() as m:
+            m.setattr(fk, "_PART", 700)
+            m.setattr(fk, "_SEARCH_MAX_PIXELS", 0)
+            parallel = fit_palette(chelsea_small, K, init=init, max_iter=6, tol=0)
+            seeded = [fit_palette(chelsea_small, 8, seed=1).centroids for _ in range(2)]
+        np.testing.assert_array_equal(parallel.centroids, serial.centroids)
+        np.testing.assert_array_equal(parallel.labels, serial.labels)
+        np.testing.assert_array_equal(seeded[0], seeded[1])  # deterministic with threads
+    np.testing.assert_allclose(fit_palette(chelsea_small, 12, init=C0, max_iter=6, tol=0).centroids,
+                               ref_centroids, atol=1e-12)
+    u8 = np.round(chelsea_small * 255).astype(np.uint8)
+    with monkeypatch.context() as m:
+        m.setattr(fk, "_PART", 700)
+        np.testing.assert_array_equal(fk.pack_colors(u8), fk.pack_colors(chelsea_small))
+        assert fk.pack_colors(np.clip(chelsea_small + 1e-3, 0, 1)) is None
