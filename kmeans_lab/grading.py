@@ -27,7 +27,10 @@ The hidden part of every check cell calls :func:`hidden_check` instead::
    (which the provenance rule relies on) is the interpreter's own: if a cell
    replaced one, the check fails with a message naming it;
 3. runs the check, which raises :class:`~kmeans_lab.checks.CheckFailure` (an
-   AssertionError, so nbgrader gives 0 points) on any failing case.
+   AssertionError, so nbgrader gives 0 points) on any failing case, while
+   watching for calls of the exercise's reference implementation recognised
+   by file and line (:data:`FORBIDDEN`), so that a copy of the reference
+   taken before ``importlib.reload`` does not pass as the student's own.
 
 What stays possible (documented for instructors in the README): a cell that
 replaces this very module or the import machinery before the hidden test runs
@@ -51,14 +54,15 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import os
 import re
 import sys
 import types
 from pathlib import Path
 from typing import Callable
 
-__all__ = ["hidden_check", "pristine_checks", "REFERENCES", "SUSPICIOUS_PATTERNS",
-           "TamperingDetected"]
+__all__ = ["hidden_check", "pristine_checks", "FORBIDDEN", "REFERENCES", "SUSPICIOUS_PATTERNS",
+           "TamperingDetected", "suspicious_lines", "verify_references"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -72,6 +76,20 @@ REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     "compute_centroids": (("kmeans", "compute_centroids"),),
     "run_kmeans": (("kmeans", "run_kmeans"), ("kmeans", "find_closest_centroids"),
                    ("kmeans", "compute_centroids")),
+    "compressed_bits": (("compression", "compressed_bits"), ("compression", "bits_per_index")),
+}
+
+#: For every exercise: the functions a student's version must not call (the
+#: same rule as :mod:`kmeans_lab.checks`: the exercise's own reference, and
+#: ``bits_per_index`` for ``compressed_bits``). Recognised by where their code
+#: was defined, so a reloaded or re-imported copy is recognised too.
+FORBIDDEN: dict[str, tuple[tuple[str, str], ...]] = {
+    "image_to_pixels": (("image_io", "image_to_pixels"),),
+    "pixels_to_image": (("image_io", "pixels_to_image"),),
+    "init_centroids": (("kmeans", "init_centroids"),),
+    "find_closest_centroids": (("kmeans", "find_closest_centroids"),),
+    "compute_centroids": (("kmeans", "compute_centroids"),),
+    "run_kmeans": (("kmeans", "run_kmeans"),),
     "compressed_bits": (("compression", "compressed_bits"), ("compression", "bits_per_index")),
 }
 
@@ -163,6 +181,52 @@ def verify_references(exercise: str) -> None:
         )
 
 
+def _location(code: types.CodeType) -> tuple[str, int, str]:
+    return (os.path.realpath(code.co_filename), code.co_firstlineno, code.co_name)
+
+
+class _ProvenanceWatch:
+    """A profile function: notes a forbidden function entered while ``func`` runs.
+
+    A forbidden function is recognised by the file, line and name of its code
+    (any copy: reloaded modules, code objects taken before a reload); it
+    counts only when the student's function is on the stack, so the checks'
+    own calls of the reference (for expected values) do not.
+    """
+
+    def __init__(self, func: Callable, forbidden: dict[tuple[str, int], str]):
+        self.student_code = getattr(func, "__code__", None)
+        self.forbidden = forbidden  # {(first line, name): qualified name}; path checked lazily
+        self.paths = {}
+        self.hit: str | None = None
+
+    def __call__(self, frame, event, arg):
+        if event != "call" or self.hit is not None or self.student_code is None:
+            return
+        code = frame.f_code
+        name = self.forbidden.get((code.co_firstlineno, code.co_name))
+        if name is None or _location(code)[0] != self.paths[name]:
+            return
+        caller = frame
+        while caller is not None:
+            if caller.f_code is self.student_code:
+                self.hit = name
+                return
+            caller = caller.f_back
+
+
+def _forbidden_locations(exercise: str) -> tuple[dict, dict]:
+    locations, paths = {}, {}
+    for module_name, func_name in FORBIDDEN[exercise]:
+        path = _PACKAGE_DIR / f"{module_name}.py"
+        code = _source_code_objects(path).get(func_name)
+        if code is not None:
+            qualified = f"kmeans_lab.{module_name}.{func_name}"
+            locations[(code.co_firstlineno, code.co_name)] = qualified
+            paths[qualified] = os.path.realpath(path)
+    return locations, paths
+
+
 def hidden_check(exercise: str, func: Callable, *, n_random: int = 25, seed: int = 0):
     """Run ``check_<exercise>`` from a pristine copy of the checks.
 
@@ -186,7 +250,30 @@ def hidden_check(exercise: str, func: Callable, *, n_random: int = 25, seed: int
         raise ValueError(f"unknown exercise {exercise!r}; expected one of {', '.join(REFERENCES)}")
     verify_references(exercise)
     checks = pristine_checks()
-    return getattr(checks, f"check_{exercise}")(func, n_random=n_random, seed=seed)
+    locations, paths = _forbidden_locations(exercise)
+    watch = _ProvenanceWatch(func, locations)
+    watch.paths = paths
+    previous = sys.getprofile()
+    sys.setprofile(watch)  # the checks chain their own watch to this one
+    failure = None
+    try:
+        result = getattr(checks, f"check_{exercise}")(func, n_random=n_random, seed=seed)
+    except AssertionError as exc:
+        failure = exc
+    finally:
+        sys.setprofile(previous)
+    if watch.hit is not None:
+        name = watch.hit.rsplit(".", 1)[-1]
+        raise checks.CheckFailure(
+            f"{exercise}: your function calls the course's reference implementation "
+            f"{watch.hit}; write your own\n"
+            f"  hint: remove the call to kmeans_lab's {name} and write the code yourself; "
+            "later notebooks provide the reference",
+            exercise=exercise, reason="calls the course's reference implementation",
+        ) from None
+    if failure is not None:
+        raise failure
+    return result
 
 
 def suspicious_lines(source: str) -> list[str]:

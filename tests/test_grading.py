@@ -482,25 +482,50 @@ def test_hidden_check_catches_the_reference_after_importlib_reload():
     """
     script = """
 import importlib, kmeans_lab.kmeans as km
+from kmeans_lab.kmeans import find_closest_centroids as before_reload
 from kmeans_lab.grading import hidden_check
 importlib.reload(km)
-def find_closest_centroids(X, centroids):
+def uses_the_reloaded(X, centroids):
     return km.find_closest_centroids(X, centroids)
-try:
-    hidden_check("find_closest_centroids", find_closest_centroids)
-except AssertionError as exc:
-    print(str(exc).splitlines()[0])
+def uses_the_old_copy(X, centroids):
+    return before_reload(X, centroids)
+for func in (uses_the_reloaded, uses_the_old_copy, before_reload):
+    try:
+        hidden_check("find_closest_centroids", func)
+        print("passed")
+    except AssertionError as exc:
+        print(str(exc).splitlines()[0])
 """
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             timeout=120)
-    assert "calls the course's reference implementation" in result.stdout, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3, result.stdout + result.stderr
+    for line in lines:
+        assert "reference implementation kmeans_lab.kmeans.find_closest_centroids" in line
+
+
+def test_hidden_check_allows_what_the_checks_allow():
+    """run_kmeans may call the reference assignment and update steps (issue #3)."""
+    import kmeans_lab as kl
+    from kmeans_lab.grading import hidden_check
+
+    def run_kmeans(X, initial_centroids, max_iters):
+        centroids = np.array(initial_centroids, dtype=float)
+        for _ in range(max_iters):
+            labels = kl.find_closest_centroids(X, centroids)
+            centroids = kl.compute_centroids(X, labels, centroids)
+        return centroids, kl.find_closest_centroids(X, centroids)
+
+    assert hidden_check("run_kmeans", run_kmeans, n_random=3, seed=1).passed
+    with pytest.raises(AssertionError, match="reference implementation kmeans_lab.kmeans.run_kmeans"):
+        hidden_check("run_kmeans", lambda X, c, m: kl.run_kmeans(X, c, m), n_random=3, seed=1)
 
 
 def test_hidden_check_names_the_exercises():
     from kmeans_lab.checks import EXERCISES
-    from kmeans_lab.grading import REFERENCES, hidden_check
+    from kmeans_lab.grading import FORBIDDEN, REFERENCES, hidden_check
 
-    assert tuple(REFERENCES) == tuple(EXERCISES)
+    assert tuple(REFERENCES) == tuple(EXERCISES) == tuple(FORBIDDEN)
     with pytest.raises(ValueError, match="unknown exercise 'find_closest'"):
         hidden_check("find_closest", _right)
 
