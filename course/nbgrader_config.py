@@ -49,9 +49,10 @@ c.ClearSolutions.code_stub = {
 }
 
 # --- Autograding (tools/autograde.py) --------------------------------------------
-# Every submitted notebook runs in its own fresh kernel (nbgrader's Execute).
-# A cell running longer than the timeout is interrupted, shows an error, and
-# grading carries on with the next cell.
+# Every submitted notebook runs in its own fresh kernel (nbgrader's Execute,
+# as ExecuteUntilKernelDies below). A cell running longer than the timeout is
+# interrupted, shows an error, and grading carries on with the next cell.
+# ``c.Execute`` settings also apply to nbgrader validate (the Validate button).
 c.Execute.timeout = int(os.environ.get("KMEANS_LAB_CELL_TIMEOUT", "60"))
 c.Execute.interrupt_on_timeout = True
 # Kernels never write IPython history into the instructor's home.
@@ -79,6 +80,39 @@ from nbgrader.preprocessors import (  # noqa: E402
     NbGraderPreprocessor,
     SaveAutoGrades,
 )
+
+from nbclient.exceptions import DeadKernelError  # noqa: E402
+from nbformat.v4 import new_output  # noqa: E402
+
+
+class ExecuteUntilKernelDies(Execute):
+    """nbgrader's Execute, except that a dying kernel fails only what comes after.
+
+    When a cell kills the kernel (``os._exit``, a signal, running out of
+    memory), nbgrader would discard the whole notebook, checks passed before
+    included. Here that cell and every code cell after it get an error output
+    (so their checks score 0) and the checks that ran before keep their points.
+    """
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._died_in = None
+        return super().preprocess(nb, resources, km=km)
+
+    def preprocess_cell(self, cell, resources, index):
+        if getattr(self, "_died_in", None) is None:
+            try:
+                return super().preprocess_cell(cell, resources, index)
+            except DeadKernelError:
+                self._died_in = index + 1  # counted from 1, as a person reads a notebook
+                self.log.warning("The kernel died in cell %d; no later cell runs", index + 1)
+                message = "the kernel died while running this cell"
+        else:
+            message = f"not run: the kernel died in cell {self._died_in}"
+        if cell.cell_type == "code" and cell.source.strip():
+            cell.outputs = [new_output("error", ename="DeadKernelError", evalue=message,
+                                       traceback=[f"DeadKernelError: {message}"])]
+        return cell, resources
+
 
 #: Most characters of text kept per output of a code cell after autograding.
 MAX_OUTPUT_CHARS = 20_000
@@ -109,7 +143,7 @@ def _truncate(text):
 
 
 c.Autograde.autograde_preprocessors = [
-    Execute,
+    ExecuteUntilKernelDies,
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,

@@ -139,11 +139,13 @@ def case_sys_exit(release):
 
 
 def case_os_exit(release):
-    return {FIND: insert_after(filled(release, FIND), "find_closest_centroids",
+    # after the check: the points earned before the kernel died are kept
+    return {FIND: insert_after(filled(release, FIND), "check_find_closest_centroids",
                                "import os\nos._exit(0)")}
 
 
 def case_killed_kernel(release):
+    # before the check: the check never runs, 0 points
     return {FIND: insert_after(filled(release, FIND), "find_closest_centroids",
                                "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")}
 
@@ -210,8 +212,8 @@ CASES = {
     "infinite_loop": (case_infinite_loop, {}, "per-cell timeout"),
     "import_error": (case_import_error, {}, "NameError"),
     "sys_exit": (case_sys_exit, {"find_closest_centroids": 3}, None),
-    "os_exit": (case_os_exit, {}, "DeadKernelError"),
-    "killed_kernel": (case_killed_kernel, {}, "DeadKernelError"),
+    "os_exit": (case_os_exit, {"find_closest_centroids": 3}, "the kernel died in cell"),
+    "killed_kernel": (case_killed_kernel, {}, "DeadKernelError: not run: the kernel died"),
     "big_output": (case_big_output, {"find_closest_centroids": 3}, None),
     "edited_test": (case_edited_test, {}, "case 1 of"),
     "deleted_test": (case_deleted_test, {"find_closest_centroids": 3}, None),
@@ -343,8 +345,9 @@ def test_ungradable_submissions_are_reported_by_name(graded):
     assert "README.txt: not a student folder, ignored" in out
     report = graded["report"]["students"]
     for student in ("os_exit", "killed_kernel"):
-        assert FIND in report[student]["failed_notebooks"]
-        assert "DeadKernelError" in report[student]["failed_notebooks"][FIND]
+        assert report[student]["graded_notebooks"] == [FIND]
+        assert any("the kernel died in cell" in p for p in report[student]["problems"])
+        assert f"{student}: graded" in out
 
 
 def test_infinite_loop_is_cut_by_the_cell_timeout(graded):

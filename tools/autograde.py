@@ -11,11 +11,14 @@ nbgrader's layout, ``course/submitted/<student>/kmeans_lab/<notebook>.ipynb``
    submission: each notebook in its own fresh kernel, every cell under
    ``c.Execute.timeout`` (``course/nbgrader_config.py``). nbgrader carries
    on after a student it cannot grade.
-3. Whatever step 2 did not grade (an unreadable notebook beside good ones, a
-   kernel killed by ``os._exit``, the wall-clock limit) is graded one notebook
-   at a time (``--student S --notebook N``), so one bad notebook costs only
-   its own points, and a notebook nbgrader still cannot grade scores 0 with
-   the reason (e.g. ``DeadKernelError``).
+   A cell that kills its kernel (``os._exit``, a signal) fails itself and
+   the cells after it; the checks before it keep their points
+   (``ExecuteUntilKernelDies`` in the config).
+3. Whatever step 2 did not grade (an unreadable notebook beside good ones,
+   an nbgrader error, the wall-clock limit) is graded one notebook at a time
+   (``--student S --notebook N``), so one bad notebook costs only its own
+   points, and a notebook nbgrader still cannot grade scores 0 with the
+   reason.
 
 Nothing a submission does stops the batch. The outcome of every student and
 notebook goes to ``course/autograde_report.json`` (read by
@@ -120,6 +123,24 @@ def autograded(course: Path, student: str, name: str) -> bool:
     return (course / "autograded" / student / ASSIGNMENT / f"{name}.ipynb").exists()
 
 
+def kernel_deaths(course: Path, student: str, names: list[str]) -> list[str]:
+    """One line per graded notebook whose kernel died (see ExecuteUntilKernelDies)."""
+    lines = []
+    for name in names:
+        path = course / "autograded" / student / ASSIGNMENT / f"{name}.ipynb"
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception:
+            continue
+        for number, cell in enumerate(nb.cells, 1):
+            if any(o.get("output_type") == "error" and o.get("ename") == "DeadKernelError"
+                   for o in cell.get("outputs", [])):
+                lines.append(f"{name}.ipynb: the kernel died in cell {number}; the cells after "
+                             "it did not run and their checks score 0")
+                break
+    return lines
+
+
 def new_entry(found: dict) -> dict:
     """A student's entry of the report, before grading."""
     return {
@@ -222,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
                 grade_notebooks_one_by_one(course, student, entry, readable,
                                            timeout=args.student_timeout, log=log)
                 log.flush()
+            entry["problems"] += kernel_deaths(course, student, entry["graded_notebooks"])
             entry["status"] = ("graded" if entry["graded_notebooks"] and not entry["failed_notebooks"]
                                else "partial" if entry["graded_notebooks"] else "failed")
             report["students"][student] = entry
