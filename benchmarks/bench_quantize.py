@@ -163,19 +163,17 @@ def worker(method: str, image_path: str, seed: int) -> dict:
     elif method == "sklearn":
         from sklearn.cluster import KMeans
     else:
-        import kmeans_lab as kl  # noqa: F401
+        # (not `import kmeans_lab.quantize as q`: the package may export the
+        # function quantize under the same name as the module)
+        from kmeans_lab.quantize import quantize
 
     base = _memory_baseline()
     start_cpu, start = time.process_time(), time.perf_counter()
     if method == "quantize":
-        import kmeans_lab.quantize as q
-
-        c = q.quantize(img, K, init="k-means++", max_iter=MAX_ITER, tol=0, seed=seed)
+        c = quantize(img, K, init="k-means++", max_iter=MAX_ITER, tol=0, seed=seed)
         palette, labels = c.palette, c.labels
     elif method == "quantize-sample":
-        import kmeans_lab.quantize as q
-
-        c = q.quantize(img, K, init="k-means++", max_iter=MAX_ITER, tol=0, seed=seed, sample=200_000)
+        c = quantize(img, K, init="k-means++", max_iter=MAX_ITER, tol=0, seed=seed, sample=200_000)
         palette, labels = c.palette, c.labels
     elif method == "sklearn":
         km = KMeans(n_clusters=K, init="k-means++", n_init=1, max_iter=MAX_ITER, tol=0,
