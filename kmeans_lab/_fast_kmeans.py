@@ -8,10 +8,14 @@ fewer points on real photos.
 
 Distances are computed in float32 through the expansion
 :math:`\\lVert x - \\mu \\rVert^2 = \\lVert x \\rVert^2 - 2 x \\cdot \\mu +
-\\lVert \\mu \\rVert^2` (a matrix product), one block of rows at a time so
+\\lVert \\mu \\rVert^2` (a matrix product), one block of points at a time so
 that memory stays bounded and OpenBLAS stays single-threaded for the tiny
-(rows x 3) @ (3 x K) products (its threads would spin and slow the rest of the
-loop). Sums for the centroids are accumulated in float64.
+(K x 3) @ (3 x rows) products (its threads would spin and slow the rest of the
+loop). Points within float32 rounding of a tie between their two closest
+centroids are decided again in float64, so the labels are those of the
+float64 reference; sums for the centroids are accumulated in float64. Lloyd
+rounds skip the points whose label provably cannot change (Hamerly's bounds).
+Long passes are cut into fixed-size parts run on a small thread pool.
 """
 
 from __future__ import annotations
