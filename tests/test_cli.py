@@ -272,3 +272,16 @@ def test_write_failure_is_one_line(photo, tmp_path, capsys, monkeypatch):
     assert_one_error_line(status, err, 1, "cannot write", "No space left on device")
     assert not out.exists()
     assert list(tmp_path.glob(".kmeans-lab-*")) == []  # no temporary file left behind
+
+
+def test_reported_psnr_equals_the_library_psnr():
+    from kmeans_lab.cli import _psnr
+
+    from kmeans_lab.quantize import quantize
+
+    image = kl.load_sample_image("chelsea")
+    c = quantize(image, 6, seed=0)
+    assert _psnr(image, c, rows=7) == pytest.approx(kl.psnr(image, c.reconstruct()), rel=1e-12)
+    exact = kl.CompressedImage.from_kmeans([[0.2, 0.4, 0.6]], np.zeros(4, int), (2, 2))
+    assert _psnr(np.full((2, 2, 3), 0.2), exact) < 100
+    assert _psnr(exact.reconstruct(), exact) == float("inf")
