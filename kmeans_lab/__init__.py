@@ -9,6 +9,11 @@ centroids are (K, 3), labels are (N,). Modules:
 - :mod:`kmeans_lab.compression` -- palette + indices, bit counts, indexed PNG
 - :mod:`kmeans_lab.metrics` -- MSE, PSNR, distortion
 - :mod:`kmeans_lab.plots` -- figures (take ``ax=None``, return the Axes)
+- :mod:`kmeans_lab.checks` -- the exercise checks used in the notebooks
+- ``kmeans_lab.quantize`` / ``kmeans_lab._fast_kmeans`` -- :func:`quantize`, fast
+  exact K-means for real photos (the CLI ``kmeans-lab compress`` uses it)
+- :mod:`kmeans_lab.dither` -- Floyd-Steinberg dithering with a given palette
+- :mod:`kmeans_lab.widgets` -- the interactive explorer (``explore()``)
 
 Examples
 --------
@@ -44,6 +49,8 @@ from .kmeans import (
     run_kmeans,
 )
 from .metrics import distortion, mse, psnr
+from .quantize import PaletteFit, fit_palette, quantize  # the function hides the module name
+from .dither import dither
 
 from . import checks  # noqa: E402  (the exercise checks, kmeans_lab.checks)
 
@@ -83,4 +90,8 @@ __all__ = [
     "distortion",
     "mse",
     "psnr",
+    "PaletteFit",
+    "fit_palette",
+    "quantize",
+    "dither",
 ]

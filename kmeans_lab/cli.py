@@ -230,6 +230,10 @@ def _psnr(image, compressed: CompressedImage, rows: int = 256) -> float:
     return float("inf") if error == 0 else float(10.0 * np.log10(1.0 / error))
 
 
+#: Up to this size the PNG is written with Pillow's ``optimize`` (smallest file).
+_OPTIMIZE_PNG_MAX_PIXELS = 4_000_000
+
+
 def _write_png(compressed: CompressedImage, output_path: Path) -> int:
     """Write atomically: a temporary file in the same directory, then rename."""
     try:
@@ -238,7 +242,8 @@ def _write_png(compressed: CompressedImage, output_path: Path) -> int:
     except OSError as exc:
         raise CommandError(f"cannot write '{output_path}': {exc.strerror or exc}") from None
     try:
-        compressed.save_png(temporary)
+        # zlib's exhaustive "optimize" pass costs seconds on large photos for a few percent
+        compressed.save_png(temporary, optimize=compressed.n_pixels <= _OPTIMIZE_PNG_MAX_PIXELS)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private: give the usual mode

@@ -137,7 +137,7 @@ class CompressedImage:
             labels = labels.reshape(-1)
         flat = check_labels(labels, n_pixels, C.shape[0])
         colours8 = np.round(np.clip(C, 0.0, 1.0) * 255.0).astype(np.uint8)
-        used = np.unique(flat)
+        used = np.flatnonzero(np.bincount(flat, minlength=C.shape[0]))
         unique8, inverse = np.unique(colours8[used], axis=0, return_inverse=True)
         remap = np.zeros(C.shape[0], dtype=np.intp)
         remap[used] = np.asarray(inverse).reshape(-1)
@@ -174,7 +174,7 @@ class CompressedImage:
         """The decompressed image: ``palette[labels]``, shape (H, W, 3)."""
         return self.palette[self.labels]
 
-    def save_png(self, path: str | os.PathLike, *, overwrite: bool = True) -> int:
+    def save_png(self, path: str | os.PathLike, *, overwrite: bool = True, optimize: bool = True) -> int:
         """Write an indexed PNG (Pillow mode "P") and return its size in bytes.
 
         The PNG stores the palette and one index per pixel at the smallest
@@ -198,7 +198,7 @@ class CompressedImage:
         height, width = self.labels.shape
         im = Image.frombytes("P", (width, height), self.labels.astype(np.uint8).tobytes())
         im.putpalette(to_uint8(self.palette[None], "palette").reshape(-1).tolist(), rawmode="RGB")
-        im.save(path, format="PNG", optimize=True)
+        im.save(path, format="PNG", optimize=optimize)
         return path.stat().st_size
 
     @classmethod
