@@ -6,21 +6,24 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test test-browser bench nav install clean
+.PHONY: lab test test-browser bench nav release autograde grades feedback install clean
 
 install: $(STAMP)
 
-# Re-install when the package metadata changes.
-$(STAMP): pyproject.toml
+# Re-install when the package metadata or this recipe changes.
+$(STAMP): pyproject.toml Makefile tools/hide_instructor_tools.sh
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
 	  { echo "kmeans-lab needs Python >= 3.10; set PYTHON=python3.x"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,instructor]'
+	# .venv is the students' environment: hide nbgrader's instructor tools (Validate stays)
+	PATH="$(CURDIR)/$(BIN):$$PATH" tools/hide_instructor_tools.sh
 	touch $(STAMP)
 
+# Students open the generated student versions; the solutions are in notebooks/.
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/student/
 
 # The solution notebooks (not the generated student copies) are re-run by nbval.
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
@@ -46,6 +49,23 @@ bench: $(STAMP)
 # (make test fails while they are stale).
 nav: $(STAMP)
 	$(BIN)/python tools/nav.py
+
+# --- instructors (nbgrader; README "For instructors") ---
+# Regenerate notebooks/student/ from the solution notebooks (commit the result).
+release: $(STAMP)
+	$(BIN)/python tools/release.py
+
+# Grade every submission in course/submitted/<student>/kmeans_lab/.
+autograde: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python tools/autograde.py
+
+# course/grades.csv: one row per student and exercise, plus a total.
+grades: $(STAMP)
+	$(BIN)/python tools/grades.py
+
+# course/feedback/<student>/kmeans_lab/<notebook>.html
+feedback: $(STAMP)
+	$(BIN)/python tools/feedback.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
