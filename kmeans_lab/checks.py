@@ -304,11 +304,19 @@ def _where(exc: BaseException, func: Callable) -> str | None:
 # ---------------------------------------------------------------------------
 
 
+def _code_key(code) -> tuple[str, int, str]:
+    """Where a function's code was defined: the same for every copy of it, even
+    one made by ``importlib.reload`` (which creates new code objects)."""
+    return (os.path.realpath(code.co_filename), code.co_firstlineno, code.co_name)
+
+
 class _Watch:
     """A profile function that notes the first forbidden frame entered."""
 
     def __init__(self, codes: dict[int, tuple[Any, str]], modules: tuple[str, ...], previous):
         self.codes = codes
+        self.keys = {_code_key(code): name for code, name in codes.values()}
+        self.names = {key[2] for key in self.keys}
         self.modules = modules
         self.previous = previous
         self.hit: str | None = None
@@ -319,6 +327,8 @@ class _Watch:
             entry = self.codes.get(id(code))
             if entry is not None and entry[0] is code:
                 self.hit = entry[1]
+            elif code.co_name in self.names and _code_key(code) in self.keys:
+                self.hit = self.keys[_code_key(code)]
             elif self.modules and code.co_name != "<module>":
                 module = frame.f_globals.get("__name__", "") or ""
                 for prefix in self.modules:
@@ -395,7 +405,7 @@ class _Runner:
         """Fail at once if the function *is* a forbidden one."""
         code = getattr(self.func, "__code__", None)
         for ref_code, name in self.codes.values():
-            if code is ref_code:
+            if code is ref_code or (code is not None and _code_key(code) == _code_key(ref_code)):
                 self._raise(
                     f"{self.exercise}: this is the course's reference implementation {name}, "
                     "not your own; write your own",

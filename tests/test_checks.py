@@ -538,3 +538,30 @@ def test_each_check_is_fast(exercise):
     # the bound is loose (shared CI machines); typical times are 3-200 ms
     assert elapsed < 1.0
 
+
+
+def test_provenance_survives_a_fresh_copy_of_the_reference_module(monkeypatch):
+    """A wrapper around a re-executed copy of the reference (new code objects, as
+    ``importlib.reload`` makes) is still caught: references are matched by where
+    they were defined, not only by identity."""
+    import importlib.util
+
+    import kmeans_lab.kmeans as reference_module
+
+    spec = importlib.util.spec_from_file_location(
+        "kmeans_lab._copy_of_kmeans", reference_module.__file__,
+        submodule_search_locations=None,
+    )
+    copy = importlib.util.module_from_spec(spec)
+    copy.__package__ = "kmeans_lab"
+    monkeypatch.setitem(sys.modules, spec.name, copy)  # dataclasses look their module up
+    spec.loader.exec_module(copy)
+    assert copy.find_closest_centroids.__code__ is not reference_module.find_closest_centroids.__code__
+
+    def find_closest_centroids(X, centroids):
+        return copy.find_closest_centroids(X, centroids)
+
+    with pytest.raises(checks.CheckFailure, match="reference implementation"):
+        checks.check_find_closest_centroids(find_closest_centroids)
+    with pytest.raises(checks.CheckFailure, match="reference implementation"):
+        checks.check_find_closest_centroids(copy.find_closest_centroids)
