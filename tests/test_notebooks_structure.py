@@ -303,7 +303,12 @@ def test_hints_then_check_follow_each_exercise(path):
         assert check.source.splitlines()[0] == f"check_{name}({name})"
         hidden = re.search(r"### BEGIN HIDDEN TESTS\n(.*?)\n### END HIDDEN TESTS$", check.source, flags=re.S)
         assert hidden, f"{name}: the check cell ends with a hidden-tests block"
-        assert re.fullmatch(rf"check_{name}\({name}, n_random=\d+, seed=\d+\)", hidden.group(1))
+        # the hidden tests run a pristine copy of the checks (kmeans_lab.grading)
+        assert re.fullmatch(
+            rf'from kmeans_lab\.grading import hidden_check\n'
+            rf'hidden_check\("{name}", {name}, n_random=\d+, seed=\d+\)',
+            hidden.group(1),
+        ), f"{name}: hidden tests must call hidden_check"
 
         imports = [c for c in cells[:i] if c.cell_type == "code" and f"check_{name}" in c.source]
         assert imports and nbgrader(imports[0]).get("locked"), f"check_{name} imported in a locked cell"
