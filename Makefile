@@ -22,8 +22,9 @@ $(STAMP): pyproject.toml Makefile tools/hide_instructor_tools.sh
 	touch $(STAMP)
 
 # Students open the generated student versions; the solutions are in notebooks/.
+# (Jupyter refuses to run as root without --allow-root: containers, CI machines.)
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/student/
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/student/
 
 # The solution notebooks (not the generated student copies) are re-run by nbval.
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
