@@ -32,19 +32,25 @@ import html
 import io
 import math
 import time
-import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from ._validation import check_int
-from .compression import CompressedImage, compressed_bits, original_bits
-from .datasets import load_sample_image, sample_image_names
-from .image_io import DEFAULT_MAX_PIXELS, ImageLoadError, image_from_pil, image_to_pixels, to_uint8
+from .compression import CompressedImage, original_bits
+from .datasets import load_sample_image
+from .image_io import (
+    DEFAULT_MAX_PIXELS,
+    ImageLoadError,
+    decode_image,
+    image_from_pil,
+    image_to_pixels,
+    to_uint8,
+)
 from .kmeans import KMeansHistory, init_centroids, kmeans_plusplus, run_kmeans
 from .metrics import psnr
 
@@ -288,55 +294,13 @@ def decode_upload(
     if len(data) > max_bytes:
         raise fail(f"the file is {len(data) / 2**20:.1f} MB, more than the {max_bytes / 2**20:.0f} MB "
                    "upload limit; shrink or re-save it first")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as im:
-                width, height = im.size
-                if width <= 0 or height <= 0:
-                    raise fail(f"the image has zero size ({width} x {height} pixels)")
-                if width * height > max_pixels:
-                    raise fail(
-                        f"the image is {width} x {height} = {width * height:,} pixels, more than "
-                        f"max_pixels={max_pixels:,}; shrink it before uploading"
-                    )
-                if im.format == "JPEG":
-                    im.draft(im.mode, (working_size, working_size))
-                try:
-                    im.load()
-                except (OSError, SyntaxError, ValueError, EOFError) as exc:
-                    raise fail(f"the file is truncated or damaged ({exc}); "
-                               "try re-saving it and uploading again") from None
-                image = _pil_to_working(im, working_size)
-    except ImageLoadError as exc:
-        if str(exc).startswith(f"cannot load upload '{name}'"):
-            raise
-        raise fail(str(exc)) from None
-    except Image.DecompressionBombError as exc:
-        # Pillow refuses > 2 x Image.MAX_IMAGE_PIXELS before we can ask for the size
-        size = _header_size(data)
-        if size is not None and size[0] * size[1] > max_pixels:
-            width, height = size
-            raise fail(f"the image is {width} x {height} = {width * height:,} pixels, more than "
-                       f"max_pixels={max_pixels:,}; shrink it before uploading") from None
-        raise fail(f"the image has far too many pixels to decode safely ({exc}); "
-                   "shrink it before uploading") from None
-    except UnidentifiedImageError:
-        raise fail("not an image file that Pillow can read (PNG, JPEG, GIF, BMP, TIFF, WebP, ...)") from None
-    except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
-        raise fail(f"the file is damaged or not a readable image ({type(exc).__name__}: {exc})") from None
+    image, (width, height) = decode_image(
+        io.BytesIO(data), fail, max_pixels=max_pixels,
+        convert=lambda im: _pil_to_working(im, working_size), draft_size=working_size,
+    )
     digest = hashlib.sha1(data).hexdigest()[:12]
     return ExplorerImage(key=f"upload:{name}:{digest}", label=f"upload: {name}", image=image,
                          source_size=(int(width), int(height)))
-
-
-def _header_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) from a PNG or GIF header, or None."""
-    if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR" and len(data) >= 24:
-        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
-        return int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little")
-    return None
 
 
 def _pil_to_working(im: Image.Image, working_size: int) -> NDArray[np.float64]:

@@ -92,40 +92,79 @@ def load_image(path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS)
         raise fail("it is a directory, not an image file; give the path of a file inside it")
     if path.stat().st_size == 0:
         raise fail("the file is empty (0 bytes); it may not have been copied or downloaded completely")
+    return decode_image(path, fail, max_pixels=max_pixels)[0]
+
+
+def decode_image(source, fail, *, max_pixels: int, convert=None, draft_size: int | None = None):
+    """Open, check and decode an image file or binary stream (private helper).
+
+    Shared by :func:`load_image` and the explorer's uploads, so both refuse the
+    same files with the same explanations.
+
+    Parameters
+    ----------
+    source : path or binary file object
+    fail : callable
+        ``fail(problem) -> ImageLoadError`` puts the file's name on a message.
+    max_pixels : int
+        Checked on the header, before any decoding.
+    convert : callable, optional
+        ``convert(pil_image) -> array``; default :func:`image_from_pil`.
+    draft_size : int, optional
+        Let the JPEG decoder shrink the image towards this size (faster).
+
+    Returns
+    -------
+    (array, (width, height))
+        The converted image and the size the file declares.
+    """
+    convert = image_from_pil if convert is None else convert
     try:
         with warnings.catch_warnings():
             # we enforce our own, documented pixel limit below
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
+            with Image.open(source) as im:
                 width, height = im.size
                 _check_size(width, height, max_pixels, fail)
+                if draft_size is not None and im.format == "JPEG":
+                    im.draft(im.mode, (draft_size, draft_size))
                 try:
                     im.load()
                 except (OSError, SyntaxError, ValueError, EOFError) as exc:
                     raise fail(f"the file is truncated or damaged ({exc}); "
-                               "try re-saving or re-downloading it") from None
-                return image_from_pil(im)
+                               "try re-saving it or copying it again") from None
+                try:
+                    return convert(im), (width, height)
+                except ImageLoadError as exc:
+                    raise fail(str(exc)) from None
     except ImageLoadError:
         raise
     except Image.DecompressionBombError as exc:
-        raise fail(f"the image is too large to decode safely, more than max_pixels={max_pixels:,} "
-                   f"and than Pillow's own limit ({exc}); shrink it first") from None
+        # Pillow refuses > 2 x Image.MAX_IMAGE_PIXELS before we can ask for the size
+        size = _header_size(source)
+        if size is not None:
+            _check_size(*size, max_pixels, fail)
+        raise fail(f"the image has too many pixels to decode safely ({exc}); shrink it first") from None
     except UnidentifiedImageError:
-        size = _header_size(path)
+        size = _header_size(source)
         if size is not None and 0 in size:
             raise fail(f"the image has zero size ({size[0]} x {size[1]} pixels)") from None
         raise fail("not an image file that Pillow can read (PNG, JPEG, GIF, BMP, TIFF, WebP, ...)") from None
     except PermissionError:
         raise fail("permission denied; check the file's permissions") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise fail(f"the file is damaged or not a readable image ({exc})") from None
+    except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
+        raise fail(f"the file is damaged or not a readable image ({type(exc).__name__}: {exc})") from None
 
 
-def _header_size(path: Path) -> tuple[int, int] | None:
-    """Width and height from a PNG or GIF header (Pillow refuses zero sizes
-    without saying why, so we look ourselves), or None."""
-    with open(path, "rb") as fh:
-        head = fh.read(26)
+def _header_size(source) -> tuple[int, int] | None:
+    """Width and height from a PNG or GIF header, or None. (Pillow refuses a
+    zero size, or a huge one, without saying the size, so we look ourselves.)"""
+    if hasattr(source, "read"):
+        source.seek(0)
+        head = source.read(26)
+    else:
+        with open(source, "rb") as fh:
+            head = fh.read(26)
     if head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR" and len(head) >= 24:
         return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
     if head[:6] in (b"GIF87a", b"GIF89a") and len(head) >= 10:

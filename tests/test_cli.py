@@ -205,7 +205,7 @@ def _png_claiming_size(path, width, height):
 
 @pytest.mark.parametrize("width, height, fragment", [
     (10_000, 6_000, "60,000,000 pixels"),  # over our 50-megapixel limit
-    (100_000, 100_000, "too large to decode safely"),  # over Pillow's own limit too
+    (100_000, 100_000, "10,000,000,000 pixels"),  # over Pillow's own limit too: size read from the header
 ])
 def test_huge_image_is_refused_before_decoding(tmp_path, capsys, width, height, fragment):
     bomb = tmp_path / "bomb.png"
