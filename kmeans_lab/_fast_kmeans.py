@@ -467,7 +467,7 @@ def weighted_lloyd(
         progress(0, max_iter, _inertia(total_wxx, C, W, S) / n_total)
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
-        relocated = _relocate_empty(X64, w, C, labels, W, S)
+        relocated = _relocate_empty(X64, w, C, labels, W, S, lower)
         filled = W > 0
         new = C.copy()
         new[filled] = S[filled] / W[filled, None]
@@ -527,11 +527,12 @@ def _bounds(d1_sq, d2_sq):
     return upper, lower
 
 
-def _relocate_empty(X64, w, C, labels, W, S) -> bool:
+def _relocate_empty(X64, w, C, labels, W, S, lower) -> bool:
     """Give every empty cluster the point farthest from its centroid.
 
-    Updates ``W`` and ``S`` in place (the point's weight moves to the empty
-    cluster, as scikit-learn does); returns whether anything moved.
+    Updates ``W``, ``S`` and ``labels`` in place (the point and its weight
+    move to the empty cluster, as scikit-learn does) and zeroes the point's
+    lower bound so its label is decided afresh; returns whether anything moved.
     """
     empty = np.flatnonzero(W == 0)
     if empty.size == 0:
@@ -556,5 +557,7 @@ def _relocate_empty(X64, w, C, labels, W, S) -> bool:
             W[old] = 0.0
         S[k] = wx
         W[k] = w[i]
+        labels[i] = k  # or the next reassignment would move its weight a second time
+        lower[i] = 0.0
         moved = True
     return moved

@@ -219,11 +219,14 @@ def test_relocation_moves_the_farthest_point():
     labels = np.array([0, 0, 1, 1])
     W = np.array([2.0, 2.0, 0.0])
     S = np.array([[0.1, 0, 0], [1.4, 1.4, 1.4], [0, 0, 0]])
-    assert fk._relocate_empty(X64, w, C, labels, W, S)
+    lower = np.ones(4, dtype=np.float32)
+    assert fk._relocate_empty(X64, w, C, labels, W, S, lower)
     # point 2 ([0.9]*3) is the farthest from its centroid: it moves to cluster 2
     np.testing.assert_allclose(S[2], [0.9, 0.9, 0.9])
     np.testing.assert_allclose(S[1], [0.5, 0.5, 0.5])
     np.testing.assert_array_equal(W, [2.0, 1.0, 1.0])
+    np.testing.assert_array_equal(labels, [0, 0, 2, 1])  # the point moved with its weight
+    np.testing.assert_array_equal(lower, [1, 1, 0, 1])  # and will be re-examined
 
 
 # ---------------------------------------------------------- seeding, options
@@ -411,3 +414,17 @@ def test_parallel_parts_give_the_same_result(chelsea_small, monkeypatch):
         m.setattr(fk, "_PART", 700)
         np.testing.assert_array_equal(fk.pack_colors(u8), fk.pack_colors(chelsea_small))
         assert fk.pack_colors(np.clip(chelsea_small + 1e-3, 0, 1)) is None
+
+
+def test_relocated_empty_cluster_counts_its_pixels_once():
+    """A duplicate initial centroid empties a cluster; after relocation the
+    counts, centroids and inertia must still describe the final labels."""
+    image = np.random.default_rng(1).random((20, 20, 3))
+    X = image.reshape(-1, 3)
+    init = np.vstack([X[:3], X[:1]])  # centroid 3 duplicates centroid 0: empty at once
+    fit = kl.fit_palette(image, 4, init=init, max_iter=100, tol=0.0)
+    labels = fit.labels.ravel()
+    np.testing.assert_array_equal(fit.counts, np.bincount(labels, minlength=4))
+    means = np.array([X[labels == k].mean(axis=0) for k in range(4)])
+    np.testing.assert_allclose(fit.centroids, means, atol=1e-9)
+    assert fit.inertia == pytest.approx(((X - fit.centroids[labels]) ** 2).sum(), rel=1e-9)
