@@ -46,7 +46,27 @@ def as_float_matrix(X: ArrayLike, name: str = "X") -> NDArray[np.float64]:
             f"{name} contains NaN or infinity (first at row {bad[0]}, "
             f"column {bad[1]}); remove or replace non-finite values"
         )
+    if np.abs(arr).max() > _MAX_ABS:
+        raise ValueError(
+            f"{name} has values up to {np.abs(arr).max():.3g}: their squared distances would "
+            f"overflow; rescale the data (e.g. divide by its largest value)"
+        )
     return arr
+
+
+#: Largest magnitude accepted: squares of differences stay finite below ~1e154.
+_MAX_ABS = 1e150
+
+
+def check_real(value: object, name: str, minimum: float | None = None) -> float:
+    """Return ``value`` as a finite float (not a bool); optionally ``>= minimum``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
+    value = float(value)
+    if not np.isfinite(value) or (minimum is not None and value < minimum):
+        bound = f" >= {minimum}" if minimum is not None else ""
+        raise ValueError(f"{name} must be a finite number{bound}, got {value!r}")
+    return value
 
 
 def check_int(value: object, name: str, minimum: int | None = None) -> int:
@@ -78,7 +98,7 @@ def check_rng(rng: object, name: str = "rng") -> np.random.Generator:
         isinstance(rng, numbers.Integral) and not isinstance(rng, (bool, np.bool_))
     ):
         if rng is not None and int(rng) < 0:
-            raise ValueError(f"{name} seed must be non-negative, got {rng}")
+            raise ValueError(f"{name} must be a non-negative seed, got {rng}")
         return np.random.default_rng(rng)
     raise TypeError(
         f"{name} must be a numpy.random.Generator or an int seed, got "

@@ -176,6 +176,8 @@ def _check_paths(input_path: Path, output_path: Path, force: bool) -> None:
     parent = output_path.parent
     if not parent.is_dir():
         raise CommandError(f"cannot write '{output_path}': directory '{parent}' does not exist")
+    if not os.access(parent, os.W_OK):  # say so now, not after the whole K-means run
+        raise CommandError(f"cannot write '{output_path}': directory '{parent}' is not writable")
 
 
 def _compress(args) -> int:
@@ -209,7 +211,7 @@ def _compress(args) -> int:
     bits_per_pixel = (K - 1).bit_length()
     ratio = compressed.original_bits / compressed.compressed_bits
     print(f"input:   {input_path}  {W} x {H} pixels, {input_path.stat().st_size:,} bytes")
-    print(f"output:  {output_path}  {K} colours{' (dithered)' if args.dither else ''}, "
+    print(f"output:  {output_path}  {K} colour{'s' if K != 1 else ''}{' (dithered)' if args.dither else ''}, "
           f"{size:,} bytes (indexed PNG)")
     print(f"bits:    original {compressed.original_bits:,} (24 a pixel) -> compressed "
           f"{compressed.compressed_bits:,} (palette 24 x {K} + {bits_per_pixel} a pixel), {ratio:.1f}x smaller")
@@ -250,6 +252,8 @@ def _write_png(compressed: CompressedImage, output_path: Path) -> int:
         os.replace(temporary, output_path)
     except OSError as exc:
         raise CommandError(f"cannot write '{output_path}': {exc.strerror or exc}") from None
+    except ValueError as exc:  # save_png's own report of a failed write
+        raise CommandError(f"cannot write '{output_path}': {exc}") from None
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)

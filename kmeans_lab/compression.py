@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 from PIL import Image
 
 from ._validation import as_float_matrix, check_int, check_labels
-from .image_io import ImageLoadError, image_to_pixels, to_uint8
+from .image_io import ImageLoadError, as_float_image, image_to_pixels, to_uint8
 
 __all__ = [
     "bits_per_index",
@@ -78,7 +78,7 @@ def compressed_bits(n_pixels: int, K: int) -> int:
     return 24 * check_int(K, "K", minimum=1) + n_pixels * bits_per_index(K)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CompressedImage:
     """An image stored as a palette and an index per pixel.
 
@@ -198,7 +198,10 @@ class CompressedImage:
         height, width = self.labels.shape
         im = Image.frombytes("P", (width, height), self.labels.astype(np.uint8).tobytes())
         im.putpalette(to_uint8(self.palette[None], "palette").reshape(-1).tolist(), rawmode="RGB")
-        im.save(path, format="PNG", optimize=optimize)
+        try:
+            im.save(path, format="PNG", optimize=optimize)
+        except OSError as exc:
+            raise ValueError(f"cannot save '{path}': {exc}") from None
         return path.stat().st_size
 
     @classmethod
@@ -237,7 +240,7 @@ def compress_image(
     Parameters
     ----------
     image : array-like of shape (H, W, 3)
-        Floats in [0, 1].
+        Floats in [0, 1], or uint8 (divided by 255).
     K : int, default=16
         Palette size; 1 <= K <= H*W. The result can have fewer colours if
         the image has fewer than K distinct colours (see
@@ -259,9 +262,7 @@ def compress_image(
     """
     from .kmeans import init_centroids, kmeans_plusplus, run_kmeans
 
-    arr = np.asarray(image, dtype=np.float64)
-    if arr.ndim != 3 or arr.shape[2] != 3:
-        raise ValueError(f"image must have shape (H, W, 3), got {arr.shape}")
+    arr = as_float_image(image)
     X = image_to_pixels(arr)
     inits = {"k-means++": kmeans_plusplus, "random": init_centroids}
     if init not in inits:

@@ -8,6 +8,7 @@ silently breaks on the other. :func:`load_image` never does that.)
 
 from __future__ import annotations
 
+import numbers
 import os
 import warnings
 from pathlib import Path
@@ -23,6 +24,7 @@ __all__ = [
     "image_from_pil",
     "save_image",
     "to_uint8",
+    "as_float_image",
     "image_to_pixels",
     "pixels_to_image",
 ]
@@ -204,6 +206,8 @@ def image_from_pil(im: Image.Image) -> NDArray[np.float64]:
         grey = np.asarray(im, dtype=np.float64)
         scale = 65535.0 if grey.size == 0 or grey.max() <= 65535 else float(2**31 - 1)
         rgb = np.repeat((np.clip(grey, 0, None) / scale)[:, :, None], 3, axis=2)
+        if isinstance(im.info.get("transparency"), int):  # PNG tRNS: one grey level is transparent
+            rgb[grey == im.info["transparency"]] = 1.0
     elif mode == "F":
         grey = np.asarray(im, dtype=np.float64)
         if not np.all(np.isfinite(grey)) or grey.min() < 0 or grey.max() > 1:
@@ -286,12 +290,47 @@ def save_image(path: str | os.PathLike, image: ArrayLike, *, overwrite: bool = T
         raise FileExistsError(f"'{path}' already exists; pass overwrite=True to replace it")
     if path.is_dir():
         raise ValueError(f"'{path}' is a directory; give a file name such as '{path / 'image.png'}'")
+    if not path.parent.is_dir():
+        raise ValueError(f"cannot save '{path}': directory '{path.parent}' does not exist")
     try:
         Image.fromarray(data).save(path)
     except (KeyError, ValueError) as exc:
         raise ValueError(f"cannot save '{path}': unknown or unsupported file extension ({exc}); "
                          "use .png, .jpg, .bmp, .tif or .webp") from None
+    except OSError as exc:
+        raise ValueError(f"cannot save '{path}': {exc}") from None
     return path
+
+
+def as_float_image(image: ArrayLike, name: str = "image") -> NDArray[np.float64]:
+    """Return an RGB image as (H, W, 3) float64 in [0, 1].
+
+    uint8 data is divided by 255; floats must already lie in [0, 1]. Raises
+    ``ValueError`` / ``TypeError`` for other shapes, dtypes, NaN or values
+    out of range (never clips silently).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float(as_float_image(np.full((1, 1, 3), 255, np.uint8)).max())
+    1.0
+    """
+    arr = np.asarray(image)
+    if arr.ndim != 3 or arr.shape[2] != 3 or arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{name} must have shape (H, W, 3), got {arr.shape}")
+    if arr.dtype == np.uint8:
+        return arr.astype(np.float64) / 255.0
+    if not np.issubdtype(arr.dtype, np.floating):
+        raise TypeError(f"{name} must be uint8 (0..255) or floats in [0, 1], got dtype {arr.dtype}")
+    arr = arr.astype(np.float64, copy=False)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinity")
+    if arr.min() < 0 or arr.max() > 1:
+        raise ValueError(
+            f"{name} values must lie in [0, 1], got [{arr.min():.4g}, {arr.max():.4g}]; "
+            "divide 8-bit data by 255, or clip with np.clip(image, 0, 1)"
+        )
+    return arr
 
 
 def image_to_pixels(image: ArrayLike) -> NDArray:
@@ -346,10 +385,12 @@ def pixels_to_image(pixels: ArrayLike, shape: tuple[int, ...]) -> NDArray:
     (2, 3, 3)
     """
     arr = np.asarray(pixels)
-    try:
-        shape = tuple(int(s) for s in shape)
-    except TypeError:
-        raise TypeError(f"shape must be a tuple such as (H, W, 3), got {shape!r}") from None
+    items = tuple(shape) if isinstance(shape, (tuple, list, np.ndarray)) else None
+    if items is None or not all(
+        isinstance(s, numbers.Integral) and not isinstance(s, (bool, np.bool_)) for s in items
+    ):
+        raise TypeError(f"shape must be a tuple of integers such as (H, W, 3), got {shape!r}")
+    shape = tuple(int(s) for s in items)
     if arr.ndim != 2:
         raise ValueError(f"pixels must have shape (N, C), got shape {arr.shape}")
     if len(shape) == 2:

@@ -25,6 +25,7 @@ from ._validation import (
     check_int,
     check_K,
     check_labels,
+    check_real,
     check_rng,
     check_same_features,
 )
@@ -147,12 +148,11 @@ def kmeans_plusplus(
             draws = rng.random(n_local_trials) * cumulative[-1]
             candidates = np.searchsorted(cumulative, draws, side="right")
             np.minimum(candidates, N - 1, out=candidates)
-        best_pot, best_sq = np.inf, None
-        best_candidate = candidates[0]
+        best_pot, best_sq, best_candidate = None, None, None
         for c in candidates:
             new_sq = np.minimum(closest_sq, _squared_distances_to(X, X[c]))
             pot = new_sq.sum()
-            if pot < best_pot:
+            if best_pot is None or pot < best_pot:
                 best_pot, best_sq, best_candidate = pot, new_sq, c
         positions[k] = best_candidate
         closest_sq = best_sq
@@ -342,8 +342,7 @@ def run_kmeans(
     check_K(C.shape[0], X.shape[0])
     max_iters = check_int(max_iters, "max_iters", minimum=0)
     if tol is not None:
-        if isinstance(tol, bool) or not np.isscalar(tol) or not np.isfinite(tol) or tol < 0:
-            raise ValueError(f"tol must be a finite number >= 0 or None, got {tol!r}")
+        tol = check_real(tol, "tol", minimum=0.0)
     history = KMeansHistory() if return_history else None
 
     labels = find_closest_centroids(X, C)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import as_float_matrix, check_labels, check_same_features
+from ._validation import as_float_matrix, check_labels, check_real, check_same_features
 
 __all__ = ["mse", "psnr", "distortion"]
 
@@ -69,8 +69,16 @@ def psnr(original: ArrayLike, reconstructed: ArrayLike, *, data_range: float = 1
     >>> round(psnr(np.zeros((4, 4, 3)), np.full((4, 4, 3), 0.1)), 2)
     20.0
     """
-    if not np.isscalar(data_range) or not np.isfinite(data_range) or data_range <= 0:
+    data_range = check_real(data_range, "data_range")
+    if data_range <= 0:
         raise ValueError(f"data_range must be a positive number, got {data_range!r}")
+    for name, image in (("original", original), ("reconstructed", reconstructed)):
+        dtype = np.asarray(image).dtype
+        if np.issubdtype(dtype, np.integer) and data_range == 1.0:
+            raise ValueError(
+                f"{name} has integer dtype {dtype} (0..255 for 8-bit images) but data_range=1: "
+                "pass data_range=255, or convert the images to floats in [0, 1] (image / 255)"
+            )
     error = mse(original, reconstructed)
     if error == 0:
         return float("inf")

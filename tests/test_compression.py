@@ -103,3 +103,20 @@ def test_single_colour_image_costs_24_bits():
 def test_compression_bad_input(call, msg):
     with pytest.raises(ValueError, match=msg):
         call()
+
+
+def test_compress_image_accepts_uint8_and_refuses_out_of_range():
+    image = kl.load_sample_image()
+    as_uint8 = np.round(image * 255).astype(np.uint8)
+    a = kl.compress_image(image, 4, seed=0, max_iters=3)
+    b = kl.compress_image(as_uint8, 4, seed=0, max_iters=3)
+    np.testing.assert_allclose(a.palette, b.palette, atol=1 / 255)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        kl.compress_image(image * 2, 4)
+    with pytest.raises(TypeError, match="uint8"):
+        kl.compress_image(as_uint8.astype(np.int64), 4)
+
+
+def test_compressed_images_compare_by_identity_not_by_array_truth():
+    c = kl.CompressedImage.from_kmeans([[0, 0, 0], [1, 1, 1]], [0, 1, 1, 0], (2, 2))
+    assert c == c and c != kl.CompressedImage.from_kmeans([[0, 0, 0], [1, 1, 1]], [0, 1, 1, 0], (2, 2))

@@ -246,3 +246,32 @@ def test_image_to_pixels_rejects_wrong_rank(bad):
 def test_pixels_to_image_size_mismatch():
     with pytest.raises(ValueError, match="cannot reshape 6 pixels"):
         kl.pixels_to_image(np.zeros((6, 3)), (4, 2, 3))
+
+
+def test_png_16bit_grey_with_transparent_level_is_white(tmp_path):
+    data = np.array([[0, 40000], [0, 65535]], dtype=np.uint16)
+    path = tmp_path / "g16t.png"
+    Image.fromarray(data).save(path, transparency=0)
+    out = kl.load_image(path)
+    np.testing.assert_allclose(out[:, 0], 1.0)  # grey level 0 is transparent -> white
+    np.testing.assert_allclose(out[0, 1], 40000 / 65535)
+
+
+def test_float_tiff_out_of_range_names_the_file(tmp_path):
+    path = tmp_path / "f.tif"
+    Image.fromarray(np.full((2, 2), 3.0, dtype=np.float32)).save(path)
+    with pytest.raises(ImageLoadError, match=r"f\.tif.*outside \[0, 1\]"):
+        kl.load_image(path)
+
+
+def test_save_image_io_failures_are_value_errors(tmp_path):
+    with pytest.raises(ValueError, match="does not exist"):
+        kl.save_image(tmp_path / "missing" / "x.png", np.zeros((2, 2, 3)))
+    with pytest.raises(ValueError, match="cannot save"):
+        kl.save_image(tmp_path / "x.jpg", np.zeros((2, 2, 4)))  # JPEG has no alpha
+
+
+@pytest.mark.parametrize("shape", [(2.9, 3, 3), "abc", (2, True, 3)])
+def test_pixels_to_image_needs_integer_sizes(shape):
+    with pytest.raises(TypeError, match="tuple of integers"):
+        kl.pixels_to_image(np.zeros((6, 3)), shape)

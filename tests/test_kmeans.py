@@ -238,3 +238,26 @@ C_OK = np.zeros((2, 3))
 def test_bad_input_raises_clear_errors(call, err, msg):
     with pytest.raises(err, match=msg):
         call()
+
+
+def test_huge_values_are_refused_not_overflowed():
+    with pytest.raises(ValueError, match="rescale"):
+        kl.find_closest_centroids([[1e300]], [[-1e300], [-5e299]])
+    with pytest.raises(ValueError, match="rescale"):
+        kl.kmeans_plusplus(np.array([[1e200], [-1e200], [0.0]]), 3, 0)
+
+
+def test_kmeans_plusplus_with_large_but_finite_potentials():
+    X = np.array([[1e140], [-1e140], [0.0]])
+    assert sorted(kl.kmeans_plusplus(X, 3, 0, n_local_trials=3).ravel()) == [-1e140, 0.0, 1e140]
+
+
+@pytest.mark.parametrize("tol,err", [("a", TypeError), (True, TypeError), (float("nan"), ValueError)])
+def test_tol_type_is_checked(tol, err):
+    with pytest.raises(err, match="tol must be"):
+        kl.run_kmeans(np.zeros((4, 3)), np.zeros((2, 3)), 1, tol=tol)
+
+
+def test_negative_seed_message():
+    with pytest.raises(ValueError, match="rng must be a non-negative seed"):
+        kl.init_centroids(np.zeros((4, 3)), 2, -1)

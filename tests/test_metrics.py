@@ -34,3 +34,13 @@ def test_distortion_is_inertia_over_n():
 def test_metric_errors(call, msg):
     with pytest.raises(ValueError, match=msg):
         call()
+
+
+def test_psnr_refuses_uint8_with_unit_peak_and_bad_data_range():
+    a = np.zeros((2, 2, 3), np.uint8)
+    b = np.ones((2, 2, 3), np.uint8)
+    with pytest.raises(ValueError, match="data_range=255"):
+        kl.psnr(a, b)
+    assert kl.psnr(a, b, data_range=255) == pytest.approx(48.13, abs=0.01)
+    with pytest.raises(TypeError, match="data_range must be a number"):
+        kl.psnr(a / 255, b / 255, data_range="1")
