@@ -238,6 +238,13 @@ def quantize(
     their pixel counts, with float32 matrix-product distances computed in
     bounded-memory blocks. See the module docstring.
 
+    One caveat: summing colours weighted by their counts rounds differently
+    (by about 1e-16) from summing pixel by pixel, so a pixel *exactly*
+    equidistant from two centroids (common in posterised or synthetic
+    images, rare in photos) can take the other label than in
+    :func:`run_kmeans`, and the two runs then drift apart: both are valid
+    Lloyd runs, tie-breaking aside.
+
     Parameters
     ----------
     image : array-like of shape (H, W, 3)
