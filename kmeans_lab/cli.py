@@ -202,7 +202,7 @@ def _compress(args) -> int:
     fitted = time.perf_counter()
 
     size = _write_png(compressed, output_path)
-    written = CompressedImage.load_png(output_path)
+    written = CompressedImage.load_png(output_path, max_pixels=args.max_pixels)
     quality = _psnr(image, written)
     done = time.perf_counter()
 
@@ -217,7 +217,7 @@ def _compress(args) -> int:
           f"{compressed.compressed_bits:,} (palette 24 x {K} + {bits_per_pixel} a pixel), {ratio:.1f}x smaller")
     print(f"PSNR:    {quality:.2f} dB (the written PNG against the input)")
     print(f"time:    {done - started:.2f} s (load {loaded - started:.2f} s, K-means "
-          f"{fitted - loaded:.2f} s in {fit.n_iter} rounds, write and check {done - fitted:.2f} s)")
+          f"{fitted - loaded:.2f} s in {fit.n_iter} round{'s' if fit.n_iter != 1 else ''}, write and check {done - fitted:.2f} s)")
     return 0
 
 

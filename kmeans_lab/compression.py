@@ -17,7 +17,14 @@ from numpy.typing import ArrayLike, NDArray
 from PIL import Image
 
 from ._validation import as_float_matrix, check_int, check_labels
-from .image_io import ImageLoadError, as_float_image, image_to_pixels, to_uint8
+from .image_io import (
+    DEFAULT_MAX_PIXELS,
+    ImageLoadError,
+    as_float_image,
+    decode_image,
+    image_to_pixels,
+    to_uint8,
+)
 
 __all__ = [
     "bits_per_index",
@@ -205,23 +212,26 @@ class CompressedImage:
         return path.stat().st_size
 
     @classmethod
-    def load_png(cls, path: str | os.PathLike) -> "CompressedImage":
+    def load_png(cls, path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> "CompressedImage":
         """Read an indexed PNG written by :meth:`save_png`.
 
-        Raises :class:`~kmeans_lab.ImageLoadError` if the file is not a
-        palette image.
+        Raises :class:`~kmeans_lab.ImageLoadError` if the file cannot be read
+        (the same checks as :func:`~kmeans_lab.load_image`, including
+        ``max_pixels``) or is not a palette image.
         """
         path = Path(path)
-        try:
-            with Image.open(path) as im:
-                im.load()
-                if im.mode != "P":
-                    raise ImageLoadError(f"cannot load '{path}' as a compressed image: "
-                                         f"it is mode {im.mode!r}, not a palette (mode 'P') image")
-                labels = np.asarray(im)
-                raw = np.asarray(im.getpalette("RGB"), dtype=np.uint8).reshape(-1, 3)
-        except (OSError, SyntaxError) as exc:
-            raise ImageLoadError(f"cannot load '{path}': {exc}") from None
+
+        def fail(problem: str) -> ImageLoadError:
+            return ImageLoadError(f"cannot load '{path}' as a compressed image: {problem}")
+
+        def indices_and_palette(im):
+            if im.mode != "P":
+                raise ImageLoadError(f"it is mode {im.mode!r}, not a palette (mode 'P') image")
+            return np.asarray(im), np.asarray(im.getpalette("RGB"), dtype=np.uint8).reshape(-1, 3)
+
+        if not path.is_file():
+            raise fail("no such file")
+        (labels, raw), _ = decode_image(path, fail, max_pixels=max_pixels, convert=indices_and_palette)
         K = max(int(labels.max()) + 1, 1)
         palette = raw[:K].astype(np.float64) / 255.0
         return cls(palette, labels.astype(np.uint8), labels.shape + (3,))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import threading
 import warnings
 from pathlib import Path
 
@@ -121,6 +122,23 @@ def decode_image(source, fail, *, max_pixels: int, convert=None, draft_size: int
         The converted image and the size the file declares.
     """
     convert = image_from_pil if convert is None else convert
+    # Pillow refuses images above 2 x Image.MAX_IMAGE_PIXELS (~179 MP) by itself;
+    # our own, documented max_pixels is the limit, so lift Pillow's to it (under a
+    # lock: it is a global) while this file is opened.
+    with _PILLOW_LIMIT_LOCK:
+        saved = Image.MAX_IMAGE_PIXELS
+        if saved is not None and max_pixels > saved:
+            Image.MAX_IMAGE_PIXELS = max_pixels
+        try:
+            return _decode(source, fail, max_pixels, convert, draft_size)
+        finally:
+            Image.MAX_IMAGE_PIXELS = saved
+
+
+_PILLOW_LIMIT_LOCK = threading.Lock()
+
+
+def _decode(source, fail, max_pixels, convert, draft_size):
     try:
         with warnings.catch_warnings():
             # we enforce our own, documented pixel limit below
@@ -180,8 +198,8 @@ def _check_size(width: int, height: int, max_pixels: int, fail) -> None:
     if width * height > max_pixels:
         raise fail(
             f"the image is {width} x {height} = {width * height:,} pixels, more than "
-            f"max_pixels={max_pixels:,}; shrink it first, or pass a larger "
-            "max_pixels if you trust the file"
+            f"max_pixels={max_pixels:,}; shrink it first, or raise the limit if you "
+            "trust the file (max_pixels=..., or --max-pixels on the command line)"
         )
 
 

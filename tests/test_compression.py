@@ -120,3 +120,16 @@ def test_compress_image_accepts_uint8_and_refuses_out_of_range():
 def test_compressed_images_compare_by_identity_not_by_array_truth():
     c = kl.CompressedImage.from_kmeans([[0, 0, 0], [1, 1, 1]], [0, 1, 1, 0], (2, 2))
     assert c == c and c != kl.CompressedImage.from_kmeans([[0, 0, 0], [1, 1, 1]], [0, 1, 1, 0], (2, 2))
+
+
+def test_load_png_errors_name_the_file(tmp_path):
+    with pytest.raises(kl.ImageLoadError, match="missing.png.*no such file"):
+        kl.CompressedImage.load_png(tmp_path / "missing.png")
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"not a png")
+    with pytest.raises(kl.ImageLoadError, match="bad.png.*not an image"):
+        kl.CompressedImage.load_png(bad)
+    c = kl.CompressedImage.from_kmeans([[0, 0, 0], [1, 1, 1]], [0, 1, 1, 0], (2, 2))
+    c.save_png(tmp_path / "ok.png")
+    with pytest.raises(kl.ImageLoadError, match="more than max_pixels=3"):
+        kl.CompressedImage.load_png(tmp_path / "ok.png", max_pixels=3)

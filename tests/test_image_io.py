@@ -275,3 +275,13 @@ def test_save_image_io_failures_are_value_errors(tmp_path):
 def test_pixels_to_image_needs_integer_sizes(shape):
     with pytest.raises(TypeError, match="tuple of integers"):
         kl.pixels_to_image(np.zeros((6, 3)), shape)
+
+
+def test_our_max_pixels_governs_not_pillows_own_limit(tmp_path, monkeypatch, rgb8):
+    path = tmp_path / "p.png"
+    Image.fromarray(rgb8).save(path)  # 40 x 56 = 2240 pixels
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)  # Pillow alone would refuse > 200
+    assert kl.load_image(path, max_pixels=5000).shape == rgb8.shape
+    assert Image.MAX_IMAGE_PIXELS == 100  # restored
+    with pytest.raises(ImageLoadError, match="more than max_pixels=1,000"):
+        kl.load_image(path, max_pixels=1000)
