@@ -792,6 +792,38 @@ def _rng_state(rng: np.random.Generator) -> Any:
     return rng.bit_generator.state
 
 
+# The distribution test of init_centroids: _CHI2_DRAWS calls with K of N rows.
+_CHI2_N, _CHI2_K, _CHI2_DRAWS = 12, 3, 400
+_CHI2_ALPHA = 1e-6
+#: scipy.stats.chi2.isf(1e-6, df=11): a uniform choice exceeds it with probability 1e-6.
+_CHI2_LIMIT = 48.8656
+
+
+def _uniform_statistic(counts: np.ndarray, M: int, K: int) -> float:
+    """Pearson's statistic of how often each row came out in M draws of K
+    distinct rows, scaled to follow chi-square with N - 1 degrees of freedom
+    when every K-subset is equally likely.
+
+    Each draw adds K ones without replacement, so the counts vary less than
+    multinomial ones: their Pearson sum follows (N - K) / (N - 1) times
+    chi-square(N - 1), hence the factor (N - 1) / (N - K).
+    """
+    N = counts.size
+    expect = M * K / N
+    return float(((counts - expect) ** 2).sum() / expect * (N - 1) / (N - K))
+
+
+def _lower_precision(a: np.ndarray) -> bool:
+    """True for a float array less precise than float64 (float32, float16)."""
+    return np.issubdtype(a.dtype, np.floating) and np.finfo(a.dtype).bits < 64
+
+
+def _precision_hint(dtype: np.dtype, what: str) -> str:
+    return (f"your result is {dtype}, which keeps only about "
+            f"{np.finfo(dtype).precision} significant digits: return float64 (NumPy's default), "
+            f"{what}, without .astype(np.{dtype}) or dtype=np.{dtype}")
+
+
 def check_init_centroids(func: Callable, *, n_random: int = 3, seed: int = 0) -> CheckResult:
     """Check a student's ``init_centroids(X, K, rng)``.
 
@@ -800,8 +832,11 @@ def check_init_centroids(func: Callable, *, n_random: int = 3, seed: int = 0) ->
     positions; X untouched; ``rng`` is used (its state advances; the global
     ``np.random`` is not enough); the same seed gives the same result;
     different seeds give different results; with K = N every row appears
-    exactly once; over 300 seeds every row is picked, about equally often
-    (catches "first K rows", sampling with replacement, off-by-one ranges).
+    exactly once; with K = 1 the Generator is used too and, over 60 seeds,
+    every row comes out; over 400 seeds every row is picked, equally often
+    by a chi-square test (a correct function fails it with probability
+    1e-6), and every pair of rows comes out together (catches "first K
+    rows", sampling with replacement, off-by-one ranges, mild biases).
     The result is not compared with the reference (any uniform choice of
     distinct positions is right).
 
@@ -858,6 +893,13 @@ def check_init_centroids(func: Callable, *, n_random: int = 3, seed: int = 0) ->
         pos = positions_of(X, got)
         if np.any(pos < 0):
             i = int(np.argmax(pos < 0))
+            if _lower_precision(got) and np.all(positions_of(X.astype(got.dtype), got) >= 0):
+                runner.fail(
+                    [f"expected every row to be a row of X, float64 like X; got row {i} = "
+                     f"{_row(got[i])}, a row of X rounded to {got.dtype}",
+                     f"got {_describe(got)}"],
+                    _precision_hint(got.dtype, "X[positions]"),
+                )
             runner.fail(
                 [f"expected every row to be a row of X; got row {i} = {_row(got[i])}, "
                  "which is not a row of X",
@@ -945,42 +987,76 @@ def check_init_centroids(func: Callable, *, n_random: int = 3, seed: int = 0) ->
                 )
 
     def distribution_case():
-        N, K, M = 6, 2, 300
+        N, K, M = _CHI2_N, _CHI2_K, _CHI2_DRAWS
         X = _distinct_rows(N, 3)
         counts = np.zeros(N, dtype=int)
         pairs = np.zeros((N, N), dtype=int)
         for s in range(M):
             pos = distinct(X, call(X, K, base + 100 + s), K)
             counts[pos] += 1
-            pairs[min(pos), max(pos)] += 1
+            pos = np.sort(pos)
+            for a in range(K):
+                pairs[pos[a], pos[a + 1:]] += 1
         expect = M * K / N
+        lines = [f"expected each of the {N} rows to be chosen about {expect:.0f} times over "
+                 f"{M} seeds (K = {K}), all rows equally likely"]
         never = np.flatnonzero(counts == 0)
-        if never.size or counts.min() < 0.5 * expect or counts.max() > 1.5 * expect:
-            k = int(never[0]) if never.size else int(np.argmax(np.abs(counts - expect)))
-            hint = ("every row must be able to come out: draw positions from range(N) with "
-                    "rng.choice(N, size=K, replace=False); rng.integers(0, N - 1) never "
-                    "returns N - 1" if never.size else
-                    "every row must be equally likely: rng.choice(N, size=K, replace=False)")
+        if never.size:
+            k = int(never[0])
             runner.fail(
-                [f"expected each of the {N} rows to be chosen about {expect:.0f} times over "
-                 f"{M} seeds (K = {K})",
-                 f"got counts {counts.tolist()}: row {k} chosen {counts[k]} times"],
-                hint,
+                lines + [f"got counts {counts.tolist()}: row {k} never chosen"],
+                "every row must be able to come out: draw positions from range(N) with "
+                "rng.choice(N, size=K, replace=False); rng.integers(0, N - 1) never "
+                "returns N - 1",
             )
         upper = pairs[np.triu_indices(N, 1)]
         if upper.min() == 0:
             i, j = (int(v[0]) for v in np.nonzero(np.triu(pairs == 0, 1)))
             runner.fail(
                 [f"expected every pair of rows to come out together sometimes over {M} seeds "
-                 f"(K = {K}, each pair about {M / upper.size:.0f} times)",
+                 f"(K = {K}, each pair about {M * K * (K - 1) / 2 / upper.size:.0f} times)",
                  f"got rows {i} and {j} never chosen together"],
                 "choose the K positions independently at random, rng.choice(N, size=K, "
                 "replace=False), not as a block of neighbouring rows",
             )
+        statistic = _uniform_statistic(counts, M, K)
+        if statistic > _CHI2_LIMIT:
+            k = int(np.argmax(np.abs(counts - expect)))
+            runner.fail(
+                lines + [f"got counts {counts.tolist()}: row {k} chosen {counts[k]} times",
+                         f"chi-square statistic {statistic:.1f} > {_CHI2_LIMIT:.1f}, a limit a "
+                         f"uniform choice exceeds with probability {_CHI2_ALPHA:g}"],
+                "every row must be equally likely: rng.choice(N, size=K, replace=False), "
+                "without weights (p=) or a preference for some positions",
+            )
 
     def k1_case():
-        X = _distinct_rows(5, 4)
-        distinct(X, call(X, 1, base + 7), 1)
+        N, M = 5, 60
+        X = _distinct_rows(N, 4)
+        rng = np.random.default_rng(base + 7)
+        before = _rng_state(rng)
+        got = call(X, 1, None, rng=rng)
+        distinct(X, got, 1)
+        if _rng_state(rng) == before:
+            runner.fail(
+                ["expected the Generator rng to be used with K = 1 too (its state to advance)",
+                 "got rng unchanged after the call"
+                 + (" (your centroid is the first row of X)" if np.array_equal(got, X[:1]) else "")],
+                "K = 1 is no special case: draw the position at random with the rng you were "
+                "given, rng.choice(N, size=K, replace=False)",
+            )
+        counts = np.zeros(N, dtype=int)
+        for s in range(M):
+            counts[distinct(X, call(X, 1, base + 200 + s), 1)] += 1
+        if counts.min() == 0:
+            k = int(np.argmin(counts))
+            runner.fail(
+                [f"expected every row of X to come out sometimes with K = 1 over {M} seeds "
+                 f"(each about {M / N:.0f} times)",
+                 f"got counts {counts.tolist()}: row {k} never chosen"],
+                "K = 1 is no special case: draw the position at random with the rng you were "
+                "given, rng.choice(N, size=K, replace=False)",
+            )
 
     cases += [
         (f"shape: {N0} points, {n0} features, K={K0}", shape_case),
@@ -990,8 +1066,8 @@ def check_init_centroids(func: Callable, *, n_random: int = 3, seed: int = 0) ->
         ("same seed, same centroids", same_seed_case),
         ("different seeds, different centroids", different_seeds_case),
         ("K = N gives every row once", permutation_case),
-        ("every row and pair can be chosen, 300 seeds", distribution_case),
-        ("K = 1: 5 points, 4 features", k1_case),
+        (f"every row equally likely, every pair possible, {_CHI2_DRAWS} seeds", distribution_case),
+        ("K = 1: 5 points, 4 features, 60 seeds", k1_case),
     ]
     rng = _rng(seed, "init_centroids")
     for _ in range(n_random):
@@ -1219,6 +1295,11 @@ def _compute_hint(X, labels, C, expected, got) -> str:
     if same(sums, filled):
         return "take the mean of the points of each cluster, not their sum: X[labels == k].mean(axis=0)"
     if same(np.trunc(expected), filled) or same(np.floor(expected), filled):
+        if not (np.issubdtype(X.dtype, np.floating) and np.issubdtype(C.dtype, np.floating)):
+            return (f"X is {X.dtype} and centroids is {C.dtype} here: new = centroids.copy() "
+                    "is then an integer array, and assigning a mean into it cuts off the "
+                    "decimals; convert to float first: X = np.asarray(X, dtype=float) and "
+                    "new = np.array(centroids, dtype=float)")
         return ("your means were rounded to integers: build the result with a float dtype, "
                 "e.g. np.zeros((K, n)) or centroids.astype(float)")
     if same(np.broadcast_to(X.mean(axis=0), C.shape), filled):
@@ -1261,6 +1342,11 @@ def _compute_case(runner: _Runner, X: np.ndarray, labels: np.ndarray, C: np.ndar
                            "np.zeros((K, n)) or centroids.astype(float)")
     if not numeric:
         runner.fail(lines, "return a numeric array of shape (K, n)")
+    if _lower_precision(got) and np.allclose(got, expected, rtol=10 * np.finfo(got.dtype).eps,
+                                             atol=10 * np.finfo(got.dtype).tiny):
+        lines.append(f"your values match to {got.dtype} precision only (relative error up to "
+                     f"{_num(np.max(np.abs(got - expected) / np.maximum(np.abs(expected), 1e-300)))})")
+        runner.fail(lines, _precision_hint(got.dtype, "e.g. new = np.array(centroids, dtype=float)"))
     bad = ~np.isclose(got, expected, rtol=1e-9, atol=1e-12)
     k = int(np.argmax(bad.any(axis=1)))
     members = np.flatnonzero(labels == k)
@@ -1294,17 +1380,25 @@ _COMPUTE_CASES: list[tuple[np.ndarray, np.ndarray, np.ndarray, str]] = [
     (np.array([[2, 1, 4, 3, 5], [6, 1, 1, 0, 2], [3, 3, 3, 3, 3], [9, 8, 1, 2, 0]], float),
      np.array([1, 1, 1, 1]),
      np.array([[0, 0, 0, 0, 1], [5, 5, 5, 5, 5]], float), ", cluster 0 empty"),
+    # Integer inputs (like 8-bit pixel values): the means are not integers, and
+    # new = centroids.copy() would be an integer array that cuts them off.
+    (np.array([[200, 10, 3], [101, 20, 4], [7, 255, 0], [0, 250, 1], [30, 40, 50]], np.int64),
+     np.array([0, 0, 1, 1, 0]),
+     np.array([[100, 100, 100], [5, 200, 1], [9, 9, 9]], np.int64),
+     ", integer (int64) X and centroids, cluster 2 empty"),
 ]
 
 
 def check_compute_centroids(func: Callable, *, n_random: int = 3, seed: int = 0) -> CheckResult:
     """Check a student's ``compute_centroids(X, labels, centroids)``.
 
-    The function must return the (K, n) float means of every cluster; a
+    The function must return the (K, n) float64 means of every cluster; a
     cluster with no points keeps its row of ``centroids``; no input is
     changed. The fixed cases have clusters of different sizes (so dividing
     by K or N, or summing, shows), empty clusters (first, middle, last)
-    whose old centroid is not zero, and 1 to 5 features.
+    whose old centroid is not zero, 1 to 5 features, and integer (int64) X
+    and centroids, whose means must not be cut to integers. A float32
+    result is rejected with a hint about its precision.
 
     Parameters
     ----------
@@ -1335,7 +1429,7 @@ def check_compute_centroids(func: Callable, *, n_random: int = 3, seed: int = 0)
     ...             new[k] = X[labels == k].mean(axis=0)
     ...     return new
     >>> check_compute_centroids(compute_centroids)
-    compute_centroids: 8/8 checks passed
+    compute_centroids: 9/9 checks passed
     """
     n_random, seed = _check_options(n_random, seed)
     runner = _Runner("compute_centroids", func)
@@ -1410,7 +1504,11 @@ def _run_case(runner: _Runner, X: np.ndarray, C0: np.ndarray, max_iters: int) ->
         def rounds(r):
             return f"{r} round{'s' * (r != 1)}"
 
-        if near(hist[max_iters + 1]):
+        early = [r for r in range(1, max_iters - 1) if near(hist[r])]
+        if _lower_precision(got_C) and np.allclose(got_C, exp_C, rtol=10 * np.finfo(got_C.dtype).eps,
+                                                   atol=10 * np.finfo(got_C.dtype).tiny):
+            hint = _precision_hint(got_C.dtype, "centroids = np.array(initial_centroids, dtype=float)")
+        elif near(hist[max_iters + 1]):
             hint = (f"you ran {rounds(max_iters + 1)} instead of max_iters = {max_iters}: "
                     "loop for i in range(max_iters)")
         elif max_iters >= 2 and near(hist[max_iters - 1]):
@@ -1419,6 +1517,11 @@ def _run_case(runner: _Runner, X: np.ndarray, C0: np.ndarray, max_iters: int) ->
         elif max_iters >= 1 and near(hist[0]):
             hint = ("the centroids never move: loop for i in range(max_iters) and store each "
                     "update, centroids = compute_centroids(X, labels, centroids)")
+        elif early:
+            hint = (f"you stopped after {rounds(early[-1])} instead of max_iters = {max_iters}, "
+                    "though the centroids were still moving: run every round, for i in "
+                    "range(max_iters), with no cap on the number of rounds and no early stop "
+                    "on a tolerance")
         else:
             hint = ("each round: labels = find_closest_centroids(X, centroids), then "
                     "centroids = compute_centroids(X, labels, centroids)")
@@ -1463,6 +1566,12 @@ def _run_cases() -> list[tuple[np.ndarray, np.ndarray, int, str]]:
     C3 = np.array([[9, 4, 4], [1, 5, 3], [7, 4, 9]], float)
     X4 = np.array([[0.0], [1.0], [10.0], [11.0], [20.0]])
     C4 = np.array([[0.0], [1.0], [100.0]])
+    # Slow convergence: a grey ramp from black to white, the centroids start at
+    # its black end and creep along it by less than 0.05 a round; they still
+    # move at rounds 7, 8 and 9, so one round too many or too few, a cap on
+    # the rounds, or an early stop on a loose tolerance all show.
+    t = np.linspace(0.0, 1.0, 25)
+    X5 = np.stack([t, t, t], axis=1)
     return [
         (X1, X1[[0, 1, 2]].copy(), 0, ", max_iters=0"),
         (X1, X1[[3, 7, 11]].copy(), 1, ", max_iters=1"),
@@ -1470,6 +1579,7 @@ def _run_cases() -> list[tuple[np.ndarray, np.ndarray, int, str]]:
         (X3, C3, 3, ", a cluster empties"),
         (X4, C4, 2, ", a centroid never gets points"),
         (X1, X1[[5, 6, 7]].copy(), 10, ", max_iters=10"),
+        (X5, X5[:3].copy(), 8, ", max_iters=8, a grey ramp: still moving at round 8"),
     ]
 
 
@@ -1483,7 +1593,9 @@ def check_run_kmeans(func: Callable, *, n_random: int = 3, seed: int = 0) -> Che
     from ``initial_centroids`` and return ``(centroids, labels)``, the labels
     being the assignment to the returned centroids. Results are compared
     with the reference :func:`kmeans_lab.run_kmeans` from the same initial
-    centroids, including ``max_iters=0`` and clusters that empty. Calling
+    centroids, including ``max_iters=0``, clusters that empty, and a
+    slowly converging case (centroids still moving at round ``max_iters``,
+    so one round too many or too few, a cap or an early stop show). Calling
     the reference ``find_closest_centroids`` / ``compute_centroids`` is
     allowed; calling the reference ``run_kmeans`` or a library K-means
     (scikit-learn, SciPy) is not.
@@ -1516,7 +1628,7 @@ def check_run_kmeans(func: Callable, *, n_random: int = 3, seed: int = 0) -> Che
     ...         centroids = compute_centroids(X, labels, centroids)
     ...     return centroids, find_closest_centroids(X, centroids)
     >>> check_run_kmeans(run_kmeans)
-    run_kmeans: 9/9 checks passed
+    run_kmeans: 10/10 checks passed
     """
     n_random, seed = _check_options(n_random, seed)
     runner = _Runner("run_kmeans", func)

@@ -185,12 +185,12 @@ def test_raising_function_names_exception_and_line():
 
     failure = failure_of("compute_centroids", compute_centroids)
     lines = assert_well_formed("compute_centroids", failure)
-    assert lines[0] == ("compute_centroids: case 1 of 8 raised RuntimeError "
+    assert lines[0] == ("compute_centroids: case 1 of 9 raised RuntimeError "
                         "(6 points, 3 clusters, 2 features)")
     assert lines[1] == "  RuntimeError: boom True"
     assert lines[2].startswith("  raised at line ")
     assert lines[2].endswith('of your function: raise RuntimeError(f"boom {total > 0}")')
-    assert failure.reason == "raises RuntimeError in case 1 of 8"
+    assert failure.reason == "raises RuntimeError in case 1 of 9"
 
 
 def test_assertion_inside_student_code_is_reported_not_swallowed():
@@ -327,6 +327,73 @@ def test_fixed_cases_include_ties_empty_clusters_and_non_square_images():
         counts = np.array([np.bincount(lab, minlength=len(C0)) for lab in history.labels])
         emptied |= bool(np.any((counts[0] > 0) & (counts[1:] == 0).any(axis=0)))
     assert emptied
+
+
+def test_a_fixed_run_case_is_still_moving_at_max_iters():
+    # rounds max_iters - 1, max_iters and max_iters + 1 all differ, and some round before
+    # max_iters moves every centroid by less than 0.05: off-by-one, a cap at 5 rounds and
+    # a loose early stop all give other centroids
+    found = False
+    for X, C0, m, _ in checks._RUN_CASES:
+        hist = checks._history(X, C0, m + 1)
+        moves = [np.abs(hist[r + 1] - hist[r]).max() for r in range(m + 1)]
+        if 6 <= m <= 10 and min(moves[m - 2:]) > 1e-6 and min(moves[:m - 1]) < 0.05:
+            found = True
+    assert found
+
+
+@pytest.mark.parametrize("name", ["extra_round_from_5_iters", "loose_tolerance_early_stop",
+                                  "capped_at_5_rounds"])
+def test_round_count_mistakes_fail_the_hidden_check_too(name):
+    from kmeans_lab.grading import hidden_check
+
+    with pytest.raises(AssertionError, match="grey ramp"):
+        hidden_check("run_kmeans", WRONG_BY_NAME["run_kmeans"][name], n_random=25, seed=405)
+
+
+def test_a_fixed_compute_case_has_integer_inputs_and_fractional_means():
+    hits = 0
+    for X, labels, C, _ in checks._COMPUTE_CASES:
+        if np.issubdtype(X.dtype, np.integer) and np.issubdtype(C.dtype, np.integer):
+            means = kmeans_lab.compute_centroids(X, labels, C)
+            hits += bool(np.any(means != np.trunc(means)))
+    assert hits >= 1
+
+
+@pytest.mark.parametrize("seed", [0, 202, 9173, 1, 2])
+def test_mild_bias_in_init_is_caught_for_every_seed(seed):
+    failure = failure_of("init_centroids", WRONG_BY_NAME["init_centroids"]["mild_bias"],
+                         n_random=0, seed=seed)
+    assert "chi-square statistic" in str(failure)
+
+
+def test_uniform_statistic_follows_chi_square_under_uniform_choice():
+    # K distinct rows out of N, uniformly: the scaled statistic has mean N - 1 and exceeds
+    # the limit (chi-square(N - 1) at 1e-6) practically never
+    N, K, M = checks._CHI2_N, checks._CHI2_K, checks._CHI2_DRAWS
+    rng = np.random.default_rng(5)
+    stats = []
+    for _ in range(400):
+        chosen = np.argsort(rng.random((M, N)), axis=1)[:, :K]
+        stats.append(checks._uniform_statistic(np.bincount(chosen.ravel(), minlength=N), M, K))
+    assert abs(np.mean(stats) - (N - 1)) < 0.6
+    assert max(stats) < checks._CHI2_LIMIT
+    # the limit is the 1 - 1e-6 quantile of chi-square with N - 1 degrees of freedom
+    scipy_stats = pytest.importorskip("scipy.stats")
+    assert checks._CHI2_LIMIT == pytest.approx(scipy_stats.chi2.isf(checks._CHI2_ALPHA, N - 1), abs=1e-3)
+
+
+def test_dtype_trap_hints_name_the_dtype():
+    failure = failure_of("compute_centroids",
+                         WRONG_BY_NAME["compute_centroids"]["copy_of_integer_centroids"])
+    assert "integer (int64) X and centroids" in str(failure).splitlines()[0]
+    assert "X is int64 and centroids is int64" in failure.hint
+    for exercise in ("init_centroids", "compute_centroids", "run_kmeans"):
+        name = "float32_centroids" if exercise == "run_kmeans" else "float32_result"
+        failure = failure_of(exercise, WRONG_BY_NAME[exercise][name])
+        assert "float32" in failure.hint and "float64" in failure.hint
+        assert "instead of making up new points" not in failure.hint
+        assert "row k is the mean" not in failure.hint
 
 
 # ---------------------------------------------------------------------------
@@ -508,7 +575,7 @@ def test_student_or_reference_falls_back(capsys):
     chosen = student_or_reference(WRONG_BY_NAME["compute_centroids"]["divide_by_K"],
                                   name="compute_centroids")
     assert chosen is kmeans_lab.compute_centroids
-    assert capsys.readouterr().out == "using the reference compute_centroids: yours fails case 1 of 8\n"
+    assert capsys.readouterr().out == "using the reference compute_centroids: yours fails case 1 of 9\n"
     assert student_or_reference(None, "run_kmeans") is kmeans_lab.run_kmeans
     assert capsys.readouterr().out == "using the reference run_kmeans: yours is not defined\n"
     assert student_or_reference(kmeans_lab.run_kmeans, verbose=False) is kmeans_lab.run_kmeans

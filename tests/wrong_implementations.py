@@ -192,6 +192,21 @@ def init_k_minus_one(X, K, rng):
     return X[rng.choice(X.shape[0], size=K, replace=False)[:-1]]
 
 
+def init_k1_first_row(X, K, rng):
+    if K == 1:  # "nothing to choose": but the one centroid must be random too
+        return X[:1].copy()
+    return X[rng.choice(X.shape[0], size=K, replace=False)]
+
+
+def init_mild_bias(X, K, rng):
+    weights = 1 + 0.15 * np.arange(X.shape[0])  # later rows a little more likely
+    return X[rng.choice(X.shape[0], size=K, replace=False, p=weights / weights.sum())]
+
+
+def init_float32_result(X, K, rng):
+    return X[rng.choice(X.shape[0], size=K, replace=False)].astype(np.float32)
+
+
 def init_calls_reference(X, K, rng):
     return kmeans_lab.init_centroids(X, K, rng)
 
@@ -302,6 +317,22 @@ def compute_returns_input(X, labels, centroids):
     return centroids.copy()
 
 
+def compute_copy_of_integer_centroids(X, labels, centroids):
+    new = centroids.copy()  # an integer array when centroids is: the means get cut off
+    for k in range(centroids.shape[0]):
+        if np.any(labels == k):
+            new[k] = X[labels == k].mean(axis=0)
+    return new
+
+
+def compute_float32_result(X, labels, centroids):
+    new = np.array(centroids, dtype=np.float32)
+    for k in range(centroids.shape[0]):
+        if np.any(labels == k):
+            new[k] = X[labels == k].mean(axis=0)
+    return new
+
+
 def compute_calls_reference(X, labels, centroids):
     return course_compute(X, labels, centroids)
 
@@ -396,6 +427,37 @@ def run_zero_empty_clusters(X, initial_centroids, max_iters):
     for _ in range(max_iters):
         labels = _find(X, centroids)
         centroids = compute_zero_for_empty(X, labels, centroids)
+    return centroids, _find(X, centroids)
+
+
+def run_extra_round_from_5(X, initial_centroids, max_iters):
+    centroids = initial_centroids.copy()
+    for _ in range(max_iters + 1 if max_iters >= 5 else max_iters):
+        centroids = _compute(X, _find(X, centroids), centroids)
+    return centroids, _find(X, centroids)
+
+
+def run_loose_tolerance(X, initial_centroids, max_iters):
+    centroids = initial_centroids.copy()
+    for _ in range(max_iters):
+        new = _compute(X, _find(X, centroids), centroids)
+        if np.allclose(new, centroids, atol=0.05):  # "close enough": stops too soon
+            break
+        centroids = new
+    return centroids, _find(X, centroids)
+
+
+def run_capped_at_5(X, initial_centroids, max_iters):
+    centroids = initial_centroids.copy()
+    for _ in range(min(max_iters, 5)):
+        centroids = _compute(X, _find(X, centroids), centroids)
+    return centroids, _find(X, centroids)
+
+
+def run_float32_centroids(X, initial_centroids, max_iters):
+    centroids = initial_centroids.astype(np.float32)
+    for _ in range(max_iters):
+        centroids = _compute(X, _find(X, centroids), centroids).astype(np.float32)
     return centroids, _find(X, centroids)
 
 
@@ -587,6 +649,9 @@ WRONG: dict[str, list[Wrong]] = {
         Wrong("returns_positions", init_returns_positions, hint="not their positions"),
         Wrong("block_of_rows", init_block_of_rows, hint="not as a block of neighbouring rows"),
         Wrong("k_minus_one_rows", init_k_minus_one),
+        Wrong("K1_first_row_without_rng", init_k1_first_row, hint="K = 1 is no special case"),
+        Wrong("mild_bias", init_mild_bias, hint="every row must be equally likely"),
+        Wrong("float32_result", init_float32_result, hint="your result is float32"),
         Wrong("calls_reference", init_calls_reference, kind="provenance"),
         Wrong("calls_kmeans_plusplus", init_kmeans_plusplus, kind="provenance",
               hint="kmeans_lab.kmeans.kmeans_plusplus"),
@@ -606,6 +671,9 @@ WRONG: dict[str, list[Wrong]] = {
         Wrong("transposed", compute_transposed, hint="not (n, K)"),
         Wrong("median", compute_median),
         Wrong("returns_input", compute_returns_input, hint="your result is the input centroids"),
+        Wrong("copy_of_integer_centroids", compute_copy_of_integer_centroids,
+              hint="convert to float first: X = np.asarray(X, dtype=float)"),
+        Wrong("float32_result", compute_float32_result, hint="your result is float32"),
         Wrong("calls_reference", compute_calls_reference, kind="provenance"),
     ],
     "run_kmeans": [
@@ -621,6 +689,10 @@ WRONG: dict[str, list[Wrong]] = {
         Wrong("modifies_initial_centroids", run_modifies_initial, kind="mutation",
               hint="initial_centroids.copy()"),
         Wrong("zero_for_empty_cluster", run_zero_empty_clusters),
+        Wrong("extra_round_from_5_iters", run_extra_round_from_5, hint="you ran 9 rounds"),
+        Wrong("loose_tolerance_early_stop", run_loose_tolerance, hint="no early stop"),
+        Wrong("capped_at_5_rounds", run_capped_at_5, hint="you stopped after 5 rounds"),
+        Wrong("float32_centroids", run_float32_centroids, hint="your result is float32"),
         Wrong("calls_reference", run_calls_reference, kind="provenance"),
         Wrong("sklearn_kmeans", run_sklearn, kind="provenance", hint="write the loop yourself"),
     ],
@@ -756,7 +828,7 @@ def init_shuffle_indices(X, K, rng):
 
 
 def compute_loop(X, labels, centroids):
-    new = centroids.copy()
+    new = centroids.astype(float)  # a float copy: centroids may be integers
     for k in range(len(centroids)):
         members = X[labels == k]
         if len(members) > 0:
