@@ -247,8 +247,8 @@ def main(argv: list[str] | None = None) -> int:
             entry["status"] = ("graded" if entry["graded_notebooks"] and not entry["failed_notebooks"]
                                else "partial" if entry["graded_notebooks"] else "failed")
             report["students"][student] = entry
-            print(f"{student}: {entry['status']} "
-                  f"({len(entry['graded_notebooks'])} notebooks graded)")
+            n = len(entry["graded_notebooks"])
+            print(f"{student}: {entry['status']} ({n} notebook{'s' if n != 1 else ''} graded)")
             for problem in entry["problems"]:
                 print(f"    {problem}")
     for line in report["ignored"]:
