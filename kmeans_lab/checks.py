@@ -55,6 +55,7 @@ find_closest_centroids: 10/10 checks passed
 from __future__ import annotations
 
 import html
+import inspect
 import math
 import numbers
 import os
@@ -388,6 +389,7 @@ class _Runner:
         forbidden = (self.reference,) + _ALSO_FORBIDDEN.get(exercise, ())
         self.codes = {id(f.__code__): (f.__code__, _qualified(f)) for f in forbidden}
         self.modules = _FORBIDDEN_MODULES.get(exercise, ())
+        self.signature_checked = False
 
     # -- failures -----------------------------------------------------------
     def _raise(self, first: str, lines: list[str], hint: str, reason: str) -> None:
@@ -419,6 +421,9 @@ class _Runner:
         """Call the function on fresh copies; check exceptions, provenance, mutation."""
         fresh = tuple(_copy(a) for a in args)
         kept = tuple(_copy(a) for a in args)
+        if not self.signature_checked:
+            self._check_signature(fresh, names)
+            self.signature_checked = True
         previous = sys.getprofile()
         watch = _Watch(self.codes, self.modules, previous)
         error: BaseException | None = None
@@ -444,6 +449,25 @@ class _Runner:
             if isinstance(before, np.ndarray):
                 self._check_unchanged(name, before, after)
         return result
+
+    def _check_signature(self, args: tuple, names: tuple[str, ...]) -> None:
+        """Fail before calling if the function cannot take this exercise's arguments."""
+        try:
+            signature = inspect.signature(self.func)
+        except (TypeError, ValueError):  # builtins and the like: let the call decide
+            return
+        try:
+            signature.bind(*args)
+        except TypeError as exc:
+            wanted = ", ".join(names)
+            self._raise(
+                f"{self.exercise}: your function must take exactly ({wanted})",
+                [f"yours takes {signature}, so calling it with the {len(names)} arguments "
+                 f"({wanted}) fails: {exc}"],
+                f"define it with these {len(names)} parameters, in this order: "
+                f"def {self.exercise}({wanted}):",
+                "has the wrong parameters",
+            )
 
     def _provenance(self, hit: str) -> None:
         library = _LIBRARIES.get(hit.split(".")[0])
@@ -588,6 +612,31 @@ def _none_hint(got: Any, name: str) -> str | None:
     return None
 
 
+def _require_ndarray(runner: _Runner, got: Any, what: str, expected: Any, example: str) -> None:
+    """Fail when a list or tuple comes back where a NumPy array is expected:
+    later cells use ``.shape`` and array arithmetic on it."""
+    if not isinstance(got, (list, tuple)):
+        return
+    kind = type(got).__name__
+    lines = [f"expected a NumPy array, got {kind}"]
+    lines += (_expected_got(what, expected, got) if expected is not None
+              else [f"got {_describe(got)}"])
+    runner.fail(lines, f"return a NumPy array (e.g. {example}), not a Python {kind}: drop "
+                       ".tolist() and list(...), or wrap the result in np.array(...)")
+
+
+def _dtype_changed(got: np.ndarray, expected: np.ndarray) -> bool:
+    """True when ``got`` has the right values in another dtype (e.g. float32)."""
+    if got.dtype == expected.dtype or got.shape != expected.shape:
+        return False
+    if not np.issubdtype(got.dtype, np.number):
+        return False
+    if np.array_equal(got, expected):
+        return True
+    return (np.issubdtype(got.dtype, np.floating)
+            and np.array_equal(got, expected.astype(got.dtype)))
+
+
 # ---------------------------------------------------------------------------
 # image_to_pixels / pixels_to_image
 # ---------------------------------------------------------------------------
@@ -615,6 +664,7 @@ def _pixel_position(image: np.ndarray, row: np.ndarray) -> tuple[int, int] | Non
 def _compare_pixels(runner: _Runner, image: np.ndarray, expected: np.ndarray, got_raw: Any) -> None:
     """Shared by both reshape exercises: compare an (N, C) pixel matrix."""
     H, W, C = image.shape
+    _require_ndarray(runner, got_raw, "pixels", expected, "the result of image.reshape(H * W, C)")
     got = _as_array(got_raw)
     if got is None or got.shape != expected.shape:
         hint = _none_hint(got_raw, "X")
@@ -631,6 +681,12 @@ def _compare_pixels(runner: _Runner, image: np.ndarray, expected: np.ndarray, go
                 hint = "the result has one row per pixel and one column per channel: shape (H * W, C)"
         runner.fail(_expected_got("pixels", expected, got if got is not None else got_raw),
                     hint or "return an array of shape (H * W, C)")
+    if _dtype_changed(got, expected):
+        runner.fail(_expected_got("pixels", expected, got)
+                    + [f"values are right but the dtype is {got.dtype}, expected {expected.dtype} "
+                       "(the image's dtype): keep the dtype, reshape does not need a conversion"],
+                    "keep the dtype, reshape does not need a conversion: return "
+                    "image.reshape(H * W, C) without .astype(...) or dtype=")
     if np.array_equal(got, expected):
         return
     lines = _expected_got("pixels", expected, got)
@@ -742,6 +798,7 @@ def check_pixels_to_image(func: Callable, *, n_random: int = 3, seed: int = 0) -
             pixels = image.reshape(H * W, C).copy()
             expected = _image_io.pixels_to_image(pixels.copy(), shape)
             got_raw = runner.call((pixels, tuple(shape)), ("pixels", "shape"))
+            _require_ndarray(runner, got_raw, "image", expected, "the result of pixels.reshape(shape)")
             got = _as_array(got_raw)
             if got is None or got.shape != expected.shape:
                 hint = _none_hint(got_raw, "image")
@@ -755,6 +812,13 @@ def check_pixels_to_image(func: Callable, *, n_random: int = 3, seed: int = 0) -
                         hint = "reshape to the shape you were given: pixels.reshape(shape)"
                 runner.fail(_expected_got("image", expected, got if got is not None else got_raw),
                             hint or "return pixels.reshape(shape)")
+            if _dtype_changed(got, expected):
+                runner.fail(_expected_got("image", expected, got)
+                            + [f"values are right but the dtype is {got.dtype}, expected "
+                               f"{expected.dtype} (the pixels' dtype): keep the dtype, reshape "
+                               "does not need a conversion"],
+                            "keep the dtype, reshape does not need a conversion: return "
+                            "pixels.reshape(shape) without .astype(...) or dtype=")
             if np.array_equal(got, expected):
                 return
             lines = _expected_got("image", expected, got)
@@ -872,6 +936,7 @@ def check_init_centroids(func: Callable, *, n_random: int = 3, seed: int = 0) ->
     def call(X, K, s, rng=None):
         rng = np.random.default_rng(s) if rng is None else rng
         got_raw = runner.call((X, K, rng), ("X", "K", "rng"))
+        _require_ndarray(runner, got_raw, "centroids", None, "X[positions]")
         got = _as_array(got_raw)
         if got is None or got.shape != (K, X.shape[1]):
             hint = _none_hint(got_raw, "centroids")
@@ -1128,6 +1193,7 @@ def _find_case(runner: _Runner, X: np.ndarray, C: np.ndarray, exact: bool) -> No
     N, K = X.shape[0], C.shape[0]
     expected = _kmeans.find_closest_centroids(X.copy(), C.copy())
     got_raw = runner.call((X, C), ("X", "centroids"))
+    _require_ndarray(runner, got_raw, "labels", expected, "the result of np.argmin(distances, axis=1)")
     got = _as_array(got_raw)
     if got is None or got.shape != (N,):
         hint = _none_hint(got_raw, "labels")
@@ -1318,6 +1384,7 @@ def _compute_case(runner: _Runner, X: np.ndarray, labels: np.ndarray, C: np.ndar
     K, n = C.shape
     expected = _kmeans.compute_centroids(X.copy(), labels.copy(), C.copy())
     got_raw = runner.call((X, labels, C), ("X", "labels", "centroids"))
+    _require_ndarray(runner, got_raw, "centroids", expected, "new = centroids.astype(float), filled row by row")
     got = _as_array(got_raw)
     if got is None or got.shape != (K, n):
         hint = _none_hint(got_raw, "centroids")
@@ -1478,6 +1545,10 @@ def _run_case(runner: _Runner, X: np.ndarray, C0: np.ndarray, max_iters: int) ->
         hint = _none_hint(got_raw, "centroids, labels") or "return both results: return centroids, labels"
         runner.fail([f"expected a pair (centroids, labels) of shapes ({K}, {n}) and ({N},)",
                      f"got {_describe(got_raw)}"], hint)
+    _require_ndarray(runner, got_raw[0], "centroids", exp_C,
+                     "the array compute_centroids returns")
+    _require_ndarray(runner, got_raw[1], "labels", exp_labels,
+                     "the array find_closest_centroids returns")
     got_C, got_labels = (_as_array(v) for v in got_raw)
     if got_C is not None and got_labels is not None and got_C.shape == (N,) and got_labels.shape == (K, n):
         runner.fail([f"expected a pair (centroids, labels) of shapes ({K}, {n}) and ({N},)",

@@ -105,6 +105,9 @@ def test_wrong_implementation_is_rejected(exercise: str, wrong: Wrong):
     elif wrong.kind == "provenance":
         assert "write your own" in lines[0], message
         assert "implementation" in lines[0]
+    elif wrong.kind == "signature":
+        assert "your function must take exactly (" in lines[0], message
+        assert "TypeError" not in lines[0] and "yours takes (" in lines[1], message
     else:  # pragma: no cover - a typo in the catalogue
         pytest.fail(f"unknown kind {wrong.kind!r}")
     if wrong.hint:
@@ -632,3 +635,53 @@ def test_provenance_survives_a_fresh_copy_of_the_reference_module(monkeypatch):
         checks.check_find_closest_centroids(find_closest_centroids)
     with pytest.raises(checks.CheckFailure, match="reference implementation"):
         checks.check_find_closest_centroids(copy.find_closest_centroids)
+
+
+# ---------------------------------------------------------------------------
+# Lists, dtypes and signatures
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("exercise, name", [
+    ("image_to_pixels", "tolist"), ("image_to_pixels", "nested_lists"),
+    ("pixels_to_image", "tolist"), ("init_centroids", "list_of_rows"),
+    ("find_closest_centroids", "list_of_ints"), ("find_closest_centroids", "list_of_argmin"),
+    ("compute_centroids", "tolist"), ("run_kmeans", "tolist"), ("run_kmeans", "labels_list"),
+])
+def test_a_list_instead_of_an_array_is_named(exercise, name):
+    failure = failure_of(exercise, WRONG_BY_NAME[exercise][name])
+    lines = assert_well_formed(exercise, failure)
+    assert lines[0].startswith(f"{exercise}: case 1 of "), lines[0]
+    assert lines[1] == "  expected a NumPy array, got list", str(failure)
+    assert "return a NumPy array (e.g. " in failure.hint
+
+
+def test_a_list_pair_of_arrays_is_still_a_valid_run_kmeans_result():
+    # the pair may be a list (centroids, labels = ... unpacks it); its elements must be arrays
+    assert RIGHT["run_kmeans"][-1][0] == "returns_list"
+    assert check_run_kmeans(RIGHT["run_kmeans"][-1][1]).passed
+
+
+@pytest.mark.parametrize("exercise, what", [("image_to_pixels", "image's"),
+                                            ("pixels_to_image", "pixels'")])
+def test_float32_reshape_is_told_its_dtype_not_a_row_order(exercise, what):
+    failure = failure_of(exercise, WRONG_BY_NAME[exercise]["float32"])
+    message = str(failure)
+    assert (f"values are right but the dtype is float32, expected float64 (the {what} dtype): "
+            "keep the dtype, reshape does not need a conversion") in message
+    assert "mismatch" not in message and "row-major" not in failure.hint
+
+
+def test_wrong_signature_is_reported_before_calling():
+    calls = []
+
+    def find_closest_centroids(X, c, extra):
+        calls.append(1)
+        return 0
+
+    failure = failure_of("find_closest_centroids", find_closest_centroids)
+    lines = assert_well_formed("find_closest_centroids", failure)
+    assert lines[0] == "find_closest_centroids: your function must take exactly (X, centroids)"
+    assert "yours takes (X, c, extra)" in lines[1]
+    assert failure.reason == "has the wrong parameters"
+    assert calls == []

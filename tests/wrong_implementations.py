@@ -32,7 +32,7 @@ class Wrong:
 
     name: str
     func: Callable
-    kind: str = "values"  # values | raises | mutation | provenance
+    kind: str = "values"  # values | raises | mutation | provenance | signature
     hint: str = ""  # a piece of the hint line, for the key mistakes
 
 
@@ -736,6 +736,121 @@ WRONG: dict[str, list[Wrong]] = {
 
 
 # ---------------------------------------------------------------------------
+# Python lists where an array is expected, dtype changes, wrong signatures
+# ---------------------------------------------------------------------------
+
+_LIST_HINT = "not a Python list"
+
+
+def pixels_tolist(image):
+    return image.reshape(-1, image.shape[2]).tolist()
+
+
+def pixels_nested_lists(image):
+    return [list(p) for row in image for p in row]
+
+
+def pixels_float32(image):
+    return image.reshape(-1, image.shape[2]).astype(np.float32)
+
+
+def pixels_wrong_signature(image, shape):
+    return image.reshape(shape)
+
+
+def image_tolist(pixels, shape):
+    return pixels.reshape(shape).tolist()
+
+
+def image_float32(pixels, shape):
+    return pixels.reshape(shape).astype(np.float32)
+
+
+def init_list_of_rows(X, K, rng):
+    return [X[i] for i in rng.choice(len(X), size=K, replace=False)]
+
+
+def init_no_rng_parameter(X, K):
+    return X[np.random.default_rng(0).choice(len(X), size=K, replace=False)]
+
+
+def find_list_of_ints(X, centroids):
+    return [int(np.argmin(np.sum((x - centroids) ** 2, axis=1))) for x in X]
+
+
+def find_list_of_argmin(X, centroids):
+    return list(np.argmin((_diff(X, centroids) ** 2).sum(axis=2), axis=1))
+
+
+def compute_tolist(X, labels, centroids):
+    return compute_loop(X, labels, centroids).tolist()
+
+
+def compute_no_centroids_parameter(X, labels):
+    return np.array([X[labels == k].mean(axis=0) for k in range(labels.max() + 1)])
+
+
+def run_tolist(X, initial_centroids, max_iters):
+    centroids, labels = run_own_steps(X, initial_centroids, max_iters)
+    return centroids.tolist(), labels.tolist()
+
+
+def run_labels_list(X, initial_centroids, max_iters):
+    centroids, labels = run_own_steps(X, initial_centroids, max_iters)
+    return centroids, list(labels)
+
+
+def run_no_max_iters(X, initial_centroids):
+    return run_own_steps(X, initial_centroids, 10)
+
+
+def bits_extra_parameter(n_pixels, K, bits_per_colour):
+    return bits_per_colour * K + n_pixels * (K - 1).bit_length()
+
+
+def _sig(names: str) -> str:
+    return f"must take exactly ({names})"
+
+
+WRONG["image_to_pixels"] += [
+    Wrong("tolist", pixels_tolist, hint=_LIST_HINT),
+    Wrong("nested_lists", pixels_nested_lists, hint=_LIST_HINT),
+    Wrong("float32", pixels_float32, hint="keep the dtype, reshape does not need a conversion"),
+    Wrong("wrong_signature", pixels_wrong_signature, kind="signature", hint="def image_to_pixels(image):"),
+]
+WRONG["pixels_to_image"] += [
+    Wrong("tolist", image_tolist, hint=_LIST_HINT),
+    Wrong("float32", image_float32, hint="keep the dtype, reshape does not need a conversion"),
+]
+WRONG["init_centroids"] += [
+    Wrong("list_of_rows", init_list_of_rows, hint=_LIST_HINT),
+    Wrong("no_rng_parameter", init_no_rng_parameter, kind="signature",
+          hint="def init_centroids(X, K, rng):"),
+]
+WRONG["find_closest_centroids"] += [
+    Wrong("list_of_ints", find_list_of_ints, hint=_LIST_HINT),
+    Wrong("list_of_argmin", find_list_of_argmin, hint=_LIST_HINT),
+    Wrong("extra_parameter", lambda X, c, extra: 0, kind="signature",
+          hint="def find_closest_centroids(X, centroids):"),
+]
+WRONG["compute_centroids"] += [
+    Wrong("tolist", compute_tolist, hint=_LIST_HINT),
+    Wrong("no_centroids_parameter", compute_no_centroids_parameter, kind="signature",
+          hint="def compute_centroids(X, labels, centroids):"),
+]
+WRONG["run_kmeans"] += [
+    Wrong("tolist", run_tolist, hint=_LIST_HINT),
+    Wrong("labels_list", run_labels_list, hint=_LIST_HINT),
+    Wrong("no_max_iters", run_no_max_iters, kind="signature",
+          hint="def run_kmeans(X, initial_centroids, max_iters):"),
+]
+WRONG["compressed_bits"] += [
+    Wrong("extra_parameter", bits_extra_parameter, kind="signature",
+          hint="def compressed_bits(n_pixels, K):"),
+]
+
+
+# ---------------------------------------------------------------------------
 # Correct implementations, in different styles
 # ---------------------------------------------------------------------------
 
@@ -788,8 +903,13 @@ def find_loop_over_centroids(X, centroids):
     return np.argmin(dists, axis=1).astype(np.int32)
 
 
-def find_list_of_ints(X, centroids):
-    return [int(np.argmin(np.sum((x - centroids) ** 2, axis=1))) for x in X]
+def find_array_of_ints(X, centroids):
+    return np.array([int(np.argmin(np.sum((x - centroids) ** 2, axis=1))) for x in X])
+
+
+def find_default_parameter(X, centroids, squared=True):
+    d = ((X[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
+    return np.argmin(d if squared else np.sqrt(d), axis=1)
 
 
 def init_choice(X, K, rng):
@@ -929,6 +1049,10 @@ def pixels_ravel(image):
     return image.ravel().reshape(-1, image.shape[2])
 
 
+def pixels_list_wrapped_in_array(image):
+    return np.array([p for row in image for p in row])
+
+
 def image_reshape(pixels, shape):
     return pixels.reshape(shape)
 
@@ -975,7 +1099,8 @@ RIGHT: dict[str, list[tuple[str, Callable]]] = {
         ("scipy_cdist_sqeuclidean", find_cdist),
         ("scipy_cdist_euclidean", find_cdist_euclidean),
         ("loop_over_centroids_int32", find_loop_over_centroids),
-        ("list_of_ints", find_list_of_ints),
+        ("array_of_ints", find_array_of_ints),
+        ("default_parameter", find_default_parameter),
     ],
     "init_centroids": [
         ("choice_positions", init_choice),
@@ -1004,6 +1129,7 @@ RIGHT: dict[str, list[tuple[str, Callable]]] = {
         ("np_reshape", pixels_np_reshape),
         ("loops", pixels_loops),
         ("ravel", pixels_ravel),
+        ("list_wrapped_in_array", pixels_list_wrapped_in_array),
     ],
     "pixels_to_image": [
         ("reshape", image_reshape),
