@@ -71,7 +71,7 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     "image_to_pixels": (("image_io", "image_to_pixels"),),
     "pixels_to_image": (("image_io", "pixels_to_image"),),
-    "init_centroids": (("kmeans", "init_centroids"),),
+    "init_centroids": (("kmeans", "init_centroids"), ("kmeans", "kmeans_plusplus")),
     "find_closest_centroids": (("kmeans", "find_closest_centroids"),),
     "compute_centroids": (("kmeans", "compute_centroids"),),
     "run_kmeans": (("kmeans", "run_kmeans"), ("kmeans", "find_closest_centroids"),
@@ -80,13 +80,14 @@ REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 #: For every exercise: the functions a student's version must not call (the
-#: same rule as :mod:`kmeans_lab.checks`: the exercise's own reference, and
-#: ``bits_per_index`` for ``compressed_bits``). Recognised by where their code
+#: same rule as :mod:`kmeans_lab.checks`: the exercise's own reference,
+#: ``kmeans_plusplus`` for ``init_centroids`` and ``bits_per_index`` for
+#: ``compressed_bits``). Recognised by where their code
 #: was defined, so a reloaded or re-imported copy is recognised too.
 FORBIDDEN: dict[str, tuple[tuple[str, str], ...]] = {
     "image_to_pixels": (("image_io", "image_to_pixels"),),
     "pixels_to_image": (("image_io", "pixels_to_image"),),
-    "init_centroids": (("kmeans", "init_centroids"),),
+    "init_centroids": (("kmeans", "init_centroids"), ("kmeans", "kmeans_plusplus")),
     "find_closest_centroids": (("kmeans", "find_closest_centroids"),),
     "compute_centroids": (("kmeans", "compute_centroids"),),
     "run_kmeans": (("kmeans", "run_kmeans"),),

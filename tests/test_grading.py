@@ -574,3 +574,13 @@ def test_every_check_cell_hides_a_pristine_check(solution):
         assert "from kmeans_lab.grading import hidden_check" in hidden[1], gid
         assert re.search(rf'hidden_check\("{exercise}", {exercise}, n_random=\d+, seed=\d+\)',
                          hidden[1]), gid
+
+
+def test_hidden_check_forbids_kmeans_plusplus_for_init_centroids():
+    import kmeans_lab as kl
+
+    def init_centroids(X, K, rng):
+        return kl.kmeans_plusplus(X, K, rng)  # another course function doing the job
+
+    with pytest.raises(AssertionError, match="kmeans_plusplus"):
+        hidden_check("init_centroids", init_centroids, n_random=3, seed=1)
