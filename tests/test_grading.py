@@ -578,6 +578,7 @@ def test_every_check_cell_hides_a_pristine_check(solution):
 
 def test_hidden_check_forbids_kmeans_plusplus_for_init_centroids():
     import kmeans_lab as kl
+    from kmeans_lab.grading import hidden_check
 
     def init_centroids(X, K, rng):
         return kl.kmeans_plusplus(X, K, rng)  # another course function doing the job
