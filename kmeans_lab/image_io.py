@@ -268,14 +268,19 @@ def to_uint8(image: ArrayLike, name: str = "image") -> NDArray[np.uint8]:
         raise TypeError(
             f"{name} has integer dtype {arr.dtype}; use uint8 in [0, 255] or floats in [0, 1]"
         )
+    _check_unit_range(arr, name)
+    return np.round(arr * 255.0).astype(np.uint8)
+
+
+def _check_unit_range(arr: NDArray, name: str) -> None:
+    """Float image values must be finite and lie in [0, 1]: never clipped silently."""
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or infinity; every value must lie in [0, 1]")
     if arr.min() < 0 or arr.max() > 1:
         raise ValueError(
             f"{name} values must lie in [0, 1], got [{arr.min():.4g}, {arr.max():.4g}]; "
-            "clip with np.clip(image, 0, 1) or divide uint8 data by 255"
+            "divide 8-bit data by 255, or clip with np.clip(image, 0, 1)"
         )
-    return np.round(arr * 255.0).astype(np.uint8)
 
 
 def save_image(path: str | os.PathLike, image: ArrayLike, *, overwrite: bool = True) -> Path:
@@ -341,13 +346,7 @@ def as_float_image(image: ArrayLike, name: str = "image") -> NDArray[np.float64]
     if not np.issubdtype(arr.dtype, np.floating):
         raise TypeError(f"{name} must be uint8 (0..255) or floats in [0, 1], got dtype {arr.dtype}")
     arr = arr.astype(np.float64, copy=False)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinity")
-    if arr.min() < 0 or arr.max() > 1:
-        raise ValueError(
-            f"{name} values must lie in [0, 1], got [{arr.min():.4g}, {arr.max():.4g}]; "
-            "divide 8-bit data by 255, or clip with np.clip(image, 0, 1)"
-        )
+    _check_unit_range(arr, name)
     return arr
 
 

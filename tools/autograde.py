@@ -39,7 +39,7 @@ from pathlib import Path
 
 import nbformat
 
-from nbgrader_course import ASSIGNMENT, COURSE, check_course, db_url, run_nbgrader
+from nbgrader_course import ASSIGNMENT, COURSE, check_course, db_url, find_assignment, run_nbgrader
 
 REPORT_NAME = "autograde_report.json"
 LOG_NAME = "autograde.log"
@@ -47,16 +47,12 @@ LOG_NAME = "autograde.log"
 
 def assignment_notebooks(course: Path) -> list[str]:
     """Names (without .ipynb) of the assignment's notebooks, from the gradebook."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import Gradebook
 
     if not (course / "gradebook.db").exists():
         raise SystemExit(f"no gradebook in {course}: run `make release` first")
     with Gradebook(db_url(course)) as gb:
-        try:
-            assignment = gb.find_assignment(ASSIGNMENT)
-        except MissingEntry:
-            raise SystemExit(f"assignment {ASSIGNMENT!r} is not in the gradebook: "
-                             "run `make release` first") from None
+        assignment = find_assignment(gb)
         return sorted(nb.name for nb in assignment.notebooks)
 
 

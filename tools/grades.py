@@ -29,7 +29,7 @@ from pathlib import Path
 
 import nbformat
 
-from nbgrader_course import ASSIGNMENT, COURSE, check_course, db_url
+from nbgrader_course import ASSIGNMENT, COURSE, check_course, db_url, find_assignment
 
 COLUMNS = ["student", "notebook", "exercise", "points", "max_points", "note"]
 CHECK_PREFIX = "check_"
@@ -121,11 +121,7 @@ def collect(course: Path) -> list[dict[str, str]]:
 
     rows = []
     with Gradebook(db_url(course)) as gb:
-        try:
-            assignment = gb.find_assignment(ASSIGNMENT)
-        except MissingEntry:
-            raise SystemExit(f"assignment {ASSIGNMENT!r} is not in the gradebook: "
-                             "run `make release` and `make autograde` first") from None
+        assignment = find_assignment(gb, "run `make release` and `make autograde` first")
         cells = graded_cells(gb, assignment)
         students = sorted(set(outcomes) | {s.id for s in gb.students})
         for student in students:

@@ -104,3 +104,13 @@ def check_course(course: Path) -> Path:
 def db_url(course: Path) -> str:
     """URL of the course's SQLite gradebook."""
     return "sqlite:///" + str(Path(course).resolve() / "gradebook.db")
+
+
+def find_assignment(gb, advice: str = "run `make release` first"):
+    """The course's assignment in an open nbgrader Gradebook, or exit saying what to run."""
+    from nbgrader.api import MissingEntry
+
+    try:
+        return gb.find_assignment(ASSIGNMENT)
+    except MissingEntry:
+        raise SystemExit(f"assignment {ASSIGNMENT!r} is not in the gradebook: {advice}") from None
