@@ -2,6 +2,13 @@
 
 Every public function validates what it is given and raises a ``ValueError``
 or ``TypeError`` whose message names the argument, the problem and what to do.
+
+One rule decides which: an argument of the wrong *type* (a string where a
+number belongs, a float where an integer belongs, a list of objects) raises
+``TypeError``; an argument of the right type with a wrong *value* (negative,
+out of range, not one of the choices, NaN, the wrong shape) raises
+``ValueError``. This module is the library's only argument checker: other
+modules call these functions rather than writing their own.
 """
 
 from __future__ import annotations
@@ -134,3 +141,45 @@ def check_same_features(X: NDArray, centroids: NDArray) -> None:
             f"X has {X.shape[1]} features per point but centroids have "
             f"{centroids.shape[1]}; both must have the same number of columns"
         )
+
+
+def check_choice(value: object, name: str, choices) -> str:
+    """Return ``value`` if it is one of the strings ``choices``.
+
+    A value that is not a string is a TypeError; a string that is not one of
+    the choices is a ValueError (the rule of this module: the wrong *type*
+    raises TypeError, a wrong *value* of the right type raises ValueError).
+    """
+    options = ", ".join(repr(c) for c in choices)
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, one of {options}; got {type(value).__name__}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {options}, got {value!r}")
+    return value
+
+
+#: Default of a deprecated ``seed=`` keyword: tells "not given" from ``seed=None``.
+NOT_GIVEN = object()
+
+
+def rng_from_seed_alias(rng: object, seed: object, where: str, *, stacklevel: int = 3) -> object:
+    """Resolve the deprecated ``seed=`` alias of an ``rng=`` parameter.
+
+    The library names its randomness parameter ``rng`` everywhere (Scientific
+    Python SPEC 7: an int seed or a ``numpy.random.Generator``). Functions that
+    used to call it ``seed`` keep accepting ``seed=`` for one release, with a
+    ``DeprecationWarning``; giving both is a TypeError.
+    """
+    if seed is NOT_GIVEN:
+        return rng
+    if rng is not None:
+        raise TypeError(f"{where}: give rng= only (seed= is its deprecated old name), not both")
+    import warnings
+
+    warnings.warn(
+        f"{where}: seed= is deprecated and will be removed in the next release; use rng= "
+        "(it takes the same int seed or a numpy Generator)",
+        DeprecationWarning,
+        stacklevel=stacklevel,
+    )
+    return seed

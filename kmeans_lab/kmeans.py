@@ -37,6 +37,7 @@ __all__ = [
     "compute_centroids",
     "run_kmeans",
     "KMeansHistory",
+    "INIT_METHODS",
 ]
 
 #: Budget, in float64 entries, of the (rows, K) distance block computed at once.
@@ -157,6 +158,12 @@ def kmeans_plusplus(
         positions[k] = best_candidate
         closest_sq = best_sq
     return X[positions].copy()
+
+
+#: The ways to choose initial centroids, by name: the one list the library,
+#: the explorer and the command line offer (like scipy.cluster.vq's
+#: ``_valid_init_meth``). Each takes ``(X, K, rng)`` and returns (K, n) centroids.
+INIT_METHODS = {"k-means++": kmeans_plusplus, "random": init_centroids}
 
 
 def _squared_distances_to(X: NDArray, c: NDArray) -> NDArray[np.float64]:
