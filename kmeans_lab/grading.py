@@ -18,8 +18,8 @@ The hidden part of every check cell calls :func:`hidden_check` instead::
 
 :func:`hidden_check`
 
-1. executes ``kmeans_lab/checks.py`` afresh from its file, as a private module
-   that no cell has seen, so rebinding names and patching
+1. executes the package ``kmeans_lab/checks/`` afresh from its files, as a
+   private package that no cell has seen, so rebinding names and patching
    :mod:`kmeans_lab.checks` change nothing;
 2. first verifies that the reference implementations the checks compare
    against (``kmeans_lab.kmeans.find_closest_centroids`` ...) are still the
@@ -27,10 +27,14 @@ The hidden part of every check cell calls :func:`hidden_check` instead::
    (which the provenance rule relies on) is the interpreter's own: if a cell
    replaced one, the check fails with a message naming it;
 3. runs the check, which raises :class:`~kmeans_lab.checks.CheckFailure` (an
-   AssertionError, so nbgrader gives 0 points) on any failing case, while
-   watching for calls of the exercise's reference implementation recognised
-   by file and line (:data:`FORBIDDEN`), so that a copy of the reference
-   taken before ``importlib.reload`` does not pass as the student's own.
+   AssertionError, so nbgrader gives 0 points) on any failing case; its
+   provenance rule (:mod:`kmeans_lab.checks.provenance`, the same code as the
+   visible checks) recognises the exercise's reference implementation by the
+   file and line where it was defined, so a copy taken before
+   ``importlib.reload`` does not pass as the student's own.
+
+Which functions each exercise relies on and forbids comes from the exercise
+registry (:mod:`kmeans_lab.checks.registry`).
 
 What stays possible (documented for instructors in the README): a cell that
 replaces this very module or the import machinery before the hidden test runs
@@ -53,46 +57,19 @@ compressed_bits: ... checks passed
 from __future__ import annotations
 
 import importlib.util
-import itertools
-import os
 import re
+import secrets
 import sys
 import types
-from pathlib import Path
 from typing import Callable
 
-__all__ = ["hidden_check", "pristine_checks", "FORBIDDEN", "REFERENCES", "SUSPICIOUS_PATTERNS",
-           "TamperingDetected", "suspicious_lines", "verify_references"]
+from .checks import provenance
+from .checks.registry import EXERCISES, REGISTRY
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+__all__ = ["hidden_check", "pristine_checks", "SUSPICIOUS_PATTERNS", "TamperingDetected",
+           "suspicious_lines", "verify_references"]
 
-#: For every exercise: the module and name of the reference implementation(s)
-#: the checks compare against or forbid.
-REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
-    "image_to_pixels": (("image_io", "image_to_pixels"),),
-    "pixels_to_image": (("image_io", "pixels_to_image"),),
-    "init_centroids": (("kmeans", "init_centroids"), ("kmeans", "kmeans_plusplus")),
-    "find_closest_centroids": (("kmeans", "find_closest_centroids"),),
-    "compute_centroids": (("kmeans", "compute_centroids"),),
-    "run_kmeans": (("kmeans", "run_kmeans"), ("kmeans", "find_closest_centroids"),
-                   ("kmeans", "compute_centroids")),
-    "compressed_bits": (("compression", "compressed_bits"), ("compression", "bits_per_index")),
-}
-
-#: For every exercise: the functions a student's version must not call (the
-#: same rule as :mod:`kmeans_lab.checks`: the exercise's own reference,
-#: ``kmeans_plusplus`` for ``init_centroids`` and ``bits_per_index`` for
-#: ``compressed_bits``). Recognised by where their code
-#: was defined, so a reloaded or re-imported copy is recognised too.
-FORBIDDEN: dict[str, tuple[tuple[str, str], ...]] = {
-    "image_to_pixels": (("image_io", "image_to_pixels"),),
-    "pixels_to_image": (("image_io", "pixels_to_image"),),
-    "init_centroids": (("kmeans", "init_centroids"), ("kmeans", "kmeans_plusplus")),
-    "find_closest_centroids": (("kmeans", "find_closest_centroids"),),
-    "compute_centroids": (("kmeans", "compute_centroids"),),
-    "run_kmeans": (("kmeans", "run_kmeans"),),
-    "compressed_bits": (("compression", "compressed_bits"), ("compression", "bits_per_index")),
-}
+_CHECKS_DIR = provenance.PACKAGE_DIR / "checks"
 
 #: Regular expressions for code that reaches into the grader. ``tools/grades.py``
 #: flags a submission whose own cells match one, for the instructor to read.
@@ -109,8 +86,6 @@ SUSPICIOUS_PATTERNS: tuple[str, ...] = (
     r"\bos\._exit\b|\bos\.kill\b",
 )
 
-_counter = itertools.count()
-
 
 class TamperingDetected(AssertionError):
     """A cell replaced something the grader relies on; the check cannot be trusted."""
@@ -120,55 +95,44 @@ class TamperingDetected(AssertionError):
 
 
 def pristine_checks() -> types.ModuleType:
-    """Execute ``kmeans_lab/checks.py`` afresh, as a private module.
+    """Execute the package ``kmeans_lab/checks/`` afresh, as a private package.
 
-    The new module imports the package's other modules as usual (relative
-    imports resolve to ``kmeans_lab.*``) but none of its own attributes can
-    have been changed by a notebook cell. It is not left in ``sys.modules``.
+    Every module of the new package is executed from its file; it imports the
+    reference modules as usual (``kmeans_lab.kmeans`` ...), but none of its own
+    attributes can have been changed by a notebook cell. Its name is random
+    and it is not left in ``sys.modules``.
 
     Returns
     -------
     module
-        A new module object with the same functions as :mod:`kmeans_lab.checks`.
+        A new package with the same functions as :mod:`kmeans_lab.checks`.
     """
-    name = f"kmeans_lab._pristine_checks_{next(_counter)}"
-    spec = importlib.util.spec_from_file_location(name, _PACKAGE_DIR / "checks.py")
-    module = importlib.util.module_from_spec(spec)
-    module.__package__ = "kmeans_lab"
-    sys.modules[name] = module  # dataclasses look their module up while it executes
+    name = f"kmeans_lab._pristine_checks_{secrets.token_hex(8)}"
+    spec = importlib.util.spec_from_file_location(
+        name, _CHECKS_DIR / "__init__.py", submodule_search_locations=[str(_CHECKS_DIR)])
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[name] = package  # its modules import each other through sys.modules
     try:
-        spec.loader.exec_module(module)
+        spec.loader.exec_module(package)
     finally:
-        sys.modules.pop(name, None)
-    return module
-
-
-def _source_code_objects(module_file: Path) -> dict[str, types.CodeType]:
-    """{function name: code object} of the top-level functions of a source file."""
-    code = compile(module_file.read_text(encoding="utf-8"), str(module_file), "exec")
-    return {c.co_name: c for c in code.co_consts if isinstance(c, types.CodeType)}
-
-
-def _same_code(a: types.CodeType, b: types.CodeType) -> bool:
-    return (a.co_code == b.co_code and a.co_names == b.co_names
-            and a.co_firstlineno == b.co_firstlineno
-            and [c for c in a.co_consts if not isinstance(c, types.CodeType)]
-            == [c for c in b.co_consts if not isinstance(c, types.CodeType)])
+        for key in [k for k in sys.modules if k == name or k.startswith(name + ".")]:
+            del sys.modules[key]
+    return package
 
 
 def verify_references(exercise: str) -> None:
     """Raise :class:`TamperingDetected` if a reference or sys.setprofile was replaced."""
     problems = []
-    for module_name, func_name in REFERENCES[exercise]:
-        qualified = f"kmeans_lab.{module_name}.{func_name}"
-        module = sys.modules.get(f"kmeans_lab.{module_name}")
+    for dotted in REGISTRY[exercise].relies_on:
+        module_name, _, func_name = dotted.rpartition(".")
+        module = sys.modules.get(module_name)
         if module is None:
             continue  # not imported yet: the checks import it from the file
-        func = getattr(module, func_name, None)
-        code = getattr(func, "__code__", None)
-        original = _source_code_objects(_PACKAGE_DIR / f"{module_name}.py").get(func_name)
-        if code is None or original is None or not _same_code(code, original):
-            problems.append(f"{qualified} is not the function in kmeans_lab/{module_name}.py")
+        code = getattr(getattr(module, func_name, None), "__code__", None)
+        original = provenance.source_code(dotted)
+        if code is None or original is None or not provenance.same_code(code, original):
+            path = provenance.module_file(module_name).relative_to(provenance.PACKAGE_DIR.parent)
+            problems.append(f"{dotted} is not the function in {path.as_posix()}")
     for name in ("setprofile", "getprofile"):
         func = getattr(sys, name, None)
         if not (isinstance(func, types.BuiltinFunctionType)
@@ -182,59 +146,14 @@ def verify_references(exercise: str) -> None:
         )
 
 
-def _location(code: types.CodeType) -> tuple[str, int, str]:
-    return (os.path.realpath(code.co_filename), code.co_firstlineno, code.co_name)
-
-
-class _ProvenanceWatch:
-    """A profile function: notes a forbidden function entered while ``func`` runs.
-
-    A forbidden function is recognised by the file, line and name of its code
-    (any copy: reloaded modules, code objects taken before a reload); it
-    counts only when the student's function is on the stack, so the checks'
-    own calls of the reference (for expected values) do not.
-    """
-
-    def __init__(self, func: Callable, forbidden: dict[tuple[str, int], str]):
-        self.student_code = getattr(func, "__code__", None)
-        self.forbidden = forbidden  # {(first line, name): qualified name}; path checked lazily
-        self.paths = {}
-        self.hit: str | None = None
-
-    def __call__(self, frame, event, arg):
-        if event != "call" or self.hit is not None or self.student_code is None:
-            return
-        code = frame.f_code
-        name = self.forbidden.get((code.co_firstlineno, code.co_name))
-        if name is None or _location(code)[0] != self.paths[name]:
-            return
-        caller = frame
-        while caller is not None:
-            if caller.f_code is self.student_code:
-                self.hit = name
-                return
-            caller = caller.f_back
-
-
-def _forbidden_locations(exercise: str) -> tuple[dict, dict]:
-    locations, paths = {}, {}
-    for module_name, func_name in FORBIDDEN[exercise]:
-        path = _PACKAGE_DIR / f"{module_name}.py"
-        code = _source_code_objects(path).get(func_name)
-        if code is not None:
-            qualified = f"kmeans_lab.{module_name}.{func_name}"
-            locations[(code.co_firstlineno, code.co_name)] = qualified
-            paths[qualified] = os.path.realpath(path)
-    return locations, paths
-
-
 def hidden_check(exercise: str, func: Callable, *, n_random: int = 25, seed: int = 0):
     """Run ``check_<exercise>`` from a pristine copy of the checks.
 
     Parameters
     ----------
     exercise : str
-        The exercise's name, one of :data:`REFERENCES` (e.g. ``"run_kmeans"``).
+        The exercise's name, one of :data:`~kmeans_lab.checks.EXERCISES`
+        (e.g. ``"run_kmeans"``).
     func : callable
         The student's function.
     n_random, seed : int
@@ -247,34 +166,12 @@ def hidden_check(exercise: str, func: Callable, *, n_random: int = 25, seed: int
         What the check returns; a failing check raises ``CheckFailure``, and
         tampering raises :class:`TamperingDetected` (both AssertionErrors).
     """
-    if exercise not in REFERENCES:
-        raise ValueError(f"unknown exercise {exercise!r}; expected one of {', '.join(REFERENCES)}")
+    if exercise not in REGISTRY:
+        raise ValueError(f"unknown exercise {exercise!r}; expected one of {', '.join(EXERCISES)}")
     verify_references(exercise)
     checks = pristine_checks()
-    locations, paths = _forbidden_locations(exercise)
-    watch = _ProvenanceWatch(func, locations)
-    watch.paths = paths
-    previous = sys.getprofile()
-    sys.setprofile(watch)  # the checks chain their own watch to this one
-    failure = None
-    try:
-        result = getattr(checks, f"check_{exercise}")(func, n_random=n_random, seed=seed)
-    except AssertionError as exc:
-        failure = exc
-    finally:
-        sys.setprofile(previous)
-    if watch.hit is not None:
-        name = watch.hit.rsplit(".", 1)[-1]
-        raise checks.CheckFailure(
-            f"{exercise}: your function calls the course's reference implementation "
-            f"{watch.hit}; write your own\n"
-            f"  hint: remove the call to kmeans_lab's {name} and write the code yourself; "
-            "later notebooks provide the reference",
-            exercise=exercise, reason="calls the course's reference implementation",
-        ) from None
-    if failure is not None:
-        raise failure
-    return result
+    check = getattr(checks, REGISTRY[exercise].check_name)
+    return check(func, n_random=n_random, seed=seed)
 
 
 def suspicious_lines(source: str) -> list[str]:

@@ -1,6 +1,6 @@
 """Tests of the tests: kmeans_lab.checks against a catalogue of student solutions.
 
-Every wrong implementation in ``tests/wrong_implementations.py`` must be
+Every wrong implementation in the catalogue (``tests/catalogue/``) must be
 rejected with a useful CheckFailure; every correct one, whatever its style,
 must be accepted (with the default cases and with the hidden-test settings).
 """
@@ -8,7 +8,6 @@ must be accepted (with the default cases and with the hidden-test settings).
 from __future__ import annotations
 
 import functools
-import os
 import subprocess
 import sys
 import textwrap
@@ -19,38 +18,30 @@ import numpy as np
 import pytest
 
 import kmeans_lab
-from kmeans_lab import checks
+from catalogue import RIGHT, WRONG, Entry, right_by_name, wrong_by_name
 from kmeans_lab.checks import (
     EXERCISES,
     CheckFailure,
     CheckResult,
     check_compressed_bits,
-    check_compute_centroids,
     check_find_closest_centroids,
-    check_image_to_pixels,
     check_init_centroids,
-    check_pixels_to_image,
     check_run_kmeans,
     student_or_reference,
 )
+from kmeans_lab.checks import compute_centroids as compute_module
+from kmeans_lab.checks import find_closest_centroids as find_module
+from kmeans_lab.checks import image_to_pixels as image_module
+from kmeans_lab.checks import init_centroids as init_module
+from kmeans_lab.checks import run_kmeans as run_module
+from kmeans_lab.checks.fallback import check_function
+from kmeans_lab.checks.registry import REGISTRY
 
-sys.path.insert(0, str(Path(__file__).parent))
-from wrong_implementations import RIGHT, WRONG, Wrong  # noqa: E402
-
-CHECKS = {name: getattr(checks, f"check_{name}") for name in EXERCISES}
-REFERENCES = {
-    "image_to_pixels": kmeans_lab.image_to_pixels,
-    "pixels_to_image": kmeans_lab.pixels_to_image,
-    "init_centroids": kmeans_lab.init_centroids,
-    "find_closest_centroids": kmeans_lab.find_closest_centroids,
-    "compute_centroids": kmeans_lab.compute_centroids,
-    "run_kmeans": kmeans_lab.run_kmeans,
-    "compressed_bits": kmeans_lab.compressed_bits,
-}
+CHECKS = {name: check_function(name) for name in EXERCISES}
+REFERENCES = {name: REGISTRY[name].reference_function() for name in EXERCISES}
 
 WRONG_CASES = [pytest.param(ex, w, id=f"{ex}-{w.name}") for ex, ws in WRONG.items() for w in ws]
-WRONG_BY_NAME = {ex: {w.name: w.func for w in ws} for ex, ws in WRONG.items()}
-RIGHT_CASES = [pytest.param(ex, f, id=f"{ex}-{name}") for ex, fs in RIGHT.items() for name, f in fs]
+RIGHT_CASES = [pytest.param(ex, r.func, id=f"{ex}-{r.name}") for ex, rs in RIGHT.items() for r in rs]
 
 
 def failure_of(exercise: str, func, **kwargs) -> CheckFailure:
@@ -89,7 +80,7 @@ def test_catalogue_sizes():
 
 
 @pytest.mark.parametrize("exercise, wrong", WRONG_CASES)
-def test_wrong_implementation_is_rejected(exercise: str, wrong: Wrong):
+def test_wrong_implementation_is_rejected(exercise: str, wrong: Entry):
     failure = failure_of(exercise, wrong.func)
     lines = assert_well_formed(exercise, failure)
     message = str(failure)
@@ -124,7 +115,7 @@ def test_correct_implementation_is_accepted(exercise: str, func):
 
 @pytest.mark.parametrize("exercise", EXERCISES)
 def test_n_random_adds_that_many_cases(exercise):
-    func = RIGHT[exercise][0][1]
+    func = RIGHT[exercise][0].func
     base = CHECKS[exercise](func, n_random=0)
     assert CHECKS[exercise](func, n_random=7, seed=3).n_total == base.n_total + 7
 
@@ -148,7 +139,7 @@ def test_random_cases_catch_what_fixed_cases_check(seed):
 
 
 def test_find_message_matches_the_style_guide():
-    failure = failure_of("find_closest_centroids", WRONG_BY_NAME["find_closest_centroids"]["l1_distance"])
+    failure = failure_of("find_closest_centroids", wrong_by_name("find_closest_centroids", "l1_distance"))
     lines = str(failure).splitlines()
     assert lines[0] == "find_closest_centroids: case 1 of 10 failed (5 points, 2 centroids, 2 features)"
     assert lines[1] == "  expected labels, shape (5,), int64: [1 0 1 1 0]"
@@ -157,7 +148,7 @@ def test_find_message_matches_the_style_guide():
 
 
 def test_float_labels_show_dtype():
-    failure = failure_of("find_closest_centroids", WRONG_BY_NAME["find_closest_centroids"]["float_labels"])
+    failure = failure_of("find_closest_centroids", wrong_by_name("find_closest_centroids", "float_labels"))
     assert "got,             shape (5,), float64: [1. 0. 1. 1. 0.]" in str(failure)
 
 
@@ -204,6 +195,18 @@ def test_assertion_inside_student_code_is_reported_not_swallowed():
     failure = failure_of("compressed_bits", compressed_bits)
     assert "raised AssertionError (n_pixels=100, K=1)" in str(failure).splitlines()[0]
     assert "K = 1" in failure.hint
+
+
+def test_the_k1_hint_is_given_for_k_1_only():
+    # an exception in case "n_pixels=7, K=17" is not about K = 1
+    def compressed_bits(n_pixels, K):
+        if K == 17:
+            raise ValueError("boom")
+        return 24 * K + n_pixels * (K - 1).bit_length()
+
+    failure = failure_of("compressed_bits", compressed_bits)
+    assert "raised ValueError (n_pixels=7, K=17)" in str(failure).splitlines()[0]
+    assert "K = 1" not in failure.hint
 
 
 WEIRD_RESULTS = {
@@ -267,29 +270,29 @@ def test_non_callable_is_a_type_error(exercise):
 @pytest.mark.parametrize("kwargs", [{"n_random": -1}, {"n_random": 2.5}, {"seed": "x"}, {"seed": True}])
 def test_bad_options(kwargs):
     with pytest.raises(TypeError, match="n_random|seed"):
-        check_compressed_bits(RIGHT["compressed_bits"][0][1], **kwargs)
+        check_compressed_bits(RIGHT["compressed_bits"][0].func, **kwargs)
 
 
 def test_mutation_message_points_at_the_change():
-    failure = failure_of("compute_centroids", WRONG_BY_NAME["compute_centroids"]["modifies_centroids"])
+    failure = failure_of("compute_centroids", wrong_by_name("compute_centroids", "modifies_centroids"))
     message = str(failure)
     assert "changed its argument centroids" in message
     assert "first change at centroids[0]: was [1. 1.], now" in message
 
 
 def test_empty_cluster_mismatch_is_explained():
-    failure = failure_of("compute_centroids", WRONG_BY_NAME["compute_centroids"]["zero_for_empty_cluster"])
+    failure = failure_of("compute_centroids", wrong_by_name("compute_centroids", "zero_for_empty_cluster"))
     assert ("first mismatch at row 2: cluster 2 has no points, so it keeps centroids[2] = "
             "[ 7. -2.  5.  1.]") in str(failure)
 
 
 def test_tie_mismatch_is_explained():
-    failure = failure_of("find_closest_centroids", WRONG_BY_NAME["find_closest_centroids"]["ties_to_highest"])
+    failure = failure_of("find_closest_centroids", wrong_by_name("find_closest_centroids", "ties_to_highest"))
     assert "a tie goes to the lowest index, 0" in str(failure)
 
 
 def test_init_checks_report_what_they_saw():
-    failure = failure_of("init_centroids", WRONG_BY_NAME["init_centroids"]["with_replacement"])
+    failure = failure_of("init_centroids", wrong_by_name("init_centroids", "with_replacement"))
     assert "got positions [" in str(failure)
     assert "is missing" in str(failure)
 
@@ -300,10 +303,10 @@ def test_init_checks_report_what_they_saw():
 
 
 def test_fixed_find_cases_separate_l1_and_sum_squared_in_more_than_two_dimensions():
-    l1 = WRONG_BY_NAME["find_closest_centroids"]["l1_distance"]
-    bad_sum = WRONG_BY_NAME["find_closest_centroids"]["sqrt_sum_diff_squared"]
+    l1 = wrong_by_name("find_closest_centroids", "l1_distance")
+    bad_sum = wrong_by_name("find_closest_centroids", "sqrt_sum_diff_squared")
     separating = {"l1": 0, "sum": 0}
-    for X, C, _ in checks._FIND_CASES:
+    for X, C, _ in find_module.fixed_cases():
         if X.shape[1] > 2:
             right = kmeans_lab.find_closest_centroids(X, C)
             separating["l1"] += not np.array_equal(l1(X, C), right)
@@ -316,16 +319,16 @@ def test_fixed_cases_include_ties_empty_clusters_and_non_square_images():
         d = np.sort(((X[:, None] - C[None]) ** 2).sum(2), axis=1)
         return d.shape[1] > 1 and np.any(d[:, 0] == d[:, 1])
 
-    assert any(has_tie(X, C) for X, C, _ in checks._FIND_CASES)
-    empties = [np.bincount(labels, minlength=len(C)).min() == 0 for _, labels, C, _ in checks._COMPUTE_CASES]
+    assert any(has_tie(X, C) for X, C, _ in find_module.fixed_cases())
+    empties = [np.bincount(labels, minlength=len(C)).min() == 0 for _, labels, C, _ in compute_module.fixed_cases()]
     assert sum(empties) >= 3
-    assert any(h != w for h, w, _ in checks._IMAGE_SHAPES)
-    assert any(c != 3 for _, _, c in checks._IMAGE_SHAPES)
-    run_iters = [m for _, _, m, _ in checks._RUN_CASES]
+    assert any(h != w for h, w, _ in image_module.IMAGE_SHAPES)
+    assert any(c != 3 for _, _, c in image_module.IMAGE_SHAPES)
+    run_iters = [m for _, _, m, _ in run_module.fixed_cases()]
     assert 0 in run_iters
     # in one run_kmeans case a cluster has points at first and loses them all
     emptied = False
-    for X, C0, m, _ in checks._RUN_CASES:
+    for X, C0, m, _ in run_module.fixed_cases():
         _, _, history = kmeans_lab.run_kmeans(X, C0, m, return_history=True)
         counts = np.array([np.bincount(lab, minlength=len(C0)) for lab in history.labels])
         emptied |= bool(np.any((counts[0] > 0) & (counts[1:] == 0).any(axis=0)))
@@ -337,8 +340,8 @@ def test_a_fixed_run_case_is_still_moving_at_max_iters():
     # max_iters moves every centroid by less than 0.05: off-by-one, a cap at 5 rounds and
     # a loose early stop all give other centroids
     found = False
-    for X, C0, m, _ in checks._RUN_CASES:
-        hist = checks._history(X, C0, m + 1)
+    for X, C0, m, _ in run_module.fixed_cases():
+        hist = run_module.history(X, C0, m + 1)
         moves = [np.abs(hist[r + 1] - hist[r]).max() for r in range(m + 1)]
         if 6 <= m <= 10 and min(moves[m - 2:]) > 1e-6 and min(moves[:m - 1]) < 0.05:
             found = True
@@ -351,12 +354,12 @@ def test_round_count_mistakes_fail_the_hidden_check_too(name):
     from kmeans_lab.grading import hidden_check
 
     with pytest.raises(AssertionError, match="grey ramp"):
-        hidden_check("run_kmeans", WRONG_BY_NAME["run_kmeans"][name], n_random=25, seed=405)
+        hidden_check("run_kmeans", wrong_by_name("run_kmeans", name), n_random=25, seed=405)
 
 
 def test_a_fixed_compute_case_has_integer_inputs_and_fractional_means():
     hits = 0
-    for X, labels, C, _ in checks._COMPUTE_CASES:
+    for X, labels, C, _ in compute_module.fixed_cases():
         if np.issubdtype(X.dtype, np.integer) and np.issubdtype(C.dtype, np.integer):
             means = kmeans_lab.compute_centroids(X, labels, C)
             hits += bool(np.any(means != np.trunc(means)))
@@ -365,7 +368,7 @@ def test_a_fixed_compute_case_has_integer_inputs_and_fractional_means():
 
 @pytest.mark.parametrize("seed", [0, 202, 9173, 1, 2])
 def test_mild_bias_in_init_is_caught_for_every_seed(seed):
-    failure = failure_of("init_centroids", WRONG_BY_NAME["init_centroids"]["mild_bias"],
+    failure = failure_of("init_centroids", wrong_by_name("init_centroids", "mild_bias"),
                          n_random=0, seed=seed)
     assert "chi-square statistic" in str(failure)
 
@@ -373,27 +376,27 @@ def test_mild_bias_in_init_is_caught_for_every_seed(seed):
 def test_uniform_statistic_follows_chi_square_under_uniform_choice():
     # K distinct rows out of N, uniformly: the scaled statistic has mean N - 1 and exceeds
     # the limit (chi-square(N - 1) at 1e-6) practically never
-    N, K, M = checks._CHI2_N, checks._CHI2_K, checks._CHI2_DRAWS
+    N, K, M = init_module.CHI2_N, init_module.CHI2_K, init_module.CHI2_DRAWS
     rng = np.random.default_rng(5)
     stats = []
     for _ in range(400):
         chosen = np.argsort(rng.random((M, N)), axis=1)[:, :K]
-        stats.append(checks._uniform_statistic(np.bincount(chosen.ravel(), minlength=N), M, K))
+        stats.append(init_module.uniform_statistic(np.bincount(chosen.ravel(), minlength=N), M, K))
     assert abs(np.mean(stats) - (N - 1)) < 0.6
-    assert max(stats) < checks._CHI2_LIMIT
+    assert max(stats) < init_module.CHI2_LIMIT
     # the limit is the 1 - 1e-6 quantile of chi-square with N - 1 degrees of freedom
     scipy_stats = pytest.importorskip("scipy.stats")
-    assert checks._CHI2_LIMIT == pytest.approx(scipy_stats.chi2.isf(checks._CHI2_ALPHA, N - 1), abs=1e-3)
+    assert init_module.CHI2_LIMIT == pytest.approx(scipy_stats.chi2.isf(init_module.CHI2_ALPHA, N - 1), abs=1e-3)
 
 
 def test_dtype_trap_hints_name_the_dtype():
     failure = failure_of("compute_centroids",
-                         WRONG_BY_NAME["compute_centroids"]["copy_of_integer_centroids"])
+                         wrong_by_name("compute_centroids", "copy_of_integer_centroids"))
     assert "integer (int64) X and centroids" in str(failure).splitlines()[0]
     assert "X is int64 and centroids is int64" in failure.hint
     for exercise in ("init_centroids", "compute_centroids", "run_kmeans"):
         name = "float32_centroids" if exercise == "run_kmeans" else "float32_result"
-        failure = failure_of(exercise, WRONG_BY_NAME[exercise][name])
+        failure = failure_of(exercise, wrong_by_name(exercise, name))
         assert "float32" in failure.hint and "float64" in failure.hint
         assert "instead of making up new points" not in failure.hint
         assert "row k is the mean" not in failure.hint
@@ -434,7 +437,7 @@ def test_partial_and_lambda_around_the_reference_are_rejected():
 
 
 def test_run_kmeans_may_use_the_reference_steps():
-    assert check_run_kmeans(dict(RIGHT["run_kmeans"])["reference_steps"]).passed
+    assert check_run_kmeans(right_by_name("run_kmeans", "reference_steps")).passed
 
 
 def test_previous_profiler_is_restored_and_still_called():
@@ -445,11 +448,11 @@ def test_previous_profiler_is_restored_and_still_called():
 
     sys.setprofile(profiler)
     try:
-        check_find_closest_centroids(RIGHT["find_closest_centroids"][1][1])
+        check_find_closest_centroids(RIGHT["find_closest_centroids"][1].func)
         with pytest.raises(CheckFailure):
             check_find_closest_centroids(kmeans_lab.find_closest_centroids)
         with pytest.raises(CheckFailure):
-            check_find_closest_centroids(WRONG_BY_NAME["find_closest_centroids"]["calls_reference"])
+            check_find_closest_centroids(wrong_by_name("find_closest_centroids", "calls_reference"))
         current = sys.getprofile()
     finally:
         sys.setprofile(None)
@@ -461,7 +464,7 @@ def test_global_random_state_is_left_alone():
     np.random.seed(123)
     before = np.random.get_state()[1].copy()
     with pytest.raises(CheckFailure):
-        check_init_centroids(WRONG_BY_NAME["init_centroids"]["global_np_random"])
+        check_init_centroids(wrong_by_name("init_centroids", "global_np_random"))
     assert np.array_equal(np.random.get_state()[1], before)
 
 
@@ -471,7 +474,7 @@ def test_global_random_state_is_left_alone():
 
 
 def test_result_renders_one_line_in_text_and_html():
-    result = check_find_closest_centroids(RIGHT["find_closest_centroids"][1][1])
+    result = check_find_closest_centroids(RIGHT["find_closest_centroids"][1].func)
     assert str(result) == repr(result) == "find_closest_centroids: 10/10 checks passed"
     assert result._repr_html_() == "<p><strong>find_closest_centroids</strong>: 10/10 checks passed</p>"
     for text in (str(result), result._repr_html_()):
@@ -481,17 +484,15 @@ def test_result_renders_one_line_in_text_and_html():
 
 
 def test_renderings_are_deterministic():
-    f = WRONG_BY_NAME["find_closest_centroids"]["l1_distance"]
+    f = wrong_by_name("find_closest_centroids", "l1_distance")
     assert str(failure_of("find_closest_centroids", f)) == str(failure_of("find_closest_centroids", f))
-    g = RIGHT["run_kmeans"][0][1]
+    g = RIGHT["run_kmeans"][0].func
     assert repr(check_run_kmeans(g)) == repr(check_run_kmeans(g))
 
 
-def test_messages_identical_in_a_fresh_interpreter():
+def test_messages_identical_in_a_fresh_interpreter(child_env):
     script = textwrap.dedent("""
-        import sys
-        sys.path.insert(0, {tests!r})
-        from wrong_implementations import WRONG
+        from catalogue import WRONG
         from kmeans_lab import checks
         for exercise, wrongs in WRONG.items():
             for w in wrongs[:3]:
@@ -499,17 +500,17 @@ def test_messages_identical_in_a_fresh_interpreter():
                     getattr(checks, "check_" + exercise)(w.func)
                 except checks.CheckFailure as e:
                     print(e)
-    """).format(tests=str(Path(__file__).parent))
+    """)
     outputs = []
     for hash_seed in ("1", "2"):
-        env = dict(os.environ, PYTHONHASHSEED=hash_seed, MPLBACKEND="Agg")
+        env = child_env(PYTHONHASHSEED=hash_seed)
         outputs.append(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                                       env=env, check=True, timeout=120).stdout)
     assert outputs[0] == outputs[1] and outputs[0].count("hint:") == 3 * len(WRONG)
 
 
 def test_render_traceback_returns_the_message_lines():
-    failure = failure_of("compressed_bits", WRONG_BY_NAME["compressed_bits"]["no_palette"])
+    failure = failure_of("compressed_bits", wrong_by_name("compressed_bits", "no_palette"))
     assert failure._render_traceback_() == str(failure).splitlines()
     assert issubclass(CheckFailure, AssertionError)
 
@@ -541,10 +542,10 @@ def test_in_a_kernel_only_the_message_is_shown():
     error = nb.cells[1].outputs[0]
     assert error.output_type == "error" and error.ename == "CheckFailure"
     expected = failure_of("find_closest_centroids",
-                          WRONG_BY_NAME["find_closest_centroids"]["l1_distance"])
+                          wrong_by_name("find_closest_centroids", "l1_distance"))
     assert error.traceback == str(expected).splitlines()
     joined = "\n".join(error.traceback)
-    assert "Traceback" not in joined and "checks.py" not in joined and "\x1b" not in joined
+    assert "Traceback" not in joined and "kmeans_lab/checks" not in joined and "\x1b" not in joined
     ok = nb.cells[2].outputs[0]
     assert ok.output_type == "execute_result"
     assert ok.data["text/plain"] == "find_closest_centroids: 10/10 checks passed"
@@ -563,7 +564,7 @@ def test_in_a_kernel_only_the_message_is_shown():
 
 
 def test_student_or_reference_keeps_a_passing_function(capsys):
-    find_closest_centroids = RIGHT["find_closest_centroids"][1][1]
+    find_closest_centroids = RIGHT["find_closest_centroids"][1].func
     assert student_or_reference(find_closest_centroids, "find_closest_centroids") is find_closest_centroids
     assert capsys.readouterr().out == "using your find_closest_centroids: it passes its check (10/10)\n"
 
@@ -575,7 +576,7 @@ def test_student_or_reference_falls_back(capsys):
     assert student_or_reference(find_closest_centroids) is kmeans_lab.find_closest_centroids
     assert capsys.readouterr().out == (
         "using the reference find_closest_centroids: yours is not implemented yet\n")
-    chosen = student_or_reference(WRONG_BY_NAME["compute_centroids"]["divide_by_K"],
+    chosen = student_or_reference(wrong_by_name("compute_centroids", "divide_by_K"),
                                   name="compute_centroids")
     assert chosen is kmeans_lab.compute_centroids
     assert capsys.readouterr().out == "using the reference compute_centroids: yours fails case 1 of 9\n"
@@ -600,7 +601,7 @@ def test_student_or_reference_needs_a_known_exercise():
 
 @pytest.mark.parametrize("exercise", EXERCISES)
 def test_each_check_is_fast(exercise):
-    func = RIGHT[exercise][0][1] if exercise != "find_closest_centroids" else RIGHT[exercise][1][1]
+    func = RIGHT[exercise][0].func if exercise != "find_closest_centroids" else RIGHT[exercise][1].func
     start = time.perf_counter()
     CHECKS[exercise](func)
     elapsed = time.perf_counter() - start
@@ -631,10 +632,10 @@ def test_provenance_survives_a_fresh_copy_of_the_reference_module(monkeypatch):
     def find_closest_centroids(X, centroids):
         return copy.find_closest_centroids(X, centroids)
 
-    with pytest.raises(checks.CheckFailure, match="reference implementation"):
-        checks.check_find_closest_centroids(find_closest_centroids)
-    with pytest.raises(checks.CheckFailure, match="reference implementation"):
-        checks.check_find_closest_centroids(copy.find_closest_centroids)
+    with pytest.raises(CheckFailure, match="reference implementation"):
+        check_find_closest_centroids(find_closest_centroids)
+    with pytest.raises(CheckFailure, match="reference implementation"):
+        check_find_closest_centroids(copy.find_closest_centroids)
 
 
 # ---------------------------------------------------------------------------
@@ -649,7 +650,7 @@ def test_provenance_survives_a_fresh_copy_of_the_reference_module(monkeypatch):
     ("compute_centroids", "tolist"), ("run_kmeans", "tolist"), ("run_kmeans", "labels_list"),
 ])
 def test_a_list_instead_of_an_array_is_named(exercise, name):
-    failure = failure_of(exercise, WRONG_BY_NAME[exercise][name])
+    failure = failure_of(exercise, wrong_by_name(exercise, name))
     lines = assert_well_formed(exercise, failure)
     assert lines[0].startswith(f"{exercise}: case 1 of "), lines[0]
     assert lines[1] == "  expected a NumPy array, got list", str(failure)
@@ -658,14 +659,13 @@ def test_a_list_instead_of_an_array_is_named(exercise, name):
 
 def test_a_list_pair_of_arrays_is_still_a_valid_run_kmeans_result():
     # the pair may be a list (centroids, labels = ... unpacks it); its elements must be arrays
-    assert RIGHT["run_kmeans"][-1][0] == "returns_list"
-    assert check_run_kmeans(RIGHT["run_kmeans"][-1][1]).passed
+    assert check_run_kmeans(right_by_name("run_kmeans", "returns_list")).passed
 
 
 @pytest.mark.parametrize("exercise, what", [("image_to_pixels", "image's"),
                                             ("pixels_to_image", "pixels'")])
 def test_float32_reshape_is_told_its_dtype_not_a_row_order(exercise, what):
-    failure = failure_of(exercise, WRONG_BY_NAME[exercise]["float32"])
+    failure = failure_of(exercise, wrong_by_name(exercise, "float32"))
     message = str(failure)
     assert (f"values are right but the dtype is float32, expected float64 (the {what} dtype): "
             "keep the dtype, reshape does not need a conversion") in message

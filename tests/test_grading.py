@@ -34,6 +34,8 @@ import nbformat
 import numpy as np
 import pytest
 
+from kmeans_lab.checks.registry import REGISTRY
+
 REPO = Path(__file__).resolve().parents[1]
 TOOLS = REPO / "tools"
 NOTEBOOKS = REPO / "notebooks"
@@ -50,10 +52,8 @@ WRONG_FIND = '''def find_closest_centroids(X, centroids):
     distances = ((np.asarray(X)[:, None, :] - np.asarray(centroids)[None, :, :]) ** 2).sum(axis=2)
     return np.argmax(distances, axis=1)
 '''
-EXPECTED_POINTS = {  # the course's exercises and their points (issue #3)
-    "image_to_pixels": 1, "pixels_to_image": 1, "init_centroids": 2,
-    "find_closest_centroids": 3, "compute_centroids": 3, "run_kmeans": 2, "compressed_bits": 1,
-}
+#: The course's exercises and their points, from the exercise registry.
+EXPECTED_POINTS = {name: exercise.points for name, exercise in REGISTRY.items()}
 
 
 # --- Building submissions -------------------------------------------------------------
@@ -452,10 +452,13 @@ def test_hidden_check_passes_a_right_and_fails_a_wrong_function():
 
 def test_hidden_check_ignores_a_patched_checks_module(monkeypatch):
     import kmeans_lab.checks as checks
+    import kmeans_lab.checks.find_closest_centroids as find_module
+    import kmeans_lab.checks.runner as runner
     from kmeans_lab.grading import hidden_check
 
     monkeypatch.setattr(checks, "check_find_closest_centroids", lambda func, **kw: None)
-    monkeypatch.setattr(checks, "_Runner", None)
+    monkeypatch.setattr(find_module, "check_find_closest_centroids", lambda func, **kw: None)
+    monkeypatch.setattr(runner, "Runner", None)
     with pytest.raises(AssertionError, match="case 1 of"):
         hidden_check("find_closest_centroids", _wrong)
 
@@ -525,10 +528,8 @@ def test_hidden_check_allows_what_the_checks_allow():
 
 
 def test_hidden_check_names_the_exercises():
-    from kmeans_lab.checks import EXERCISES
-    from kmeans_lab.grading import FORBIDDEN, REFERENCES, hidden_check
+    from kmeans_lab.grading import hidden_check
 
-    assert tuple(REFERENCES) == tuple(EXERCISES) == tuple(FORBIDDEN)
     with pytest.raises(ValueError, match="unknown exercise 'find_closest'"):
         hidden_check("find_closest", _right)
 
@@ -572,8 +573,7 @@ def test_every_check_cell_hides_a_pristine_check(solution):
         hidden = cell.source.split("### BEGIN HIDDEN TESTS", 1)
         assert len(hidden) == 2, f"{gid} has no hidden tests"
         assert "from kmeans_lab.grading import hidden_check" in hidden[1], gid
-        assert re.search(rf'hidden_check\("{exercise}", {exercise}, n_random=\d+, seed=\d+\)',
-                         hidden[1]), gid
+        assert REGISTRY[exercise].hidden_call() in hidden[1], gid
 
 
 def test_hidden_check_forbids_kmeans_plusplus_for_init_centroids():

@@ -1,0 +1,166 @@
+"""Is it the student's own work? Recognising the course's code while a function runs.
+
+A check fails a student's function that *is*, or *calls*, the course's
+reference implementation of its exercise (or another course function doing
+the same job), or that runs a forbidden module (the course's fast quantizer,
+a library K-means). The course's functions are recognised by **where their
+code was defined**: the file, first line and name of the code object
+(:func:`code_key`). Every copy of a function shares that place, including a
+copy made by ``importlib.reload`` or by re-executing the module's file, so a
+wrapper around such a copy is recognised too.
+
+This module is the only implementation of that rule: the visible checks and
+the hidden tests (:mod:`kmeans_lab.grading`) both use it.
+
+Examples
+--------
+>>> from kmeans_lab import kmeans
+>>> keys = forbidden_keys(("kmeans_lab.kmeans.find_closest_centroids",))
+>>> code_key(kmeans.find_closest_centroids.__code__) in keys
+True
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import types
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from .registry import LIBRARIES, Exercise, resolve
+
+__all__ = ["PACKAGE_DIR", "Watch", "code_key", "forbidden_keys", "module_file", "same_code",
+           "source_code", "identity_failure", "provenance_failure"]
+
+#: The folder of the installed ``kmeans_lab`` package (whose files hold the references).
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+
+Key = tuple[str, int, str]
+
+
+def code_key(code: types.CodeType) -> Key:
+    """Where a function's code was defined: ``(real path, first line, name)``.
+
+    The same for every copy of the function, even one made by
+    ``importlib.reload`` (which creates new code objects).
+    """
+    return (os.path.realpath(code.co_filename), code.co_firstlineno, code.co_name)
+
+
+def module_file(module: str) -> Path:
+    """The source file of a ``kmeans_lab`` module: ``kmeans_lab.kmeans`` -> ``.../kmeans.py``."""
+    parts = module.split(".")
+    if parts[0] != "kmeans_lab" or len(parts) < 2:
+        raise ValueError(f"not a kmeans_lab module: {module!r}")
+    return PACKAGE_DIR.joinpath(*parts[1:]).with_suffix(".py")
+
+
+@functools.lru_cache(maxsize=32)
+def _compiled(path: str, mtime_ns: int) -> dict[str, types.CodeType]:
+    with open(path, encoding="utf-8") as f:
+        code = compile(f.read(), path, "exec")
+    return {c.co_name: c for c in code.co_consts if isinstance(c, types.CodeType)}
+
+
+def source_code(dotted: str) -> types.CodeType | None:
+    """The code object of a top-level function as compiled from its file on disk.
+
+    Unlike the live function, a cell cannot have replaced it.
+    """
+    module, _, name = dotted.rpartition(".")
+    path = module_file(module)
+    try:
+        functions = _compiled(str(path), path.stat().st_mtime_ns)
+    except OSError:
+        return None
+    return functions.get(name)
+
+
+def same_code(a: types.CodeType, b: types.CodeType) -> bool:
+    """True when two code objects are the same function of the same source."""
+    return (a.co_code == b.co_code and a.co_names == b.co_names
+            and a.co_firstlineno == b.co_firstlineno
+            and [c for c in a.co_consts if not isinstance(c, types.CodeType)]
+            == [c for c in b.co_consts if not isinstance(c, types.CodeType)])
+
+
+def forbidden_keys(dotted_names: Iterable[str]) -> dict[Key, str]:
+    """``{code_key: dotted name}`` of course functions, from their files and live objects."""
+    keys: dict[Key, str] = {}
+    for dotted in dotted_names:
+        code = source_code(dotted)
+        if code is not None:
+            keys[(os.path.realpath(code.co_filename), code.co_firstlineno, code.co_name)] = dotted
+        live = getattr(resolve(dotted), "__code__", None)
+        if live is not None:
+            keys.setdefault(code_key(live), dotted)
+    return keys
+
+
+class Watch:
+    """A profile function (:func:`sys.setprofile`): notes the first forbidden frame.
+
+    Installed only while the student's function runs, so the checker's own
+    calls of the reference (for expected values) are never seen. Once it has
+    seen a forbidden frame it puts ``previous`` back, so the rest of the call
+    runs unwatched (and fast); it always passes events on to ``previous``.
+    """
+
+    def __init__(self, keys: Mapping[Key, str], modules: tuple[str, ...], previous: Any):
+        self.keys = dict(keys)
+        self.names = {key[2] for key in self.keys}
+        self.modules = modules
+        self.previous = previous
+        self.hit: str | None = None
+
+    def __call__(self, frame, event, arg):
+        if event == "call" and self.hit is None:
+            code = frame.f_code
+            if code.co_name in self.names and code_key(code) in self.keys:
+                self.hit = self.keys[code_key(code)]
+            elif self.modules and code.co_name != "<module>":
+                module = frame.f_globals.get("__name__", "") or ""
+                for prefix in self.modules:
+                    if module == prefix or module.startswith(prefix + "."):
+                        self.hit = prefix
+                        break
+            if self.hit is not None:
+                sys.setprofile(self.previous)
+        if self.previous is not None:
+            self.previous(frame, event, arg)
+
+
+def identity_failure(exercise: Exercise, hit: str) -> tuple[str, list[str], str, str]:
+    """(first line, lines, hint, reason) for a function that *is* the reference ``hit``."""
+    return (
+        f"{exercise.name}: this is the course's reference implementation {hit}, "
+        "not your own; write your own",
+        [],
+        f"define {exercise.name} yourself in the cell above instead of importing it "
+        "from kmeans_lab; later notebooks provide the reference",
+        "is the course's reference implementation itself",
+    )
+
+
+def provenance_failure(exercise: Exercise, hit: str) -> tuple[str, list[str], str, str]:
+    """(first line, lines, hint, reason) for a function that ran ``hit`` (a name or module)."""
+    library = LIBRARIES.get(hit.split(".")[0])
+    if library is not None:
+        return (
+            f"{exercise.name}: your function uses {hit} ({library}'s clustering), a library "
+            "implementation of K-means; write your own",
+            [],
+            "write the loop yourself: each round, labels = find_closest_centroids(X, "
+            "centroids), then centroids = compute_centroids(X, labels, centroids)",
+            "calls a library K-means",
+        )
+    return (
+        f"{exercise.name}: your function calls the course's reference implementation "
+        f"{hit}; write your own",
+        [],
+        f"remove the call to {hit} and write the code yourself; later notebooks provide "
+        "the reference",
+        "calls the course's reference implementation",
+    )

@@ -1,0 +1,85 @@
+"""What a check gives back: :class:`CheckResult` on success, :class:`CheckFailure` otherwise."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+__all__ = ["CheckFailure", "CheckResult"]
+
+
+class CheckFailure(AssertionError):
+    """A student's function failed its check; the message says why.
+
+    A subclass of :class:`AssertionError`, so nbgrader counts a failing check
+    cell as failed. In IPython/Jupyter only the message is shown (through
+    :meth:`_render_traceback_`), not a traceback into the checker.
+
+    Attributes
+    ----------
+    exercise : str
+        The exercise's name, e.g. ``"find_closest_centroids"``.
+    reason : str
+        A short phrase for one-line summaries ("using the reference ...: yours
+        <reason>"), e.g. ``"fails case 2 of 9"`` or ``"is not implemented yet"``.
+    hint : str
+        The text of the message's ``hint:`` line.
+
+    Examples
+    --------
+    >>> failure = CheckFailure("f: case 1 of 1 failed (x)\\n  hint: do y", exercise="f")
+    >>> isinstance(failure, AssertionError), failure._render_traceback_()
+    (True, ['f: case 1 of 1 failed (x)', '  hint: do y'])
+    """
+
+    def __init__(self, message: str, *, exercise: str = "", reason: str = "", hint: str = ""):
+        super().__init__(message)
+        self.exercise = exercise
+        self.reason = reason or "fails its check"
+        self.hint = hint
+
+    def _render_traceback_(self) -> list[str]:
+        """Lines IPython shows instead of a traceback: the message only."""
+        return str(self).splitlines()
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The value a passing check returns; it shows as one line.
+
+    Attributes
+    ----------
+    exercise : str
+        The exercise's name.
+    n_passed, n_total : int
+        Checks passed and run (equal: a failing check raises instead).
+
+    Examples
+    --------
+    >>> result = CheckResult("compressed_bits", 12, 12)
+    >>> result
+    compressed_bits: 12/12 checks passed
+    >>> result._repr_html_()
+    '<p><strong>compressed_bits</strong>: 12/12 checks passed</p>'
+    """
+
+    exercise: str
+    n_passed: int
+    n_total: int
+
+    @property
+    def passed(self) -> bool:
+        """True when every check passed."""
+        return self.n_passed == self.n_total
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __str__(self) -> str:
+        return f"{self.exercise}: {self.n_passed}/{self.n_total} checks passed"
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        return (f"<p><strong>{html.escape(self.exercise)}</strong>: "
+                f"{self.n_passed}/{self.n_total} checks passed</p>")
