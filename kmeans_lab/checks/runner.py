@@ -14,6 +14,7 @@ import inspect
 import numbers
 import sys
 import warnings
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -23,7 +24,8 @@ from .messages import describe, row, where_raised
 from .registry import EXERCISES, REGISTRY, Exercise
 from .results import CheckFailure, CheckResult
 
-__all__ = ["Case", "Runner", "check_options", "case_rng", "GENERIC_EXCEPTION_HINT"]
+__all__ = ["Case", "Outcome", "Raised", "Runner", "check_options", "case_rng",
+           "GENERIC_EXCEPTION_HINT"]
 
 #: One case of a check: a description and a function of the runner.
 Case = tuple[str, Callable[["Runner"], None]]
@@ -50,8 +52,65 @@ def _copy(value: Any) -> Any:
     return value.copy() if isinstance(value, np.ndarray) else value
 
 
+@dataclass(frozen=True)
+class Raised:
+    """An exception the student's function raised, as a check reports it.
+
+    Attributes
+    ----------
+    type_name : str
+        The exception's class name, e.g. ``"ValueError"``.
+    message : str
+        ``str(exception)``.
+    not_implemented : bool
+        True for a ``NotImplementedError`` (the exercise's stub).
+    where : str or None
+        The line of the student's code that raised (see :func:`where_raised`).
+    """
+
+    type_name: str
+    message: str
+    not_implemented: bool = False
+    where: str | None = None
+
+    @classmethod
+    def from_exception(cls, exc: BaseException, func: Callable) -> "Raised":
+        """What a check shows of ``exc``, raised by ``func``."""
+        return cls(type(exc).__name__, str(exc), isinstance(exc, NotImplementedError),
+                   where_raised(exc, func))
+
+
+@dataclass
+class Outcome:
+    """What one call of the student's function did.
+
+    Attributes
+    ----------
+    result : object
+        What it returned (None if it raised).
+    raised : Raised or None
+        The exception it raised.
+    hit : str or None
+        The forbidden function or module it ran (see :mod:`.provenance`).
+    args_after : tuple
+        Its arguments after the call (a function may change them in place).
+    """
+
+    result: Any = None
+    raised: Raised | None = None
+    hit: str | None = None
+    args_after: tuple = ()
+
+
 class Runner:
     """Runs one exercise's cases against the student's function.
+
+    The three steps that touch the student's function (is it a forbidden
+    function itself, can it take the exercise's arguments, what does one call
+    do) are the methods :meth:`identity_hit`, :meth:`signature_problem` and
+    :meth:`invoke`; everything else (copies, order, messages) is shared by the
+    runners of :mod:`.remote` that plan, record and replay calls for grading
+    outside the student's kernel.
 
     Parameters
     ----------
@@ -86,11 +145,49 @@ class Runner:
         self._raise(f"{self.exercise.name}: {where} failed ({self.description})", lines, hint,
                     f"fails {where}")
 
-    # -- calling ------------------------------------------------------------
+    # -- the student's function ---------------------------------------------
+    def identity_hit(self) -> str | None:
+        """The forbidden function the student's function *is*, if any."""
+        code = getattr(self.func, "__code__", None)
+        return self.keys.get(provenance.code_key(code)) if code is not None else None
+
+    def signature_problem(self, args: tuple) -> tuple[str, str] | None:
+        """``(signature, error)`` when the function cannot take ``args``, else None."""
+        try:
+            signature = inspect.signature(self.func)
+        except (TypeError, ValueError):  # builtins and the like: let the call decide
+            return None
+        try:
+            signature.bind(*args)
+        except TypeError as exc:
+            return str(signature), str(exc)
+        return None
+
+    def invoke(self, fresh: tuple) -> Outcome:
+        """Call the function on ``fresh`` (copies it may change) under the provenance watch."""
+        previous = sys.getprofile()
+        watch = provenance.Watch(self.keys, self.exercise.forbidden_modules, previous)
+        outcome = Outcome(args_after=fresh)
+        np_state = np.random.get_state()
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                sys.setprofile(watch)
+                try:
+                    outcome.result = self.func(*fresh)
+                finally:
+                    sys.setprofile(previous)
+        except Exception as exc:  # the student's error, reported by call()
+            outcome.raised = Raised.from_exception(exc, self.func)
+        finally:
+            np.random.set_state(np_state)
+        outcome.hit = watch.hit
+        return outcome
+
+    # -- checking -------------------------------------------------------------
     def check_identity(self) -> None:
         """Fail at once if the function *is* a forbidden one."""
-        code = getattr(self.func, "__code__", None)
-        hit = self.keys.get(provenance.code_key(code)) if code is not None else None
+        hit = self.identity_hit()
         if hit is not None:
             self._raise(*provenance.identity_failure(self.exercise, hit))
 
@@ -102,72 +199,52 @@ class Runner:
         if not self.signature_checked:
             self._check_signature(fresh)
             self.signature_checked = True
-        previous = sys.getprofile()
-        watch = provenance.Watch(self.keys, self.exercise.forbidden_modules, previous)
-        error: BaseException | None = None
-        result = None
-        np_state = np.random.get_state()
-        try:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                sys.setprofile(watch)
-                try:
-                    result = self.func(*fresh)
-                finally:
-                    sys.setprofile(previous)
-        except Exception as exc:  # the student's error, reported below
-            error = exc
-        finally:
-            np.random.set_state(np_state)
-        if watch.hit is not None:
-            self._raise(*provenance.provenance_failure(self.exercise, watch.hit))
-        if error is not None:
-            self._exception(error)
-        for name, before, after in zip(names, kept, fresh):
+        outcome = self.invoke(fresh)
+        if outcome.hit is not None:
+            self._raise(*provenance.provenance_failure(self.exercise, outcome.hit))
+        if outcome.raised is not None:
+            self._exception(outcome.raised)
+        for name, before, after in zip(names, kept, outcome.args_after):
             if isinstance(before, np.ndarray):
                 self._check_unchanged(name, before, after)
-        return result
+        return outcome.result
 
     def _check_signature(self, args: tuple) -> None:
         """Fail before calling if the function cannot take this exercise's arguments."""
-        names = self.exercise.params
-        try:
-            signature = inspect.signature(self.func)
-        except (TypeError, ValueError):  # builtins and the like: let the call decide
+        problem = self.signature_problem(args)
+        if problem is None:
             return
-        try:
-            signature.bind(*args)
-        except TypeError as exc:
-            wanted = ", ".join(names)
-            self._raise(
-                f"{self.exercise.name}: your function must take exactly ({wanted})",
-                [f"yours takes {signature}, so calling it with the {len(names)} arguments "
-                 f"({wanted}) fails: {exc}"],
-                f"define it with these {len(names)} parameters, in this order: "
-                f"{self.exercise.signature()}",
-                "has the wrong parameters",
-            )
+        signature, error = problem
+        names = self.exercise.params
+        wanted = ", ".join(names)
+        self._raise(
+            f"{self.exercise.name}: your function must take exactly ({wanted})",
+            [f"yours takes {signature}, so calling it with the {len(names)} arguments "
+             f"({wanted}) fails: {error}"],
+            f"define it with these {len(names)} parameters, in this order: "
+            f"{self.exercise.signature()}",
+            "has the wrong parameters",
+        )
 
-    def _exception(self, exc: Exception) -> None:
+    def _exception(self, raised: Raised) -> None:
         name = self.exercise.name
-        if isinstance(exc, NotImplementedError):
+        if raised.not_implemented:
             self._raise(
                 f"{name}: not implemented yet",
-                [f"your function raised NotImplementedError{': ' + str(exc) if str(exc) else ''}"],
+                [f"your function raised NotImplementedError{': ' + raised.message if raised.message else ''}"],
                 "write your code in the cell above (replace the line raise NotImplementedError()), "
                 "run that cell, then run this check again",
                 "is not implemented yet",
             )
-        where = where_raised(exc, self.func)
-        lines = [f"{type(exc).__name__}: {str(exc).strip()}"] + ([where] if where else [])
+        lines = [f"{raised.type_name}: {raised.message.strip()}"] + ([raised.where] if raised.where else [])
         case = f"case {self.case_no} of {self.n_cases}"
         hint = next((h.hint for h in self.exercise.exception_hints
-                     if h.applies(str(exc), self.description)), GENERIC_EXCEPTION_HINT)
+                     if h.applies(raised.message, self.description)), GENERIC_EXCEPTION_HINT)
         self._raise(
-            f"{name}: {case} raised {type(exc).__name__} ({self.description})",
+            f"{name}: {case} raised {raised.type_name} ({self.description})",
             lines,
             hint,
-            f"raises {type(exc).__name__} in {case}",
+            f"raises {raised.type_name} in {case}",
         )
 
     def _check_unchanged(self, name: str, before: np.ndarray, after: np.ndarray) -> None:
