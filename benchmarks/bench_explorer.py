@@ -28,6 +28,8 @@ import time
 
 import numpy as np
 
+from kmeans_lab.kmeans import INIT_METHODS
+
 TARGET_MS = 100.0
 
 
@@ -41,14 +43,13 @@ def main(argv=None) -> int:
     parser.add_argument("--image", default="course")
     parser.add_argument("--K", type=int, default=16)
     parser.add_argument("--iterations", type=int, default=10)
-    parser.add_argument("--init", default="k-means++", choices=["k-means++", "random"])
+    parser.add_argument("--init", default="k-means++", choices=list(INIT_METHODS))
     parser.add_argument("--check", action="store_true", help="exit 1 if the median misses the target")
     args = parser.parse_args(argv)
 
-    from kmeans_lab import explorer_core as core
-    from kmeans_lab.widgets import KMeansExplorer
+    from kmeans_lab.explorer import KMeansExplorer
 
-    explorer = KMeansExplorer(args.image, K=args.K, iterations=args.iterations, init=args.init, seed=0)
+    explorer = KMeansExplorer(args.image, K=args.K, iterations=args.iterations, init=args.init, rng=0)
     for seed in range(1, 4):  # warm-up: imports, first PNG encodes, allocator
         explorer.seed_box.value = seed
 

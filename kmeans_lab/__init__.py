@@ -13,7 +13,7 @@ centroids are (K, 3), labels are (N,). Modules:
 - ``kmeans_lab.quantize`` / ``kmeans_lab._fast_kmeans`` -- :func:`quantize`, fast
   exact K-means for real photos (the CLI ``kmeans-lab compress`` uses it)
 - :mod:`kmeans_lab.dither` -- Floyd-Steinberg dithering with a given palette
-- :mod:`kmeans_lab.widgets` -- the interactive explorer (``explore()``)
+- :mod:`kmeans_lab.explorer` -- the interactive explorer (``explore()``): intake, model, render, app
 
 Examples
 --------
@@ -63,9 +63,9 @@ def __getattr__(name):
         return importlib.import_module(".checks", __name__)
     # The explorer needs ipywidgets: import it only when asked for.
     if name in ("KMeansExplorer", "explore"):
-        from . import widgets
+        from .explorer import app
 
-        return getattr(widgets, name)
+        return getattr(app, name)
     raise AttributeError(f"module 'kmeans_lab' has no attribute {name!r}")
 
 __all__ = [

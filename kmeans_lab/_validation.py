@@ -183,3 +183,57 @@ def rng_from_seed_alias(rng: object, seed: object, where: str, *, stacklevel: in
         stacklevel=stacklevel,
     )
     return seed
+
+
+def check_seed(value: object, name: str = "rng") -> int:
+    """Return ``value`` as an int seed ``>= 0``, for code that stores its seed.
+
+    :func:`check_rng` also accepts a ``Generator``; code that records the seed
+    it was given (the explorer caches and replays every result under its seed)
+    takes an int only. A Generator, a float or a bool is a TypeError, a
+    negative int a ValueError.
+    """
+    if isinstance(value, np.random.Generator):
+        raise TypeError(
+            f"{name} must be an int seed >= 0 here, not a Generator: results are stored "
+            f"under their seed; pass an int such as {name}=0"
+        )
+    return check_int(value, name, minimum=0)
+
+
+def check_int_between(value: object, name: str, low: int, high: int) -> int:
+    """Return ``value`` as an ``int`` with ``low <= value <= high``."""
+    value = check_int(value, name)
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def check_type(value: object, name: str, types: type | tuple[type, ...], what: str) -> object:
+    """Return ``value`` if it is an instance of ``types``; else a TypeError.
+
+    ``what`` completes the message "``name`` must be ...", e.g. ``"bytes"``.
+    """
+    if not isinstance(value, types):
+        raise TypeError(f"{name} must be {what}, got {type(value).__name__}")
+    return value
+
+
+def as_float_vector(values: ArrayLike, name: str) -> NDArray[np.float64]:
+    """Return ``values`` as a non-empty 1-D float64 array.
+
+    Values that are not numbers (strings, objects) are a TypeError; a shape
+    that is not 1-D, or no values at all, a ValueError.
+    """
+    message = f"{name} must be a non-empty 1-D sequence of numbers"
+    try:
+        arr = np.asarray(values)
+    except ValueError:  # nested sequences of different lengths
+        raise ValueError(message) from None
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{name} must be a sequence of numbers, got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{name} must be real-valued, got complex dtype {arr.dtype}")
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(message)
+    return arr.astype(np.float64)

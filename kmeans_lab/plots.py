@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import as_float_matrix
+from ._validation import as_float_matrix, as_float_vector, check_int
 
 __all__ = [
     "show_images",
@@ -16,6 +16,7 @@ __all__ = [
     "plot_pixels_3d",
     "plot_kmeans_progress",
     "plot_distortion",
+    "plot_tradeoff",
 ]
 
 
@@ -226,9 +227,7 @@ def plot_distortion(distortions: Sequence[float], ax=None):
     >>> plot_distortion([3.0, 2.0, 1.5]).get_ylabel()
     'distortion (mean squared distance)'
     """
-    d = np.asarray(distortions, dtype=np.float64)
-    if d.ndim != 1 or d.size == 0:
-        raise ValueError("distortions must be a non-empty 1-D sequence of numbers")
+    d = as_float_vector(distortions, "distortions")
     ax = _axes(ax)
     ax.plot(np.arange(d.size), d, "o-")
     ax.set_xlabel("iteration")
@@ -236,3 +235,86 @@ def plot_distortion(distortions: Sequence[float], ax=None):
     ax.set_title("Distortion per iteration")
     ax.grid(True, alpha=0.3)
     return ax
+
+
+def plot_tradeoff(
+    Ks: Sequence[int],
+    psnr: ArrayLike,
+    compressed_bits: ArrayLike,
+    original_bits: int | None = None,
+    *,
+    current_K: int | None = None,
+    axes=None,
+):
+    """Draw the trade-off over K: quality on the left, size on the right.
+
+    Both panels put K on a logarithmic axis (base 2) with a tick at every
+    value, so each doubling of K is one step to the right: the size grows by
+    about one bit a pixel per step while the PSNR gains less and less.
+
+    Parameters
+    ----------
+    Ks : sequence of int, shape (n,)
+        Palette sizes, each ``>= 1``.
+    psnr : array-like of shape (n,)
+        PSNR in dB of the image compressed with each K.
+    compressed_bits : array-like of shape (n,)
+        Its size in bits (palette plus indices), drawn in kilobits.
+    original_bits : int, optional
+        Size of the uncompressed image (24 bits a pixel), drawn as a dashed
+        line; omitted if not given.
+    current_K : int, optional
+        Circle the two points of this K in red (the explorer's current
+        setting); nothing is marked if it is not one of ``Ks``.
+    axes : sequence of two matplotlib Axes, optional
+        Where to draw (quality, size); a new 10 x 3.4 inch figure if omitted.
+
+    Returns
+    -------
+    axes : list of two matplotlib.axes.Axes
+        ``[quality, size]``.
+
+    See Also
+    --------
+    kmeans_lab.explorer.compute_tradeoff : computes the table the explorer draws.
+
+    Examples
+    --------
+    >>> ax_q, ax_s = plot_tradeoff([2, 4, 8], [21.9, 26.1, 29.2], [16432, 32864, 49344], 393216)
+    >>> ax_q.get_ylabel(), ax_s.get_ylabel()
+    ('PSNR (dB), higher is better', 'size (kilobits)')
+    """
+    Ks = [check_int(K, "K", minimum=1) for K in Ks]
+    psnr = as_float_vector(psnr, "psnr")
+    kilobits = as_float_vector(compressed_bits, "compressed_bits") / 1000
+    if not len(Ks) == len(psnr) == len(kilobits):
+        raise ValueError(f"Ks, psnr and compressed_bits must have the same length, got "
+                         f"{len(Ks)}, {len(psnr)} and {len(kilobits)}")
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.4), layout="constrained")
+    axes = list(np.ravel(axes))
+    if len(axes) != 2:
+        raise ValueError(f"axes must be two Axes (quality, size), got {len(axes)}")
+    ax_q, ax_s = axes
+    ax_q.plot(Ks, psnr, "o-", color="tab:blue")
+    ax_q.set_ylabel("PSNR (dB), higher is better")
+    ax_q.set_title("Quality against K")
+    ax_s.plot(Ks, kilobits, "o-", color="tab:orange", label="compressed")
+    if original_bits is not None:
+        original = check_int(original_bits, "original_bits", minimum=1)
+        ax_s.axhline(original / 1000, color="0.4", ls="--", label="original, 24 bits a pixel")
+    ax_s.set_ylabel("size (kilobits)")
+    ax_s.set_title("Size against K")
+    ax_s.legend(loc="center right", fontsize="small")
+    for ax in axes:
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(Ks, [str(K) for K in Ks])
+        ax.set_xlabel("K, number of colours (log scale)")
+        ax.grid(True, alpha=0.3)
+    if current_K is not None and current_K in Ks:
+        i = Ks.index(current_K)
+        for ax, y in ((ax_q, psnr[i]), (ax_s, kilobits[i])):
+            ax.plot([current_K], [y], "o", ms=11, mfc="none", mec="tab:red", mew=2)
+    return axes

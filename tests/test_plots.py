@@ -55,8 +55,50 @@ def test_plot_kmeans_progress_and_distortion():
         plots.plot_kmeans_progress(np.zeros((3, 3)), [np.zeros((2, 3))])
 
 
+def test_plot_tradeoff_draws_quality_and_size_against_K():
+    Ks, psnr, bits = [2, 4, 8, 16], [21.9, 26.1, 29.2, 31.7], [16_432, 32_864, 49_344, 65_920]
+    fig, axes = plt.subplots(1, 2)
+    out = plots.plot_tradeoff(Ks, psnr, bits, 393_216, axes=axes)
+    assert out == list(axes)
+    ax_q, ax_s = out
+    assert ax_q.get_title() == "Quality against K" and ax_s.get_title() == "Size against K"
+    assert ax_q.get_ylabel().startswith("PSNR (dB)") and ax_s.get_ylabel() == "size (kilobits)"
+    for ax in out:
+        assert ax.get_xlabel().startswith("K") and ax.get_xscale() == "log"
+        assert list(ax.get_xticks()) == Ks
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["2", "4", "8", "16"]
+    assert list(ax_q.lines[0].get_xdata()) == Ks and list(ax_q.lines[0].get_ydata()) == psnr
+    assert list(ax_s.lines[0].get_ydata()) == [b / 1000 for b in bits]
+    original = [line for line in ax_s.lines if line.get_linestyle() == "--"]
+    assert len(original) == 1 and list(original[0].get_ydata()) == [393.216, 393.216]
+    assert [t.get_text() for t in ax_s.get_legend().get_texts()] == ["compressed", "original, 24 bits a pixel"]
+
+
+def test_plot_tradeoff_marks_the_current_K_and_makes_its_own_figure():
+    ax_q, ax_s = plots.plot_tradeoff(np.array([2, 4, 8]), np.array([20.0, 25.0, 28.0]),
+                                     np.array([100, 200, 300]), current_K=4)
+    assert ax_q.figure is ax_s.figure and len(ax_q.figure.axes) == 2
+    assert list(ax_q.lines[-1].get_xdata()) == [4] and list(ax_q.lines[-1].get_ydata()) == [25.0]
+    assert list(ax_s.lines[-1].get_ydata()) == [0.2]
+    assert len(ax_s.lines) == 2, "no original line when original_bits is not given"
+    ax_q, _ = plots.plot_tradeoff([2, 4], [20.0, 25.0], [100, 200], current_K=64)  # not in Ks
+    assert len(ax_q.lines) == 1
+
+
+def test_plot_tradeoff_rejects_bad_input():
+    with pytest.raises(ValueError, match="same length"):
+        plots.plot_tradeoff([2, 4], [20.0], [100, 200])
+    with pytest.raises(ValueError, match="K must be at least 1"):
+        plots.plot_tradeoff([0, 4], [20.0, 25.0], [100, 200])
+    with pytest.raises(TypeError, match="psnr must be a sequence of numbers"):
+        plots.plot_tradeoff([2, 4], ["a", "b"], [100, 200])
+    with pytest.raises(ValueError, match="two Axes"):
+        plots.plot_tradeoff([2, 4], [20.0, 25.0], [100, 200], axes=[plt.subplots()[1]])
+
+
 def test_no_plot_helper_calls_show(monkeypatch):
     monkeypatch.setattr(plt, "show", lambda *a, **k: pytest.fail("plt.show() called"))
     plots.plot_palette(np.eye(3))
     plots.plot_distortion([1.0])
     plots.show_images([np.zeros((2, 2, 3))])
+    plots.plot_tradeoff([2, 4], [20.0, 25.0], [100, 200], 1000)
