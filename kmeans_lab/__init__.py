@@ -10,9 +10,10 @@ centroids are (K, 3), labels are (N,). Modules:
 - :mod:`kmeans_lab.metrics` -- MSE, PSNR, distortion
 - :mod:`kmeans_lab.plots` -- figures (take ``ax=None``, return the Axes)
 - :mod:`kmeans_lab.checks` -- the exercise checks used in the notebooks
-- ``kmeans_lab.quantize`` / ``kmeans_lab._fast_kmeans`` -- :func:`quantize`, fast
-  exact K-means for real photos (the CLI ``kmeans-lab compress`` uses it)
-- :mod:`kmeans_lab.dither` -- Floyd-Steinberg dithering with a given palette
+- :mod:`kmeans_lab.fast` -- fast exact K-means for real photos:
+  :func:`quantize` and :func:`fit_palette` (``fast.palette``, the CLI
+  ``kmeans-lab compress`` uses them), :func:`dither` (``fast.dithering``,
+  Floyd-Steinberg with a given palette), the private engine ``fast._lloyd``
 - :mod:`kmeans_lab.widgets` -- the interactive explorer (``explore()``)
 
 Examples
@@ -49,8 +50,7 @@ from .kmeans import (
     run_kmeans,
 )
 from .metrics import distortion, mse, psnr
-from .quantize import PaletteFit, fit_palette, quantize  # the function hides the module name
-from .dither import dither
+from .fast import PaletteFit, dither, fit_palette, quantize
 
 from . import checks  # noqa: E402  (the exercise checks, kmeans_lab.checks)
 

@@ -28,9 +28,8 @@ import numpy as np
 
 from . import __version__
 from .compression import CompressedImage
-from .dither import dither
+from .fast import dither, fit_palette
 from .image_io import DEFAULT_MAX_PIXELS, ImageLoadError, load_image
-from .quantize import fit_palette
 
 __all__ = ["main", "build_parser"]
 

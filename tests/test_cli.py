@@ -276,8 +276,7 @@ def test_write_failure_is_one_line(photo, tmp_path, capsys, monkeypatch):
 
 def test_reported_psnr_equals_the_library_psnr():
     from kmeans_lab.cli import _psnr
-
-    from kmeans_lab.quantize import quantize
+    from kmeans_lab.fast import quantize
 
     image = kl.load_sample_image("chelsea")
     c = quantize(image, 6, seed=0)

@@ -1,4 +1,4 @@
-"""kmeans_lab.quantize: the fast K-means gives the plain K-means result.
+"""kmeans_lab.fast (quantize, fit_palette, dither): the fast K-means gives the plain K-means result.
 
 The reference is the course's float64 implementation (``run_kmeans`` on every
 pixel). Speed is measured by ``benchmarks/``, not here.
@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import kmeans_lab as kl
-from kmeans_lab import _fast_kmeans as fk
-from kmeans_lab.quantize import PaletteFit, fit_palette, print_progress, quantize
+from kmeans_lab.fast import PaletteFit, dither, fit_palette, print_progress, quantize
+from kmeans_lab.fast import _lloyd as fk
 
 
 @pytest.fixture(scope="module")
@@ -360,8 +360,6 @@ def test_bad_input_is_rejected_with_a_clear_message(image, kwargs, error, messag
 # -------------------------------------------------------------------- dither
 
 def test_dither_uses_only_the_palette_and_keeps_average_colour():
-    from kmeans_lab.dither import dither
-
     ramp = np.repeat(np.linspace(0, 1, 120)[None, :, None], 3, axis=2).repeat(40, axis=0)
     palette = np.array([[0.0, 0, 0], [1.0, 1, 1]])
     d = dither(ramp, palette)
@@ -378,8 +376,6 @@ def test_dither_uses_only_the_palette_and_keeps_average_colour():
 
 
 def test_dither_with_the_kmeans_palette(course):
-    from kmeans_lab.dither import dither
-
     c = quantize(course, 8, seed=0)
     d = dither(course, c.palette)
     np.testing.assert_array_equal(d.palette, c.palette)

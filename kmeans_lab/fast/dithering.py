@@ -23,8 +23,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .compression import CompressedImage
-from .image_io import to_uint8
+from ..compression import CompressedImage
+from ..image_io import to_uint8
 
 __all__ = ["dither"]
 

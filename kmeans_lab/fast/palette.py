@@ -1,31 +1,9 @@
-"""Fast colour quantization of real photos with K-means.
+"""The public fast quantizer: :func:`quantize`, :func:`fit_palette`, :class:`PaletteFit`.
 
-The course runs K-means on the 16,384 pixels of a 128 x 128 image. A
-12-megapixel photo has 12 million pixels, and the textbook implementation
-(one (N, K, 3) array of differences) needs gigabytes and minutes.
-:func:`quantize` gives the *same* K-means, only faster:
-
-1. **Distinct colours, weighted.** Pixels of the same colour always land in
-   the same cluster, so Lloyd's algorithm runs on the distinct colours, each
-   weighted by its number of pixels. The centroids are identical (a weighted
-   mean equals the mean over the pixels) and a photo has far fewer distinct
-   colours than pixels. With 8-bit data the colours are packed into one
-   24-bit integer each, ``r << 16 | g << 8 | b``, and sorted.
-2. **Distances as a matrix product,** in float32 and in blocks of rows:
-   :math:`\\lVert x - \\mu \\rVert^2 = \\lVert x \\rVert^2 - 2\\, x \\cdot \\mu
-   + \\lVert \\mu \\rVert^2`, where :math:`\\lVert x \\rVert^2` does not change
-   the arg min and is skipped. Memory stays bounded whatever the photo size.
-3. **Greedy k-means++ seeding** on the weighted colours, as scikit-learn
-   does (``2 + int(log K)`` candidates a step, keep the best).
-4. **No wasted palette entry:** a centroid that loses all its pixels moves to
-   the colour farthest from its centroid.
-5. **Only what can change is measured again:** after the first round, a
-   colour whose distance to its centroid stays below its distance to every
-   other centroid (bounds updated by how far the centroids moved, Hamerly
-   2010) keeps its label without a new distance computation; near ties are
-   decided in float64, so the labels are those of the float64 reference.
-
-See ``benchmarks/`` for measurements against scikit-learn and Pillow.
+Argument checks, the choice of the points K-means runs on (distinct colours
+weighted by their pixel counts, or every pixel, or a sample) and the packing
+of the result; the numerical work is done by :mod:`kmeans_lab.fast._lloyd`.
+How and why it is fast: see :mod:`kmeans_lab.fast`.
 """
 
 from __future__ import annotations
@@ -38,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from . import _fast_kmeans as fk
-from ._validation import check_int, check_rng
-from .compression import CompressedImage
+from .._validation import check_int, check_rng
+from ..compression import CompressedImage
+from . import _lloyd
 
 __all__ = ["quantize", "fit_palette", "PaletteFit", "print_progress"]
 
@@ -95,7 +73,7 @@ class PaletteFit:
         colours8 = np.round(np.clip(self.centroids, 0.0, 1.0) * 255.0).astype(np.uint8)
         used = np.flatnonzero(self.counts > 0)
         unique8, inverse = np.unique(colours8[used], axis=0, return_inverse=True)
-        dtype = fk.label_dtype(len(unique8))
+        dtype = _lloyd.label_dtype(len(unique8))
         remap = np.zeros(K, dtype=dtype)
         remap[used] = np.asarray(inverse).reshape(-1)
         labels = np.take(remap, self.labels)
@@ -155,15 +133,15 @@ def fit_palette(
                              f"fit on at least {K} pixels, or pass sample=None to use them all")
     report = _check_progress(progress)
 
-    keys = fk.pack_colors(img)
+    keys = _lloyd.pack_colors(img)
     if keys is not None:
-        distinct, counts = fk.distinct_colors(keys)
-        points = fk.unpack_colors(distinct)
+        distinct, counts = _lloyd.distinct_colors(keys)
+        points = _lloyd.unpack_colors(distinct)
         weights = counts
         n_distinct = int(distinct.shape[0])
         if n_distinct <= K:
             # every colour gets its own palette entry: exact, nothing to fit
-            labels = fk.labels_from_lut(keys, distinct, np.arange(n_distinct), fk.label_dtype(n_distinct))
+            labels = _lloyd.labels_from_lut(keys, distinct, np.arange(n_distinct), _lloyd.label_dtype(n_distinct))
             return PaletteFit(points, labels.reshape(H, W), counts.copy(), 0.0, 0, n_distinct, (H, W, 3))
     else:
         points = img.reshape(-1, 3).astype(np.float64, copy=False)
@@ -172,7 +150,7 @@ def fit_palette(
         if N <= K:
             # no more pixels than colours: each distinct colour is exact
             colours, inverse, counts = np.unique(points, axis=0, return_inverse=True, return_counts=True)
-            labels = np.asarray(inverse).reshape(H, W).astype(fk.label_dtype(len(colours)))
+            labels = np.asarray(inverse).reshape(H, W).astype(_lloyd.label_dtype(len(colours)))
             return PaletteFit(colours, labels, counts, 0.0, 0, len(colours), (H, W, 3))
 
     # the points K-means is fitted on
@@ -180,8 +158,8 @@ def fit_palette(
     if sample is not None and sample < N:
         picked = rng.integers(N, size=sample)
         if keys is not None:
-            fit_keys, fit_weights = fk.distinct_colors(keys[picked])
-            fit_points = fk.unpack_colors(fit_keys)
+            fit_keys, fit_weights = _lloyd.distinct_colors(keys[picked])
+            fit_points = _lloyd.unpack_colors(fit_keys)
         else:
             fit_points, fit_weights = points[picked], None
     else:
@@ -190,19 +168,19 @@ def fit_palette(
     if init_array is not None:
         initial = init_array
     elif init == "k-means++":
-        initial = fk.kmeans_plusplus_weighted(fit_points, fit_weights, K, rng)
+        initial = _lloyd.kmeans_plusplus_weighted(fit_points, fit_weights, K, rng)
     elif fit_points.shape[0] >= K:
-        initial = fk.random_init_weighted(fit_points, fit_weights, K, rng)
+        initial = _lloyd.random_init_weighted(fit_points, fit_weights, K, rng)
     else:  # a sample with fewer distinct colours than K
         initial = fit_points.copy()
 
     n_fit = float(fit_points.shape[0] if fit_weights is None else fit_weights.sum())
-    centroids, labels, cluster_w, inertia, n_iter = fk.weighted_lloyd(
+    centroids, labels, cluster_w, inertia, n_iter = _lloyd.weighted_lloyd(
         fit_points, fit_weights, initial, max_iter, tol, report, n_total=n_fit)
 
     if sample is not None:
         # the fit saw a sample: assign every colour of the image to the result
-        labels = fk.assign(points, centroids)
+        labels = _lloyd.assign(points, centroids)
         w = np.ones(points.shape[0]) if weights is None else weights.astype(np.float64)
         cluster_w = np.bincount(labels, weights=w, minlength=centroids.shape[0])
         inertia = 0.0
@@ -210,9 +188,9 @@ def fit_palette(
             diff = points[:, j] - centroids[labels, j]
             inertia += float(np.einsum("i,i,i->", w, diff, diff))
 
-    dtype = fk.label_dtype(centroids.shape[0])
+    dtype = _lloyd.label_dtype(centroids.shape[0])
     if keys is not None:
-        pixel_labels = fk.labels_from_lut(keys, distinct, labels, dtype)
+        pixel_labels = _lloyd.labels_from_lut(keys, distinct, labels, dtype)
     else:
         pixel_labels = labels.astype(dtype)
     return PaletteFit(centroids, pixel_labels.reshape(H, W), np.rint(cluster_w).astype(np.int64),
@@ -236,7 +214,7 @@ def quantize(
     :func:`kmeans_lab.run_kmeans` on every pixel, up to float32 rounding of
     the distances), made fast: they run on the distinct colours weighted by
     their pixel counts, with float32 matrix-product distances computed in
-    bounded-memory blocks. See the module docstring.
+    bounded-memory blocks. See :mod:`kmeans_lab.fast`.
 
     One caveat: summing colours weighted by their counts rounds differently
     (by about 1e-16) from summing pixel by pixel, so a pixel *exactly*
