@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from PIL import Image
 
-from ._validation import as_float_matrix, check_int, check_labels
+from ._validation import as_float_matrix, check_choice, check_int, check_labels, check_rng
 from .image_io import (
     DEFAULT_MAX_PIXELS,
     ImageLoadError,
@@ -25,6 +25,7 @@ from .image_io import (
     image_to_pixels,
     to_uint8,
 )
+from .kmeans import INIT_METHODS, run_kmeans
 
 __all__ = [
     "bits_per_index",
@@ -256,7 +257,9 @@ def compress_image(
         the image has fewer than K distinct colours (see
         :meth:`CompressedImage.from_kmeans`).
     max_iters : int, default=10
-    init : {"k-means++", "random"}
+    init : {"k-means++", "random"}, default="k-means++"
+        How the initial centroids are chosen: a name of
+        :data:`kmeans_lab.kmeans.INIT_METHODS`.
     seed : int or numpy.random.Generator, default=0
 
     Returns
@@ -270,15 +273,9 @@ def compress_image(
     >>> c.original_bits, c.compressed_bits
     (393216, 65920)
     """
-    from .kmeans import init_centroids, kmeans_plusplus, run_kmeans
-
     arr = as_float_image(image)
     X = image_to_pixels(arr)
-    inits = {"k-means++": kmeans_plusplus, "random": init_centroids}
-    if init not in inits:
-        raise ValueError(f"init must be one of {sorted(inits)}, got {init!r}")
-    from ._validation import check_rng
-
-    initial = inits[init](X, K, check_rng(seed, "seed"))
+    init = check_choice(init, "init", INIT_METHODS)
+    initial = INIT_METHODS[init](X, K, check_rng(seed, "seed"))
     centroids, labels = run_kmeans(X, initial, max_iters)
     return CompressedImage.from_kmeans(centroids, labels, arr.shape)

@@ -339,7 +339,7 @@ GOOD = np.zeros((4, 4, 3))
         ("photo.png", {}, TypeError, "load_image"),
         (GOOD, {"n_colors": 0}, ValueError, "n_colors must be at least 1"),
         (GOOD, {"n_colors": 2.0}, TypeError, "n_colors must be an integer"),
-        (GOOD, {"init": "kmeans++"}, ValueError, "init must be 'k-means++', 'random'"),
+        (GOOD, {"init": "kmeans++"}, ValueError, "init must be one of 'k-means++', 'random'"),
         (GOOD, {"init": np.zeros((3, 2))}, ValueError, "shape (n_colors, 3)"),
         (GOOD, {"n_colors": 4, "init": np.zeros((3, 3))}, ValueError, "pass n_colors=3"),
         (GOOD, {"n_colors": 2, "init": [[0, 0, 0], [2, 0, 0]]}, ValueError, "colours in [0, 1]"),

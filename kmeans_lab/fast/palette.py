@@ -16,13 +16,20 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._validation import check_int, check_rng
+from .._validation import check_choice, check_int, check_rng
 from ..compression import CompressedImage
+from ..kmeans import INIT_METHODS
 from . import _lloyd
 
 __all__ = ["quantize", "fit_palette", "PaletteFit", "print_progress"]
 
-_INITS = ("k-means++", "random")
+#: The initialisations of :data:`kmeans_lab.kmeans.INIT_METHODS` (the one list
+#: of names), each on points weighted by their pixel counts: the same random
+#: process as on every pixel, run on the distinct colours.
+_WEIGHTED_INITS = {
+    "k-means++": _lloyd.kmeans_plusplus_weighted,
+    "random": _lloyd.random_init_weighted,
+}
 
 
 @dataclass(frozen=True)
@@ -167,12 +174,10 @@ def fit_palette(
 
     if init_array is not None:
         initial = init_array
-    elif init == "k-means++":
-        initial = _lloyd.kmeans_plusplus_weighted(fit_points, fit_weights, K, rng)
-    elif fit_points.shape[0] >= K:
-        initial = _lloyd.random_init_weighted(fit_points, fit_weights, K, rng)
-    else:  # a sample with fewer distinct colours than K
-        initial = fit_points.copy()
+    elif init == "random" and fit_points.shape[0] < K:
+        initial = fit_points.copy()  # a sample with fewer distinct colours than K
+    else:
+        initial = _WEIGHTED_INITS[init](fit_points, fit_weights, K, rng)
 
     n_fit = float(fit_points.shape[0] if fit_weights is None else fit_weights.sum())
     centroids, labels, cluster_w, inertia, n_iter = _lloyd.weighted_lloyd(
@@ -234,11 +239,13 @@ def quantize(
         K, the largest palette size, ``>= 1``. The result has fewer colours
         when the image has fewer distinct colours (each then keeps its exact
         colour), or when two centroids round to the same 8-bit colour.
-    init : {"k-means++", "random"} or array-like of shape (n_colors, 3)
-        "k-means++": greedy k-means++ (``2 + int(log K)`` candidates per
-        step, the best one kept), as scikit-learn. "random": K distinct
-        colours of the image drawn with probability proportional to their
-        pixel counts. An array: these initial centroids (floats in [0, 1]).
+    init : {"k-means++", "random"} or array-like of shape (n_colors, 3), default="k-means++"
+        A name of :data:`kmeans_lab.kmeans.INIT_METHODS`, run on the
+        weighted distinct colours. "k-means++": greedy k-means++ (``2 +
+        int(log K)`` candidates per step, the best one kept), as
+        scikit-learn. "random": K distinct colours of the image drawn with
+        probability proportional to their pixel counts. An array: these
+        initial centroids (floats in [0, 1]).
     max_iter : int, default=20
         Maximum number of Lloyd rounds (update, then assign), ``>= 0``.
     tol : float, default=1e-4
@@ -336,9 +343,7 @@ def _check_image(image: ArrayLike) -> NDArray:
 def _check_init(init, n_colors):
     K = check_int(n_colors, "n_colors", minimum=1)
     if isinstance(init, str):
-        if init not in _INITS:
-            raise ValueError(f"init must be 'k-means++', 'random' or an array of initial "
-                             f"centroids, got {init!r}")
+        check_choice(init, "init", INIT_METHODS)
         return K, None
     try:
         C = np.asarray(init, dtype=np.float64)
