@@ -16,7 +16,15 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from PIL import Image
 
-from ._validation import as_float_matrix, check_choice, check_int, check_labels, check_rng
+from ._validation import (
+    as_float_matrix,
+    as_rgb_image,
+    check_choice,
+    check_image_shape,
+    check_int,
+    check_labels,
+    check_rng,
+)
 from .image_io import (
     DEFAULT_MAX_PIXELS,
     ImageLoadError,
@@ -134,11 +142,7 @@ class CompressedImage:
         C = as_float_matrix(centroids, "centroids")
         if C.shape[1] != 3:
             raise ValueError(f"centroids must be RGB colours of shape (K, 3), got {C.shape}")
-        shape = tuple(int(s) for s in shape)
-        if len(shape) == 2:
-            shape = shape + (3,)
-        if len(shape) != 3 or shape[2] != 3 or min(shape) < 1:
-            raise ValueError(f"shape must be (H, W) or (H, W, 3), got {shape}")
+        shape = check_image_shape(shape)
         n_pixels = shape[0] * shape[1]
         labels = np.asarray(labels)
         if labels.shape == shape[:2]:
@@ -221,6 +225,7 @@ class CompressedImage:
         ``max_pixels``) or is not a palette image.
         """
         path = Path(path)
+        max_pixels = check_int(max_pixels, "max_pixels", minimum=1)
 
         def fail(problem: str) -> ImageLoadError:
             return ImageLoadError(f"cannot load '{path}' as a compressed image: {problem}")
@@ -273,7 +278,8 @@ def compress_image(
     >>> c.original_bits, c.compressed_bits
     (393216, 65920)
     """
-    arr = as_float_image(image)
+    # checked as quantize checks it, converted to float64 in [0, 1] by image_io
+    arr = as_float_image(as_rgb_image(image))
     X = image_to_pixels(arr)
     init = check_choice(init, "init", INIT_METHODS)
     initial = INIT_METHODS[init](X, K, check_rng(seed, "seed"))

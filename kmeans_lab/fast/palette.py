@@ -8,7 +8,6 @@ How and why it is fast: see :mod:`kmeans_lab.fast`.
 
 from __future__ import annotations
 
-import numbers
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +15,15 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._validation import check_choice, check_int, check_rng
+from .._validation import (
+    as_colours,
+    as_rgb_image,
+    check_callback,
+    check_choice,
+    check_int,
+    check_real,
+    check_rng,
+)
 from ..compression import CompressedImage
 from ..kmeans import INIT_METHODS
 from . import _lloyd
@@ -126,19 +133,26 @@ def fit_palette(
     >>> fit.centroids.shape, fit.labels.shape, fit.n_iter <= 20
     ((16, 3), (128, 128), True)
     """
-    img = _check_image(image)
+    img = as_rgb_image(image)
+    if img.dtype not in (np.uint8, np.float32, np.float64):
+        img = img.astype(np.float32)  # the engine computes in float32 and float64
     H, W = img.shape[:2]
     N = H * W
-    K, init_array = _check_init(init, n_colors)
+    K = check_int(n_colors, "n_colors", minimum=1)
+    if isinstance(init, str):
+        init_array = None
+        check_choice(init, "init", INIT_METHODS)
+    else:
+        init_array = as_colours(init, "init", n_colours=K, count_name="n_colors")
     max_iter = check_int(max_iter, "max_iter", minimum=0)
-    tol = _check_tol(tol)
+    tol = check_real(tol, "tol", minimum=0.0)
     rng = check_rng(seed, "seed")
     if sample is not None:
         sample = check_int(sample, "sample", minimum=1)
         if sample < K:
             raise ValueError(f"sample={sample} is smaller than n_colors={K}; "
                              f"fit on at least {K} pixels, or pass sample=None to use them all")
-    report = _check_progress(progress)
+    report = check_callback(progress, "progress", print_progress, "progress(iteration, max_iter, distortion)")
 
     keys = _lloyd.pack_colors(img)
     if keys is not None:
@@ -148,7 +162,8 @@ def fit_palette(
         n_distinct = int(distinct.shape[0])
         if n_distinct <= K:
             # every colour gets its own palette entry: exact, nothing to fit
-            labels = _lloyd.labels_from_lut(keys, distinct, np.arange(n_distinct), _lloyd.label_dtype(n_distinct))
+            labels = _lloyd.labels_from_lut(keys, distinct, np.arange(n_distinct),
+                                            _lloyd.label_dtype(n_distinct))
             return PaletteFit(points, labels.reshape(H, W), counts.copy(), 0.0, 0, n_distinct, (H, W, 3))
     else:
         points = img.reshape(-1, 3).astype(np.float64, copy=False)
@@ -279,11 +294,15 @@ def quantize(
     Raises
     ------
     TypeError
-        ``image`` is not uint8 or float; ``n_colors``, ``max_iter``,
-        ``sample`` are not integers; ``progress`` is not callable.
+        An argument of the wrong type: ``image`` is not an array, or not
+        uint8 or float; ``n_colors``, ``max_iter``, ``sample`` are not
+        integers; ``tol`` is not a number; ``init`` is neither a string nor
+        an array of numbers; ``progress`` is not callable.
     ValueError
-        Wrong image shape, values outside [0, 1], NaN or infinity;
-        ``n_colors < 1``; unknown ``init``; a bad ``tol``.
+        The right type, a wrong value: wrong image shape, values outside
+        [0, 1], NaN or infinity; ``n_colors < 1``; an unknown ``init`` name
+        or an ``init`` array of the wrong shape or range; a negative or
+        non-finite ``tol``; ``sample < n_colors``.
 
     See Also
     --------
@@ -305,73 +324,3 @@ def quantize(
     return fit_palette(image, n_colors, init=init, max_iter=max_iter, tol=tol, seed=seed,
                        sample=sample, progress=progress).to_compressed()
 
-
-# ------------------------------------------------------------------ checks
-
-def _check_image(image: ArrayLike) -> NDArray:
-    if isinstance(image, (str, bytes)) or not hasattr(image, "__len__") and not hasattr(image, "__array__"):
-        raise TypeError(f"image must be an array of shape (H, W, 3), got {type(image).__name__}; "
-                        "load a file with kmeans_lab.load_image(path)")
-    arr = np.asarray(image)
-    if arr.dtype == bool or arr.dtype == object or not (
-            arr.dtype == np.uint8 or np.issubdtype(arr.dtype, np.floating)):
-        raise TypeError(f"image must be uint8 in [0, 255] or float in [0, 1], got dtype {arr.dtype}; "
-                        "convert integers with image.astype(np.uint8) or divide by 255")
-    if arr.ndim != 3 or arr.shape[2] != 3:
-        hint = ""
-        if arr.ndim == 2:
-            hint = "; a grey image needs three channels: np.repeat(image[:, :, None], 3, axis=2)"
-        elif arr.ndim == 3 and arr.shape[2] == 4:
-            hint = "; drop the alpha channel with image[:, :, :3] or load it with load_image"
-        raise ValueError(f"image must have shape (H, W, 3), got {arr.shape}{hint}")
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(f"image must not be empty, got shape {arr.shape}")
-    if arr.dtype == np.uint8:
-        return np.ascontiguousarray(arr)
-    if arr.dtype not in (np.float32, np.float64):
-        arr = arr.astype(np.float32)
-    arr = np.ascontiguousarray(arr)
-    lo, hi = float(arr.min()), float(arr.max())
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        raise ValueError("image contains NaN or infinity; every value must be a number in [0, 1]")
-    if lo < 0 or hi > 1:
-        raise ValueError(f"float image values must lie in [0, 1], got [{lo:.4g}, {hi:.4g}]; "
-                         "divide 8-bit data by 255 or clip with np.clip(image, 0, 1)")
-    return arr
-
-
-def _check_init(init, n_colors):
-    K = check_int(n_colors, "n_colors", minimum=1)
-    if isinstance(init, str):
-        check_choice(init, "init", INIT_METHODS)
-        return K, None
-    try:
-        C = np.asarray(init, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"init must be 'k-means++', 'random' or an array of shape (n_colors, 3), "
-                        f"got {type(init).__name__}") from None
-    if C.ndim != 2 or C.shape[1] != 3:
-        raise ValueError(f"init centroids must have shape (n_colors, 3), got {C.shape}")
-    if C.shape[0] != K:
-        raise ValueError(f"init has {C.shape[0]} centroids but n_colors={K}; "
-                         f"pass n_colors={C.shape[0]}")
-    if not np.all(np.isfinite(C)) or C.min() < 0 or C.max() > 1:
-        raise ValueError("init centroids must be colours in [0, 1] without NaN")
-    return K, C
-
-
-def _check_tol(tol) -> float:
-    if isinstance(tol, (bool, np.bool_)) or not isinstance(tol, numbers.Real) or not np.isfinite(tol) or tol < 0:
-        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
-    return float(tol)
-
-
-def _check_progress(progress):
-    if progress is None or progress is False:
-        return None
-    if progress is True:
-        return print_progress
-    if not callable(progress):
-        raise TypeError(f"progress must be True, False, None or a function "
-                        f"progress(iteration, max_iter, distortion), got {type(progress).__name__}")
-    return progress
