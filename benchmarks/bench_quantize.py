@@ -168,10 +168,10 @@ def worker(method: str, image_path: str, seed: int) -> dict:
     base = _memory_baseline()
     start_cpu, start = time.process_time(), time.perf_counter()
     if method == "quantize":
-        c = quantize(img, K, init="k-means++", max_iter=MAX_ITER, tol=0, seed=seed)
+        c = quantize(img, K, init="k-means++", max_iter=MAX_ITER, tol=0, rng=seed)
         palette, labels = c.palette, c.labels
     elif method == "quantize-sample":
-        c = quantize(img, K, init="k-means++", max_iter=MAX_ITER, tol=0, seed=seed, sample=200_000)
+        c = quantize(img, K, init="k-means++", max_iter=MAX_ITER, tol=0, rng=seed, sample=200_000)
         palette, labels = c.palette, c.labels
     elif method == "sklearn":
         km = KMeans(n_clusters=K, init="k-means++", n_init=1, max_iter=MAX_ITER, tol=0,

@@ -20,7 +20,7 @@ Examples
 --------
 >>> import kmeans_lab as kl
 >>> image = kl.load_sample_image()
->>> compressed = kl.compress_image(image, K=16, seed=0)
+>>> compressed = kl.compress_image(image, K=16, rng=0)
 >>> compressed.compressed_bits
 65920
 """

@@ -326,3 +326,47 @@ def check_image_shape(shape: object, name: str = "shape") -> tuple[int, int, int
     if len(shape) != 3 or shape[2] != 3 or min(shape) < 1:
         raise ValueError(f"{name} must be (H, W) or (H, W, 3), got {shape}")
     return shape
+
+
+# --- rng= with its deprecated alias seed= ----------------------------------------
+
+
+class _DefaultSeed(int):
+    """The int 0 as the default of ``rng=``, told apart from an explicit ``rng=0``.
+
+    :func:`rng_from_seed_alias` needs to know whether ``rng`` was given, to
+    refuse ``rng=`` and ``seed=`` together; with a plain ``0`` as the default,
+    ``rng=0, seed=3`` would pass unnoticed. This is 0 for every other purpose
+    (the same random numbers) and shows as ``0`` in signatures.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "0"
+
+
+#: Default of ``rng`` where the old ``seed`` keyword was deprecated: seed 0, so
+#: that results stay reproducible by default, as they were with ``seed=0``.
+DEFAULT_SEED = _DefaultSeed(0)
+
+
+def resolve_rng(rng: object, seed: object, where: str) -> np.random.Generator:
+    """The Generator of a function taking ``rng=DEFAULT_SEED, seed=NOT_GIVEN``.
+
+    ``rng`` is an int seed, a ``numpy.random.Generator`` or None (fresh
+    randomness); ``seed=`` is its deprecated old name, resolved by
+    :func:`rng_from_seed_alias` (a DeprecationWarning pointing at the caller
+    of ``where``; a TypeError if ``rng`` is given too). Call it from the public
+    function itself, so that the warning names the user's line.
+
+    Examples
+    --------
+    >>> int(resolve_rng(DEFAULT_SEED, NOT_GIVEN, "f").integers(1000))  # as np.random.default_rng(0)
+    850
+    """
+    if seed is NOT_GIVEN:
+        return check_rng(int(rng) if rng is DEFAULT_SEED else rng, "rng")
+    # stacklevel: rng_from_seed_alias (1), resolve_rng (2), `where` (3), the user's line (4)
+    value = rng_from_seed_alias(None if rng is DEFAULT_SEED else rng, seed, where, stacklevel=4)
+    return check_rng(value, "seed")

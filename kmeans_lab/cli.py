@@ -194,7 +194,7 @@ def _compress(args) -> int:
         print(f"{PROG}: K-means round {iteration}/{max_iter}, distortion {distortion:.6f}",
               file=sys.stderr, flush=True)
 
-    fit = fit_palette(image, args.k, init=args.init, max_iter=args.max_iter, seed=args.seed,
+    fit = fit_palette(image, args.k, init=args.init, max_iter=args.max_iter, rng=args.seed,
                       progress=None if args.quiet else progress)
     compressed = fit.to_compressed()
     if args.dither:

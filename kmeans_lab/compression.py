@@ -17,13 +17,15 @@ from numpy.typing import ArrayLike, NDArray
 from PIL import Image
 
 from ._validation import (
+    DEFAULT_SEED,
+    NOT_GIVEN,
     as_float_matrix,
     as_rgb_image,
     check_choice,
     check_image_shape,
     check_int,
     check_labels,
-    check_rng,
+    resolve_rng,
 )
 from .image_io import (
     DEFAULT_MAX_PIXELS,
@@ -249,7 +251,8 @@ def compress_image(
     *,
     max_iters: int = 10,
     init: str = "k-means++",
-    seed: int | np.random.Generator = 0,
+    rng: int | np.random.Generator | None = DEFAULT_SEED,
+    seed: int | np.random.Generator | None = NOT_GIVEN,
 ) -> CompressedImage:
     """Compress an RGB image to K colours with the course's K-means.
 
@@ -265,7 +268,13 @@ def compress_image(
     init : {"k-means++", "random"}, default="k-means++"
         How the initial centroids are chosen: a name of
         :data:`kmeans_lab.kmeans.INIT_METHODS`.
-    seed : int or numpy.random.Generator, default=0
+    rng : int, numpy.random.Generator or None, default=0
+        Randomness of the initial centroids: an int seed (the same seed
+        gives the same result), a Generator, or None for fresh, unpredictable
+        randomness.
+    seed : int or numpy.random.Generator
+        Deprecated: the old name of ``rng`` (a DeprecationWarning; it will be
+        removed in the next release). Giving both is a TypeError.
 
     Returns
     -------
@@ -282,6 +291,6 @@ def compress_image(
     arr = as_float_image(as_rgb_image(image))
     X = image_to_pixels(arr)
     init = check_choice(init, "init", INIT_METHODS)
-    initial = INIT_METHODS[init](X, K, check_rng(seed, "seed"))
+    initial = INIT_METHODS[init](X, K, resolve_rng(rng, seed, "compress_image"))
     centroids, labels = run_kmeans(X, initial, max_iters)
     return CompressedImage.from_kmeans(centroids, labels, arr.shape)

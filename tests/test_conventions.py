@@ -6,7 +6,13 @@
 - Arguments are checked by ``kmeans_lab._validation`` alone, with one rule: the
   wrong *type* raises TypeError, the right type with a wrong *value* ValueError;
   ``quantize``, ``dither`` and ``compress_image`` check images alike.
+- Randomness is ``rng=`` (an int seed, a numpy Generator, or None; Scientific
+  Python SPEC 7), default 0; ``seed=``, its old name, still works for one
+  release with a DeprecationWarning, and gives the same results.
 """
+
+import inspect
+import warnings
 
 import numpy as np
 import pytest
@@ -37,14 +43,14 @@ def test_compress_image_runs_the_init_method_of_the_table(name):
     X = kl.image_to_pixels(IMAGE)
     initial = INIT_METHODS[name](X, 4, np.random.default_rng(3))
     expected = kl.CompressedImage.from_kmeans(*kl.run_kmeans(X, initial, 10), IMAGE.shape)
-    got = kl.compress_image(IMAGE, 4, init=name, seed=3)
+    got = kl.compress_image(IMAGE, 4, init=name, rng=3)
     np.testing.assert_array_equal(got.palette, expected.palette)
     np.testing.assert_array_equal(got.labels, expected.labels)
 
 
 @pytest.mark.parametrize("name", list(INIT_METHODS))
 def test_quantize_accepts_every_init_method(name):
-    assert kl.quantize(IMAGE, 4, init=name, seed=0).n_colors == 4
+    assert kl.quantize(IMAGE, 4, init=name, rng=0).n_colors == 4
 
 
 def test_the_command_line_offers_the_init_methods():
@@ -103,3 +109,63 @@ def test_wrong_type_is_a_TypeError_and_wrong_value_a_ValueError(call, error, mes
         call()
     assert info.type is error, f"{info.type.__name__}: {info.value}"
     assert message in str(info.value)
+
+
+# ----------------------------------------------------------------- rng, seed
+
+RANDOMISED = [kl.compress_image, kl.quantize, kl.fit_palette]
+
+
+def _arrays(result):
+    """What a result is made of: palette and labels, or centroids and labels."""
+    if isinstance(result, kl.CompressedImage):
+        return result.palette, result.labels
+    return result.centroids, result.labels
+
+
+def _assert_same(a, b):
+    for x, y in zip(_arrays(a), _arrays(b)):
+        np.testing.assert_array_equal(x, y)
+
+
+@pytest.mark.parametrize("function", RANDOMISED, ids=lambda f: f.__name__)
+def test_rng_is_the_randomness_parameter_and_defaults_to_seed_0(function):
+    parameters = inspect.signature(function).parameters
+    assert parameters["rng"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert parameters["rng"].default == 0 and repr(parameters["rng"].default) == "0"
+    assert list(parameters)[-1] == "seed"  # the deprecated alias comes last
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # rng= and the default warn about nothing
+        _assert_same(function(IMAGE, 4), function(IMAGE, 4, rng=0))
+        _assert_same(function(IMAGE, 4, rng=5), function(IMAGE, 4, rng=np.random.default_rng(5)))
+        function(IMAGE, 4, rng=None)  # fresh randomness
+
+
+@pytest.mark.parametrize("function", RANDOMISED, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("value", [0, 3, "generator"])
+def test_seed_still_works_with_a_deprecation_warning_and_the_same_result(function, value):
+    def given():
+        return np.random.default_rng(11) if value == "generator" else value
+
+    with pytest.warns(DeprecationWarning, match=rf"^{function.__name__}: seed= is deprecated .* use rng=") as caught:
+        old = function(IMAGE, 4, seed=given())
+    assert len(caught) == 1
+    assert caught[0].filename == __file__  # the warning points at the caller's line
+    _assert_same(old, function(IMAGE, 4, rng=given()))
+
+
+@pytest.mark.parametrize("function", RANDOMISED, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("rng", [0, 1, np.random.default_rng(1)], ids=["0", "1", "generator"])
+def test_rng_and_seed_together_is_a_TypeError(function, rng):
+    with pytest.raises(TypeError, match=rf"^{function.__name__}: give rng= only"):
+        function(IMAGE, 4, rng=rng, seed=1)
+
+
+@pytest.mark.parametrize("function", RANDOMISED, ids=lambda f: f.__name__)
+def test_a_bad_rng_or_seed_is_named_in_the_message(function):
+    with pytest.raises(TypeError, match="^rng must be a numpy.random.Generator or an int seed"):
+        function(IMAGE, 4, rng="zero")
+    with pytest.raises(ValueError, match="^rng must be a non-negative seed"):
+        function(IMAGE, 4, rng=-1)
+    with pytest.warns(DeprecationWarning), pytest.raises(TypeError, match="^seed must be"):
+        function(IMAGE, 4, seed="zero")

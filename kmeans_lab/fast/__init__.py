@@ -53,7 +53,7 @@ Examples
 >>> import kmeans_lab as kl
 >>> from kmeans_lab.fast import dither, quantize
 >>> image = kl.load_sample_image()
->>> compressed = quantize(image, 8, seed=0)
+>>> compressed = quantize(image, 8, rng=0)
 >>> dithered = dither(image, compressed.palette)
 >>> compressed.n_colors, dithered.n_colors
 (8, 8)

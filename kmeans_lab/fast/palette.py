@@ -16,13 +16,15 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._validation import (
+    DEFAULT_SEED,
+    NOT_GIVEN,
     as_colours,
     as_rgb_image,
     check_callback,
     check_choice,
     check_int,
     check_real,
-    check_rng,
+    resolve_rng,
 )
 from ..compression import CompressedImage
 from ..kmeans import INIT_METHODS
@@ -116,9 +118,10 @@ def fit_palette(
     init: str | ArrayLike = "k-means++",
     max_iter: int = 20,
     tol: float = 1e-4,
-    seed: int | np.random.Generator = 0,
+    rng: int | np.random.Generator | None = DEFAULT_SEED,
     sample: int | None = None,
     progress: bool | Callable[[int, int, float], None] | None = None,
+    seed: int | np.random.Generator | None = NOT_GIVEN,
 ) -> PaletteFit:
     """Run fast K-means on the colours of an image; see :func:`quantize`.
 
@@ -129,7 +132,7 @@ def fit_palette(
     Examples
     --------
     >>> import kmeans_lab as kl
-    >>> fit = fit_palette(kl.load_sample_image(), 16, seed=0)
+    >>> fit = fit_palette(kl.load_sample_image(), 16, rng=0)
     >>> fit.centroids.shape, fit.labels.shape, fit.n_iter <= 20
     ((16, 3), (128, 128), True)
     """
@@ -146,7 +149,7 @@ def fit_palette(
         init_array = as_colours(init, "init", n_colours=K, count_name="n_colors")
     max_iter = check_int(max_iter, "max_iter", minimum=0)
     tol = check_real(tol, "tol", minimum=0.0)
-    rng = check_rng(seed, "seed")
+    rng = resolve_rng(rng, seed, "fit_palette")
     if sample is not None:
         sample = check_int(sample, "sample", minimum=1)
         if sample < K:
@@ -224,9 +227,10 @@ def quantize(
     init: str | ArrayLike = "k-means++",
     max_iter: int = 20,
     tol: float = 1e-4,
-    seed: int | np.random.Generator = 0,
+    rng: int | np.random.Generator | None = DEFAULT_SEED,
     sample: int | None = None,
     progress: bool | Callable[[int, int, float], None] | None = None,
+    seed: int | np.random.Generator | None = NOT_GIVEN,
 ) -> CompressedImage:
     """Reduce an image to at most ``n_colors`` colours with fast K-means.
 
@@ -268,8 +272,10 @@ def quantize(
         in [0, 1] colour units; 1e-4 is 1/40 of an 8-bit level) in a round.
         Lloyd also stops when the labels no longer change. ``tol=0`` stops
         only then.
-    seed : int or numpy.random.Generator, default=0
-        Randomness of the initialisation (and of ``sample``).
+    rng : int, numpy.random.Generator or None, default=0
+        Randomness of the initialisation (and of ``sample``): an int seed
+        (the same seed gives the same result), a Generator, or None for
+        fresh, unpredictable randomness.
     sample : int, optional
         Fit the palette on this many pixels drawn at random (with
         replacement), then assign every pixel. Faster on huge photos, at a
@@ -283,6 +289,9 @@ def quantize(
         after the initial assignment (iteration 0) and after every round;
         ``distortion`` is the mean squared distance of a pixel to its
         centroid (of the fitted pixels when ``sample`` is given).
+    seed : int or numpy.random.Generator
+        Deprecated: the old name of ``rng`` (a DeprecationWarning; it will be
+        removed in the next release). Giving both is a TypeError.
 
     Returns
     -------
@@ -297,7 +306,8 @@ def quantize(
         An argument of the wrong type: ``image`` is not an array, or not
         uint8 or float; ``n_colors``, ``max_iter``, ``sample`` are not
         integers; ``tol`` is not a number; ``init`` is neither a string nor
-        an array of numbers; ``progress`` is not callable.
+        an array of numbers; ``rng`` is not an int, a Generator or None;
+        ``progress`` is not callable; ``rng`` and ``seed`` given together.
     ValueError
         The right type, a wrong value: wrong image shape, values outside
         [0, 1], NaN or infinity; ``n_colors < 1``; an unknown ``init`` name
@@ -313,7 +323,7 @@ def quantize(
     --------
     >>> import kmeans_lab as kl
     >>> image = kl.load_sample_image()
-    >>> compressed = quantize(image, 16, seed=0)
+    >>> compressed = quantize(image, 16, rng=0)
     >>> compressed.palette.shape, compressed.labels.shape
     ((16, 3), (128, 128))
     >>> compressed.compressed_bits
@@ -321,6 +331,7 @@ def quantize(
     >>> round(kl.psnr(image, compressed.reconstruct()), 1) > 25
     True
     """
-    return fit_palette(image, n_colors, init=init, max_iter=max_iter, tol=tol, seed=seed,
+    rng = resolve_rng(rng, seed, "quantize")
+    return fit_palette(image, n_colors, init=init, max_iter=max_iter, tol=tol, rng=rng,
                        sample=sample, progress=progress).to_compressed()
 
