@@ -155,7 +155,8 @@ def fit_palette(
         if sample < K:
             raise ValueError(f"sample={sample} is smaller than n_colors={K}; "
                              f"fit on at least {K} pixels, or pass sample=None to use them all")
-    report = check_callback(progress, "progress", print_progress, "progress(iteration, max_iter, distortion)")
+    report = check_callback(progress, "progress", print_progress,
+                            "progress(iteration, max_iter, distortion)")
 
     keys = _lloyd.pack_colors(img)
     if keys is not None:
