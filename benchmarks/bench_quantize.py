@@ -163,17 +163,15 @@ def worker(method: str, image_path: str, seed: int) -> dict:
     elif method == "sklearn":
         from sklearn.cluster import KMeans
     else:
-        # (not `import kmeans_lab.quantize as q`: the package may export the
-        # function quantize under the same name as the module)
-        from kmeans_lab.quantize import quantize
+        from kmeans_lab.fast import quantize
 
     base = _memory_baseline()
     start_cpu, start = time.process_time(), time.perf_counter()
     if method == "quantize":
-        c = quantize(img, K, init="k-means++", max_iter=MAX_ITER, tol=0, seed=seed)
+        c = quantize(img, K, init="k-means++", max_iter=MAX_ITER, tol=0, rng=seed)
         palette, labels = c.palette, c.labels
     elif method == "quantize-sample":
-        c = quantize(img, K, init="k-means++", max_iter=MAX_ITER, tol=0, seed=seed, sample=200_000)
+        c = quantize(img, K, init="k-means++", max_iter=MAX_ITER, tol=0, rng=seed, sample=200_000)
         palette, labels = c.palette, c.labels
     elif method == "sklearn":
         km = KMeans(n_clusters=K, init="k-means++", n_init=1, max_iter=MAX_ITER, tol=0,
@@ -235,7 +233,7 @@ def run_worker(method: str, image_path: Path, seed: int) -> dict:
 def course_timing(repeats: int = 50) -> dict:
     """In-process timing on the 128 x 128 course image (after warm-up)."""
     import kmeans_lab as kl
-    from kmeans_lab.quantize import quantize
+    from kmeans_lab.fast import quantize
 
     image = kl.load_sample_image().astype(np.float32)
     results = {}

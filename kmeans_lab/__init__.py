@@ -10,16 +10,19 @@ centroids are (K, 3), labels are (N,). Modules:
 - :mod:`kmeans_lab.metrics` -- MSE, PSNR, distortion
 - :mod:`kmeans_lab.plots` -- figures (take ``ax=None``, return the Axes)
 - :mod:`kmeans_lab.checks` -- the exercise checks used in the notebooks
-- ``kmeans_lab.quantize`` / ``kmeans_lab._fast_kmeans`` -- :func:`quantize`, fast
-  exact K-means for real photos (the CLI ``kmeans-lab compress`` uses it)
-- :mod:`kmeans_lab.dither` -- Floyd-Steinberg dithering with a given palette
+- :mod:`kmeans_lab.fast` -- fast exact K-means for real photos:
+  :func:`quantize` and :func:`fit_palette` (``fast.palette``, the CLI
+  ``kmeans-lab compress`` uses them), :func:`dither` (``fast.dithering``,
+  Floyd-Steinberg with a given palette), the private engine ``fast._lloyd``
 - :mod:`kmeans_lab.explorer` -- the interactive explorer (``explore()``): intake, model, render, app
+- :mod:`kmeans_lab.timing` -- ``best_time``, the shortest of a few runs
+- :mod:`kmeans_lab.grading` -- the hidden tests of the check cells
 
 Examples
 --------
 >>> import kmeans_lab as kl
 >>> image = kl.load_sample_image()
->>> compressed = kl.compress_image(image, K=16, seed=0)
+>>> compressed = kl.compress_image(image, K=16, rng=0)
 >>> compressed.compressed_bits
 65920
 """
@@ -49,8 +52,7 @@ from .kmeans import (
     run_kmeans,
 )
 from .metrics import distortion, mse, psnr
-from .quantize import PaletteFit, fit_palette, quantize  # the function hides the module name
-from .dither import dither
+from .fast import PaletteFit, dither, fit_palette, quantize
 
 __version__ = "0.1.0"
 

@@ -28,9 +28,9 @@ import numpy as np
 
 from . import __version__
 from .compression import CompressedImage
-from .dither import dither
+from .fast import dither, fit_palette
 from .image_io import DEFAULT_MAX_PIXELS, ImageLoadError, load_image
-from .quantize import fit_palette
+from .kmeans import INIT_METHODS
 
 __all__ = ["main", "build_parser"]
 
@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     compress.add_argument("--seed", metavar="S", type=_non_negative("--seed"), default=0,
                           help="random seed of the initial centroids; the same seed gives the same "
                                "output (default: %(default)s)")
-    compress.add_argument("--init", choices=["k-means++", "random"], default="k-means++",
+    compress.add_argument("--init", choices=list(INIT_METHODS), default="k-means++",
                           help="how the initial centroids are chosen: greedy k-means++ (spread out, "
                                "usually better) or K random colours of the image (default: %(default)s)")
     compress.add_argument("--dither", action="store_true",
@@ -194,7 +194,7 @@ def _compress(args) -> int:
         print(f"{PROG}: K-means round {iteration}/{max_iter}, distortion {distortion:.6f}",
               file=sys.stderr, flush=True)
 
-    fit = fit_palette(image, args.k, init=args.init, max_iter=args.max_iter, seed=args.seed,
+    fit = fit_palette(image, args.k, init=args.init, max_iter=args.max_iter, rng=args.seed,
                       progress=None if args.quiet else progress)
     compressed = fit.to_compressed()
     if args.dither:

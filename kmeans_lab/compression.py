@@ -16,7 +16,17 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from PIL import Image
 
-from ._validation import as_float_matrix, check_int, check_labels
+from ._validation import (
+    DEFAULT_SEED,
+    NOT_GIVEN,
+    as_float_matrix,
+    as_rgb_image,
+    check_choice,
+    check_image_shape,
+    check_int,
+    check_labels,
+    resolve_rng,
+)
 from .image_io import (
     DEFAULT_MAX_PIXELS,
     ImageLoadError,
@@ -25,6 +35,7 @@ from .image_io import (
     image_to_pixels,
     to_uint8,
 )
+from .kmeans import INIT_METHODS, run_kmeans
 
 __all__ = [
     "bits_per_index",
@@ -133,11 +144,7 @@ class CompressedImage:
         C = as_float_matrix(centroids, "centroids")
         if C.shape[1] != 3:
             raise ValueError(f"centroids must be RGB colours of shape (K, 3), got {C.shape}")
-        shape = tuple(int(s) for s in shape)
-        if len(shape) == 2:
-            shape = shape + (3,)
-        if len(shape) != 3 or shape[2] != 3 or min(shape) < 1:
-            raise ValueError(f"shape must be (H, W) or (H, W, 3), got {shape}")
+        shape = check_image_shape(shape)
         n_pixels = shape[0] * shape[1]
         labels = np.asarray(labels)
         if labels.shape == shape[:2]:
@@ -220,6 +227,7 @@ class CompressedImage:
         ``max_pixels``) or is not a palette image.
         """
         path = Path(path)
+        max_pixels = check_int(max_pixels, "max_pixels", minimum=1)
 
         def fail(problem: str) -> ImageLoadError:
             return ImageLoadError(f"cannot load '{path}' as a compressed image: {problem}")
@@ -243,7 +251,8 @@ def compress_image(
     *,
     max_iters: int = 10,
     init: str = "k-means++",
-    seed: int | np.random.Generator = 0,
+    rng: int | np.random.Generator | None = DEFAULT_SEED,
+    seed: int | np.random.Generator | None = NOT_GIVEN,
 ) -> CompressedImage:
     """Compress an RGB image to K colours with the course's K-means.
 
@@ -256,8 +265,16 @@ def compress_image(
         the image has fewer than K distinct colours (see
         :meth:`CompressedImage.from_kmeans`).
     max_iters : int, default=10
-    init : {"k-means++", "random"}
-    seed : int or numpy.random.Generator, default=0
+    init : {"k-means++", "random"}, default="k-means++"
+        How the initial centroids are chosen: a name of
+        :data:`kmeans_lab.kmeans.INIT_METHODS`.
+    rng : int, numpy.random.Generator or None, default=0
+        Randomness of the initial centroids: an int seed (the same seed
+        gives the same result), a Generator, or None for fresh, unpredictable
+        randomness.
+    seed : int or numpy.random.Generator
+        Deprecated: the old name of ``rng`` (a DeprecationWarning; it will be
+        removed in the next release). Giving both is a TypeError.
 
     Returns
     -------
@@ -270,15 +287,10 @@ def compress_image(
     >>> c.original_bits, c.compressed_bits
     (393216, 65920)
     """
-    from .kmeans import init_centroids, kmeans_plusplus, run_kmeans
-
-    arr = as_float_image(image)
+    # checked as quantize checks it, converted to float64 in [0, 1] by image_io
+    arr = as_float_image(as_rgb_image(image))
     X = image_to_pixels(arr)
-    inits = {"k-means++": kmeans_plusplus, "random": init_centroids}
-    if init not in inits:
-        raise ValueError(f"init must be one of {sorted(inits)}, got {init!r}")
-    from ._validation import check_rng
-
-    initial = inits[init](X, K, check_rng(seed, "seed"))
+    init = check_choice(init, "init", INIT_METHODS)
+    initial = INIT_METHODS[init](X, K, resolve_rng(rng, seed, "compress_image"))
     centroids, labels = run_kmeans(X, initial, max_iters)
     return CompressedImage.from_kmeans(centroids, labels, arr.shape)

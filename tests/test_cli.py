@@ -5,6 +5,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import warnings
 import zlib
 from pathlib import Path
 
@@ -274,13 +275,24 @@ def test_write_failure_is_one_line(photo, tmp_path, capsys, monkeypatch):
     assert list(tmp_path.glob(".kmeans-lab-*")) == []  # no temporary file left behind
 
 
+def test_seed_option_is_the_rng_of_fit_palette(photo, tmp_path, capsys):
+    # --seed stays an int seed on the command line; it reaches the library as rng=
+    out = tmp_path / "out.png"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        status, _, err = run(["compress", str(photo), "-k", "5", "-o", str(out), "--seed", "4", "--quiet"],
+                             capsys)
+    assert status == 0, err
+    expected = kl.quantize(kl.load_image(photo), 5, rng=4)
+    np.testing.assert_array_equal(kl.CompressedImage.load_png(out).reconstruct(), expected.reconstruct())
+
+
 def test_reported_psnr_equals_the_library_psnr():
     from kmeans_lab.cli import _psnr
-
-    from kmeans_lab.quantize import quantize
+    from kmeans_lab.fast import quantize
 
     image = kl.load_sample_image("chelsea")
-    c = quantize(image, 6, seed=0)
+    c = quantize(image, 6, rng=0)
     assert _psnr(image, c, rows=7) == pytest.approx(kl.psnr(image, c.reconstruct()), rel=1e-12)
     exact = kl.CompressedImage.from_kmeans([[0.2, 0.4, 0.6]], np.zeros(4, int), (2, 2))
     assert _psnr(np.full((2, 2, 3), 0.2), exact) < 100

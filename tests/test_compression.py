@@ -35,7 +35,7 @@ def test_compressed_bits_rejects_bad_input(args, err, msg):
 
 def test_compress_image_course_image():
     image = kl.load_sample_image()
-    c = kl.compress_image(image, 16, seed=0)
+    c = kl.compress_image(image, 16, rng=0)
     assert c.n_colors == 16 and c.labels.shape == (128, 128) and c.shape == (128, 128, 3)
     assert c.original_bits == 393_216 and c.compressed_bits == 65_920
     assert c.compression_ratio == pytest.approx(393_216 / 65_920)
@@ -44,13 +44,13 @@ def test_compress_image_course_image():
     assert len(np.unique(rec.reshape(-1, 3), axis=0)) == 16
     assert 20 < kl.psnr(image, rec) < 40
     # more colours, better quality
-    assert kl.psnr(image, kl.compress_image(image, 64, seed=0).reconstruct()) > kl.psnr(image, rec)
+    assert kl.psnr(image, kl.compress_image(image, 64, rng=0).reconstruct()) > kl.psnr(image, rec)
 
 
 def test_indexed_png_roundtrip_and_bit_depth(tmp_path):
     image = kl.load_sample_image()
     for K, depth in [(2, 1), (4, 2), (16, 4), (64, 8)]:
-        c = kl.compress_image(image, K, seed=0, max_iters=3)
+        c = kl.compress_image(image, K, rng=0, max_iters=3)
         path = tmp_path / f"k{K}.png"
         size = c.save_png(path)
         assert size == path.stat().st_size > 0
@@ -108,8 +108,8 @@ def test_compression_bad_input(call, msg):
 def test_compress_image_accepts_uint8_and_refuses_out_of_range():
     image = kl.load_sample_image()
     as_uint8 = np.round(image * 255).astype(np.uint8)
-    a = kl.compress_image(image, 4, seed=0, max_iters=3)
-    b = kl.compress_image(as_uint8, 4, seed=0, max_iters=3)
+    a = kl.compress_image(image, 4, rng=0, max_iters=3)
+    b = kl.compress_image(as_uint8, 4, rng=0, max_iters=3)
     np.testing.assert_allclose(a.palette, b.palette, atol=1 / 255)
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         kl.compress_image(image * 2, 4)

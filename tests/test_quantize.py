@@ -1,4 +1,4 @@
-"""kmeans_lab.quantize: the fast K-means gives the plain K-means result.
+"""kmeans_lab.fast (quantize, fit_palette, dither): the fast K-means gives the plain K-means result.
 
 The reference is the course's float64 implementation (``run_kmeans`` on every
 pixel). Speed is measured by ``benchmarks/``, not here.
@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import kmeans_lab as kl
-from kmeans_lab import _fast_kmeans as fk
-from kmeans_lab.quantize import PaletteFit, fit_palette, print_progress, quantize
+from kmeans_lab.fast import PaletteFit, dither, fit_palette, print_progress, quantize
+from kmeans_lab.fast import _lloyd as fk
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ def test_first_assignment_breaks_ties_like_the_reference(image, K, random):
 
 def test_uint8_float64_and_float32_inputs_give_the_same_result(chelsea_small):
     u8 = np.round(chelsea_small * 255).astype(np.uint8)
-    results = [quantize(img, 12, seed=3) for img in
+    results = [quantize(img, 12, rng=3) for img in
                (u8, u8 / 255.0, u8.astype(np.float32) / np.float32(255), chelsea_small)]
     for other in results[1:]:
         np.testing.assert_array_equal(other.palette, results[0].palette)
@@ -90,7 +90,7 @@ def test_uint8_float64_and_float32_inputs_give_the_same_result(chelsea_small):
 
 
 def test_result_is_a_valid_compressed_image(chelsea_small):
-    c = quantize(chelsea_small, 16, seed=0)
+    c = quantize(chelsea_small, 16, rng=0)
     assert isinstance(c, kl.CompressedImage)
     assert c.shape == chelsea_small.shape
     assert c.labels.shape == chelsea_small.shape[:2] and c.labels.dtype == np.uint8
@@ -103,7 +103,7 @@ def test_result_is_a_valid_compressed_image(chelsea_small):
 
 
 def test_to_compressed_equals_from_kmeans(chelsea_small):
-    fit = fit_palette(chelsea_small, 24, seed=5)
+    fit = fit_palette(chelsea_small, 24, rng=5)
     expected = kl.CompressedImage.from_kmeans(fit.centroids, fit.labels, fit.shape)
     got = fit.to_compressed()
     np.testing.assert_array_equal(got.palette, expected.palette)
@@ -112,26 +112,26 @@ def test_to_compressed_equals_from_kmeans(chelsea_small):
 
 
 def test_is_deterministic_for_a_seed(chelsea_small):
-    a, b = quantize(chelsea_small, 8, seed=7), quantize(chelsea_small, 8, seed=7)
+    a, b = quantize(chelsea_small, 8, rng=7), quantize(chelsea_small, 8, rng=7)
     np.testing.assert_array_equal(a.palette, b.palette)
     np.testing.assert_array_equal(a.labels, b.labels)
-    g = fit_palette(chelsea_small, 8, seed=np.random.default_rng(7))
-    np.testing.assert_array_equal(g.centroids, fit_palette(chelsea_small, 8, seed=7).centroids)
+    g = fit_palette(chelsea_small, 8, rng=np.random.default_rng(7))
+    np.testing.assert_array_equal(g.centroids, fit_palette(chelsea_small, 8, rng=7).centroids)
 
 
 @pytest.mark.parametrize("init", ["k-means++", "random"])
 def test_lower_cost_than_random_palette_and_close_to_reference(course, init):
     X = kl.image_to_pixels(course)
-    fit = fit_palette(course, 16, init=init, seed=0)
+    fit = fit_palette(course, 16, init=init, rng=0)
     random_palette = X[np.random.default_rng(0).choice(len(X), 16, replace=False)]
     random_cost = kl.distortion(X, random_palette, kl.find_closest_centroids(X, random_palette))
     assert fit.distortion < 0.6 * random_cost
-    ref = kl.compress_image(course, 16, seed=0)
-    assert kl.mse(course, quantize(course, 16, init=init, seed=0).reconstruct()) < 1.15 * kl.mse(course, ref.reconstruct())
+    ref = kl.compress_image(course, 16, rng=0)
+    assert kl.mse(course, quantize(course, 16, init=init, rng=0).reconstruct()) < 1.15 * kl.mse(course, ref.reconstruct())
 
 
 def test_inertia_and_counts_describe_the_labels(chelsea_small):
-    fit = fit_palette(chelsea_small, 10, seed=2)
+    fit = fit_palette(chelsea_small, 10, rng=2)
     X = kl.image_to_pixels(chelsea_small)
     labels = fit.labels.reshape(-1).astype(np.intp)
     np.testing.assert_array_equal(fit.counts, np.bincount(labels, minlength=10))
@@ -183,7 +183,7 @@ def test_fewer_colours_than_K_off_the_grid():
     rng = np.random.default_rng(0)
     colours = rng.random((3, 3)) * 0.9 + 0.01  # not multiples of 1/255
     image = colours[rng.integers(3, size=(10, 10))]
-    fit = fit_palette(image, 8, seed=0)
+    fit = fit_palette(image, 8, rng=0)
     assert fit.n_distinct is None
     assert np.all(np.isfinite(fit.centroids))
     assert fit.inertia == pytest.approx(0.0, abs=1e-10)  # computed from sums: rounding only
@@ -267,21 +267,21 @@ def test_kmeans_plusplus_matches_scikit_learn_quality(chelsea_small):
 
 def test_sample_fits_on_a_subset_then_labels_every_pixel(chelsea_small):
     X = kl.image_to_pixels(chelsea_small)
-    fit = fit_palette(chelsea_small, 8, sample=3000, seed=0)
+    fit = fit_palette(chelsea_small, 8, sample=3000, rng=0)
     labels = fit.labels.reshape(-1).astype(np.intp)
     np.testing.assert_array_equal(labels, kl.find_closest_centroids(X, fit.centroids))
     assert fit.counts.sum() == X.shape[0]
     assert fit.inertia == pytest.approx(kl.distortion(X, fit.centroids, labels) * len(X), rel=1e-9)
-    full = fit_palette(chelsea_small, 8, seed=0)
+    full = fit_palette(chelsea_small, 8, rng=0)
     assert fit.inertia < 1.2 * full.inertia
     # a sample larger than the image is the whole image
-    whole = fit_palette(chelsea_small, 8, sample=10**9, seed=0)
+    whole = fit_palette(chelsea_small, 8, sample=10**9, rng=0)
     np.testing.assert_array_equal(whole.centroids, full.centroids)
 
 
 def test_tol_stops_early_and_zero_tol_runs_to_convergence(chelsea_small):
-    loose = fit_palette(chelsea_small, 8, tol=0.05, max_iter=50, seed=0)
-    exact = fit_palette(chelsea_small, 8, tol=0, max_iter=300, seed=0)
+    loose = fit_palette(chelsea_small, 8, tol=0.05, max_iter=50, rng=0)
+    exact = fit_palette(chelsea_small, 8, tol=0, max_iter=300, rng=0)
     assert loose.n_iter < exact.n_iter < 300
     assert exact.inertia <= loose.inertia
     # converged: one more Lloyd round changes nothing
@@ -291,7 +291,7 @@ def test_tol_stops_early_and_zero_tol_runs_to_convergence(chelsea_small):
 
 def test_progress_reports_every_round(chelsea_small):
     calls = []
-    fit = fit_palette(chelsea_small, 8, max_iter=6, tol=0, seed=0,
+    fit = fit_palette(chelsea_small, 8, max_iter=6, tol=0, rng=0,
                       progress=lambda i, n, d: calls.append((i, n, d)))
     assert [c[0] for c in calls] == list(range(fit.n_iter + 1))
     assert all(c[1] == 6 for c in calls)
@@ -301,7 +301,7 @@ def test_progress_reports_every_round(chelsea_small):
 
 
 def test_progress_true_prints_one_line_per_round(chelsea_small, capsys):
-    fit_palette(chelsea_small, 4, max_iter=3, tol=0, seed=0, progress=True)
+    fit_palette(chelsea_small, 4, max_iter=3, tol=0, rng=0, progress=True)
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("quantize: iteration 0/3, distortion ")
     assert len(lines) == 4
@@ -313,7 +313,7 @@ def test_print_progress_format(capsys):
 
 
 def test_palette_fit_distortion(chelsea_small):
-    fit = fit_palette(chelsea_small, 4, seed=0)
+    fit = fit_palette(chelsea_small, 4, rng=0)
     assert isinstance(fit, PaletteFit)
     H, W, _ = chelsea_small.shape
     assert fit.distortion == pytest.approx(fit.inertia / (H * W))
@@ -339,7 +339,7 @@ GOOD = np.zeros((4, 4, 3))
         ("photo.png", {}, TypeError, "load_image"),
         (GOOD, {"n_colors": 0}, ValueError, "n_colors must be at least 1"),
         (GOOD, {"n_colors": 2.0}, TypeError, "n_colors must be an integer"),
-        (GOOD, {"init": "kmeans++"}, ValueError, "init must be 'k-means++', 'random'"),
+        (GOOD, {"init": "kmeans++"}, ValueError, "init must be one of 'k-means++', 'random'"),
         (GOOD, {"init": np.zeros((3, 2))}, ValueError, "shape (n_colors, 3)"),
         (GOOD, {"n_colors": 4, "init": np.zeros((3, 3))}, ValueError, "pass n_colors=3"),
         (GOOD, {"n_colors": 2, "init": [[0, 0, 0], [2, 0, 0]]}, ValueError, "colours in [0, 1]"),
@@ -348,7 +348,7 @@ GOOD = np.zeros((4, 4, 3))
         (GOOD, {"tol": float("nan")}, ValueError, "tol must be a finite number >= 0"),
         (GOOD, {"n_colors": 4, "sample": 2}, ValueError, "sample=2 is smaller than n_colors=4"),
         (GOOD, {"progress": "yes"}, TypeError, "progress must be"),
-        (GOOD, {"seed": "zero"}, TypeError, "seed must be"),
+        (GOOD, {"rng": "zero"}, TypeError, "rng must be"),
     ],
 )
 def test_bad_input_is_rejected_with_a_clear_message(image, kwargs, error, message):
@@ -360,8 +360,6 @@ def test_bad_input_is_rejected_with_a_clear_message(image, kwargs, error, messag
 # -------------------------------------------------------------------- dither
 
 def test_dither_uses_only_the_palette_and_keeps_average_colour():
-    from kmeans_lab.dither import dither
-
     ramp = np.repeat(np.linspace(0, 1, 120)[None, :, None], 3, axis=2).repeat(40, axis=0)
     palette = np.array([[0.0, 0, 0], [1.0, 1, 1]])
     d = dither(ramp, palette)
@@ -378,9 +376,7 @@ def test_dither_uses_only_the_palette_and_keeps_average_colour():
 
 
 def test_dither_with_the_kmeans_palette(course):
-    from kmeans_lab.dither import dither
-
-    c = quantize(course, 8, seed=0)
+    c = quantize(course, 8, rng=0)
     d = dither(course, c.palette)
     np.testing.assert_array_equal(d.palette, c.palette)
     assert d.labels.max() < 8
@@ -403,7 +399,7 @@ def test_parallel_parts_give_the_same_result(chelsea_small, monkeypatch):
             m.setattr(fk, "_PART", 700)
             m.setattr(fk, "_SEARCH_MAX_PIXELS", 0)
             parallel = fit_palette(chelsea_small, K, init=init, max_iter=6, tol=0)
-            seeded = [fit_palette(chelsea_small, 8, seed=1).centroids for _ in range(2)]
+            seeded = [fit_palette(chelsea_small, 8, rng=1).centroids for _ in range(2)]
         np.testing.assert_array_equal(parallel.centroids, serial.centroids)
         np.testing.assert_array_equal(parallel.labels, serial.labels)
         np.testing.assert_array_equal(seeded[0], seeded[1])  # deterministic with threads

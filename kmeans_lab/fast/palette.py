@@ -1,36 +1,13 @@
-"""Fast colour quantization of real photos with K-means.
+"""The public fast quantizer: :func:`quantize`, :func:`fit_palette`, :class:`PaletteFit`.
 
-The course runs K-means on the 16,384 pixels of a 128 x 128 image. A
-12-megapixel photo has 12 million pixels, and the textbook implementation
-(one (N, K, 3) array of differences) needs gigabytes and minutes.
-:func:`quantize` gives the *same* K-means, only faster:
-
-1. **Distinct colours, weighted.** Pixels of the same colour always land in
-   the same cluster, so Lloyd's algorithm runs on the distinct colours, each
-   weighted by its number of pixels. The centroids are identical (a weighted
-   mean equals the mean over the pixels) and a photo has far fewer distinct
-   colours than pixels. With 8-bit data the colours are packed into one
-   24-bit integer each, ``r << 16 | g << 8 | b``, and sorted.
-2. **Distances as a matrix product,** in float32 and in blocks of rows:
-   :math:`\\lVert x - \\mu \\rVert^2 = \\lVert x \\rVert^2 - 2\\, x \\cdot \\mu
-   + \\lVert \\mu \\rVert^2`, where :math:`\\lVert x \\rVert^2` does not change
-   the arg min and is skipped. Memory stays bounded whatever the photo size.
-3. **Greedy k-means++ seeding** on the weighted colours, as scikit-learn
-   does (``2 + int(log K)`` candidates a step, keep the best).
-4. **No wasted palette entry:** a centroid that loses all its pixels moves to
-   the colour farthest from its centroid.
-5. **Only what can change is measured again:** after the first round, a
-   colour whose distance to its centroid stays below its distance to every
-   other centroid (bounds updated by how far the centroids moved, Hamerly
-   2010) keeps its label without a new distance computation; near ties are
-   decided in float64, so the labels are those of the float64 reference.
-
-See ``benchmarks/`` for measurements against scikit-learn and Pillow.
+Argument checks, the choice of the points K-means runs on (distinct colours
+weighted by their pixel counts, or every pixel, or a sample) and the packing
+of the result; the numerical work is done by :mod:`kmeans_lab.fast._lloyd`.
+How and why it is fast: see :mod:`kmeans_lab.fast`.
 """
 
 from __future__ import annotations
 
-import numbers
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,13 +15,30 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from . import _fast_kmeans as fk
-from ._validation import check_int, check_rng
-from .compression import CompressedImage
+from .._validation import (
+    DEFAULT_SEED,
+    NOT_GIVEN,
+    as_colours,
+    as_rgb_image,
+    check_callback,
+    check_choice,
+    check_int,
+    check_real,
+    resolve_rng,
+)
+from ..compression import CompressedImage
+from ..kmeans import INIT_METHODS
+from . import _lloyd
 
 __all__ = ["quantize", "fit_palette", "PaletteFit", "print_progress"]
 
-_INITS = ("k-means++", "random")
+#: The initialisations of :data:`kmeans_lab.kmeans.INIT_METHODS` (the one list
+#: of names), each on points weighted by their pixel counts: the same random
+#: process as on every pixel, run on the distinct colours.
+_WEIGHTED_INITS = {
+    "k-means++": _lloyd.kmeans_plusplus_weighted,
+    "random": _lloyd.random_init_weighted,
+}
 
 
 @dataclass(frozen=True)
@@ -95,7 +89,7 @@ class PaletteFit:
         colours8 = np.round(np.clip(self.centroids, 0.0, 1.0) * 255.0).astype(np.uint8)
         used = np.flatnonzero(self.counts > 0)
         unique8, inverse = np.unique(colours8[used], axis=0, return_inverse=True)
-        dtype = fk.label_dtype(len(unique8))
+        dtype = _lloyd.label_dtype(len(unique8))
         remap = np.zeros(K, dtype=dtype)
         remap[used] = np.asarray(inverse).reshape(-1)
         labels = np.take(remap, self.labels)
@@ -124,9 +118,10 @@ def fit_palette(
     init: str | ArrayLike = "k-means++",
     max_iter: int = 20,
     tol: float = 1e-4,
-    seed: int | np.random.Generator = 0,
+    rng: int | np.random.Generator | None = DEFAULT_SEED,
     sample: int | None = None,
     progress: bool | Callable[[int, int, float], None] | None = None,
+    seed: int | np.random.Generator | None = NOT_GIVEN,
 ) -> PaletteFit:
     """Run fast K-means on the colours of an image; see :func:`quantize`.
 
@@ -137,33 +132,42 @@ def fit_palette(
     Examples
     --------
     >>> import kmeans_lab as kl
-    >>> fit = fit_palette(kl.load_sample_image(), 16, seed=0)
+    >>> fit = fit_palette(kl.load_sample_image(), 16, rng=0)
     >>> fit.centroids.shape, fit.labels.shape, fit.n_iter <= 20
     ((16, 3), (128, 128), True)
     """
-    img = _check_image(image)
+    img = as_rgb_image(image)
+    if img.dtype not in (np.uint8, np.float32, np.float64):
+        img = img.astype(np.float32)  # the engine computes in float32 and float64
     H, W = img.shape[:2]
     N = H * W
-    K, init_array = _check_init(init, n_colors)
+    K = check_int(n_colors, "n_colors", minimum=1)
+    if isinstance(init, str):
+        init_array = None
+        check_choice(init, "init", INIT_METHODS)
+    else:
+        init_array = as_colours(init, "init", n_colours=K, count_name="n_colors")
     max_iter = check_int(max_iter, "max_iter", minimum=0)
-    tol = _check_tol(tol)
-    rng = check_rng(seed, "seed")
+    tol = check_real(tol, "tol", minimum=0.0)
+    rng = resolve_rng(rng, seed, "fit_palette")
     if sample is not None:
         sample = check_int(sample, "sample", minimum=1)
         if sample < K:
             raise ValueError(f"sample={sample} is smaller than n_colors={K}; "
                              f"fit on at least {K} pixels, or pass sample=None to use them all")
-    report = _check_progress(progress)
+    report = check_callback(progress, "progress", print_progress,
+                            "progress(iteration, max_iter, distortion)")
 
-    keys = fk.pack_colors(img)
+    keys = _lloyd.pack_colors(img)
     if keys is not None:
-        distinct, counts = fk.distinct_colors(keys)
-        points = fk.unpack_colors(distinct)
+        distinct, counts = _lloyd.distinct_colors(keys)
+        points = _lloyd.unpack_colors(distinct)
         weights = counts
         n_distinct = int(distinct.shape[0])
         if n_distinct <= K:
             # every colour gets its own palette entry: exact, nothing to fit
-            labels = fk.labels_from_lut(keys, distinct, np.arange(n_distinct), fk.label_dtype(n_distinct))
+            labels = _lloyd.labels_from_lut(keys, distinct, np.arange(n_distinct),
+                                            _lloyd.label_dtype(n_distinct))
             return PaletteFit(points, labels.reshape(H, W), counts.copy(), 0.0, 0, n_distinct, (H, W, 3))
     else:
         points = img.reshape(-1, 3).astype(np.float64, copy=False)
@@ -172,7 +176,7 @@ def fit_palette(
         if N <= K:
             # no more pixels than colours: each distinct colour is exact
             colours, inverse, counts = np.unique(points, axis=0, return_inverse=True, return_counts=True)
-            labels = np.asarray(inverse).reshape(H, W).astype(fk.label_dtype(len(colours)))
+            labels = np.asarray(inverse).reshape(H, W).astype(_lloyd.label_dtype(len(colours)))
             return PaletteFit(colours, labels, counts, 0.0, 0, len(colours), (H, W, 3))
 
     # the points K-means is fitted on
@@ -180,8 +184,8 @@ def fit_palette(
     if sample is not None and sample < N:
         picked = rng.integers(N, size=sample)
         if keys is not None:
-            fit_keys, fit_weights = fk.distinct_colors(keys[picked])
-            fit_points = fk.unpack_colors(fit_keys)
+            fit_keys, fit_weights = _lloyd.distinct_colors(keys[picked])
+            fit_points = _lloyd.unpack_colors(fit_keys)
         else:
             fit_points, fit_weights = points[picked], None
     else:
@@ -189,20 +193,18 @@ def fit_palette(
 
     if init_array is not None:
         initial = init_array
-    elif init == "k-means++":
-        initial = fk.kmeans_plusplus_weighted(fit_points, fit_weights, K, rng)
-    elif fit_points.shape[0] >= K:
-        initial = fk.random_init_weighted(fit_points, fit_weights, K, rng)
-    else:  # a sample with fewer distinct colours than K
-        initial = fit_points.copy()
+    elif init == "random" and fit_points.shape[0] < K:
+        initial = fit_points.copy()  # a sample with fewer distinct colours than K
+    else:
+        initial = _WEIGHTED_INITS[init](fit_points, fit_weights, K, rng)
 
     n_fit = float(fit_points.shape[0] if fit_weights is None else fit_weights.sum())
-    centroids, labels, cluster_w, inertia, n_iter = fk.weighted_lloyd(
+    centroids, labels, cluster_w, inertia, n_iter = _lloyd.weighted_lloyd(
         fit_points, fit_weights, initial, max_iter, tol, report, n_total=n_fit)
 
     if sample is not None:
         # the fit saw a sample: assign every colour of the image to the result
-        labels = fk.assign(points, centroids)
+        labels = _lloyd.assign(points, centroids)
         w = np.ones(points.shape[0]) if weights is None else weights.astype(np.float64)
         cluster_w = np.bincount(labels, weights=w, minlength=centroids.shape[0])
         inertia = 0.0
@@ -210,9 +212,9 @@ def fit_palette(
             diff = points[:, j] - centroids[labels, j]
             inertia += float(np.einsum("i,i,i->", w, diff, diff))
 
-    dtype = fk.label_dtype(centroids.shape[0])
+    dtype = _lloyd.label_dtype(centroids.shape[0])
     if keys is not None:
-        pixel_labels = fk.labels_from_lut(keys, distinct, labels, dtype)
+        pixel_labels = _lloyd.labels_from_lut(keys, distinct, labels, dtype)
     else:
         pixel_labels = labels.astype(dtype)
     return PaletteFit(centroids, pixel_labels.reshape(H, W), np.rint(cluster_w).astype(np.int64),
@@ -226,9 +228,10 @@ def quantize(
     init: str | ArrayLike = "k-means++",
     max_iter: int = 20,
     tol: float = 1e-4,
-    seed: int | np.random.Generator = 0,
+    rng: int | np.random.Generator | None = DEFAULT_SEED,
     sample: int | None = None,
     progress: bool | Callable[[int, int, float], None] | None = None,
+    seed: int | np.random.Generator | None = NOT_GIVEN,
 ) -> CompressedImage:
     """Reduce an image to at most ``n_colors`` colours with fast K-means.
 
@@ -236,7 +239,7 @@ def quantize(
     :func:`kmeans_lab.run_kmeans` on every pixel, up to float32 rounding of
     the distances), made fast: they run on the distinct colours weighted by
     their pixel counts, with float32 matrix-product distances computed in
-    bounded-memory blocks. See the module docstring.
+    bounded-memory blocks. See :mod:`kmeans_lab.fast`.
 
     One caveat: summing colours weighted by their counts rounds differently
     (by about 1e-16) from summing pixel by pixel, so a pixel *exactly*
@@ -256,11 +259,13 @@ def quantize(
         K, the largest palette size, ``>= 1``. The result has fewer colours
         when the image has fewer distinct colours (each then keeps its exact
         colour), or when two centroids round to the same 8-bit colour.
-    init : {"k-means++", "random"} or array-like of shape (n_colors, 3)
-        "k-means++": greedy k-means++ (``2 + int(log K)`` candidates per
-        step, the best one kept), as scikit-learn. "random": K distinct
-        colours of the image drawn with probability proportional to their
-        pixel counts. An array: these initial centroids (floats in [0, 1]).
+    init : {"k-means++", "random"} or array-like of shape (n_colors, 3), default="k-means++"
+        A name of :data:`kmeans_lab.kmeans.INIT_METHODS`, run on the
+        weighted distinct colours. "k-means++": greedy k-means++ (``2 +
+        int(log K)`` candidates per step, the best one kept), as
+        scikit-learn. "random": K distinct colours of the image drawn with
+        probability proportional to their pixel counts. An array: these
+        initial centroids (floats in [0, 1]).
     max_iter : int, default=20
         Maximum number of Lloyd rounds (update, then assign), ``>= 0``.
     tol : float, default=1e-4
@@ -268,8 +273,10 @@ def quantize(
         in [0, 1] colour units; 1e-4 is 1/40 of an 8-bit level) in a round.
         Lloyd also stops when the labels no longer change. ``tol=0`` stops
         only then.
-    seed : int or numpy.random.Generator, default=0
-        Randomness of the initialisation (and of ``sample``).
+    rng : int, numpy.random.Generator or None, default=0
+        Randomness of the initialisation (and of ``sample``): an int seed
+        (the same seed gives the same result), a Generator, or None for
+        fresh, unpredictable randomness.
     sample : int, optional
         Fit the palette on this many pixels drawn at random (with
         replacement), then assign every pixel. Faster on huge photos, at a
@@ -283,6 +290,9 @@ def quantize(
         after the initial assignment (iteration 0) and after every round;
         ``distortion`` is the mean squared distance of a pixel to its
         centroid (of the fitted pixels when ``sample`` is given).
+    seed : int or numpy.random.Generator
+        Deprecated: the old name of ``rng`` (a DeprecationWarning; it will be
+        removed in the next release). Giving both is a TypeError.
 
     Returns
     -------
@@ -294,11 +304,16 @@ def quantize(
     Raises
     ------
     TypeError
-        ``image`` is not uint8 or float; ``n_colors``, ``max_iter``,
-        ``sample`` are not integers; ``progress`` is not callable.
+        An argument of the wrong type: ``image`` is not an array, or not
+        uint8 or float; ``n_colors``, ``max_iter``, ``sample`` are not
+        integers; ``tol`` is not a number; ``init`` is neither a string nor
+        an array of numbers; ``rng`` is not an int, a Generator or None;
+        ``progress`` is not callable; ``rng`` and ``seed`` given together.
     ValueError
-        Wrong image shape, values outside [0, 1], NaN or infinity;
-        ``n_colors < 1``; unknown ``init``; a bad ``tol``.
+        The right type, a wrong value: wrong image shape, values outside
+        [0, 1], NaN or infinity; ``n_colors < 1``; an unknown ``init`` name
+        or an ``init`` array of the wrong shape or range; a negative or
+        non-finite ``tol``; ``sample < n_colors``.
 
     See Also
     --------
@@ -309,7 +324,7 @@ def quantize(
     --------
     >>> import kmeans_lab as kl
     >>> image = kl.load_sample_image()
-    >>> compressed = quantize(image, 16, seed=0)
+    >>> compressed = quantize(image, 16, rng=0)
     >>> compressed.palette.shape, compressed.labels.shape
     ((16, 3), (128, 128))
     >>> compressed.compressed_bits
@@ -317,78 +332,7 @@ def quantize(
     >>> round(kl.psnr(image, compressed.reconstruct()), 1) > 25
     True
     """
-    return fit_palette(image, n_colors, init=init, max_iter=max_iter, tol=tol, seed=seed,
+    rng = resolve_rng(rng, seed, "quantize")
+    return fit_palette(image, n_colors, init=init, max_iter=max_iter, tol=tol, rng=rng,
                        sample=sample, progress=progress).to_compressed()
 
-
-# ------------------------------------------------------------------ checks
-
-def _check_image(image: ArrayLike) -> NDArray:
-    if isinstance(image, (str, bytes)) or not hasattr(image, "__len__") and not hasattr(image, "__array__"):
-        raise TypeError(f"image must be an array of shape (H, W, 3), got {type(image).__name__}; "
-                        "load a file with kmeans_lab.load_image(path)")
-    arr = np.asarray(image)
-    if arr.dtype == bool or arr.dtype == object or not (
-            arr.dtype == np.uint8 or np.issubdtype(arr.dtype, np.floating)):
-        raise TypeError(f"image must be uint8 in [0, 255] or float in [0, 1], got dtype {arr.dtype}; "
-                        "convert integers with image.astype(np.uint8) or divide by 255")
-    if arr.ndim != 3 or arr.shape[2] != 3:
-        hint = ""
-        if arr.ndim == 2:
-            hint = "; a grey image needs three channels: np.repeat(image[:, :, None], 3, axis=2)"
-        elif arr.ndim == 3 and arr.shape[2] == 4:
-            hint = "; drop the alpha channel with image[:, :, :3] or load it with load_image"
-        raise ValueError(f"image must have shape (H, W, 3), got {arr.shape}{hint}")
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(f"image must not be empty, got shape {arr.shape}")
-    if arr.dtype == np.uint8:
-        return np.ascontiguousarray(arr)
-    if arr.dtype not in (np.float32, np.float64):
-        arr = arr.astype(np.float32)
-    arr = np.ascontiguousarray(arr)
-    lo, hi = float(arr.min()), float(arr.max())
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        raise ValueError("image contains NaN or infinity; every value must be a number in [0, 1]")
-    if lo < 0 or hi > 1:
-        raise ValueError(f"float image values must lie in [0, 1], got [{lo:.4g}, {hi:.4g}]; "
-                         "divide 8-bit data by 255 or clip with np.clip(image, 0, 1)")
-    return arr
-
-
-def _check_init(init, n_colors):
-    K = check_int(n_colors, "n_colors", minimum=1)
-    if isinstance(init, str):
-        if init not in _INITS:
-            raise ValueError(f"init must be 'k-means++', 'random' or an array of initial "
-                             f"centroids, got {init!r}")
-        return K, None
-    try:
-        C = np.asarray(init, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"init must be 'k-means++', 'random' or an array of shape (n_colors, 3), "
-                        f"got {type(init).__name__}") from None
-    if C.ndim != 2 or C.shape[1] != 3:
-        raise ValueError(f"init centroids must have shape (n_colors, 3), got {C.shape}")
-    if C.shape[0] != K:
-        raise ValueError(f"init has {C.shape[0]} centroids but n_colors={K}; "
-                         f"pass n_colors={C.shape[0]}")
-    if not np.all(np.isfinite(C)) or C.min() < 0 or C.max() > 1:
-        raise ValueError("init centroids must be colours in [0, 1] without NaN")
-    return K, C
-
-
-def _check_tol(tol) -> float:
-    if isinstance(tol, (bool, np.bool_)) or not isinstance(tol, numbers.Real) or not np.isfinite(tol) or tol < 0:
-        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
-    return float(tol)
-
-
-def _check_progress(progress):
-    if progress is None or progress is False:
-        return None
-    if progress is True:
-        return print_progress
-    if not callable(progress):
-        raise TypeError(f"progress must be True, False, None or a function "
-                        f"progress(iteration, max_iter, distortion), got {type(progress).__name__}")
-    return progress

@@ -16,6 +16,12 @@ centroids are decided again in float64, so the labels are those of the
 float64 reference; sums for the centroids are accumulated in float64. Lloyd
 rounds skip the points whose label provably cannot change (Hamerly's bounds).
 Long passes are cut into fixed-size parts run on a small thread pool.
+
+Sections, in order: threads (the pool), colours (packing 8-bit colours into
+24-bit keys, distinct colours, labels back to pixels), distances, seeding
+(weighted k-means++ and random), Lloyd. The only module of the package over
+400 lines: the sections share the thread pool and the block sizes, and the
+tests patch them in one place.
 """
 
 from __future__ import annotations

@@ -23,8 +23,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .compression import CompressedImage
-from .image_io import to_uint8
+from .._validation import as_colours, as_rgb_image
+from ..compression import CompressedImage
+from ..image_io import to_uint8
 
 __all__ = ["dither"]
 
@@ -46,6 +47,15 @@ def dither(image: ArrayLike, palette: ArrayLike) -> CompressedImage:
         The same palette (K colours, some possibly unused) and one index per
         pixel, chosen by error diffusion rather than by nearest colour.
 
+    Raises
+    ------
+    TypeError
+        ``image`` is not an array, or not uint8 or float; ``palette`` is not
+        an array of numbers.
+    ValueError
+        Wrong shapes (image (H, W, 3), palette (K, 3) with 1 <= K <= 256),
+        values outside [0, 1], NaN or infinity.
+
     Examples
     --------
     >>> import numpy as np
@@ -59,12 +69,8 @@ def dither(image: ArrayLike, palette: ArrayLike) -> CompressedImage:
     """
     from PIL import Image
 
-    rgb = to_uint8(image, "image")
-    if rgb.ndim != 3 or rgb.shape[2] != 3:
-        raise ValueError(f"image must have shape (H, W, 3), got {rgb.shape}")
-    colours = np.asarray(palette, dtype=np.float64)
-    if colours.ndim != 2 or colours.shape[1] != 3 or not 1 <= colours.shape[0] <= 256:
-        raise ValueError(f"palette must have shape (K, 3) with 1 <= K <= 256, got {colours.shape}")
+    rgb = to_uint8(as_rgb_image(image))
+    colours = as_colours(palette, "palette", max_colours=256)
     colours8 = to_uint8(colours[None], "palette")[0]
     K = colours8.shape[0]
     # pad to 256 entries with copies of colour 0, so that an index >= K (some

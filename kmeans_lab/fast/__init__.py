@@ -1,0 +1,65 @@
+"""Fast K-means colour quantization of real photos.
+
+The course runs K-means on the 16,384 pixels of a 128 x 128 image. A
+12-megapixel photo has 12 million pixels, and the textbook implementation
+(one (N, K, 3) array of differences) needs gigabytes and minutes.
+:func:`quantize` gives the *same* K-means, only faster:
+
+1. **Distinct colours, weighted.** Pixels of the same colour always land in
+   the same cluster, so Lloyd's algorithm runs on the distinct colours, each
+   weighted by its number of pixels. The centroids are identical (a weighted
+   mean equals the mean over the pixels) and a photo has far fewer distinct
+   colours than pixels. With 8-bit data the colours are packed into one
+   24-bit integer each, ``r << 16 | g << 8 | b``, and sorted.
+2. **Distances as a matrix product,** in float32 and in blocks of rows:
+   :math:`\\lVert x - \\mu \\rVert^2 = \\lVert x \\rVert^2 - 2\\, x \\cdot \\mu
+   + \\lVert \\mu \\rVert^2`, where :math:`\\lVert x \\rVert^2` does not change
+   the arg min and is skipped. Memory stays bounded whatever the photo size.
+3. **Greedy k-means++ seeding** on the weighted colours, as scikit-learn
+   does (``2 + int(log K)`` candidates a step, keep the best).
+4. **No wasted palette entry:** a centroid that loses all its pixels moves to
+   the colour farthest from its centroid.
+5. **Only what can change is measured again:** after the first round, a
+   colour whose distance to its centroid stays below its distance to every
+   other centroid (bounds updated by how far the centroids moved, Hamerly
+   2010) keeps its label without a new distance computation; near ties are
+   decided in float64, so the labels are those of the float64 reference.
+
+See ``benchmarks/`` for measurements against scikit-learn and Pillow.
+
+Layout, as scipy's ``vq`` / ``_vq`` and scikit-learn's ``_kmeans`` /
+``_k_means_*``: the public functions and the private kernels are separate
+files.
+
+- :mod:`kmeans_lab.fast.palette` -- the public API: :func:`quantize`,
+  :func:`fit_palette` and its result :class:`PaletteFit`,
+  :func:`print_progress`. Checks the arguments, chooses the points K-means
+  runs on, packs the result into a :class:`~kmeans_lab.CompressedImage`.
+- :mod:`kmeans_lab.fast.dithering` -- :func:`dither`, Floyd-Steinberg
+  dithering with a given palette (for instance the one :func:`quantize`
+  found).
+- ``kmeans_lab.fast._lloyd`` -- the private engine: points 1 to 5 above
+  (packing colours, float32 block distances, weighted k-means++ seeding,
+  Lloyd's rounds with Hamerly's bounds, the thread pool).
+
+The public names are re-exported here and by :mod:`kmeans_lab`
+(``kl.quantize``, ``kl.fit_palette``, ``kl.PaletteFit``, ``kl.dither``).
+The exercise checks forbid student code from running anything in this
+package (the module prefix ``kmeans_lab.fast``): it does every K-means step
+at once.
+
+Examples
+--------
+>>> import kmeans_lab as kl
+>>> from kmeans_lab.fast import dither, quantize
+>>> image = kl.load_sample_image()
+>>> compressed = quantize(image, 8, rng=0)
+>>> dithered = dither(image, compressed.palette)
+>>> compressed.n_colors, dithered.n_colors
+(8, 8)
+"""
+
+from .dithering import dither
+from .palette import PaletteFit, fit_palette, print_progress, quantize
+
+__all__ = ["quantize", "fit_palette", "PaletteFit", "print_progress", "dither"]
