@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import as_float_matrix, as_float_vector, check_int
+from ._validation import DEFAULT_SEED, NOT_GIVEN, as_float_matrix, as_float_vector, check_int, resolve_rng
 
 __all__ = [
     "show_images",
@@ -115,7 +115,8 @@ def plot_pixels_3d(
     ax=None,
     *,
     max_points: int = 10_000,
-    seed: int = 0,
+    rng=DEFAULT_SEED,
+    seed=NOT_GIVEN,
 ):
     """Scatter pixel colours in RGB space, each dot in its own colour.
 
@@ -123,12 +124,15 @@ def plot_pixels_3d(
     ----------
     X : array-like of shape (N, 3)
         Pixels in [0, 1]. At most ``max_points`` of them, sampled without
-        replacement with ``seed``, are drawn.
+        replacement with ``rng``, are drawn.
     centroids : array-like of shape (K, 3), optional
         Drawn as large black-edged crosses.
     ax : matplotlib 3-D Axes, optional
     max_points : int, default=10000
-    seed : int, default=0
+    rng : int or numpy.random.Generator, default=0
+        Randomness of the sample of pixels drawn.
+    seed : int, optional
+        Deprecated old name of ``rng``.
 
     Returns
     -------
@@ -141,12 +145,13 @@ def plot_pixels_3d(
     >>> ax.get_xlabel()
     'red'
     """
+    generator = resolve_rng(rng, seed, "plot_pixels_3d")
     X = as_float_matrix(X, "X")
     if X.shape[1] != 3:
         raise ValueError(f"X must hold RGB pixels, shape (N, 3), got {X.shape}")
     ax = _axes(ax, projection="3d")
     if X.shape[0] > max_points:
-        idx = np.random.default_rng(seed).choice(X.shape[0], size=max_points, replace=False)
+        idx = generator.choice(X.shape[0], size=max_points, replace=False)
         X = X[idx]
     ax.scatter(X[:, 0], X[:, 1], X[:, 2], c=np.clip(X, 0, 1), s=3, alpha=0.6, depthshade=False)
     title = f"{X.shape[0]:,} pixels in RGB space"

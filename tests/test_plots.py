@@ -34,13 +34,23 @@ def test_plot_palette():
         plots.plot_palette(np.zeros((3, 2)))
 
 
-def test_plot_pixels_3d_samples_with_seed():
+def test_plot_pixels_3d_samples_with_rng():
     X = np.random.default_rng(0).random((500, 3))
-    ax = plots.plot_pixels_3d(X, centroids=X[:4], max_points=100, seed=1)
+    ax = plots.plot_pixels_3d(X, centroids=X[:4], max_points=100, rng=1)
     assert ax.name == "3d"
     assert ax.get_xlabel() == "red" and ax.get_zlabel() == "blue"
     assert len(ax.collections[0].get_offsets()) == 100
     assert "4 centroids" in ax.get_title()
+
+
+def test_plot_pixels_3d_seed_is_a_deprecated_alias_of_rng():
+    X = np.random.default_rng(0).random((500, 3))
+    drawn = plots.plot_pixels_3d(X, max_points=50, rng=7).collections[0].get_offsets()
+    with pytest.warns(DeprecationWarning, match="seed= is deprecated"):
+        old = plots.plot_pixels_3d(X, max_points=50, seed=7).collections[0].get_offsets()
+    assert np.array_equal(drawn, old)
+    with pytest.raises(TypeError, match="not both"):
+        plots.plot_pixels_3d(X, rng=1, seed=2)
 
 
 def test_plot_kmeans_progress_and_distortion():
