@@ -21,6 +21,9 @@ feedback
 nav
     ``make nav``: the "< prev | Contents | next >" cells of the course notebooks
     (standard library only).
+preprocessors
+    The course's own nbgrader preprocessors, one per file, used by
+    ``course/nbgrader_config.py``: ``ExecuteUntilKernelDies``, ``LimitOutputSize``.
 
 ``hide_instructor_tools.sh`` (beside these modules) stays a shell script: it
 hides nbgrader's instructor tools from students (``make install``, Binder's
