@@ -49,24 +49,24 @@ bench: $(STAMP)
 # Regenerate the "< prev | Contents | next >" cells after adding or renaming a notebook
 # (make test fails while they are stale).
 nav: $(STAMP)
-	$(BIN)/python tools/nav.py
+	$(BIN)/python -m tools.nav
 
 # --- instructors (nbgrader; README "For instructors") ---
 # Regenerate notebooks/student/ from the solution notebooks (commit the result).
 release: $(STAMP)
-	$(BIN)/python tools/release.py
+	$(BIN)/python -m tools.release
 
 # Grade every submission in course/submitted/<student>/kmeans_lab/.
 autograde: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python tools/autograde.py
+	MPLBACKEND=Agg $(BIN)/python -m tools.autograde
 
 # course/grades.csv: one row per student and exercise, plus a total.
 grades: $(STAMP)
-	$(BIN)/python tools/grades.py
+	$(BIN)/python -m tools.grades
 
 # course/feedback/<student>/kmeans_lab/<notebook>.html
 feedback: $(STAMP)
-	$(BIN)/python tools/feedback.py
+	$(BIN)/python -m tools.feedback
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

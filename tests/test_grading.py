@@ -37,7 +37,6 @@ import pytest
 from kmeans_lab.checks.registry import REGISTRY
 
 REPO = Path(__file__).resolve().parents[1]
-TOOLS = REPO / "tools"
 NOTEBOOKS = REPO / "notebooks"
 SOLUTIONS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 ASSIGNMENT = "kmeans_lab"
@@ -246,8 +245,9 @@ def write_submission(course: Path, student: str, notebooks: dict) -> None:
 
 def run_tool(script: str, *args: str, timeout: float = 1500) -> subprocess.CompletedProcess:
     env = dict(os.environ, MPLBACKEND="Agg", KMEANS_LAB_CELL_TIMEOUT=str(CELL_TIMEOUT))
-    result = subprocess.run([sys.executable, str(TOOLS / script), *args], capture_output=True,
-                            text=True, timeout=timeout, env=env)
+    module = "tools." + script.removesuffix(".py")  # run as a module of the tools package
+    result = subprocess.run([sys.executable, "-m", module, *args], capture_output=True,
+                            text=True, timeout=timeout, env=env, cwd=REPO)
     assert result.returncode == 0, f"{script} failed:\n{result.stdout}\n{result.stderr}"
     return result
 

@@ -27,7 +27,6 @@ from kmeans_lab.checks import EXERCISES
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
-NAV = REPO / "tools" / "nav.py"
 COURSE = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 #: Points of each exercise's check cell (13 in all).
@@ -68,8 +67,8 @@ def exercises(nb) -> list[tuple[int, object]]:
 
 
 def run_nav(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(NAV), *args], capture_output=True, text=True,
-                          cwd=REPO, timeout=120)
+    return subprocess.run([sys.executable, "-m", "tools.nav", *args], capture_output=True,
+                          text=True, cwd=REPO, timeout=120)
 
 
 ids = [p.stem for p in COURSE]

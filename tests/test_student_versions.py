@@ -66,8 +66,8 @@ def test_one_student_notebook_per_solution_notebook():
 def test_student_notebooks_are_current():
     """Regenerating with nbgrader (in a temporary course) gives the committed files."""
     result = subprocess.run(
-        [sys.executable, str(REPO / "tools" / "release.py"), "--check"],
-        capture_output=True, text=True, timeout=600,
+        [sys.executable, "-m", "tools.release", "--check"],
+        capture_output=True, text=True, timeout=600, cwd=REPO,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{len(SOLUTIONS)} student notebooks" in result.stdout

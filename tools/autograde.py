@@ -1,6 +1,6 @@
 """Autograde every submission in the course's submitted folder with nbgrader.
 
-``make autograde`` runs ``python tools/autograde.py``. Submissions follow
+``make autograde`` runs ``python -m tools.autograde``. Submissions follow
 nbgrader's layout, ``course/submitted/<student>/kmeans_lab/<notebook>.ipynb``
 (what ``nbgrader collect`` produces on a JupyterHub; or copy them there).
 
@@ -22,7 +22,7 @@ nbgrader's layout, ``course/submitted/<student>/kmeans_lab/<notebook>.ipynb``
 
 Nothing a submission does stops the batch. The outcome of every student and
 notebook goes to ``course/autograde_report.json`` (read by
-``tools/grades.py``) and nbgrader's output to ``course/autograde.log``. The
+``tools.grades``) and nbgrader's output to ``course/autograde.log``. The
 exit status is 0 when the batch ran, even if submissions were bad, and 1 only
 when the course is not ready (no gradebook: run ``make release``).
 """
@@ -39,7 +39,7 @@ from pathlib import Path
 
 import nbformat
 
-from nbgrader_course import ASSIGNMENT, COURSE, check_course, db_url, find_assignment, run_nbgrader
+from .nbgrader_course import ASSIGNMENT, COURSE, check_course, db_url, find_assignment, run_nbgrader
 
 REPORT_NAME = "autograde_report.json"
 LOG_NAME = "autograde.log"

@@ -1,6 +1,6 @@
 """Write per-student HTML feedback with nbgrader's generate_feedback.
 
-``make feedback`` runs ``python tools/feedback.py`` after ``make autograde``:
+``make feedback`` runs ``python -m tools.feedback`` after ``make autograde``:
 ``nbgrader generate_feedback kmeans_lab --force`` in ``course/`` renders every
 autograded notebook to ``course/feedback/<student>/kmeans_lab/<notebook>.html``
 (the student's code and outputs, each check's points and message). On a
@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from nbgrader_course import ASSIGNMENT, COURSE, check_course, run_nbgrader
+from .nbgrader_course import ASSIGNMENT, COURSE, check_course, run_nbgrader
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,6 @@
 """Write the grades CSV: one row per student and exercise, and a total per student.
 
-``make grades`` runs ``python tools/grades.py`` after ``make autograde``. It
+``make grades`` runs ``python -m tools.grades`` after ``make autograde``. It
 reads nbgrader's gradebook (``nbgrader.api.Gradebook`` over
 ``course/gradebook.db``) and ``course/autograde_report.json``, and writes
 ``course/grades.csv`` with the columns
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import nbformat
 
-from nbgrader_course import ASSIGNMENT, COURSE, check_course, db_url, find_assignment
+from .nbgrader_course import ASSIGNMENT, COURSE, check_course, db_url, find_assignment
 
 COLUMNS = ["student", "notebook", "exercise", "points", "max_points", "note"]
 CHECK_PREFIX = "check_"

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Write the navigation links at the top and bottom of every course notebook.
 
 Every ``notebooks/NN_*.ipynb`` (two digits, then ``_``), in name order, gets a
@@ -16,9 +15,9 @@ needs only the standard library.
 
 Usage::
 
-    python tools/nav.py            # update the notebooks in place
-    python tools/nav.py --check    # exit 1 and list the notebooks whose links are stale
-    python tools/nav.py notebooks/05_compress_image.ipynb   # update only the files named
+    python -m tools.nav            # update the notebooks in place
+    python -m tools.nav --check    # exit 1 and list the notebooks whose links are stale
+    python -m tools.nav notebooks/05_compress_image.ipynb   # update only the files named
 
 ``--notebooks DIR`` works on another folder (the tests use a temporary copy).
 """

@@ -1,7 +1,7 @@
 """Paths of the nbgrader course and a runner for the nbgrader command line.
 
-Shared by ``tools/release.py``, ``tools/autograde.py``, ``tools/grades.py`` and
-``tools/feedback.py``. The course folder (``course/`` by default) holds the
+Shared by ``tools.release``, ``tools.autograde``, ``tools.grades`` and
+``tools.feedback``. The course folder (``course/`` by default) holds the
 committed ``nbgrader_config.py`` and nbgrader's gitignored working folders;
 every nbgrader command runs *in* that folder so that nbgrader reads the config.
 """

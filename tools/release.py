@@ -1,6 +1,6 @@
 """Generate the student notebooks from the solution notebooks with nbgrader.
 
-``make release`` runs ``python tools/release.py``:
+``make release`` runs ``python -m tools.release``:
 
 1. copies every course notebook ``notebooks/[0-9][0-9]_*.ipynb`` (the solution
    versions) into ``course/source/kmeans_lab/``;
@@ -11,7 +11,7 @@
 3. writes the result, normalised, to ``notebooks/student/`` (committed: the
    folder students open) and removes student notebooks whose solution is gone.
 
-``python tools/release.py --check`` does the same in a temporary copy of the
+``python -m tools.release --check`` does the same in a temporary copy of the
 course and fails (exit 1, naming the files) if the committed student notebooks
 differ from freshly generated ones; it changes nothing. The output is
 deterministic: nbgrader keeps each cell's id and its checksums depend only on
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import nbformat
 
-from nbgrader_course import (
+from .nbgrader_course import (
     ASSIGNMENT,
     COURSE,
     NOTEBOOKS,

@@ -1,0 +1,60 @@
+"""Cap the size in characters of every text output, beside nbgrader's LimitOutput."""
+
+from __future__ import annotations
+
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Integer
+
+
+class LimitOutputSize(NbGraderPreprocessor):  # NbGraderPreprocessor: enabled by default
+    """Truncate long text outputs (streams, text/plain, text/html ...) of code cells.
+
+    nbgrader's ``LimitOutput`` caps the number of *lines* of a stream; one
+    10 MB line would still land whole in the autograded notebook and the
+    feedback. This preprocessor keeps the first ``max_chars`` characters of
+    every stream and every ``text/*`` entry of a display or result, and
+    appends::
+
+        ... Output truncated (<n> more characters) ...
+
+    Other data (``image/png``, JSON) and non-code cells are left alone.
+    """
+
+    max_chars = Integer(
+        20_000,
+        help="Most characters of text kept per output of a code cell",
+    ).tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        """Truncate the text outputs of one code cell in place."""
+        if cell.cell_type != "code":
+            return cell, resources
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                output["text"] = self.truncate(output.get("text", ""))
+            for mime, value in list(output.get("data", {}).items()):
+                if mime.startswith("text/") and isinstance(value, str):
+                    output["data"][mime] = self.truncate(value)
+        return cell, resources
+
+    def truncate(self, text):
+        """``text`` (a string or a list of lines) as one string of at most ``max_chars``.
+
+        Parameters
+        ----------
+        text : str or list of str
+            A stream's text or a ``text/*`` value, as read from a notebook.
+
+        Returns
+        -------
+        str
+            ``text`` joined, unchanged if it has at most ``max_chars``
+            characters, else its first ``max_chars`` characters followed by
+            ``"\\n... Output truncated (<n> more characters) ...\\n"``.
+        """
+        if isinstance(text, list):
+            text = "".join(text)
+        if len(text) <= self.max_chars:
+            return text
+        dropped = len(text) - self.max_chars
+        return text[:self.max_chars] + f"\n... Output truncated ({dropped} more characters) ...\n"
