@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test test-browser bench nav release autograde grades feedback install clean
+.PHONY: lab test lint format test-browser bench nav release autograde grades feedback install clean
 
 install: $(STAMP)
 
@@ -29,12 +29,22 @@ lab: $(STAMP)
 # The solution notebooks (not the generated student copies) are re-run by nbval.
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-test: $(STAMP)
+test: $(STAMP) lint
 	@status=0; MPLBACKEND=Agg $(BIN)/python -m pytest --durations=8 --doctest-modules kmeans_lab tests \
 	    $(if $(NOTEBOOKS),--nbval --nbval-current-env $(NOTEBOOKS)) || status=$$?; \
 	test -x /usr/bin/chromium || echo "NOTE: the browser test (tests/test_browser.py) was NOT run:" \
 	    "/usr/bin/chromium not found. Install it with 'apt-get install -y chromium', then run 'make test-browser'."; \
 	exit $$status
+
+# ruff: the lint rules and the formatting of every Python file (pyproject.toml [tool.ruff]).
+# `make format` rewrites the files ruff would change.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 # The end-to-end test alone: JupyterLab + Debian's chromium driven by Playwright.
 test-browser: $(STAMP)

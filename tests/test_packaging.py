@@ -1,10 +1,14 @@
 """The two ways to install (pip/pyproject and conda/environment.yml) agree."""
 
 import re
-import tomllib
 from pathlib import Path
 
 import yaml
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI (pyproject test extra)
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 
