@@ -56,16 +56,18 @@ from nbgrader.preprocessors import (  # noqa: E402
 
 from tools.preprocessors import ExecuteUntilKernelDies, LimitOutputSize  # noqa: E402
 
-#: The one assignment of the course: every notebook of notebooks/ belongs to it.
-ASSIGNMENT = "kmeans_lab"
-
 c.CourseDirectory.root = HERE
 c.CourseDirectory.course_id = "kmeans-lab"
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db")
 # Only notebooks are graded or released: never ship caches, checkpoints, or
 # files a notebook wrote next to itself.
 c.CourseDirectory.ignore = [
-    ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.png", "*.jpg",
+    ".ipynb_checkpoints",
+    "*.pyc",
+    "__pycache__",
+    "feedback",
+    "*.png",
+    "*.jpg",
 ]
 
 # --- Generating the student versions (tools.release) ---------------------------
