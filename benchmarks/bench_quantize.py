@@ -70,6 +70,7 @@ SEEDED = {"quantize", "sklearn", "quantize-sample", "naive"}
 
 # ------------------------------------------------------------------ images
 
+
 def build_photo(scale: int = 8, sigma: float = 4.0, seed: int = 0) -> np.ndarray:
     """The bundled astronaut photo upscaled ``scale`` times with mild noise (uint8)."""
     from PIL import Image
@@ -91,6 +92,7 @@ def n_distinct(u8: np.ndarray) -> int:
 
 # ------------------------------------------------------------------ worker
 
+
 def _inertia(img: np.ndarray, palette: np.ndarray, labels: np.ndarray) -> float:
     """Sum of squared distances pixel -> its colour, float64, in blocks."""
     X = img.reshape(-1, 3)
@@ -98,7 +100,10 @@ def _inertia(img: np.ndarray, palette: np.ndarray, labels: np.ndarray) -> float:
     palette = np.asarray(palette, dtype=np.float64)
     total = 0.0
     for start in range(0, X.shape[0], 1 << 20):
-        diff = X[start : start + (1 << 20)].astype(np.float64) - palette[labels[start : start + (1 << 20)]]
+        diff = (
+            X[start : start + (1 << 20)].astype(np.float64)
+            - palette[labels[start : start + (1 << 20)]]
+        )
         total += float(np.einsum("ij,ij->", diff, diff))
     return total
 
@@ -159,7 +164,9 @@ def worker(method: str, image_path: str, seed: int) -> dict:
         from PIL import Image
 
         rgb = Image.fromarray(np.rint(img * 255).astype(np.uint8), "RGB")
-        algo = Image.Quantize.MEDIANCUT if method == "pillow-mediancut" else Image.Quantize.FASTOCTREE
+        algo = (
+            Image.Quantize.MEDIANCUT if method == "pillow-mediancut" else Image.Quantize.FASTOCTREE
+        )
     elif method == "sklearn":
         from sklearn.cluster import KMeans
     else:
@@ -174,8 +181,15 @@ def worker(method: str, image_path: str, seed: int) -> dict:
         c = quantize(img, K, init="k-means++", max_iter=MAX_ITER, tol=0, rng=seed, sample=200_000)
         palette, labels = c.palette, c.labels
     elif method == "sklearn":
-        km = KMeans(n_clusters=K, init="k-means++", n_init=1, max_iter=MAX_ITER, tol=0,
-                    algorithm="lloyd", random_state=seed).fit(X)
+        km = KMeans(
+            n_clusters=K,
+            init="k-means++",
+            n_init=1,
+            max_iter=MAX_ITER,
+            tol=0,
+            algorithm="lloyd",
+            random_state=seed,
+        ).fit(X)
         palette, labels = km.cluster_centers_, km.labels_
     elif method.startswith("pillow"):
         out = rgb.quantize(K, method=algo)
@@ -190,13 +204,19 @@ def worker(method: str, image_path: str, seed: int) -> dict:
     inertia = _inertia(img, palette, labels)
     n = X.shape[0]
     return {
-        "method": method, "seed": seed, "time": elapsed, "cpu": cpu,
-        "extra_mb": (peak - base) / 1024, "inertia": inertia,
-        "psnr": 10 * math.log10(3 * n / inertia), "n_colors": int(len(np.unique(labels))),
+        "method": method,
+        "seed": seed,
+        "time": elapsed,
+        "cpu": cpu,
+        "extra_mb": (peak - base) / 1024,
+        "inertia": inertia,
+        "psnr": 10 * math.log10(3 * n / inertia),
+        "n_colors": int(len(np.unique(labels))),
     }
 
 
 # ------------------------------------------------------------------ driver
+
 
 def machine_info() -> dict:
     import PIL
@@ -206,24 +226,46 @@ def machine_info() -> dict:
     model = platform.processor()
     try:
         out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        model = next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Model name"))
+        model = next(
+            line.split(":", 1)[1].strip()
+            for line in out.splitlines()
+            if line.startswith("Model name")
+        )
     except (OSError, StopIteration):
         pass
-    import kmeans_lab  # noqa: F401 (BLAS loaded the way the methods load it)
     import sklearn.cluster  # noqa: F401
 
-    blas = [f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture', '?')} kernel, "
-            f"{i.get('num_threads')} threads, {Path(i.get('filepath', '')).name})"
-            for i in threadpool_info() if i.get("user_api") in ("blas", "openmp")]
+    import kmeans_lab  # noqa: F401 (BLAS loaded the way the methods load it)
+
+    blas = [
+        f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture', '?')} kernel, "
+        f"{i.get('num_threads')} threads, {Path(i.get('filepath', '')).name})"
+        for i in threadpool_info()
+        if i.get("user_api") in ("blas", "openmp")
+    ]
     return {
-        "cpu": model, "cores": os.cpu_count(), "python": platform.python_version(),
-        "numpy": np.__version__, "sklearn": sklearn.__version__, "pillow": PIL.__version__,
-        "blas": blas, "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(not set)"),
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "sklearn": sklearn.__version__,
+        "pillow": PIL.__version__,
+        "blas": blas,
+        "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(not set)"),
     }
 
 
 def run_worker(method: str, image_path: Path, seed: int) -> dict:
-    cmd = [sys.executable, __file__, "--worker", method, "--image", str(image_path), "--seed", str(seed)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--worker",
+        method,
+        "--image",
+        str(image_path),
+        "--seed",
+        str(seed),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"{method} failed:\n{done.stderr}")
@@ -237,8 +279,10 @@ def course_timing(repeats: int = 50) -> dict:
 
     image = kl.load_sample_image().astype(np.float32)
     results = {}
-    for name, kwargs in [("quantize (defaults: up to 20 rounds, tol=1e-4)", {}),
-                         ("quantize (10 rounds, tol=0)", {"max_iter": 10, "tol": 0})]:
+    for name, kwargs in [
+        ("quantize (defaults: up to 20 rounds, tol=1e-4)", {}),
+        ("quantize (10 rounds, tol=0)", {"max_iter": 10, "tol": 0}),
+    ]:
         for _ in range(5):
             quantize(image, 16, **kwargs)
         walls, cpus = [], []
@@ -253,10 +297,18 @@ def course_timing(repeats: int = 50) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=7, help="runs of each seeded method (default 7)")
-    parser.add_argument("--naive-runs", type=int, default=3, help="runs of the naive NumPy version (default 3)")
-    parser.add_argument("--pillow-runs", type=int, default=3, help="runs of each Pillow method (default 3)")
-    parser.add_argument("--scale", type=int, default=8, help="upscaling of the 320 x 320 photo (default 8)")
+    parser.add_argument(
+        "--runs", type=int, default=7, help="runs of each seeded method (default 7)"
+    )
+    parser.add_argument(
+        "--naive-runs", type=int, default=3, help="runs of the naive NumPy version (default 3)"
+    )
+    parser.add_argument(
+        "--pillow-runs", type=int, default=3, help="runs of each Pillow method (default 3)"
+    )
+    parser.add_argument(
+        "--scale", type=int, default=8, help="upscaling of the 320 x 320 photo (default 8)"
+    )
     parser.add_argument("--quick", action="store_true", help="scale 3, 2 runs each: a smoke test")
     parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated subset")
     parser.add_argument("--json", help="also write all measurements to this file")
@@ -281,19 +333,32 @@ def main(argv=None) -> int:
         H, W, _ = u8.shape
         distinct = n_distinct(u8)
         del u8
-        print(f"# test photo: astronaut x{args.scale} + noise, {W} x {H} = {W * H / 1e6:.2f} megapixels, "
-              f"{distinct:,} distinct colours; K = {K}, {MAX_ITER} rounds", file=sys.stderr)
+        print(
+            f"# test photo: astronaut x{args.scale} + noise, {W} x {H} = {W * H / 1e6:.2f} megapixels, "
+            f"{distinct:,} distinct colours; K = {K}, {MAX_ITER} rounds",
+            file=sys.stderr,
+        )
         results = {m: [] for m in methods}
         rounds = max(args.runs, args.naive_runs, args.pillow_runs)
         for r in range(rounds):
             for m in methods:
-                wanted = args.naive_runs if m == "naive" else args.pillow_runs if m.startswith("pillow") else args.runs
+                wanted = (
+                    args.naive_runs
+                    if m == "naive"
+                    else args.pillow_runs
+                    if m.startswith("pillow")
+                    else args.runs
+                )
                 if r >= wanted:
                     continue
                 res = run_worker(m, image_path, r)
                 results[m].append(res)
-                print(f"# round {r + 1}/{rounds} {m:18s} {res['time']:7.2f} s  cpu {res['cpu']:7.2f} s  "
-                      f"+{res['extra_mb']:6.0f} MB  inertia {res['inertia']:10.1f}", file=sys.stderr, flush=True)
+                print(
+                    f"# round {r + 1}/{rounds} {m:18s} {res['time']:7.2f} s  cpu {res['cpu']:7.2f} s  "
+                    f"+{res['extra_mb']:6.0f} MB  inertia {res['inertia']:10.1f}",
+                    file=sys.stderr,
+                    flush=True,
+                )
     course = course_timing()
     load_after = os.getloadavg()
 
@@ -301,35 +366,59 @@ def main(argv=None) -> int:
         return statistics.median(r[key] for r in results[m])
 
     ref = "sklearn" if "sklearn" in results else None
-    print(f"Test photo: {W} x {H} = {W * H / 1e6:.2f} megapixels, {distinct:,} distinct colours, "
-          f"K = {K}, {MAX_ITER} Lloyd rounds, float32 input. Medians over runs; inertia = sum of squared "
-          "distances in [0, 1] units over all pixels.\n")
-    print("| method | runs | time (s) | CPU (s) | peak memory (MB) | inertia | PSNR (dB) | "
-          "time / sklearn | memory / sklearn | inertia / sklearn |")
+    print(
+        f"Test photo: {W} x {H} = {W * H / 1e6:.2f} megapixels, {distinct:,} distinct colours, "
+        f"K = {K}, {MAX_ITER} Lloyd rounds, float32 input. Medians over runs; inertia = sum of squared "
+        "distances in [0, 1] units over all pixels.\n"
+    )
+    print(
+        "| method | runs | time (s) | CPU (s) | peak memory (MB) | inertia | PSNR (dB) | "
+        "time / sklearn | memory / sklearn | inertia / sklearn |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for m in methods:
-        t, cpu, mem, inertia, p = (med(m, k) for k in ("time", "cpu", "extra_mb", "inertia", "psnr"))
+        t, cpu, mem, inertia, p = (
+            med(m, k) for k in ("time", "cpu", "extra_mb", "inertia", "psnr")
+        )
         if ref:
-            ratios = (f"{t / med(ref, 'time'):.3f}", f"{mem / med(ref, 'extra_mb'):.2f}",
-                      f"{inertia / med(ref, 'inertia'):.4f}")
+            ratios = (
+                f"{t / med(ref, 'time'):.3f}",
+                f"{mem / med(ref, 'extra_mb'):.2f}",
+                f"{inertia / med(ref, 'inertia'):.4f}",
+            )
         else:
             ratios = ("", "", "")
-        print(f"| {METHODS[m]} | {len(results[m])} | {t:.2f} | {cpu:.2f} | {mem:.0f} | {inertia:,.0f} | {p:.2f} | "
-              + " | ".join(ratios) + " |")
+        print(
+            f"| {METHODS[m]} | {len(results[m])} | {t:.2f} | {cpu:.2f} | {mem:.0f} | {inertia:,.0f} | {p:.2f} | "
+            + " | ".join(ratios)
+            + " |"
+        )
     if ref and "quantize" in results:
-        print(f"\nquantize is {med(ref, 'time') / med('quantize', 'time'):.1f}x faster than scikit-learn "
-              f"(wall clock; {med(ref, 'cpu') / med('quantize', 'cpu'):.1f}x less CPU time).")
+        print(
+            f"\nquantize is {med(ref, 'time') / med('quantize', 'time'):.1f}x faster than scikit-learn "
+            f"(wall clock; {med(ref, 'cpu') / med('quantize', 'cpu'):.1f}x less CPU time)."
+        )
     print("\nCourse image (128 x 128, float32, K = 16), in-process after warm-up, 50 calls:")
     for name, (median, best, cpu) in course.items():
-        print(f"- {name}: median {median * 1000:.1f} ms, best {best * 1000:.1f} ms, CPU {cpu * 1000:.1f} ms")
-    print(f"\nMachine: {info['cpu']}, {info['cores']} cores; Python {info['python']}, NumPy {info['numpy']}, "
-          f"scikit-learn {info['sklearn']}, Pillow {info['pillow']}.")
+        print(
+            f"- {name}: median {median * 1000:.1f} ms, best {best * 1000:.1f} ms, CPU {cpu * 1000:.1f} ms"
+        )
+    print(
+        f"\nMachine: {info['cpu']}, {info['cores']} cores; Python {info['python']}, NumPy {info['numpy']}, "
+        f"scikit-learn {info['sklearn']}, Pillow {info['pillow']}."
+    )
     print(f"BLAS/OpenMP: {'; '.join(info['blas'])}. OPENBLAS_CORETYPE={info['OPENBLAS_CORETYPE']}.")
-    print(f"Load average (1, 5, 15 min) before: {', '.join(f'{x:.2f}' for x in load_before)}; "
-          f"after: {', '.join(f'{x:.2f}' for x in load_after)} (other work on the machine slows every method).")
+    print(
+        f"Load average (1, 5, 15 min) before: {', '.join(f'{x:.2f}' for x in load_before)}; "
+        f"after: {', '.join(f'{x:.2f}' for x in load_after)} (other work on the machine slows every method)."
+    )
     if args.json:
-        Path(args.json).write_text(json.dumps({"info": info, "results": results, "course": course,
-                                               "photo": [W, H, distinct]}, indent=1))
+        Path(args.json).write_text(
+            json.dumps(
+                {"info": info, "results": results, "course": course, "photo": [W, H, distinct]},
+                indent=1,
+            )
+        )
     return 0
 
 

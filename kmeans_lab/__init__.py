@@ -35,6 +35,7 @@ from .compression import (
     original_bits,
 )
 from .datasets import SAMPLE_IMAGES, load_sample_image, sample_image_names, sample_image_path
+from .fast import PaletteFit, dither, fit_palette, quantize
 from .image_io import (
     DEFAULT_MAX_PIXELS,
     ImageLoadError,
@@ -52,7 +53,6 @@ from .kmeans import (
     run_kmeans,
 )
 from .metrics import distortion, mse, psnr
-from .fast import PaletteFit, dither, fit_palette, quantize
 
 __version__ = "0.1.0"
 
@@ -69,6 +69,7 @@ def __getattr__(name):
 
         return getattr(app, name)
     raise AttributeError(f"module 'kmeans_lab' has no attribute {name!r}")
+
 
 __all__ = [
     "CompressedImage",

@@ -25,9 +25,7 @@ def as_float_matrix(X: ArrayLike, name: str = "X") -> NDArray[np.float64]:
         arr = np.asarray(X)
     except Exception as exc:  # pragma: no cover - exotic array-likes
         raise TypeError(f"{name} must be an array of numbers: {exc}") from None
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or arr.dtype == bool
-    ):
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise TypeError(
             f"{name} must be a numeric array, got dtype {arr.dtype}; "
             "convert it with np.asarray(..., dtype=float)"
@@ -35,14 +33,9 @@ def as_float_matrix(X: ArrayLike, name: str = "X") -> NDArray[np.float64]:
     if np.issubdtype(arr.dtype, np.complexfloating):
         raise TypeError(f"{name} must be real-valued, got complex dtype {arr.dtype}")
     if arr.ndim != 2:
-        hint = (
-            "; reshape an (H, W, 3) image with image_to_pixels(image)"
-            if arr.ndim == 3
-            else ""
-        )
+        hint = "; reshape an (H, W, 3) image with image_to_pixels(image)" if arr.ndim == 3 else ""
         raise ValueError(
-            f"{name} must be a 2-D array of shape (N, n_features), "
-            f"got shape {arr.shape}{hint}"
+            f"{name} must be a 2-D array of shape (N, n_features), got shape {arr.shape}{hint}"
         )
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
@@ -101,9 +94,7 @@ def check_rng(rng: object, name: str = "rng") -> np.random.Generator:
     """Return a ``numpy.random.Generator`` from a Generator or an int seed."""
     if isinstance(rng, np.random.Generator):
         return rng
-    if rng is None or (
-        isinstance(rng, numbers.Integral) and not isinstance(rng, (bool, np.bool_))
-    ):
+    if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, (bool, np.bool_))):
         if rng is not None and int(rng) < 0:
             raise ValueError(f"{name} must be a non-negative seed, got {rng}")
         return np.random.default_rng(rng)
@@ -123,8 +114,7 @@ def check_labels(labels: ArrayLike, n_samples: int, K: int) -> NDArray[np.intp]:
         )
     if arr.shape != (n_samples,):
         raise ValueError(
-            f"labels must have shape ({n_samples},), one label per row of X, "
-            f"got shape {arr.shape}"
+            f"labels must have shape ({n_samples},), one label per row of X, got shape {arr.shape}"
         )
     if n_samples and (arr.min() < 0 or arr.max() >= K):
         raise ValueError(
@@ -244,6 +234,8 @@ def as_float_vector(values: ArrayLike, name: str) -> NDArray[np.float64]:
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(message)
     return arr.astype(np.float64)
+
+
 # --- images, colours, callbacks (kmeans_lab.fast, compression) ----------------
 
 
@@ -271,14 +263,25 @@ def as_rgb_image(image: ArrayLike, name: str = "image") -> NDArray:
     ...
     ValueError: image must have shape (H, W, 3), got (2, 4); a grey image needs three channels: ...
     """
-    if isinstance(image, (str, bytes)) or not hasattr(image, "__len__") and not hasattr(image, "__array__"):
-        raise TypeError(f"{name} must be an array of shape (H, W, 3), got {type(image).__name__}; "
-                        "load a file with kmeans_lab.load_image(path)")
+    if (
+        isinstance(image, (str, bytes))
+        or not hasattr(image, "__len__")
+        and not hasattr(image, "__array__")
+    ):
+        raise TypeError(
+            f"{name} must be an array of shape (H, W, 3), got {type(image).__name__}; "
+            "load a file with kmeans_lab.load_image(path)"
+        )
     arr = np.asarray(image)
-    if arr.dtype == bool or arr.dtype == object or not (
-            arr.dtype == np.uint8 or np.issubdtype(arr.dtype, np.floating)):
-        raise TypeError(f"{name} must be uint8 in [0, 255] or float in [0, 1], got dtype {arr.dtype}; "
-                        "convert integers with image.astype(np.uint8) or divide by 255")
+    if (
+        arr.dtype == bool
+        or arr.dtype == object
+        or not (arr.dtype == np.uint8 or np.issubdtype(arr.dtype, np.floating))
+    ):
+        raise TypeError(
+            f"{name} must be uint8 in [0, 255] or float in [0, 1], got dtype {arr.dtype}; "
+            "convert integers with image.astype(np.uint8) or divide by 255"
+        )
     if arr.ndim != 3 or arr.shape[2] != 3:
         hint = ""
         if arr.ndim == 2:
@@ -295,8 +298,10 @@ def as_rgb_image(image: ArrayLike, name: str = "image") -> NDArray:
     if not (np.isfinite(lo) and np.isfinite(hi)):
         raise ValueError(f"{name} contains NaN or infinity; every value must be a number in [0, 1]")
     if lo < 0 or hi > 1:
-        raise ValueError(f"float {name} values must lie in [0, 1], got [{lo:.4g}, {hi:.4g}]; "
-                         "divide 8-bit data by 255 or clip with np.clip(image, 0, 1)")
+        raise ValueError(
+            f"float {name} values must lie in [0, 1], got [{lo:.4g}, {hi:.4g}]; "
+            "divide 8-bit data by 255 or clip with np.clip(image, 0, 1)"
+        )
     return arr
 
 
@@ -334,25 +339,35 @@ def as_colours(
         arr = np.asarray(colours)
     except Exception:  # ragged nested lists
         arr = np.empty(0, dtype=object)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool) or (
-            np.issubdtype(arr.dtype, np.complexfloating)):
+    if (
+        arr.dtype == object
+        or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool)
+        or (np.issubdtype(arr.dtype, np.complexfloating))
+    ):
         what = f"dtype {arr.dtype}" if isinstance(colours, np.ndarray) else type(colours).__name__
-        raise TypeError(f"{name} must be an array of RGB colours in [0, 1] of shape ({count_name}, 3), "
-                        f"got {what}")
+        raise TypeError(
+            f"{name} must be an array of RGB colours in [0, 1] of shape ({count_name}, 3), "
+            f"got {what}"
+        )
     if arr.ndim != 2 or arr.shape[1] != 3:
-        raise ValueError(f"{name} must have shape ({count_name}, 3){bounds}, one RGB colour a row, "
-                         f"got {arr.shape}")
+        raise ValueError(
+            f"{name} must have shape ({count_name}, 3){bounds}, one RGB colour a row, "
+            f"got {arr.shape}"
+        )
     if n_colours is not None and arr.shape[0] != n_colours:
-        raise ValueError(f"{name} has {arr.shape[0]} rows but {count_name}={n_colours}; "
-                         f"pass {count_name}={arr.shape[0]}")
+        raise ValueError(
+            f"{name} has {arr.shape[0]} rows but {count_name}={n_colours}; "
+            f"pass {count_name}={arr.shape[0]}"
+        )
     if arr.shape[0] == 0 or (max_colours is not None and arr.shape[0] > max_colours):
         raise ValueError(f"{name} must have shape ({count_name}, 3){bounds}, got {arr.shape}")
     arr = arr.astype(np.float64)
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or infinity; colours must lie in [0, 1]")
     if arr.min() < 0 or arr.max() > 1:
-        raise ValueError(f"{name} must be colours in [0, 1], got values from {arr.min():.4g} "
-                         f"to {arr.max():.4g}")
+        raise ValueError(
+            f"{name} must be colours in [0, 1], got values from {arr.min():.4g} to {arr.max():.4g}"
+        )
     return arr
 
 
@@ -368,8 +383,9 @@ def check_callback(value: object, name: str, default, call: str):
     if value is True:
         return default
     if not callable(value):
-        raise TypeError(f"{name} must be True, False, None or a function {call}, "
-                        f"got {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be True, False, None or a function {call}, got {type(value).__name__}"
+        )
     return value
 
 
@@ -377,7 +393,8 @@ def check_image_shape(shape: object, name: str = "shape") -> tuple[int, int, int
     """Return an image shape ``(H, W)`` or ``(H, W, 3)`` as ``(H, W, 3)`` of ints >= 1."""
     items = tuple(shape) if isinstance(shape, (tuple, list, np.ndarray)) else None
     if items is None or not all(
-            isinstance(s, numbers.Integral) and not isinstance(s, (bool, np.bool_)) for s in items):
+        isinstance(s, numbers.Integral) and not isinstance(s, (bool, np.bool_)) for s in items
+    ):
         raise TypeError(f"{name} must be a tuple of integers (H, W) or (H, W, 3), got {shape!r}")
     shape = tuple(int(s) for s in items)
     if len(shape) == 2:

@@ -53,10 +53,13 @@ def _n_colors(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"K must be a whole number from 1 to {MAX_COLORS}, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"K must be a whole number from 1 to {MAX_COLORS}, got {text!r}"
+        ) from None
     if not 1 <= value <= MAX_COLORS:
         raise argparse.ArgumentTypeError(
-            f"K must be from 1 to {MAX_COLORS} (an indexed PNG holds at most {MAX_COLORS} colours), got {value}")
+            f"K must be from 1 to {MAX_COLORS} (an indexed PNG holds at most {MAX_COLORS} colours), got {value}"
+        )
     return value
 
 
@@ -65,10 +68,13 @@ def _non_negative(name: str):
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
+            raise argparse.ArgumentTypeError(
+                f"{name} must be a whole number, got {text!r}"
+            ) from None
         if value < 0:
             raise argparse.ArgumentTypeError(f"{name} must be 0 or more, got {value}")
         return value
+
     return parse
 
 
@@ -78,6 +84,7 @@ def _positive(name: str):
         if value == 0:
             raise argparse.ArgumentTypeError(f"{name} must be at least 1, got 0")
         return value
+
     return parse
 
 
@@ -98,34 +105,77 @@ def build_parser() -> argparse.ArgumentParser:
             "an indexed PNG: a palette of K colours plus one index per pixel. Prints the original and "
             "compressed sizes in bits (24 bits a pixel vs 24 bits a palette colour + ceil(log2 K) bits a "
             "pixel), the real file sizes, the PSNR of the written image against the input, and the time "
-            "taken. Never overwrites INPUT; refuses to replace an existing OUTPUT unless --force."),
+            "taken. Never overwrites INPUT; refuses to replace an existing OUTPUT unless --force."
+        ),
         epilog=f"example: {PROG} compress photo.jpg -k 16 -o photo-16.png --dither",
     )
-    compress.add_argument("input", metavar="INPUT",
-                          help="image to compress: any format Pillow reads (PNG, JPEG, GIF, BMP, TIFF, WebP, ...)")
-    compress.add_argument("-k", "--colors", dest="k", metavar="K", type=_n_colors, required=True,
-                          help=f"number of palette colours, 1 to {MAX_COLORS} (16 is the course's choice)")
-    compress.add_argument("-o", "--output", metavar="OUTPUT", required=True,
-                          help="PNG file to write (must end in .png; never the same file as INPUT)")
-    compress.add_argument("--max-iter", metavar="N", type=_non_negative("--max-iter"), default=20,
-                          help="maximum number of K-means (Lloyd) rounds (default: %(default)s)")
-    compress.add_argument("--seed", metavar="S", type=_non_negative("--seed"), default=0,
-                          help="random seed of the initial centroids; the same seed gives the same "
-                               "output (default: %(default)s)")
-    compress.add_argument("--init", choices=list(INIT_METHODS), default="k-means++",
-                          help="how the initial centroids are chosen: greedy k-means++ (spread out, "
-                               "usually better) or K random colours of the image (default: %(default)s)")
-    compress.add_argument("--dither", action="store_true",
-                          help="spread each pixel's rounding error to its neighbours (Floyd-Steinberg) "
-                               "with the K-means palette: smoother gradients to the eye, lower PSNR")
-    compress.add_argument("--force", action="store_true",
-                          help="replace OUTPUT if it already exists (INPUT is never replaced)")
-    compress.add_argument("--quiet", action="store_true",
-                          help="do not print the progress of each K-means round on stderr")
-    compress.add_argument("--max-pixels", metavar="N", type=_positive("--max-pixels"),
-                          default=DEFAULT_MAX_PIXELS,
-                          help="refuse larger images, a protection against decompression bombs "
-                               "(default: %(default)s)")
+    compress.add_argument(
+        "input",
+        metavar="INPUT",
+        help="image to compress: any format Pillow reads (PNG, JPEG, GIF, BMP, TIFF, WebP, ...)",
+    )
+    compress.add_argument(
+        "-k",
+        "--colors",
+        dest="k",
+        metavar="K",
+        type=_n_colors,
+        required=True,
+        help=f"number of palette colours, 1 to {MAX_COLORS} (16 is the course's choice)",
+    )
+    compress.add_argument(
+        "-o",
+        "--output",
+        metavar="OUTPUT",
+        required=True,
+        help="PNG file to write (must end in .png; never the same file as INPUT)",
+    )
+    compress.add_argument(
+        "--max-iter",
+        metavar="N",
+        type=_non_negative("--max-iter"),
+        default=20,
+        help="maximum number of K-means (Lloyd) rounds (default: %(default)s)",
+    )
+    compress.add_argument(
+        "--seed",
+        metavar="S",
+        type=_non_negative("--seed"),
+        default=0,
+        help="random seed of the initial centroids; the same seed gives the same "
+        "output (default: %(default)s)",
+    )
+    compress.add_argument(
+        "--init",
+        choices=list(INIT_METHODS),
+        default="k-means++",
+        help="how the initial centroids are chosen: greedy k-means++ (spread out, "
+        "usually better) or K random colours of the image (default: %(default)s)",
+    )
+    compress.add_argument(
+        "--dither",
+        action="store_true",
+        help="spread each pixel's rounding error to its neighbours (Floyd-Steinberg) "
+        "with the K-means palette: smoother gradients to the eye, lower PSNR",
+    )
+    compress.add_argument(
+        "--force",
+        action="store_true",
+        help="replace OUTPUT if it already exists (INPUT is never replaced)",
+    )
+    compress.add_argument(
+        "--quiet",
+        action="store_true",
+        help="do not print the progress of each K-means round on stderr",
+    )
+    compress.add_argument(
+        "--max-pixels",
+        metavar="N",
+        type=_positive("--max-pixels"),
+        default=DEFAULT_MAX_PIXELS,
+        help="refuse larger images, a protection against decompression bombs "
+        "(default: %(default)s)",
+    )
     return parser
 
 
@@ -146,7 +196,9 @@ def main(argv: list[str] | None = None) -> int:
             return int(exc.code or 0)
         if args.command == "compress":
             return _compress(args)
-        return _fail(f"unknown command {args.command!r}", 2)  # pragma: no cover - argparse rejects it
+        return _fail(
+            f"unknown command {args.command!r}", 2
+        )  # pragma: no cover - argparse rejects it
     except CommandError as exc:
         return _fail(str(exc), 1)
     except KeyboardInterrupt:
@@ -164,13 +216,19 @@ def _fail(message: str, status: int) -> int:
 def _check_paths(input_path: Path, output_path: Path, force: bool) -> None:
     if output_path.suffix.lower() != ".png":
         raise CommandError(f"OUTPUT must be a .png file (an indexed PNG), got '{output_path}'")
-    if input_path.exists() and (output_path.resolve() == input_path.resolve()
-                                or (output_path.exists() and os.path.samefile(input_path, output_path))):
-        raise CommandError(f"OUTPUT '{output_path}' is the input file; refusing to overwrite the input, "
-                           "choose another OUTPUT")
+    if input_path.exists() and (
+        output_path.resolve() == input_path.resolve()
+        or (output_path.exists() and os.path.samefile(input_path, output_path))
+    ):
+        raise CommandError(
+            f"OUTPUT '{output_path}' is the input file; refusing to overwrite the input, "
+            "choose another OUTPUT"
+        )
     if output_path.is_dir():
-        raise CommandError(f"OUTPUT '{output_path}' is a directory; give a file name such as "
-                           f"'{output_path / 'compressed.png'}'")
+        raise CommandError(
+            f"OUTPUT '{output_path}' is a directory; give a file name such as "
+            f"'{output_path / 'compressed.png'}'"
+        )
     if output_path.exists() and not force:
         raise CommandError(f"OUTPUT '{output_path}' already exists; pass --force to replace it")
     parent = output_path.parent
@@ -191,11 +249,20 @@ def _compress(args) -> int:
     loaded = time.perf_counter()
 
     def progress(iteration, max_iter, distortion):
-        print(f"{PROG}: K-means round {iteration}/{max_iter}, distortion {distortion:.6f}",
-              file=sys.stderr, flush=True)
+        print(
+            f"{PROG}: K-means round {iteration}/{max_iter}, distortion {distortion:.6f}",
+            file=sys.stderr,
+            flush=True,
+        )
 
-    fit = fit_palette(image, args.k, init=args.init, max_iter=args.max_iter, rng=args.seed,
-                      progress=None if args.quiet else progress)
+    fit = fit_palette(
+        image,
+        args.k,
+        init=args.init,
+        max_iter=args.max_iter,
+        rng=args.seed,
+        progress=None if args.quiet else progress,
+    )
     compressed = fit.to_compressed()
     if args.dither:
         compressed = dither(image, compressed.palette)
@@ -211,13 +278,19 @@ def _compress(args) -> int:
     bits_per_pixel = (K - 1).bit_length()
     ratio = compressed.original_bits / compressed.compressed_bits
     print(f"input:   {input_path}  {W} x {H} pixels, {input_path.stat().st_size:,} bytes")
-    print(f"output:  {output_path}  {K} colour{'s' if K != 1 else ''}{' (dithered)' if args.dither else ''}, "
-          f"{size:,} bytes (indexed PNG)")
-    print(f"bits:    original {compressed.original_bits:,} (24 a pixel) -> compressed "
-          f"{compressed.compressed_bits:,} (palette 24 x {K} + {bits_per_pixel} a pixel), {ratio:.1f}x smaller")
+    print(
+        f"output:  {output_path}  {K} colour{'s' if K != 1 else ''}{' (dithered)' if args.dither else ''}, "
+        f"{size:,} bytes (indexed PNG)"
+    )
+    print(
+        f"bits:    original {compressed.original_bits:,} (24 a pixel) -> compressed "
+        f"{compressed.compressed_bits:,} (palette 24 x {K} + {bits_per_pixel} a pixel), {ratio:.1f}x smaller"
+    )
     print(f"PSNR:    {quality:.2f} dB (the written PNG against the input)")
-    print(f"time:    {done - started:.2f} s (load {loaded - started:.2f} s, K-means "
-          f"{fitted - loaded:.2f} s in {fit.n_iter} round{'s' if fit.n_iter != 1 else ''}, write and check {done - fitted:.2f} s)")
+    print(
+        f"time:    {done - started:.2f} s (load {loaded - started:.2f} s, K-means "
+        f"{fitted - loaded:.2f} s in {fit.n_iter} round{'s' if fit.n_iter != 1 else ''}, write and check {done - fitted:.2f} s)"
+    )
     return 0
 
 
@@ -226,7 +299,10 @@ def _psnr(image, compressed: CompressedImage, rows: int = 256) -> float:
     computes it, a band of rows at a time (no full-size float copies)."""
     total = 0.0
     for start in range(0, image.shape[0], rows):
-        diff = image[start : start + rows] - compressed.palette[compressed.labels[start : start + rows]]
+        diff = (
+            image[start : start + rows]
+            - compressed.palette[compressed.labels[start : start + rows]]
+        )
         total += float(np.einsum("ijk,ijk->", diff, diff))
     error = total / image.size
     return float("inf") if error == 0 else float(10.0 * np.log10(1.0 / error))
@@ -239,7 +315,9 @@ _OPTIMIZE_PNG_MAX_PIXELS = 4_000_000
 def _write_png(compressed: CompressedImage, output_path: Path) -> int:
     """Write atomically: a temporary file in the same directory, then rename."""
     try:
-        handle, temporary = tempfile.mkstemp(suffix=".png", prefix=".kmeans-lab-", dir=output_path.parent)
+        handle, temporary = tempfile.mkstemp(
+            suffix=".png", prefix=".kmeans-lab-", dir=output_path.parent
+        )
         os.close(handle)
     except OSError as exc:
         raise CommandError(f"cannot write '{output_path}': {exc.strerror or exc}") from None

@@ -120,7 +120,7 @@ class CompressedImage:
     shape: tuple
 
     @classmethod
-    def from_kmeans(cls, centroids: ArrayLike, labels: ArrayLike, shape: tuple) -> "CompressedImage":
+    def from_kmeans(cls, centroids: ArrayLike, labels: ArrayLike, shape: tuple) -> CompressedImage:
         """Make the compressed image from K-means output.
 
         Parameters
@@ -155,7 +155,9 @@ class CompressedImage:
         unique8, inverse = np.unique(colours8[used], axis=0, return_inverse=True)
         remap = np.zeros(C.shape[0], dtype=np.intp)
         remap[used] = np.asarray(inverse).reshape(-1)
-        dtype = np.uint8 if len(unique8) <= 256 else np.uint16 if len(unique8) <= 65536 else np.uint32
+        dtype = (
+            np.uint8 if len(unique8) <= 256 else np.uint16 if len(unique8) <= 65536 else np.uint32
+        )
         new_labels = remap[flat].astype(dtype).reshape(shape[:2])
         return cls(unique8.astype(np.float64) / 255.0, new_labels, shape)
 
@@ -188,7 +190,9 @@ class CompressedImage:
         """The decompressed image: ``palette[labels]``, shape (H, W, 3)."""
         return self.palette[self.labels]
 
-    def save_png(self, path: str | os.PathLike, *, overwrite: bool = True, optimize: bool = True) -> int:
+    def save_png(
+        self, path: str | os.PathLike, *, overwrite: bool = True, optimize: bool = True
+    ) -> int:
         """Write an indexed PNG (Pillow mode "P") and return its size in bytes.
 
         The PNG stores the palette and one index per pixel at the smallest
@@ -205,7 +209,9 @@ class CompressedImage:
         True
         """
         if self.n_colors > 256:
-            raise ValueError(f"an indexed PNG holds at most 256 colours, this image has {self.n_colors}")
+            raise ValueError(
+                f"an indexed PNG holds at most 256 colours, this image has {self.n_colors}"
+            )
         path = Path(path)
         if path.exists() and not overwrite:
             raise FileExistsError(f"'{path}' already exists; pass overwrite=True to replace it")
@@ -219,7 +225,9 @@ class CompressedImage:
         return path.stat().st_size
 
     @classmethod
-    def load_png(cls, path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> "CompressedImage":
+    def load_png(
+        cls, path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS
+    ) -> CompressedImage:
         """Read an indexed PNG written by :meth:`save_png`.
 
         Raises :class:`~kmeans_lab.ImageLoadError` if the file cannot be read
@@ -239,7 +247,9 @@ class CompressedImage:
 
         if not path.is_file():
             raise fail("no such file")
-        (labels, raw), _ = decode_image(path, fail, max_pixels=max_pixels, convert=indices_and_palette)
+        (labels, raw), _ = decode_image(
+            path, fail, max_pixels=max_pixels, convert=indices_and_palette
+        )
         K = max(int(labels.max()) + 1, 1)
         palette = raw[:K].astype(np.float64) / 255.0
         return cls(palette, labels.astype(np.uint8), labels.shape + (3,))

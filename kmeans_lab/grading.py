@@ -61,13 +61,19 @@ import re
 import secrets
 import sys
 import types
-from typing import Callable
+from collections.abc import Callable
 
 from .checks import provenance
 from .checks.registry import EXERCISES, REGISTRY
 
-__all__ = ["hidden_check", "pristine_checks", "SUSPICIOUS_PATTERNS", "TamperingDetected",
-           "suspicious_lines", "verify_references"]
+__all__ = [
+    "hidden_check",
+    "pristine_checks",
+    "SUSPICIOUS_PATTERNS",
+    "TamperingDetected",
+    "suspicious_lines",
+    "verify_references",
+]
 
 _CHECKS_DIR = provenance.PACKAGE_DIR / "checks"
 
@@ -109,7 +115,8 @@ def pristine_checks() -> types.ModuleType:
     """
     name = f"kmeans_lab._pristine_checks_{secrets.token_hex(8)}"
     spec = importlib.util.spec_from_file_location(
-        name, _CHECKS_DIR / "__init__.py", submodule_search_locations=[str(_CHECKS_DIR)])
+        name, _CHECKS_DIR / "__init__.py", submodule_search_locations=[str(_CHECKS_DIR)]
+    )
     package = importlib.util.module_from_spec(spec)
     sys.modules[name] = package  # its modules import each other through sys.modules
     try:
@@ -135,8 +142,11 @@ def verify_references(exercise: str) -> None:
             problems.append(f"{dotted} is not the function in {path.as_posix()}")
     for name in ("setprofile", "getprofile"):
         func = getattr(sys, name, None)
-        if not (isinstance(func, types.BuiltinFunctionType)
-                and getattr(func, "__self__", None) is sys and func.__name__ == name):
+        if not (
+            isinstance(func, types.BuiltinFunctionType)
+            and getattr(func, "__self__", None) is sys
+            and func.__name__ == name
+        ):
             problems.append(f"sys.{name} was replaced")
     if problems:
         raise TamperingDetected(

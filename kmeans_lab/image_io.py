@@ -40,7 +40,9 @@ class ImageLoadError(ValueError):
     """An image file could not be loaded; the message names the file and why."""
 
 
-def load_image(path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> NDArray[np.float64]:
+def load_image(
+    path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> NDArray[np.float64]:
     """Load an image file as an RGB float array in [0, 1].
 
     Reads whatever Pillow reads (PNG of any bit depth and colour type, JPEG
@@ -89,12 +91,13 @@ def load_image(path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS)
         return ImageLoadError(f"cannot load image '{path}': {problem}")
 
     if not path.exists():
-        raise fail("no such file; check the path and the current directory "
-                   f"({Path.cwd()})")
+        raise fail(f"no such file; check the path and the current directory ({Path.cwd()})")
     if path.is_dir():
         raise fail("it is a directory, not an image file; give the path of a file inside it")
     if path.stat().st_size == 0:
-        raise fail("the file is empty (0 bytes); it may not have been copied or downloaded completely")
+        raise fail(
+            "the file is empty (0 bytes); it may not have been copied or downloaded completely"
+        )
     return decode_image(path, fail, max_pixels=max_pixels)[0]
 
 
@@ -151,8 +154,10 @@ def _decode(source, fail, max_pixels, convert, draft_size):
                 try:
                     im.load()
                 except (OSError, SyntaxError, ValueError, EOFError) as exc:
-                    raise fail(f"the file is truncated or damaged ({exc}); "
-                               "try re-saving it or copying it again") from None
+                    raise fail(
+                        f"the file is truncated or damaged ({exc}); "
+                        "try re-saving it or copying it again"
+                    ) from None
                 try:
                     return convert(im), (width, height)
                 except ImageLoadError as exc:
@@ -164,16 +169,22 @@ def _decode(source, fail, max_pixels, convert, draft_size):
         size = _header_size(source)
         if size is not None:
             _check_size(*size, max_pixels, fail)
-        raise fail(f"the image has too many pixels to decode safely ({exc}); shrink it first") from None
+        raise fail(
+            f"the image has too many pixels to decode safely ({exc}); shrink it first"
+        ) from None
     except UnidentifiedImageError:
         size = _header_size(source)
         if size is not None and 0 in size:
             raise fail(f"the image has zero size ({size[0]} x {size[1]} pixels)") from None
-        raise fail("not an image file that Pillow can read (PNG, JPEG, GIF, BMP, TIFF, WebP, ...)") from None
+        raise fail(
+            "not an image file that Pillow can read (PNG, JPEG, GIF, BMP, TIFF, WebP, ...)"
+        ) from None
     except PermissionError:
         raise fail("permission denied; check the file's permissions") from None
     except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
-        raise fail(f"the file is damaged or not a readable image ({type(exc).__name__}: {exc})") from None
+        raise fail(
+            f"the file is damaged or not a readable image ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def _header_size(source) -> tuple[int, int] | None:
@@ -262,7 +273,9 @@ def to_uint8(image: ArrayLike, name: str = "image") -> NDArray[np.uint8]:
         raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
     if arr.dtype == np.uint8:
         return arr
-    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
+    if arr.dtype == bool or not (
+        np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
+    ):
         raise TypeError(f"{name} must be float in [0, 1] or uint8, got dtype {arr.dtype}")
     if np.issubdtype(arr.dtype, np.integer):
         raise TypeError(
@@ -312,14 +325,18 @@ def save_image(path: str | os.PathLike, image: ArrayLike, *, overwrite: bool = T
     if path.exists() and not overwrite:
         raise FileExistsError(f"'{path}' already exists; pass overwrite=True to replace it")
     if path.is_dir():
-        raise ValueError(f"'{path}' is a directory; give a file name such as '{path / 'image.png'}'")
+        raise ValueError(
+            f"'{path}' is a directory; give a file name such as '{path / 'image.png'}'"
+        )
     if not path.parent.is_dir():
         raise ValueError(f"cannot save '{path}': directory '{path.parent}' does not exist")
     try:
         Image.fromarray(data).save(path)
     except (KeyError, ValueError) as exc:
-        raise ValueError(f"cannot save '{path}': unknown or unsupported file extension ({exc}); "
-                         "use .png, .jpg, .bmp, .tif or .webp") from None
+        raise ValueError(
+            f"cannot save '{path}': unknown or unsupported file extension ({exc}); "
+            "use .png, .jpg, .bmp, .tif or .webp"
+        ) from None
     except OSError as exc:
         raise ValueError(f"cannot save '{path}': {exc}") from None
     return path

@@ -222,9 +222,7 @@ def find_closest_centroids(X: ArrayLike, centroids: ArrayLike) -> NDArray[np.int
     return labels
 
 
-def compute_centroids(
-    X: ArrayLike, labels: ArrayLike, centroids: ArrayLike
-) -> NDArray[np.float64]:
+def compute_centroids(X: ArrayLike, labels: ArrayLike, centroids: ArrayLike) -> NDArray[np.float64]:
     """Move every centroid to the mean of the points labelled with it.
 
     .. math:: \\mu_k = \\frac{1}{|C_k|} \\sum_{i \\in C_k} x^{(i)}

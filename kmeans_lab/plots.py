@@ -8,7 +8,14 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import DEFAULT_SEED, NOT_GIVEN, as_float_matrix, as_float_vector, check_int, resolve_rng
+from ._validation import (
+    DEFAULT_SEED,
+    NOT_GIVEN,
+    as_float_matrix,
+    as_float_vector,
+    check_int,
+    resolve_rng,
+)
 
 __all__ = [
     "show_images",
@@ -64,8 +71,9 @@ def show_images(images: Sequence[ArrayLike], titles: Sequence[str] | None = None
         raise ValueError(f"got {len(images)} images but {len(axes)} axes")
     for i, (ax, image) in enumerate(zip(axes, images)):
         image = np.asarray(image)
-        ax.imshow(np.clip(image, 0, 1) if image.dtype != np.uint8 else image,
-                  interpolation="nearest")
+        ax.imshow(
+            np.clip(image, 0, 1) if image.dtype != np.uint8 else image, interpolation="nearest"
+        )
         ax.set_title(titles[i] if titles is not None else f"image {i}")
         ax.set_xlabel(f"{image.shape[1]} px")
         ax.set_ylabel(f"{image.shape[0]} px")
@@ -157,8 +165,18 @@ def plot_pixels_3d(
     title = f"{X.shape[0]:,} pixels in RGB space"
     if centroids is not None:
         C = as_float_matrix(centroids, "centroids")
-        ax.scatter(C[:, 0], C[:, 1], C[:, 2], c=np.clip(C, 0, 1), s=220, marker="X",
-                   edgecolors="black", linewidths=1.5, depthshade=False, label="centroids")
+        ax.scatter(
+            C[:, 0],
+            C[:, 1],
+            C[:, 2],
+            c=np.clip(C, 0, 1),
+            s=220,
+            marker="X",
+            edgecolors="black",
+            linewidths=1.5,
+            depthshade=False,
+            label="centroids",
+        )
         ax.legend(loc="upper left")
         title += f" with {C.shape[0]} centroids"
     ax.set_xlabel("red")
@@ -205,8 +223,15 @@ def plot_kmeans_progress(
         ax.scatter(X[:, 0], X[:, 1], c=np.asarray(labels), cmap="tab10", s=12, alpha=0.7)
     for k in range(history.shape[1]):
         ax.plot(history[:, k, 0], history[:, k, 1], "-o", color="black", ms=3, lw=1)
-    ax.plot(history[-1, :, 0], history[-1, :, 1], "X", color="red", ms=12,
-            markeredgecolor="black", label="final centroids")
+    ax.plot(
+        history[-1, :, 0],
+        history[-1, :, 1],
+        "X",
+        color="red",
+        ms=12,
+        markeredgecolor="black",
+        label="final centroids",
+    )
     ax.set_xlabel("feature 1")
     ax.set_ylabel("feature 2")
     ax.set_title(f"Centroid paths over {history.shape[0] - 1} iterations")
@@ -293,8 +318,10 @@ def plot_tradeoff(
     psnr = as_float_vector(psnr, "psnr")
     kilobits = as_float_vector(compressed_bits, "compressed_bits") / 1000
     if not len(Ks) == len(psnr) == len(kilobits):
-        raise ValueError(f"Ks, psnr and compressed_bits must have the same length, got "
-                         f"{len(Ks)}, {len(psnr)} and {len(kilobits)}")
+        raise ValueError(
+            f"Ks, psnr and compressed_bits must have the same length, got "
+            f"{len(Ks)}, {len(psnr)} and {len(kilobits)}"
+        )
     if axes is None:
         import matplotlib.pyplot as plt
 

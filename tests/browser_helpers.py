@@ -82,8 +82,13 @@ class JupyterLabServer:
     Use as a context manager; ``url`` is the base URL, ``root`` the copy.
     """
 
-    def __init__(self, source_dir: str | os.PathLike, *, startup_timeout: float = 90.0,
-                 log_copy: str | os.PathLike | None = None):
+    def __init__(
+        self,
+        source_dir: str | os.PathLike,
+        *,
+        startup_timeout: float = 90.0,
+        log_copy: str | os.PathLike | None = None,
+    ):
         self.source_dir = Path(source_dir)
         self.log_copy = Path(log_copy) if log_copy is not None else None
         self.startup_timeout = startup_timeout
@@ -93,10 +98,12 @@ class JupyterLabServer:
         self.descendants: set[int] = set()
 
     # -- start ------------------------------------------------------------
-    def __enter__(self) -> "JupyterLabServer":
+    def __enter__(self) -> JupyterLabServer:
         self.tmp = Path(tempfile.mkdtemp(prefix="kmeans-lab-browser-"))
         self.root = self.tmp / "notebooks"
-        shutil.copytree(self.source_dir, self.root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        shutil.copytree(
+            self.source_dir, self.root, ignore=shutil.ignore_patterns(".ipynb_checkpoints")
+        )
         settings = self.tmp / "settings"
         for plugin, values in LAB_SETTINGS.items():
             path = settings / f"{plugin}.jupyterlab-settings"
@@ -116,7 +123,10 @@ class JupyterLabServer:
         )
         env.pop("MPLBACKEND", None)  # the notebook asks for %matplotlib inline itself
         cmd = [
-            sys.executable, "-m", "jupyter", "lab",
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
             "--no-browser",
             "--ServerApp.ip=127.0.0.1",
             f"--ServerApp.port={self.port}",
@@ -134,8 +144,14 @@ class JupyterLabServer:
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")  # containers and CI run as root
         self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env,
-                                     cwd=self.tmp, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=self.tmp,
+            start_new_session=True,
+        )
         try:
             self._wait_ready()
         except BaseException:
@@ -147,8 +163,10 @@ class JupyterLabServer:
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"JupyterLab exited with status {self.proc.returncode} while starting:\n"
-                                   + self.log_tail())
+                raise RuntimeError(
+                    f"JupyterLab exited with status {self.proc.returncode} while starting:\n"
+                    + self.log_tail()
+                )
             try:
                 with urllib.request.urlopen(f"{self.url}/api/status", timeout=2) as r:
                     if r.status == 200:
@@ -156,8 +174,10 @@ class JupyterLabServer:
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             time.sleep(0.25)
-        raise RuntimeError(f"JupyterLab did not answer on {self.url} within {self.startup_timeout:.0f} s:\n"
-                           + self.log_tail())
+        raise RuntimeError(
+            f"JupyterLab did not answer on {self.url} within {self.startup_timeout:.0f} s:\n"
+            + self.log_tail()
+        )
 
     def log_tail(self, n: int = 40) -> str:
         """The last ``n`` lines of the server's log."""
@@ -179,7 +199,9 @@ class JupyterLabServer:
             self.descendants.update(_children(proc.pid))
             if proc.poll() is None:
                 try:  # clean shutdown: the server stops its kernels itself
-                    req = urllib.request.Request(f"{self.url}/api/shutdown", method="POST", data=b"")
+                    req = urllib.request.Request(
+                        f"{self.url}/api/shutdown", method="POST", data=b""
+                    )
                     urllib.request.urlopen(req, timeout=5).close()
                 except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
                     pass

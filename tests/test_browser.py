@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from browser_helpers import JupyterLabServer
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -41,8 +40,11 @@ CHROMIUM_ARGS = [
 ]
 
 if not CHROMIUM.exists() and os.environ.get("KMEANS_LAB_REQUIRE_BROWSER") == "1":
-    pytest.fail("KMEANS_LAB_REQUIRE_BROWSER=1 but /usr/bin/chromium is missing; "
-                "install it with `apt-get install -y chromium`", pytrace=False)
+    pytest.fail(
+        "KMEANS_LAB_REQUIRE_BROWSER=1 but /usr/bin/chromium is missing; "
+        "install it with `apt-get install -y chromium`",
+        pytrace=False,
+    )
 if not CHROMIUM.exists():
     pytest.skip(
         "browser test not run: /usr/bin/chromium not found; install it with `apt-get install -y chromium`",
@@ -62,7 +64,9 @@ def _png_bytes(sample: str) -> bytes:
     import kmeans_lab as kl
 
     buf = io.BytesIO()
-    Image.fromarray(np.round(kl.load_sample_image(sample) * 255).astype(np.uint8)).save(buf, format="PNG")
+    Image.fromarray(np.round(kl.load_sample_image(sample) * 255).astype(np.uint8)).save(
+        buf, format="PNG"
+    )
     return buf.getvalue()
 
 
@@ -98,9 +102,13 @@ def _run_all_cells(page) -> None:
 def test_explorer_in_jupyterlab_reacts_to_the_keyboard():
     started = time.monotonic()
     ARTIFACTS.mkdir(exist_ok=True)
-    with JupyterLabServer(REPO / "notebooks", log_copy=ARTIFACTS / "jupyterlab.log") as server, \
-            sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+    with (
+        JupyterLabServer(REPO / "notebooks", log_copy=ARTIFACTS / "jupyterlab.log") as server,
+        sync_playwright() as pw,
+    ):
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 2000})
             console_errors = []
@@ -109,7 +117,9 @@ def test_explorer_in_jupyterlab_reacts_to_the_keyboard():
             expect(page.locator(".jp-NotebookPanel")).to_be_visible(timeout=90_000)
             kernels = _wait_for_kernel(server)
             assert [k["name"] for k in kernels] == ["python3"], kernels
-            expect(page.locator(".jp-NotebookPanel .jp-KernelName")).to_contain_text("Python 3", timeout=60_000)
+            expect(page.locator(".jp-NotebookPanel .jp-KernelName")).to_contain_text(
+                "Python 3", timeout=60_000
+            )
             _kernel_idle(page)
 
             _run_all_cells(page)
@@ -117,8 +127,10 @@ def test_explorer_in_jupyterlab_reacts_to_the_keyboard():
             readout = explorer.locator(".kmeans-readout")
             expect(readout).to_contain_text("65,920", timeout=120_000)
             _kernel_idle(page)  # every cell has run
-            errors = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"],'
-                                  ' .jp-RenderedText[data-mime-type="application/vnd.jupyter.error"]')
+            errors = page.locator(
+                '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"],'
+                ' .jp-RenderedText[data-mime-type="application/vnd.jupyter.error"]'
+            )
             assert errors.count() == 0, "a cell failed:\n" + "\n".join(errors.all_inner_texts())
             # the notebook's later cells configured K = 16 again: the first state is back
             expect(readout).to_contain_text("K16 (16 distinct colours used)", timeout=30_000)
@@ -153,11 +165,14 @@ def test_explorer_in_jupyterlab_reacts_to_the_keyboard():
             expect(readout).to_contain_text("K1 (1 distinct colours used)", timeout=60_000)
             status = explorer.locator(".kmeans-status")
             upload(page, explorer, "notes.txt", "text/plain", b"this is not an image")
-            expect(status).to_contain_text("cannot load upload 'notes.txt': not an image file", timeout=60_000)
+            expect(status).to_contain_text(
+                "cannot load upload 'notes.txt': not an image file", timeout=60_000
+            )
             expect(readout).to_contain_text("course, 128 x 128")  # the previous image stays
             upload(page, explorer, "coffee.png", "image/png", _png_bytes("coffee"))
-            expect(status).to_contain_text("loaded 'coffee.png' (450 x 300 px, shrunk to 256 x 171 px)",
-                                           timeout=60_000)
+            expect(status).to_contain_text(
+                "loaded 'coffee.png' (450 x 300 px, shrunk to 256 x 171 px)", timeout=60_000
+            )
             expect(readout).to_contain_text("upload: coffee.png, 256 x 171 = 43,776 pixels")
             handle.focus()
             for _ in range(7):  # K 1 -> 8 on the uploaded photo

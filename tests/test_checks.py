@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from catalogue import RIGHT, WRONG, Entry, right_by_name, wrong_by_name
 
 import kmeans_lab
-from catalogue import RIGHT, WRONG, Entry, right_by_name, wrong_by_name
 from kmeans_lab.checks import (
     EXERCISES,
     CheckFailure,
@@ -41,7 +41,9 @@ CHECKS = {name: check_function(name) for name in EXERCISES}
 REFERENCES = {name: REGISTRY[name].reference_function() for name in EXERCISES}
 
 WRONG_CASES = [pytest.param(ex, w, id=f"{ex}-{w.name}") for ex, ws in WRONG.items() for w in ws]
-RIGHT_CASES = [pytest.param(ex, r.func, id=f"{ex}-{r.name}") for ex, rs in RIGHT.items() for r in rs]
+RIGHT_CASES = [
+    pytest.param(ex, r.func, id=f"{ex}-{r.name}") for ex, rs in RIGHT.items() for r in rs
+]
 
 
 def failure_of(exercise: str, func, **kwargs) -> CheckFailure:
@@ -139,16 +141,25 @@ def test_random_cases_catch_what_fixed_cases_check(seed):
 
 
 def test_find_message_matches_the_style_guide():
-    failure = failure_of("find_closest_centroids", wrong_by_name("find_closest_centroids", "l1_distance"))
+    failure = failure_of(
+        "find_closest_centroids", wrong_by_name("find_closest_centroids", "l1_distance")
+    )
     lines = str(failure).splitlines()
-    assert lines[0] == "find_closest_centroids: case 1 of 10 failed (5 points, 2 centroids, 2 features)"
+    assert (
+        lines[0]
+        == "find_closest_centroids: case 1 of 10 failed (5 points, 2 centroids, 2 features)"
+    )
     assert lines[1] == "  expected labels, shape (5,), int64: [1 0 1 1 0]"
     assert lines[2] == "  got,             shape (5,), int64: [1 1 1 1 0]"
-    assert lines[3].startswith("  first mismatch at index 1: X[1] = [4. 2.] is closest to centroid 0")
+    assert lines[3].startswith(
+        "  first mismatch at index 1: X[1] = [4. 2.] is closest to centroid 0"
+    )
 
 
 def test_float_labels_show_dtype():
-    failure = failure_of("find_closest_centroids", wrong_by_name("find_closest_centroids", "float_labels"))
+    failure = failure_of(
+        "find_closest_centroids", wrong_by_name("find_closest_centroids", "float_labels")
+    )
     assert "got,             shape (5,), float64: [1. 0. 1. 1. 0.]" in str(failure)
 
 
@@ -179,8 +190,9 @@ def test_raising_function_names_exception_and_line():
 
     failure = failure_of("compute_centroids", compute_centroids)
     lines = assert_well_formed("compute_centroids", failure)
-    assert lines[0] == ("compute_centroids: case 1 of 9 raised RuntimeError "
-                        "(6 points, 3 clusters, 2 features)")
+    assert lines[0] == (
+        "compute_centroids: case 1 of 9 raised RuntimeError (6 points, 3 clusters, 2 features)"
+    )
     assert lines[1] == "  RuntimeError: boom True"
     assert lines[2].startswith("  raised at line ")
     assert lines[2].endswith('of your function: raise RuntimeError(f"boom {total > 0}")')
@@ -227,32 +239,52 @@ WEIRD_RESULTS = {
 def _weird_variants(exercise):
     """Results of the right shape with wrong contents, per exercise."""
     if exercise == "find_closest_centroids":
-        return {"negative_labels": lambda X, C: -np.ones(len(X), dtype=int),
-                "labels_too_big": lambda X, C: np.full(len(X), len(C) + 3),
-                "nan_labels": lambda X, C: np.full(len(X), np.nan),
-                "bool_labels": lambda X, C: np.zeros(len(X), dtype=bool),
-                "complex_labels": lambda X, C: np.zeros(len(X), dtype=complex)}
+        return {
+            "negative_labels": lambda X, C: -np.ones(len(X), dtype=int),
+            "labels_too_big": lambda X, C: np.full(len(X), len(C) + 3),
+            "nan_labels": lambda X, C: np.full(len(X), np.nan),
+            "bool_labels": lambda X, C: np.zeros(len(X), dtype=bool),
+            "complex_labels": lambda X, C: np.zeros(len(X), dtype=complex),
+        }
     if exercise == "compute_centroids":
-        return {"nan": lambda X, l, C: np.full(C.shape, np.nan),
-                "complex": lambda X, l, C: C.astype(complex),
-                "strings": lambda X, l, C: np.full(C.shape, "x")}
+        return {
+            "nan": lambda X, l, C: np.full(C.shape, np.nan),
+            "complex": lambda X, l, C: C.astype(complex),
+            "strings": lambda X, l, C: np.full(C.shape, "x"),
+        }
     if exercise == "run_kmeans":
-        return {"string_centroids": lambda X, C, m: (np.full(C.shape, "x"), np.zeros(len(X), int)),
-                "three_results": lambda X, C, m: (C, np.zeros(len(X), int), 0),
-                "nan_centroids": lambda X, C, m: (np.full(C.shape, np.nan), np.zeros(len(X), int)),
-                "bad_labels": lambda X, C, m: (C.copy(), np.full(len(X), 99))}
+        return {
+            "string_centroids": lambda X, C, m: (np.full(C.shape, "x"), np.zeros(len(X), int)),
+            "three_results": lambda X, C, m: (C, np.zeros(len(X), int), 0),
+            "nan_centroids": lambda X, C, m: (np.full(C.shape, np.nan), np.zeros(len(X), int)),
+            "bad_labels": lambda X, C, m: (C.copy(), np.full(len(X), 99)),
+        }
     if exercise == "init_centroids":
         return {"nan_rows": lambda X, K, rng: np.full((K, X.shape[1]), np.nan)}
     if exercise == "compressed_bits":
-        return {"inf": lambda n, K: float("inf"), "bool": lambda n, K: True,
-                "zero_d_array": lambda n, K: np.array(24 * K)}
+        return {
+            "inf": lambda n, K: float("inf"),
+            "bool": lambda n, K: True,
+            "zero_d_array": lambda n, K: np.array(24 * K),
+        }
     return {"nan_image": lambda *args: np.full((2, 3, 3), np.nan)}
 
 
-WEIRD_CASES = [pytest.param(ex, name, (lambda value: (lambda *args: value))(value), id=f"{ex}-{name}")
-               for ex in EXERCISES for name, value in WEIRD_RESULTS.items()]
-WEIRD_CASES += [pytest.param(ex, name, func, id=f"{ex}-{name}")
-                for ex in EXERCISES for name, func in _weird_variants(ex).items()]
+def _returning(value):
+    """A student function that returns ``value`` whatever its arguments."""
+    return lambda *args: value
+
+
+WEIRD_CASES = [
+    pytest.param(ex, name, _returning(value), id=f"{ex}-{name}")
+    for ex in EXERCISES
+    for name, value in WEIRD_RESULTS.items()
+]
+WEIRD_CASES += [
+    pytest.param(ex, name, func, id=f"{ex}-{name}")
+    for ex in EXERCISES
+    for name, func in _weird_variants(ex).items()
+]
 
 
 @pytest.mark.parametrize("exercise, name, func", WEIRD_CASES)
@@ -267,27 +299,37 @@ def test_non_callable_is_a_type_error(exercise):
         CHECKS[exercise](None)
 
 
-@pytest.mark.parametrize("kwargs", [{"n_random": -1}, {"n_random": 2.5}, {"seed": "x"}, {"seed": True}])
+@pytest.mark.parametrize(
+    "kwargs", [{"n_random": -1}, {"n_random": 2.5}, {"seed": "x"}, {"seed": True}]
+)
 def test_bad_options(kwargs):
     with pytest.raises(TypeError, match="n_random|seed"):
         check_compressed_bits(RIGHT["compressed_bits"][0].func, **kwargs)
 
 
 def test_mutation_message_points_at_the_change():
-    failure = failure_of("compute_centroids", wrong_by_name("compute_centroids", "modifies_centroids"))
+    failure = failure_of(
+        "compute_centroids", wrong_by_name("compute_centroids", "modifies_centroids")
+    )
     message = str(failure)
     assert "changed its argument centroids" in message
     assert "first change at centroids[0]: was [1. 1.], now" in message
 
 
 def test_empty_cluster_mismatch_is_explained():
-    failure = failure_of("compute_centroids", wrong_by_name("compute_centroids", "zero_for_empty_cluster"))
-    assert ("first mismatch at row 2: cluster 2 has no points, so it keeps centroids[2] = "
-            "[ 7. -2.  5.  1.]") in str(failure)
+    failure = failure_of(
+        "compute_centroids", wrong_by_name("compute_centroids", "zero_for_empty_cluster")
+    )
+    assert (
+        "first mismatch at row 2: cluster 2 has no points, so it keeps centroids[2] = "
+        "[ 7. -2.  5.  1.]"
+    ) in str(failure)
 
 
 def test_tie_mismatch_is_explained():
-    failure = failure_of("find_closest_centroids", wrong_by_name("find_closest_centroids", "ties_to_highest"))
+    failure = failure_of(
+        "find_closest_centroids", wrong_by_name("find_closest_centroids", "ties_to_highest")
+    )
     assert "a tie goes to the lowest index, 0" in str(failure)
 
 
@@ -320,7 +362,10 @@ def test_fixed_cases_include_ties_empty_clusters_and_non_square_images():
         return d.shape[1] > 1 and np.any(d[:, 0] == d[:, 1])
 
     assert any(has_tie(X, C) for X, C, _ in find_module.fixed_cases())
-    empties = [np.bincount(labels, minlength=len(C)).min() == 0 for _, labels, C, _ in compute_module.fixed_cases()]
+    empties = [
+        np.bincount(labels, minlength=len(C)).min() == 0
+        for _, labels, C, _ in compute_module.fixed_cases()
+    ]
     assert sum(empties) >= 3
     assert any(h != w for h, w, _ in image_module.IMAGE_SHAPES)
     assert any(c != 3 for _, _, c in image_module.IMAGE_SHAPES)
@@ -343,13 +388,14 @@ def test_a_fixed_run_case_is_still_moving_at_max_iters():
     for X, C0, m, _ in run_module.fixed_cases():
         hist = run_module.history(X, C0, m + 1)
         moves = [np.abs(hist[r + 1] - hist[r]).max() for r in range(m + 1)]
-        if 6 <= m <= 10 and min(moves[m - 2:]) > 1e-6 and min(moves[:m - 1]) < 0.05:
+        if 6 <= m <= 10 and min(moves[m - 2 :]) > 1e-6 and min(moves[: m - 1]) < 0.05:
             found = True
     assert found
 
 
-@pytest.mark.parametrize("name", ["extra_round_from_5_iters", "loose_tolerance_early_stop",
-                                  "capped_at_5_rounds"])
+@pytest.mark.parametrize(
+    "name", ["extra_round_from_5_iters", "loose_tolerance_early_stop", "capped_at_5_rounds"]
+)
 def test_round_count_mistakes_fail_the_hidden_check_too(name):
     from kmeans_lab.grading import hidden_check
 
@@ -368,8 +414,9 @@ def test_a_fixed_compute_case_has_integer_inputs_and_fractional_means():
 
 @pytest.mark.parametrize("seed", [0, 202, 9173, 1, 2])
 def test_mild_bias_in_init_is_caught_for_every_seed(seed):
-    failure = failure_of("init_centroids", wrong_by_name("init_centroids", "mild_bias"),
-                         n_random=0, seed=seed)
+    failure = failure_of(
+        "init_centroids", wrong_by_name("init_centroids", "mild_bias"), n_random=0, seed=seed
+    )
     assert "chi-square statistic" in str(failure)
 
 
@@ -386,12 +433,15 @@ def test_uniform_statistic_follows_chi_square_under_uniform_choice():
     assert max(stats) < init_module.CHI2_LIMIT
     # the limit is the 1 - 1e-6 quantile of chi-square with N - 1 degrees of freedom
     scipy_stats = pytest.importorskip("scipy.stats")
-    assert init_module.CHI2_LIMIT == pytest.approx(scipy_stats.chi2.isf(init_module.CHI2_ALPHA, N - 1), abs=1e-3)
+    assert init_module.CHI2_LIMIT == pytest.approx(
+        scipy_stats.chi2.isf(init_module.CHI2_ALPHA, N - 1), abs=1e-3
+    )
 
 
 def test_dtype_trap_hints_name_the_dtype():
-    failure = failure_of("compute_centroids",
-                         wrong_by_name("compute_centroids", "copy_of_integer_centroids"))
+    failure = failure_of(
+        "compute_centroids", wrong_by_name("compute_centroids", "copy_of_integer_centroids")
+    )
     assert "integer (int64) X and centroids" in str(failure).splitlines()[0]
     assert "X is int64 and centroids is int64" in failure.hint
     for exercise in ("init_centroids", "compute_centroids", "run_kmeans"):
@@ -424,8 +474,10 @@ def test_a_wrapper_calling_the_reference_is_rejected(exercise):
 
     failure = failure_of(exercise, wrapper)
     lines = assert_well_formed(exercise, failure)
-    assert lines[0] == (f"{exercise}: your function calls the course's reference implementation "
-                        f"{reference.__module__}.{reference.__name__}; write your own")
+    assert lines[0] == (
+        f"{exercise}: your function calls the course's reference implementation "
+        f"{reference.__module__}.{reference.__name__}; write your own"
+    )
 
 
 def test_partial_and_lambda_around_the_reference_are_rejected():
@@ -433,7 +485,8 @@ def test_partial_and_lambda_around_the_reference_are_rejected():
     assert "reference implementation" in str(failure_of("compute_centroids", wrapped))
     alias = kmeans_lab.kmeans.find_closest_centroids
     assert "reference implementation" in str(
-        failure_of("find_closest_centroids", lambda X, C: alias(X, C)))
+        failure_of("find_closest_centroids", lambda X, C: alias(X, C))
+    )
 
 
 def test_run_kmeans_may_use_the_reference_steps():
@@ -476,7 +529,10 @@ def test_global_random_state_is_left_alone():
 def test_result_renders_one_line_in_text_and_html():
     result = check_find_closest_centroids(RIGHT["find_closest_centroids"][1].func)
     assert str(result) == repr(result) == "find_closest_centroids: 10/10 checks passed"
-    assert result._repr_html_() == "<p><strong>find_closest_centroids</strong>: 10/10 checks passed</p>"
+    assert (
+        result._repr_html_()
+        == "<p><strong>find_closest_centroids</strong>: 10/10 checks passed</p>"
+    )
     for text in (str(result), result._repr_html_()):
         assert "\n" not in text and "\x1b" not in text
         assert all(ord(ch) < 128 for ch in text)  # no emoji
@@ -485,7 +541,9 @@ def test_result_renders_one_line_in_text_and_html():
 
 def test_renderings_are_deterministic():
     f = wrong_by_name("find_closest_centroids", "l1_distance")
-    assert str(failure_of("find_closest_centroids", f)) == str(failure_of("find_closest_centroids", f))
+    assert str(failure_of("find_closest_centroids", f)) == str(
+        failure_of("find_closest_centroids", f)
+    )
     g = RIGHT["run_kmeans"][0].func
     assert repr(check_run_kmeans(g)) == repr(check_run_kmeans(g))
 
@@ -504,8 +562,16 @@ def test_messages_identical_in_a_fresh_interpreter(child_env):
     outputs = []
     for hash_seed in ("1", "2"):
         env = child_env(PYTHONHASHSEED=hash_seed)
-        outputs.append(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                                      env=env, check=True, timeout=120).stdout)
+        outputs.append(
+            subprocess.run(
+                [sys.executable, "-c", script],
+                capture_output=True,
+                text=True,
+                env=env,
+                check=True,
+                timeout=120,
+            ).stdout
+        )
     assert outputs[0] == outputs[1] and outputs[0].count("hint:") == 3 * len(WRONG)
 
 
@@ -524,25 +590,34 @@ def test_in_a_kernel_only_the_message_is_shown():
             "import numpy as np\n"
             "from kmeans_lab.checks import check_find_closest_centroids\n"
             "def find_closest_centroids(X, centroids):\n"
-            "    return np.abs(X[:, None] - centroids[None]).sum(2).argmin(1)"),
+            "    return np.abs(X[:, None] - centroids[None]).sum(2).argmin(1)"
+        ),
         nbformat.v4.new_code_cell("check_find_closest_centroids(find_closest_centroids)"),
         nbformat.v4.new_code_cell(
             "def find_closest_centroids(X, centroids):\n"
             "    return ((X[:, None] - centroids[None]) ** 2).sum(2).argmin(1)\n"
-            "check_find_closest_centroids(find_closest_centroids)"),
+            "check_find_closest_centroids(find_closest_centroids)"
+        ),
         nbformat.v4.new_code_cell(
             "def find_closest_centroids(X, centroids):\n"
             "    distances = ((X - centroids) ** 2).sum(axis=1)\n"
             "    return distances.argmin()\n"
-            "check_find_closest_centroids(find_closest_centroids)"),
+            "check_find_closest_centroids(find_closest_centroids)"
+        ),
     ]
-    client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
-                                     resources={"metadata": {"path": str(Path(__file__).parent)}})
+    client = nbclient.NotebookClient(
+        nb,
+        timeout=120,
+        kernel_name="python3",
+        allow_errors=True,
+        resources={"metadata": {"path": str(Path(__file__).parent)}},
+    )
     client.execute()
     error = nb.cells[1].outputs[0]
     assert error.output_type == "error" and error.ename == "CheckFailure"
-    expected = failure_of("find_closest_centroids",
-                          wrong_by_name("find_closest_centroids", "l1_distance"))
+    expected = failure_of(
+        "find_closest_centroids", wrong_by_name("find_closest_centroids", "l1_distance")
+    )
     assert error.traceback == str(expected).splitlines()
     joined = "\n".join(error.traceback)
     assert "Traceback" not in joined and "kmeans_lab/checks" not in joined and "\x1b" not in joined
@@ -552,9 +627,13 @@ def test_in_a_kernel_only_the_message_is_shown():
     assert ok.data["text/html"].count("\n") == 0 and "10/10 checks passed" in ok.data["text/html"]
     raised = nb.cells[3].outputs[0]
     assert raised.output_type == "error" and raised.ename == "CheckFailure"
-    assert raised.traceback[1] == "  ValueError: operands could not be broadcast together with shapes (5,2) (2,2)"
-    assert raised.traceback[2] == ("  raised at line 2 of your function: "
-                                   "distances = ((X - centroids) ** 2).sum(axis=1)")
+    assert (
+        raised.traceback[1]
+        == "  ValueError: operands could not be broadcast together with shapes (5,2) (2,2)"
+    )
+    assert raised.traceback[2] == (
+        "  raised at line 2 of your function: distances = ((X - centroids) ** 2).sum(axis=1)"
+    )
     assert raised.traceback[-1].startswith("  hint: make the shapes line up")
 
 
@@ -565,8 +644,14 @@ def test_in_a_kernel_only_the_message_is_shown():
 
 def test_student_or_reference_keeps_a_passing_function(capsys):
     find_closest_centroids = RIGHT["find_closest_centroids"][1].func
-    assert student_or_reference(find_closest_centroids, "find_closest_centroids") is find_closest_centroids
-    assert capsys.readouterr().out == "using your find_closest_centroids: it passes its check (10/10)\n"
+    assert (
+        student_or_reference(find_closest_centroids, "find_closest_centroids")
+        is find_closest_centroids
+    )
+    assert (
+        capsys.readouterr().out
+        == "using your find_closest_centroids: it passes its check (10/10)\n"
+    )
 
 
 def test_student_or_reference_falls_back(capsys):
@@ -575,11 +660,16 @@ def test_student_or_reference_falls_back(capsys):
 
     assert student_or_reference(find_closest_centroids) is kmeans_lab.find_closest_centroids
     assert capsys.readouterr().out == (
-        "using the reference find_closest_centroids: yours is not implemented yet\n")
-    chosen = student_or_reference(wrong_by_name("compute_centroids", "divide_by_K"),
-                                  name="compute_centroids")
+        "using the reference find_closest_centroids: yours is not implemented yet\n"
+    )
+    chosen = student_or_reference(
+        wrong_by_name("compute_centroids", "divide_by_K"), name="compute_centroids"
+    )
     assert chosen is kmeans_lab.compute_centroids
-    assert capsys.readouterr().out == "using the reference compute_centroids: yours fails case 1 of 9\n"
+    assert (
+        capsys.readouterr().out
+        == "using the reference compute_centroids: yours fails case 1 of 9\n"
+    )
     assert student_or_reference(None, "run_kmeans") is kmeans_lab.run_kmeans
     assert capsys.readouterr().out == "using the reference run_kmeans: yours is not defined\n"
     assert student_or_reference(kmeans_lab.run_kmeans, verbose=False) is kmeans_lab.run_kmeans
@@ -601,14 +691,15 @@ def test_student_or_reference_needs_a_known_exercise():
 
 @pytest.mark.parametrize("exercise", EXERCISES)
 def test_each_check_is_fast(exercise):
-    func = RIGHT[exercise][0].func if exercise != "find_closest_centroids" else RIGHT[exercise][1].func
+    func = (
+        RIGHT[exercise][0].func if exercise != "find_closest_centroids" else RIGHT[exercise][1].func
+    )
     start = time.perf_counter()
     CHECKS[exercise](func)
     elapsed = time.perf_counter() - start
     print(f"{exercise}: {elapsed * 1000:.0f} ms")
     # the bound is loose (shared CI machines); typical times are 3-200 ms
     assert elapsed < 1.0
-
 
 
 def test_provenance_survives_a_fresh_copy_of_the_reference_module(monkeypatch):
@@ -620,14 +711,17 @@ def test_provenance_survives_a_fresh_copy_of_the_reference_module(monkeypatch):
     import kmeans_lab.kmeans as reference_module
 
     spec = importlib.util.spec_from_file_location(
-        "kmeans_lab._copy_of_kmeans", reference_module.__file__,
+        "kmeans_lab._copy_of_kmeans",
+        reference_module.__file__,
         submodule_search_locations=None,
     )
     copy = importlib.util.module_from_spec(spec)
     copy.__package__ = "kmeans_lab"
     monkeypatch.setitem(sys.modules, spec.name, copy)  # dataclasses look their module up
     spec.loader.exec_module(copy)
-    assert copy.find_closest_centroids.__code__ is not reference_module.find_closest_centroids.__code__
+    assert (
+        copy.find_closest_centroids.__code__ is not reference_module.find_closest_centroids.__code__
+    )
 
     def find_closest_centroids(X, centroids):
         return copy.find_closest_centroids(X, centroids)
@@ -643,12 +737,20 @@ def test_provenance_survives_a_fresh_copy_of_the_reference_module(monkeypatch):
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("exercise, name", [
-    ("image_to_pixels", "tolist"), ("image_to_pixels", "nested_lists"),
-    ("pixels_to_image", "tolist"), ("init_centroids", "list_of_rows"),
-    ("find_closest_centroids", "list_of_ints"), ("find_closest_centroids", "list_of_argmin"),
-    ("compute_centroids", "tolist"), ("run_kmeans", "tolist"), ("run_kmeans", "labels_list"),
-])
+@pytest.mark.parametrize(
+    "exercise, name",
+    [
+        ("image_to_pixels", "tolist"),
+        ("image_to_pixels", "nested_lists"),
+        ("pixels_to_image", "tolist"),
+        ("init_centroids", "list_of_rows"),
+        ("find_closest_centroids", "list_of_ints"),
+        ("find_closest_centroids", "list_of_argmin"),
+        ("compute_centroids", "tolist"),
+        ("run_kmeans", "tolist"),
+        ("run_kmeans", "labels_list"),
+    ],
+)
 def test_a_list_instead_of_an_array_is_named(exercise, name):
     failure = failure_of(exercise, wrong_by_name(exercise, name))
     lines = assert_well_formed(exercise, failure)
@@ -662,13 +764,16 @@ def test_a_list_pair_of_arrays_is_still_a_valid_run_kmeans_result():
     assert check_run_kmeans(right_by_name("run_kmeans", "returns_list")).passed
 
 
-@pytest.mark.parametrize("exercise, what", [("image_to_pixels", "image's"),
-                                            ("pixels_to_image", "pixels'")])
+@pytest.mark.parametrize(
+    "exercise, what", [("image_to_pixels", "image's"), ("pixels_to_image", "pixels'")]
+)
 def test_float32_reshape_is_told_its_dtype_not_a_row_order(exercise, what):
     failure = failure_of(exercise, wrong_by_name(exercise, "float32"))
     message = str(failure)
-    assert (f"values are right but the dtype is float32, expected float64 (the {what} dtype): "
-            "keep the dtype, reshape does not need a conversion") in message
+    assert (
+        f"values are right but the dtype is float32, expected float64 (the {what} dtype): "
+        "keep the dtype, reshape does not need a conversion"
+    ) in message
     assert "mismatch" not in message and "row-major" not in failure.hint
 
 

@@ -45,6 +45,7 @@ def assert_one_error_line(status, err, expected_status, *fragments):
 
 # -------------------------------------------------------------------- success
 
+
 @pytest.mark.parametrize("dither", [False, True])
 def test_compress_writes_an_indexed_png_with_at_most_K_colours(photo, tmp_path, capsys, dither):
     before = photo.read_bytes()
@@ -74,7 +75,9 @@ def test_compress_writes_an_indexed_png_with_at_most_K_colours(photo, tmp_path, 
 def test_dithering_lowers_psnr_but_keeps_the_palette(photo, tmp_path, capsys):
     plain, dithered = tmp_path / "plain.png", tmp_path / "dithered.png"
     assert main(["compress", str(photo), "-k", "8", "-o", str(plain), "--quiet"]) == 0
-    assert main(["compress", str(photo), "-k", "8", "-o", str(dithered), "--dither", "--quiet"]) == 0
+    assert (
+        main(["compress", str(photo), "-k", "8", "-o", str(dithered), "--dither", "--quiet"]) == 0
+    )
     capsys.readouterr()
     original = kl.load_image(photo)
     a, b = kl.load_image(plain), kl.load_image(dithered)
@@ -100,7 +103,9 @@ def test_quiet_same_seed_same_output_and_options(photo, tmp_path, capsys):
 def test_force_replaces_an_existing_output(photo, tmp_path, capsys):
     out = tmp_path / "out.png"
     out.write_bytes(b"old")
-    status, _, err = run(["compress", str(photo), "-k", "2", "-o", str(out), "--force", "--quiet"], capsys)
+    status, _, err = run(
+        ["compress", str(photo), "-k", "2", "-o", str(out), "--force", "--quiet"], capsys
+    )
     assert status == 0, err
     with Image.open(out) as im:
         assert im.mode == "P"
@@ -109,7 +114,9 @@ def test_force_replaces_an_existing_output(photo, tmp_path, capsys):
 
 def test_jpeg_input_and_uppercase_png_extension(tmp_path, capsys):
     out = tmp_path / "OUT.PNG"
-    status, _, err = run(["compress", str(kl.sample_image_path("course_jpeg")), "-k", "4", "-o", str(out)], capsys)
+    status, _, err = run(
+        ["compress", str(kl.sample_image_path("course_jpeg")), "-k", "4", "-o", str(out)], capsys
+    )
     assert status == 0, err
     with Image.open(out) as im:
         assert im.mode == "P"
@@ -119,8 +126,22 @@ def test_help_documents_every_option(capsys):
     status = main(["compress", "--help"])
     out = capsys.readouterr().out
     assert status == 0
-    for option in ["INPUT", "-k", "--colors", "-o", "--output", "--max-iter", "--seed", "--init",
-                   "k-means++", "random", "--dither", "--force", "--quiet", "--max-pixels"]:
+    for option in [
+        "INPUT",
+        "-k",
+        "--colors",
+        "-o",
+        "--output",
+        "--max-iter",
+        "--seed",
+        "--init",
+        "k-means++",
+        "random",
+        "--dither",
+        "--force",
+        "--quiet",
+        "--max-pixels",
+    ]:
         assert option in out
     compress = next(a for a in build_parser()._actions if a.dest == "command").choices["compress"]
     for action in compress._actions:
@@ -133,16 +154,25 @@ def test_console_script_is_installed_and_runs(photo, tmp_path):
     script = Path(sys.executable).parent / "kmeans-lab"
     assert script.exists(), "pip install -e . installs the kmeans-lab console script"
     out = tmp_path / "out.png"
-    done = subprocess.run([str(script), "compress", str(photo), "-k", "16", "-o", str(out)],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(script), "compress", str(photo), "-k", "16", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "PSNR" in done.stdout and out.exists()
-    failed = subprocess.run([str(script), "compress", str(photo), "-k", "0", "-o", str(out)],
-                            capture_output=True, text=True, timeout=120)
+    failed = subprocess.run(
+        [str(script), "compress", str(photo), "-k", "0", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert_one_error_line(failed.returncode, failed.stderr, 2, "K must be from 1 to 256")
 
 
 # --------------------------------------------------------------------- errors
+
 
 @pytest.mark.parametrize("k", ["0", "257", "-3", "sixteen", "2.5"])
 def test_K_out_of_range(photo, tmp_path, capsys, k):
@@ -159,8 +189,14 @@ def test_K_out_of_range(photo, tmp_path, capsys, k):
         (["compress", "x.png", "-k", "4"], "-o/--output"),
         (["squash", "x.png"], "invalid choice"),
         (["compress", "x.png", "-k", "4", "-o", "y.png", "--init", "kmeans"], "invalid choice"),
-        (["compress", "x.png", "-k", "4", "-o", "y.png", "--max-iter", "-1"], "--max-iter must be 0 or more"),
-        (["compress", "x.png", "-k", "4", "-o", "y.png", "--seed", "abc"], "--seed must be a whole number"),
+        (
+            ["compress", "x.png", "-k", "4", "-o", "y.png", "--max-iter", "-1"],
+            "--max-iter must be 0 or more",
+        ),
+        (
+            ["compress", "x.png", "-k", "4", "-o", "y.png", "--seed", "abc"],
+            "--seed must be a whole number",
+        ),
         (["compress", "x.png", "-k", "4", "-o", "y.png", "--bogus"], "unrecognized arguments"),
     ],
 )
@@ -170,12 +206,16 @@ def test_bad_command_lines(capsys, argv, fragment):
 
 
 def test_missing_input(tmp_path, capsys):
-    status, _, err = run(["compress", str(tmp_path / "nope.jpg"), "-k", "4", "-o", str(tmp_path / "o.png")], capsys)
+    status, _, err = run(
+        ["compress", str(tmp_path / "nope.jpg"), "-k", "4", "-o", str(tmp_path / "o.png")], capsys
+    )
     assert_one_error_line(status, err, 1, "nope.jpg", "no such file")
 
 
 def test_input_is_a_directory(tmp_path, capsys):
-    status, _, err = run(["compress", str(tmp_path), "-k", "4", "-o", str(tmp_path / "o.png")], capsys)
+    status, _, err = run(
+        ["compress", str(tmp_path), "-k", "4", "-o", str(tmp_path / "o.png")], capsys
+    )
     assert_one_error_line(status, err, 1, "is a directory")
 
 
@@ -197,17 +237,32 @@ def test_truncated_file(tmp_path, capsys):
 
 def _png_claiming_size(path, width, height):
     """A tiny PNG file whose header claims width x height pixels."""
+
     def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-                     + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
 
 
-@pytest.mark.parametrize("width, height, fragment", [
-    (10_000, 6_000, "60,000,000 pixels"),  # over our 50-megapixel limit
-    (100_000, 100_000, "10,000,000,000 pixels"),  # over Pillow's own limit too: size read from the header
-])
+@pytest.mark.parametrize(
+    "width, height, fragment",
+    [
+        (10_000, 6_000, "60,000,000 pixels"),  # over our 50-megapixel limit
+        (
+            100_000,
+            100_000,
+            "10,000,000,000 pixels",
+        ),  # over Pillow's own limit too: size read from the header
+    ],
+)
 def test_huge_image_is_refused_before_decoding(tmp_path, capsys, width, height, fragment):
     bomb = tmp_path / "bomb.png"
     _png_claiming_size(bomb, width, height)  # a few bytes that claim a huge image
@@ -216,8 +271,10 @@ def test_huge_image_is_refused_before_decoding(tmp_path, capsys, width, height, 
 
 
 def test_max_pixels_option(photo, tmp_path, capsys):
-    status, _, err = run(["compress", str(photo), "-k", "4", "-o", str(tmp_path / "o.png"),
-                          "--max-pixels", "1000"], capsys)
+    status, _, err = run(
+        ["compress", str(photo), "-k", "4", "-o", str(tmp_path / "o.png"), "--max-pixels", "1000"],
+        capsys,
+    )
     assert_one_error_line(status, err, 1, "16,384 pixels")
 
 
@@ -228,7 +285,7 @@ def test_never_overwrites_the_input(photo, tmp_path, capsys, monkeypatch):
     os.link(photo, link)  # a hard link: another name for the same file
     sym = tmp_path / "sym.png"
     sym.symlink_to(photo)
-    for output in [str(photo), "photo.png", f"./sub/../photo.png", str(link), str(sym)]:
+    for output in [str(photo), "photo.png", "./sub/../photo.png", str(link), str(sym)]:
         (tmp_path / "sub").mkdir(exist_ok=True)
         status, _, err = run(["compress", str(photo), "-k", "4", "-o", output, "--force"], capsys)
         assert_one_error_line(status, err, 1, "refusing to overwrite the input")
@@ -250,7 +307,9 @@ def test_output_must_be_png(photo, tmp_path, capsys, name):
 
 
 def test_unwritable_output(photo, tmp_path, capsys):
-    status, _, err = run(["compress", str(photo), "-k", "4", "-o", str(tmp_path / "no" / "dir" / "o.png")], capsys)
+    status, _, err = run(
+        ["compress", str(photo), "-k", "4", "-o", str(tmp_path / "no" / "dir" / "o.png")], capsys
+    )
     assert_one_error_line(status, err, 1, "does not exist")
     blocker = tmp_path / "file.txt"
     blocker.write_text("a file, not a directory")
@@ -259,7 +318,9 @@ def test_unwritable_output(photo, tmp_path, capsys):
     status, _, err = run(["compress", str(photo), "-k", "4", "-o", str(tmp_path / "d.png")], capsys)
     assert status == 0
     (tmp_path / "dir.png").mkdir()
-    status, _, err = run(["compress", str(photo), "-k", "4", "-o", str(tmp_path / "dir.png"), "--force"], capsys)
+    status, _, err = run(
+        ["compress", str(photo), "-k", "4", "-o", str(tmp_path / "dir.png"), "--force"], capsys
+    )
     assert_one_error_line(status, err, 1, "is a directory")
 
 
@@ -280,11 +341,14 @@ def test_seed_option_is_the_rng_of_fit_palette(photo, tmp_path, capsys):
     out = tmp_path / "out.png"
     with warnings.catch_warnings():
         warnings.simplefilter("error", DeprecationWarning)
-        status, _, err = run(["compress", str(photo), "-k", "5", "-o", str(out), "--seed", "4", "--quiet"],
-                             capsys)
+        status, _, err = run(
+            ["compress", str(photo), "-k", "5", "-o", str(out), "--seed", "4", "--quiet"], capsys
+        )
     assert status == 0, err
     expected = kl.quantize(kl.load_image(photo), 5, rng=4)
-    np.testing.assert_array_equal(kl.CompressedImage.load_png(out).reconstruct(), expected.reconstruct())
+    np.testing.assert_array_equal(
+        kl.CompressedImage.load_png(out).reconstruct(), expected.reconstruct()
+    )
 
 
 def test_reported_psnr_equals_the_library_psnr():

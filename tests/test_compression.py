@@ -24,9 +24,13 @@ def test_headline_numbers():
 
 @pytest.mark.parametrize(
     "args,err,msg",
-    [((0, 16), ValueError, "n_pixels"), ((10, 0), ValueError, "K must be at least 1"),
-     ((10, 2.5), TypeError, "K must be an integer"), ((10.0, 2), TypeError, "n_pixels"),
-     ((10, True), TypeError, "K must be an integer")],
+    [
+        ((0, 16), ValueError, "n_pixels"),
+        ((10, 0), ValueError, "K must be at least 1"),
+        ((10, 2.5), TypeError, "K must be an integer"),
+        ((10.0, 2), TypeError, "n_pixels"),
+        ((10, True), TypeError, "K must be an integer"),
+    ],
 )
 def test_compressed_bits_rejects_bad_input(args, err, msg):
     with pytest.raises(err, match=msg):
@@ -82,7 +86,9 @@ def test_from_kmeans_merges_duplicates_and_drops_unused():
     labels = np.array([0, 1, 2, 2, 1, 0])  # centroid 3 unused, 0 and 2 equal
     c = kl.CompressedImage.from_kmeans(centroids, labels, (2, 3, 3))
     assert c.n_colors == 2
-    np.testing.assert_allclose(c.reconstruct().reshape(-1, 3), np.round(centroids[labels] * 255) / 255)
+    np.testing.assert_allclose(
+        c.reconstruct().reshape(-1, 3), np.round(centroids[labels] * 255) / 255
+    )
 
 
 def test_single_colour_image_costs_24_bits():
@@ -119,7 +125,9 @@ def test_compress_image_accepts_uint8_and_refuses_out_of_range():
 
 def test_compressed_images_compare_by_identity_not_by_array_truth():
     c = kl.CompressedImage.from_kmeans([[0, 0, 0], [1, 1, 1]], [0, 1, 1, 0], (2, 2))
-    assert c == c and c != kl.CompressedImage.from_kmeans([[0, 0, 0], [1, 1, 1]], [0, 1, 1, 0], (2, 2))
+    assert c == c and c != kl.CompressedImage.from_kmeans(
+        [[0, 0, 0], [1, 1, 1]], [0, 1, 1, 0], (2, 2)
+    )
 
 
 def test_load_png_errors_name_the_file(tmp_path):

@@ -27,6 +27,7 @@ IMAGE = kl.load_sample_image()[::8, ::8]  # 16 x 16
 
 # ------------------------------------------------------------------ init names
 
+
 def test_the_fast_path_has_a_weighted_version_of_every_init_method():
     assert list(palette._WEIGHTED_INITS) == list(INIT_METHODS)
 
@@ -72,36 +73,86 @@ PALETTE = np.array([[0.0, 0, 0], [1, 1, 1]])
         # wrong type: TypeError (each of these was a ValueError, or passed, before #9)
         (lambda: kl.quantize(GOOD, tol="0.1"), TypeError, "tol must be a number, got '0.1' (str)"),
         (lambda: kl.quantize(GOOD, tol=True), TypeError, "tol must be a number, got True (bool)"),
-        (lambda: kl.quantize(GOOD, 1, init=None), TypeError, "init must be an array of RGB colours"),
-        (lambda: kl.quantize(GOOD, 1, init=np.zeros((1, 3), complex)), TypeError,
-         "init must be an array of RGB colours"),
+        (
+            lambda: kl.quantize(GOOD, 1, init=None),
+            TypeError,
+            "init must be an array of RGB colours",
+        ),
+        (
+            lambda: kl.quantize(GOOD, 1, init=np.zeros((1, 3), complex)),
+            TypeError,
+            "init must be an array of RGB colours",
+        ),
         (lambda: kl.compress_image("photo.png", 2), TypeError, "load_image"),
-        (lambda: kl.compress_image(None, 2), TypeError, "image must be an array of shape (H, W, 3)"),
+        (
+            lambda: kl.compress_image(None, 2),
+            TypeError,
+            "image must be an array of shape (H, W, 3)",
+        ),
         (lambda: kl.compress_image(GOOD, 2, init=None), TypeError, "init must be a string"),
         (lambda: kl.dither("photo.png", PALETTE), TypeError, "load_image"),
-        (lambda: kl.dither(GOOD, [["a", "b", "c"]]), TypeError, "palette must be an array of RGB colours"),
+        (
+            lambda: kl.dither(GOOD, [["a", "b", "c"]]),
+            TypeError,
+            "palette must be an array of RGB colours",
+        ),
         (lambda: kl.dither(GOOD, None), TypeError, "palette must be an array of RGB colours"),
-        (lambda: kl.CompressedImage.from_kmeans(PALETTE, [0, 1], ("a", 2)), TypeError,
-         "shape must be a tuple of integers"),
-        (lambda: kl.CompressedImage.from_kmeans(PALETTE, [0, 1], (1.5, 2)), TypeError,
-         "shape must be a tuple of integers"),
-        (lambda: kl.CompressedImage.load_png(kl.sample_image_path("course"), max_pixels="x"), TypeError,
-         "max_pixels must be an integer"),
+        (
+            lambda: kl.CompressedImage.from_kmeans(PALETTE, [0, 1], ("a", 2)),
+            TypeError,
+            "shape must be a tuple of integers",
+        ),
+        (
+            lambda: kl.CompressedImage.from_kmeans(PALETTE, [0, 1], (1.5, 2)),
+            TypeError,
+            "shape must be a tuple of integers",
+        ),
+        (
+            lambda: kl.CompressedImage.load_png(kl.sample_image_path("course"), max_pixels="x"),
+            TypeError,
+            "max_pixels must be an integer",
+        ),
         # the same image checks for quantize, dither and compress_image
-        (lambda: kl.quantize(np.zeros((4, 4, 3), np.int64)), TypeError, "uint8 in [0, 255] or float"),
-        (lambda: kl.dither(np.zeros((4, 4, 3), np.int64), PALETTE), TypeError, "uint8 in [0, 255] or float"),
-        (lambda: kl.compress_image(np.zeros((4, 4, 3), np.int64), 2), TypeError,
-         "uint8 in [0, 255] or float"),
+        (
+            lambda: kl.quantize(np.zeros((4, 4, 3), np.int64)),
+            TypeError,
+            "uint8 in [0, 255] or float",
+        ),
+        (
+            lambda: kl.dither(np.zeros((4, 4, 3), np.int64), PALETTE),
+            TypeError,
+            "uint8 in [0, 255] or float",
+        ),
+        (
+            lambda: kl.compress_image(np.zeros((4, 4, 3), np.int64), 2),
+            TypeError,
+            "uint8 in [0, 255] or float",
+        ),
         # right type, wrong value: ValueError
         (lambda: kl.quantize(GOOD, tol=-1.0), ValueError, "tol must be a finite number >= 0"),
-        (lambda: kl.quantize(GOOD, 2, init=[[0, 0, 0], [2, 0, 0]]), ValueError, "colours in [0, 1]"),
+        (
+            lambda: kl.quantize(GOOD, 2, init=[[0, 0, 0], [2, 0, 0]]),
+            ValueError,
+            "colours in [0, 1]",
+        ),
         (lambda: kl.dither(GOOD, PALETTE * 2), ValueError, "palette must be colours in [0, 1]"),
         (lambda: kl.dither(GOOD, np.zeros((0, 3))), ValueError, "with 1 <= K <= 256"),
-        (lambda: kl.dither(np.zeros((4, 4)), PALETTE), ValueError, "a grey image needs three channels"),
-        (lambda: kl.compress_image(np.zeros((4, 4)), 2), ValueError, "a grey image needs three channels"),
+        (
+            lambda: kl.dither(np.zeros((4, 4)), PALETTE),
+            ValueError,
+            "a grey image needs three channels",
+        ),
+        (
+            lambda: kl.compress_image(np.zeros((4, 4)), 2),
+            ValueError,
+            "a grey image needs three channels",
+        ),
         (lambda: kl.compress_image(GOOD + 2, 2), ValueError, "must lie in [0, 1]"),
-        (lambda: kl.CompressedImage.from_kmeans(PALETTE, [0, 1], (1, 2, 4)), ValueError,
-         "shape must be (H, W) or (H, W, 3)"),
+        (
+            lambda: kl.CompressedImage.from_kmeans(PALETTE, [0, 1], (1, 2, 4)),
+            ValueError,
+            "shape must be (H, W) or (H, W, 3)",
+        ),
     ],
 )
 def test_wrong_type_is_a_TypeError_and_wrong_value_a_ValueError(call, error, message):
@@ -147,7 +198,9 @@ def test_seed_still_works_with_a_deprecation_warning_and_the_same_result(functio
     def given():
         return np.random.default_rng(11) if value == "generator" else value
 
-    with pytest.warns(DeprecationWarning, match=rf"^{function.__name__}: seed= is deprecated .* use rng=") as caught:
+    with pytest.warns(
+        DeprecationWarning, match=rf"^{function.__name__}: seed= is deprecated .* use rng="
+    ) as caught:
         old = function(IMAGE, 4, seed=given())
     assert len(caught) == 1
     assert caught[0].filename == __file__  # the warning points at the caller's line

@@ -45,19 +45,36 @@ def encode(image: np.ndarray, fmt: str, **kw) -> bytes:
 
 def png_header_only(width: int, height: int) -> bytes:
     """A tiny PNG whose header claims width x height (1-bit grey); its data is one empty IDAT."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
 
     ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b""))
+        + chunk(b"IEND", b"")
+    )
 
 
 def browser_upload(explorer, name, mime, data):
     """Deliver a file the way the browser does: a state message for FileUpload's value."""
-    explorer.upload_button.set_state({"value": [
-        {"name": name, "type": mime, "size": len(data), "content": memoryview(data),
-         "last_modified": 1_700_000_000_000},
-    ]})
+    explorer.upload_button.set_state(
+        {
+            "value": [
+                {
+                    "name": name,
+                    "type": mime,
+                    "size": len(data),
+                    "content": memoryview(data),
+                    "last_modified": 1_700_000_000_000,
+                },
+            ]
+        }
+    )
     assert explorer.upload_button.value == (), "the upload button is cleared for the next file"
 
 
@@ -111,7 +128,8 @@ def explorer():
 def reference(X, image, K, init, seed, iterations):
     """The same run through the library directly."""
     start = {"k-means++": kl.kmeans_plusplus, "random": kl.init_centroids}[init](
-        X, K, np.random.default_rng(seed))
+        X, K, np.random.default_rng(seed)
+    )
     C, labels = kl.run_kmeans(X, start, iterations)
     compressed = CompressedImage.from_kmeans(C, labels, image.shape)
     return start, compressed, kl.psnr(image, compressed.reconstruct())
@@ -126,21 +144,34 @@ def test_initial_state_matches_the_library(explorer, course, X):
     assert explorer.result.compressed_bits == compressed.compressed_bits == 65_920
     assert explorer.result.psnr == pytest.approx(psnr, abs=1e-12)
     np.testing.assert_array_equal(explorer.result.compressed.palette, compressed.palette)
-    np.testing.assert_array_equal(explorer.result.compressed.reconstruct(), compressed.reconstruct())
+    np.testing.assert_array_equal(
+        explorer.result.compressed.reconstruct(), compressed.reconstruct()
+    )
     np.testing.assert_array_equal(explorer.result.history.centroids[0], start)
     assert explorer.result.compression_ratio == pytest.approx(393_216 / 65_920)
 
     text = explorer.readout.value
-    for expected in ("393,216", "65,920", f"{393_216 / 65_920:.2f}", f"{psnr:.2f} dB",
-                     f"{explorer.result.distortion:.5f}", "10 of 10"):
+    for expected in (
+        "393,216",
+        "65,920",
+        f"{393_216 / 65_920:.2f}",
+        f"{psnr:.2f} dB",
+        f"{explorer.result.distortion:.5f}",
+        "10 of 10",
+    ):
         assert expected in text, f"{expected!r} missing from the readout"
     assert explorer.message == ""
     # views hold images of the right size (128 x 128 shown at 2x)
     assert decode_png(explorer.original_view.value).shape == (256, 256, 3)
-    np.testing.assert_array_equal(decode_png(explorer.original_view.value, 2),
-                                  np.round(course * 255) / 255)
-    np.testing.assert_array_equal(decode_png(explorer.compressed_view.value, 2), compressed.reconstruct())
-    np.testing.assert_array_equal(decode_png(explorer.palette_view.value, 16)[0], compressed.palette)
+    np.testing.assert_array_equal(
+        decode_png(explorer.original_view.value, 2), np.round(course * 255) / 255
+    )
+    np.testing.assert_array_equal(
+        decode_png(explorer.compressed_view.value, 2), compressed.reconstruct()
+    )
+    np.testing.assert_array_equal(
+        decode_png(explorer.palette_view.value, 16)[0], compressed.palette
+    )
 
 
 def test_summary_gives_rounded_numbers(explorer):
@@ -156,7 +187,9 @@ def test_explore_returns_a_displayable_explorer():
     assert isinstance(explorer, KMeansExplorer)
     assert explorer.result.K == 8 and explorer.result.iterations == 2
     bundle = explorer._repr_mimebundle_()
-    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == explorer.widget.model_id
+    assert (
+        bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == explorer.widget.model_id
+    )
 
 
 def test_bad_constructor_arguments_raise_clearly():
@@ -200,7 +233,11 @@ def test_iterations_slider_changes_history_curve_and_scrubber(explorer):
     assert "0 of 0" in explorer.readout.value
     explorer.iterations_slider.value = 20
     d = np.array(explorer.result.history.distortion)
-    assert len(d) == 21 and explorer.iteration_slider.max == 20 and explorer.iteration_slider.value == 20
+    assert (
+        len(d) == 21
+        and explorer.iteration_slider.max == 20
+        and explorer.iteration_slider.value == 20
+    )
     assert np.all(np.diff(d) <= 1e-12), "distortion must never increase"
     points = re.search(r'<polyline points="([^"]+)"', explorer.curve.value).group(1).split()
     assert len(points) == 21
@@ -210,12 +247,18 @@ def test_iterations_slider_changes_history_curve_and_scrubber(explorer):
 
 
 def test_init_and_seed_change_the_starting_centroids(explorer, X):
-    np.testing.assert_array_equal(explorer.result.history.centroids[0], kl.kmeans_plusplus(X, 16, np.random.default_rng(0)))
+    np.testing.assert_array_equal(
+        explorer.result.history.centroids[0], kl.kmeans_plusplus(X, 16, np.random.default_rng(0))
+    )
     explorer.init_buttons.value = "random"
-    np.testing.assert_array_equal(explorer.result.history.centroids[0], kl.init_centroids(X, 16, np.random.default_rng(0)))
+    np.testing.assert_array_equal(
+        explorer.result.history.centroids[0], kl.init_centroids(X, 16, np.random.default_rng(0))
+    )
     assert "random, seed 0" in explorer.readout.value
     explorer.seed_box.value = 5
-    np.testing.assert_array_equal(explorer.result.history.centroids[0], kl.init_centroids(X, 16, np.random.default_rng(5)))
+    np.testing.assert_array_equal(
+        explorer.result.history.centroids[0], kl.init_centroids(X, 16, np.random.default_rng(5))
+    )
     assert "random, seed 5" in explorer.readout.value
 
 
@@ -268,7 +311,9 @@ def test_cache_returns_identical_results_without_recomputing(explorer, count_kme
     explorer.K_slider.value = 8
     assert count_kmeans["run_kmeans"].calls == 1
     explorer.K_slider.value = 16
-    assert count_kmeans["run_kmeans"].calls == 1, "K=16 was computed at start-up: must come from the cache"
+    assert count_kmeans["run_kmeans"].calls == 1, (
+        "K=16 was computed at start-up: must come from the cache"
+    )
     assert explorer.result is first
     assert explorer.compressed_view.value == view
     hits = explorer.cache.hits
@@ -285,7 +330,11 @@ def test_image_dropdown_switches_to_a_bundled_photo(explorer, count_kmeans):
     course_view = explorer.original_view.value
     explorer.image_dropdown.value = "sample:chelsea"
     assert explorer.result.image.key == "sample:chelsea"
-    assert explorer.result.image.image.shape == (170, 256, 3)  # 451 x 300 shrunk to the working size
+    assert explorer.result.image.image.shape == (
+        170,
+        256,
+        3,
+    )  # 451 x 300 shrunk to the working size
     assert explorer.original_view.value != course_view
     assert "451 x 300" in explorer.note.value and "256 x 170" in explorer.note.value
     assert f"{256 * 170:,} pixels" in explorer.readout.value
@@ -357,7 +406,9 @@ def _assert_refused_and_still_usable(explorer, ok, expected_message):
 
 def test_upload_of_garbage_shows_a_message(explorer):
     ok = explorer.load_upload("notes.txt", b"this is not an image at all")
-    _assert_refused_and_still_usable(explorer, ok, r"cannot load upload 'notes.txt': not an image file")
+    _assert_refused_and_still_usable(
+        explorer, ok, r"cannot load upload 'notes.txt': not an image file"
+    )
 
 
 def test_upload_of_an_empty_file_shows_a_message(explorer):
@@ -370,7 +421,10 @@ def test_upload_of_a_huge_image_is_refused_from_its_header(explorer):
     assert len(data) < 100
     ok = explorer.load_upload("huge.png", data)
     _assert_refused_and_still_usable(
-        explorer, ok, r"'huge.png': the image is 20000 x 20000 = 400,000,000 pixels, more than max_pixels=50,000,000")
+        explorer,
+        ok,
+        r"'huge.png': the image is 20000 x 20000 = 400,000,000 pixels, more than max_pixels=50,000,000",
+    )
 
 
 def test_upload_of_a_real_huge_png_is_refused(explorer):
@@ -383,18 +437,24 @@ def test_upload_of_a_real_huge_png_is_refused(explorer):
 def test_upload_over_a_custom_pixel_limit(course):
     explorer = KMeansExplorer(max_pixels=10_000, iterations=2)
     ok = explorer.load_upload("cat.png", encode(course, "PNG"))
-    _assert_refused_and_still_usable(explorer, ok, r"128 x 128 = 16,384 pixels, more than max_pixels=10,000")
+    _assert_refused_and_still_usable(
+        explorer, ok, r"128 x 128 = 16,384 pixels, more than max_pixels=10,000"
+    )
 
 
 def test_upload_of_a_truncated_png_shows_a_message(explorer, course):
     data = encode(course, "PNG")
     ok = explorer.load_upload("cut.png", data[: len(data) // 2])
-    _assert_refused_and_still_usable(explorer, ok, r"'cut.png': the file is (truncated or )?damaged")
+    _assert_refused_and_still_usable(
+        explorer, ok, r"'cut.png': the file is (truncated or )?damaged"
+    )
 
 
 def test_garbage_through_the_upload_button_raises_nothing(explorer):
     browser_upload(explorer, "x.bin", "", b"\x00\x01\x02\x03")
-    _assert_refused_and_still_usable(explorer, False, r"cannot load upload 'x.bin': not an image file")
+    _assert_refused_and_still_usable(
+        explorer, False, r"cannot load upload 'x.bin': not an image file"
+    )
 
 
 def test_an_unexpected_failure_becomes_a_message(explorer, monkeypatch):
@@ -414,7 +474,9 @@ def test_an_unexpected_failure_becomes_a_message(explorer, monkeypatch):
 
 def test_tradeoff_is_computed_on_demand_with_progress_and_cached(course, count_kmeans):
     explorer = KMeansExplorer(iterations=5)
-    assert explorer.tradeoff_plot.value == b"" and "Press the button" in explorer.tradeoff_status.value
+    assert (
+        explorer.tradeoff_plot.value == b"" and "Press the button" in explorer.tradeoff_status.value
+    )
     assert explorer.tradeoff_plot.layout.display == "none"
     seen = []
     explorer.tradeoff_progress.observe(lambda change: seen.append(change["new"]), names="value")
@@ -431,7 +493,10 @@ def test_tradeoff_is_computed_on_demand_with_progress_and_cached(course, count_k
     assert explorer.tradeoff_plot.layout.display is None
     with Image.open(io.BytesIO(explorer.tradeoff_plot.value)) as im:
         assert im.size[0] > 300
-    assert "<b>" not in explorer.tradeoff_table.value and explorer.tradeoff_table.value.count("<tr") == len(Ks) + 1
+    assert (
+        "<b>" not in explorer.tradeoff_table.value
+        and explorer.tradeoff_table.value.count("<tr") == len(Ks) + 1
+    )
     assert 'style="font-weight: bold"><td>16</td>' in explorer.tradeoff_table.value
     runs = count_kmeans["run_kmeans"].calls
     assert runs == len(Ks)  # K = 16 at start-up + the 7 others
@@ -440,7 +505,9 @@ def test_tradeoff_is_computed_on_demand_with_progress_and_cached(course, count_k
     assert count_kmeans["run_kmeans"].calls == runs
     assert 'style="font-weight: bold"><td>32</td>' in explorer.tradeoff_table.value
     explorer.seed_box.value = 1  # another setting: the view asks for a new computation
-    assert explorer.tradeoff_plot.value == b"" and "Press the button" in explorer.tradeoff_status.value
+    assert (
+        explorer.tradeoff_plot.value == b"" and "Press the button" in explorer.tradeoff_status.value
+    )
     explorer.seed_box.value = 0
     assert explorer.tradeoff_plot.value != b""
 
@@ -483,7 +550,9 @@ def test_same_name_different_content_gets_a_different_key(course):
 def test_rng_is_the_seed_of_every_run(X):
     image = intake.load_sample()
     result = model.compute_result(image, 4, "random", 3, 2)  # positional, as before
-    np.testing.assert_array_equal(result.history.centroids[0], kl.init_centroids(X, 4, np.random.default_rng(3)))
+    np.testing.assert_array_equal(
+        result.history.centroids[0], kl.init_centroids(X, 4, np.random.default_rng(3))
+    )
     assert result.seed == 3 and result.key == ("sample:course", 4, "random", 3, 2)
     assert model.compute_result(image, K=4, init="random", rng=3, iterations=2).psnr == result.psnr
     with pytest.raises(TypeError, match="rng must be an int seed >= 0 here, not a Generator"):
@@ -504,15 +573,21 @@ def _deprecated_seed(call):
 
 def test_seed_is_a_deprecated_alias_of_rng_in_the_model():
     image = intake.load_sample()
-    old = _deprecated_seed(lambda: model.compute_result(image, K=4, init="random", seed=3, iterations=2))
+    old = _deprecated_seed(
+        lambda: model.compute_result(image, K=4, init="random", seed=3, iterations=2)
+    )
     assert old.seed == 3 and old.psnr == model.compute_result(image, 4, "random", 3, 2).psnr
     cache = model.ResultCache()
     assert _deprecated_seed(lambda: cache.get(image, 4, "random", seed=3, iterations=2)).seed == 3
-    table = _deprecated_seed(lambda: model.compute_tradeoff(image, "random", seed=3, iterations=2, Ks=(2, 4)))
+    table = _deprecated_seed(
+        lambda: model.compute_tradeoff(image, "random", seed=3, iterations=2, Ks=(2, 4))
+    )
     assert table.seed == 3 and table.K.tolist() == [2, 4]
-    for call in (lambda: model.compute_result(image, 4, "random", 1, 2, seed=3),
-                 lambda: cache.get(image, 4, "random", rng=1, iterations=2, seed=3),
-                 lambda: model.compute_tradeoff(image, "random", 1, 2, seed=3)):
+    for call in (
+        lambda: model.compute_result(image, 4, "random", 1, 2, seed=3),
+        lambda: cache.get(image, 4, "random", rng=1, iterations=2, seed=3),
+        lambda: model.compute_tradeoff(image, "random", 1, 2, seed=3),
+    ):
         with pytest.raises(TypeError, match="give rng= only"):
             call()
 
@@ -536,8 +611,10 @@ def test_the_explorer_package_imports_ipywidgets_only_for_the_app():
     import subprocess
     import sys
 
-    code = ("import sys, kmeans_lab, kmeans_lab.explorer; from kmeans_lab.explorer import render; "
-            "assert 'ipywidgets' not in sys.modules, 'imported too early'; "
-            "kmeans_lab.explore; assert 'ipywidgets' in sys.modules")
+    code = (
+        "import sys, kmeans_lab, kmeans_lab.explorer; from kmeans_lab.explorer import render; "
+        "assert 'ipywidgets' not in sys.modules, 'imported too early'; "
+        "kmeans_lab.explore; assert 'ipywidgets' in sys.modules"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

@@ -71,16 +71,22 @@ def index_of(nb, gid: str) -> int:
 
 def without_markers(source: str) -> str:
     """A solution cell as a student would write it: no BEGIN/END SOLUTION lines."""
-    return "\n".join(line for line in source.splitlines()
-                     if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
+    return "\n".join(
+        line
+        for line in source.splitlines()
+        if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line
+    )
 
 
 def filled(release: Path, name: str):
     """The released student notebook ``name`` with the solutions' code filled in."""
     student = nbformat.read(release / f"{name}.ipynb", as_version=4)
     solution = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
-    answers = {grade_id(c): c.source for c in solution.cells
-               if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    answers = {
+        grade_id(c): c.source
+        for c in solution.cells
+        if c.get("metadata", {}).get("nbgrader", {}).get("solution")
+    }
     for cell in student.cells:
         if grade_id(cell) in answers:
             cell.source = without_markers(answers[grade_id(cell)])
@@ -120,9 +126,12 @@ def case_stub(release):
 
 
 def case_infinite_loop(release):
-    return {FIND: set_answer(filled(release, FIND),
-                             "def find_closest_centroids(X, centroids):\n    while True:\n"
-                             "        pass\n")}
+    return {
+        FIND: set_answer(
+            filled(release, FIND),
+            "def find_closest_centroids(X, centroids):\n    while True:\n        pass\n",
+        )
+    }
 
 
 def case_import_error(release):
@@ -133,25 +142,43 @@ def case_import_error(release):
 
 
 def case_sys_exit(release):
-    return {FIND: insert_after(filled(release, FIND), "find_closest_centroids",
-                               "import sys\nsys.exit('done for today')")}
+    return {
+        FIND: insert_after(
+            filled(release, FIND),
+            "find_closest_centroids",
+            "import sys\nsys.exit('done for today')",
+        )
+    }
 
 
 def case_os_exit(release):
     # after the check: the points earned before the kernel died are kept
-    return {FIND: insert_after(filled(release, FIND), "check_find_closest_centroids",
-                               "import os\nos._exit(0)")}
+    return {
+        FIND: insert_after(
+            filled(release, FIND), "check_find_closest_centroids", "import os\nos._exit(0)"
+        )
+    }
 
 
 def case_killed_kernel(release):
     # before the check: the check never runs, 0 points
-    return {FIND: insert_after(filled(release, FIND), "find_closest_centroids",
-                               "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")}
+    return {
+        FIND: insert_after(
+            filled(release, FIND),
+            "find_closest_centroids",
+            "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)",
+        )
+    }
 
 
 def case_big_output(release):
-    return {FIND: insert_after(filled(release, FIND), "find_closest_centroids",
-                               "print('x' * 5_000_000)\nfor i in range(200_000):\n    print(i)")}
+    return {
+        FIND: insert_after(
+            filled(release, FIND),
+            "find_closest_centroids",
+            "print('x' * 5_000_000)\nfor i in range(200_000):\n    print(i)",
+        )
+    }
 
 
 def case_edited_test(release):
@@ -167,25 +194,44 @@ def case_deleted_test(release):
 
 
 def case_monkeypatch_module(release):
-    return {FIND: set_answer(filled(release, FIND), WRONG_FIND + (
-        "\nimport kmeans_lab.checks\n"
-        "kmeans_lab.checks.check_find_closest_centroids = lambda func, **kwargs: None\n"))}
+    return {
+        FIND: set_answer(
+            filled(release, FIND),
+            WRONG_FIND
+            + (
+                "\nimport kmeans_lab.checks\n"
+                "kmeans_lab.checks.check_find_closest_centroids = lambda func, **kwargs: None\n"
+            ),
+        )
+    }
 
 
 def case_monkeypatch_name(release):
-    return {FIND: set_answer(filled(release, FIND), WRONG_FIND + (
-        "\ncheck_find_closest_centroids = lambda func, **kwargs: None\n"))}
+    return {
+        FIND: set_answer(
+            filled(release, FIND),
+            WRONG_FIND + ("\ncheck_find_closest_centroids = lambda func, **kwargs: None\n"),
+        )
+    }
 
 
 def case_patched_reference(release):
-    return {FIND: set_answer(filled(release, FIND), WRONG_FIND + (
-        "\nimport kmeans_lab.kmeans\n"
-        "kmeans_lab.kmeans.find_closest_centroids = find_closest_centroids\n"))}
+    return {
+        FIND: set_answer(
+            filled(release, FIND),
+            WRONG_FIND
+            + (
+                "\nimport kmeans_lab.kmeans\n"
+                "kmeans_lab.kmeans.find_closest_centroids = find_closest_centroids\n"
+            ),
+        )
+    }
 
 
 def case_reference_import(release):
-    return {FIND: set_answer(filled(release, FIND),
-                             "from kmeans_lab import find_closest_centroids\n")}
+    return {
+        FIND: set_answer(filled(release, FIND), "from kmeans_lab import find_closest_centroids\n")
+    }
 
 
 def case_extra_cell(release):
@@ -221,10 +267,16 @@ CASES = {
     "patched_reference": (case_patched_reference, {}, "kmeans_lab.kmeans.find_closest_centroids"),
     "reference_import": (case_reference_import, {}, "reference implementation"),
     "extra_cell": (case_extra_cell, {}, "case 1 of"),
-    "not_json": (case_not_json, {"image_to_pixels": 1, "pixels_to_image": 1},
-                 "not a readable notebook"),
-    "wrong_name": (case_wrong_name, {"image_to_pixels": 1, "pixels_to_image": 1},
-                   "unknown notebook name"),
+    "not_json": (
+        case_not_json,
+        {"image_to_pixels": 1, "pixels_to_image": 1},
+        "not a readable notebook",
+    ),
+    "wrong_name": (
+        case_wrong_name,
+        {"image_to_pixels": 1, "pixels_to_image": 1},
+        "unknown notebook name",
+    ),
     "no_folder": (None, {}, f"no {ASSIGNMENT}/ folder"),
 }
 
@@ -246,8 +298,14 @@ def write_submission(course: Path, student: str, notebooks: dict) -> None:
 def run_tool(script: str, *args: str, timeout: float = 1500) -> subprocess.CompletedProcess:
     env = dict(os.environ, MPLBACKEND="Agg", KMEANS_LAB_CELL_TIMEOUT=str(CELL_TIMEOUT))
     module = "tools." + script.removesuffix(".py")  # run as a module of the tools package
-    result = subprocess.run([sys.executable, "-m", module, *args], capture_output=True,
-                            text=True, timeout=timeout, env=env, cwd=REPO)
+    result = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=REPO,
+    )
     assert result.returncode == 0, f"{script} failed:\n{result.stdout}\n{result.stderr}"
     return result
 
@@ -292,22 +350,35 @@ def graded(tmp_path_factory):
     started = time.monotonic()
     export = subprocess.run(
         [str(Path(sys.executable).parent / "nbgrader"), "export", "--to", str(tmp / "export.csv")],
-        cwd=course, capture_output=True, text=True, timeout=300,
-        env=dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep
-                 + os.environ["PATH"]))
+        cwd=course,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(
+            os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]
+        ),
+    )
     times["export"] = time.monotonic() - started
     assert export.returncode == 0, export.stdout + export.stderr
     with open(tmp / "export.csv", newline="", encoding="utf-8") as f:
         exported = list(csv.DictReader(f))
 
     print("\nworkflow times (s):", {k: round(v, 1) for k, v in times.items()})
-    return {"course": course, "rows": rows, "exported": exported, "stdout": autograde.stdout,
-            "report": json.loads((course / "autograde_report.json").read_text())}
+    return {
+        "course": course,
+        "rows": rows,
+        "exported": exported,
+        "stdout": autograde.stdout,
+        "report": json.loads((course / "autograde_report.json").read_text()),
+    }
 
 
 def points(rows, student):
-    return {r["exercise"]: float(r["points"]) for r in rows
-            if r["student"] == student and r["exercise"] != "total"}
+    return {
+        r["exercise"]: float(r["points"])
+        for r in rows
+        if r["student"] == student and r["exercise"] != "total"
+    }
 
 
 def test_csv_has_every_student_and_exercise(graded):
@@ -341,7 +412,7 @@ def test_ungradable_submissions_are_reported_by_name(graded):
     out = graded["stdout"]
     assert re.search(rf"not_json: partial.*\n\s+{FIND}\.ipynb: not a readable notebook", out)
     assert f"{FIND}-Copy1.ipynb: unknown notebook name" in out
-    assert f"no_folder: failed" in out and f"no {ASSIGNMENT}/ folder" in out
+    assert "no_folder: failed" in out and f"no {ASSIGNMENT}/ folder" in out
     assert "README.txt: not a student folder, ignored" in out
     report = graded["report"]["students"]
     for student in ("os_exit", "killed_kernel"):
@@ -351,8 +422,10 @@ def test_ungradable_submissions_are_reported_by_name(graded):
 
 
 def test_infinite_loop_is_cut_by_the_cell_timeout(graded):
-    nb = nbformat.read(graded["course"] / "autograded" / "infinite_loop" / ASSIGNMENT
-                       / f"{FIND}.ipynb", as_version=4)
+    nb = nbformat.read(
+        graded["course"] / "autograded" / "infinite_loop" / ASSIGNMENT / f"{FIND}.ipynb",
+        as_version=4,
+    )
     check = nb.cells[index_of(nb, "check_find_closest_centroids")]
     names = [o.ename for o in check.outputs if o.output_type == "error"]
     assert "CellTimeoutError" in names or "KeyboardInterrupt" in names, names
@@ -366,8 +439,9 @@ def test_megabytes_of_output_are_truncated(graded):
 
 def test_restored_cells_hold_the_hidden_tests(graded):
     for student in ("edited_test", "deleted_test"):
-        nb = nbformat.read(graded["course"] / "autograded" / student / ASSIGNMENT
-                           / f"{FIND}.ipynb", as_version=4)
+        nb = nbformat.read(
+            graded["course"] / "autograded" / student / ASSIGNMENT / f"{FIND}.ipynb", as_version=4
+        )
         check = nb.cells[index_of(nb, "check_find_closest_centroids")]
         assert "BEGIN HIDDEN TESTS" in check.source
         assert "all checks passed" not in check.source
@@ -375,7 +449,7 @@ def test_restored_cells_hold_the_hidden_tests(graded):
 
 def test_feedback_for_every_graded_student(graded):
     feedback = graded["course"] / "feedback"
-    for student, (builder, expected, _) in CASES.items():
+    for student in CASES:
         html = feedback / student / ASSIGNMENT / f"{FIND}.html"
         if student in ("correct", "wrong", "stub", "big_output", "deleted_test"):
             assert html.exists(), html
@@ -399,12 +473,20 @@ def test_nbgrader_export_agrees_for_fully_graded_students(graded):
 
 def _validate(paths: list[Path]) -> dict[str, str]:
     """{notebook file name: nbgrader validate's verdict text} in one nbgrader run."""
-    env = dict(os.environ, MPLBACKEND="Agg",
-               PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+    env = dict(
+        os.environ,
+        MPLBACKEND="Agg",
+        PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"],
+    )
     result = subprocess.run(
         [str(Path(sys.executable).parent / "nbgrader"), "validate", *map(str, paths)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900, env=env,
-        cwd=paths[0].parent)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=900,
+        env=env,
+        cwd=paths[0].parent,
+    )
     text = result.stdout  # nbgrader's log (stderr) and verdicts (stdout), in order
     verdicts = {}
     for chunk in text.split("Validating '")[1:]:
@@ -502,8 +584,9 @@ for func in (uses_the_reloaded, uses_the_old_copy, before_reload):
     except AssertionError as exc:
         print(str(exc).splitlines()[0])
 """
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
     lines = result.stdout.splitlines()
     assert len(lines) == 3, result.stdout + result.stderr
     for line in lines:
@@ -523,7 +606,9 @@ def test_hidden_check_allows_what_the_checks_allow():
         return centroids, kl.find_closest_centroids(X, centroids)
 
     assert hidden_check("run_kmeans", run_kmeans, n_random=3, seed=1).passed
-    with pytest.raises(AssertionError, match="reference implementation kmeans_lab.kmeans.run_kmeans"):
+    with pytest.raises(
+        AssertionError, match="reference implementation kmeans_lab.kmeans.run_kmeans"
+    ):
         hidden_check("run_kmeans", lambda X, c, m: kl.run_kmeans(X, c, m), n_random=3, seed=1)
 
 
@@ -555,8 +640,9 @@ def test_suspicious_lines_flag_code_that_reaches_into_the_grader():
     assert suspicious_lines("\n".join(innocent)) == []
 
 
-@pytest.mark.parametrize("solution", [p for p in SOLUTIONS if has_exercises(p)],
-                         ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "solution", [p for p in SOLUTIONS if has_exercises(p)], ids=lambda p: p.stem
+)
 def test_every_check_cell_hides_a_pristine_check(solution):
     """The hidden part of each check cell calls kmeans_lab.grading.hidden_check.
 

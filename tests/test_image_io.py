@@ -51,9 +51,9 @@ def test_png_16bit_grey_scaled_by_65535(tmp_path):
 
 def test_png_rgba_composited_on_white(tmp_path):
     rgba = np.zeros((2, 2, 4), dtype=np.uint8)
-    rgba[0, 0] = [255, 0, 0, 255]      # opaque red stays red
-    rgba[0, 1] = [255, 0, 0, 0]        # fully transparent -> white
-    rgba[1, 0] = [0, 0, 0, 128]        # half-transparent black -> mid grey
+    rgba[0, 0] = [255, 0, 0, 255]  # opaque red stays red
+    rgba[0, 1] = [255, 0, 0, 0]  # fully transparent -> white
+    rgba[1, 0] = [0, 0, 0, 128]  # half-transparent black -> mid grey
     rgba[1, 1] = [0, 0, 255, 255]
     out = _roundtrip(tmp_path, Image.fromarray(rgba), "rgba.png")
     np.testing.assert_allclose(out[0, 0], [1, 0, 0])
@@ -84,7 +84,9 @@ def test_one_bit_png(tmp_path):
     np.testing.assert_array_equal(out[:, :, 0], [[0, 1], [1, 0]])
 
 
-@pytest.mark.parametrize("ext,kw", [("gif", {}), ("bmp", {}), ("tif", {}), ("webp", {"lossless": True})])
+@pytest.mark.parametrize(
+    "ext,kw", [("gif", {}), ("bmp", {}), ("tif", {}), ("webp", {"lossless": True})]
+)
 def test_other_formats(tmp_path, rgb8, ext, kw):
     out = _roundtrip(tmp_path, Image.fromarray(rgb8), f"x.{ext}", **kw)
     if ext != "gif":  # GIF is palettised
@@ -139,9 +141,17 @@ def test_animated_gif_gives_first_frame(tmp_path):
 
 def _png_header_only(width, height):
     def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b""))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _write(directory: Path, name: str, data: bytes) -> Path:

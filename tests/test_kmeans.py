@@ -214,10 +214,22 @@ C_OK = np.zeros((2, 3))
 @pytest.mark.parametrize(
     "call,err,msg",
     [
-        (lambda: kl.find_closest_centroids(np.zeros((4, 3)), np.zeros((2, 2))), ValueError, "3 features"),
-        (lambda: kl.find_closest_centroids(np.zeros((4, 4, 3)), C_OK), ValueError, "image_to_pixels"),
+        (
+            lambda: kl.find_closest_centroids(np.zeros((4, 3)), np.zeros((2, 2))),
+            ValueError,
+            "3 features",
+        ),
+        (
+            lambda: kl.find_closest_centroids(np.zeros((4, 4, 3)), C_OK),
+            ValueError,
+            "image_to_pixels",
+        ),
         (lambda: kl.find_closest_centroids(np.array([[np.nan, 0, 0]]), C_OK), ValueError, "NaN"),
-        (lambda: kl.find_closest_centroids(X_OK, np.array([[np.inf, 0, 0]])), ValueError, "centroids contains NaN or inf"),
+        (
+            lambda: kl.find_closest_centroids(X_OK, np.array([[np.inf, 0, 0]])),
+            ValueError,
+            "centroids contains NaN or inf",
+        ),
         (lambda: kl.find_closest_centroids(np.zeros((0, 3)), C_OK), ValueError, "empty"),
         (lambda: kl.find_closest_centroids([["a", "b", "c"]], C_OK), TypeError, "numeric"),
         (lambda: kl.init_centroids(X_OK, 0, 0), ValueError, "K must be at least 1"),
@@ -226,11 +238,19 @@ C_OK = np.zeros((2, 3))
         (lambda: kl.init_centroids(X_OK, 2, "seed"), TypeError, "Generator"),
         (lambda: kl.kmeans_plusplus(X_OK, 9, 0), ValueError, "larger than the number of points"),
         (lambda: kl.compute_centroids(X_OK, np.array([0, 1, 2, 0]), C_OK), ValueError, r"\[0, 2\)"),
-        (lambda: kl.compute_centroids(X_OK, np.array([0, -1, 0, 0]), C_OK), ValueError, r"\[0, 2\)"),
+        (
+            lambda: kl.compute_centroids(X_OK, np.array([0, -1, 0, 0]), C_OK),
+            ValueError,
+            r"\[0, 2\)",
+        ),
         (lambda: kl.compute_centroids(X_OK, np.array([0.0, 1, 0, 0]), C_OK), TypeError, "integer"),
         (lambda: kl.compute_centroids(X_OK, np.array([0, 1]), C_OK), ValueError, r"shape \(4,\)"),
         (lambda: kl.run_kmeans(X_OK, C_OK, -1), ValueError, "max_iters must be at least 0"),
-        (lambda: kl.run_kmeans(X_OK, np.zeros((5, 3)), 1), ValueError, "larger than the number of points"),
+        (
+            lambda: kl.run_kmeans(X_OK, np.zeros((5, 3)), 1),
+            ValueError,
+            "larger than the number of points",
+        ),
         (lambda: kl.run_kmeans(X_OK, C_OK, 1, tol=-1), ValueError, "tol"),
     ],
     ids=lambda v: None,
@@ -252,7 +272,9 @@ def test_kmeans_plusplus_with_large_but_finite_potentials():
     assert sorted(kl.kmeans_plusplus(X, 3, 0, n_local_trials=3).ravel()) == [-1e140, 0.0, 1e140]
 
 
-@pytest.mark.parametrize("tol,err", [("a", TypeError), (True, TypeError), (float("nan"), ValueError)])
+@pytest.mark.parametrize(
+    "tol,err", [("a", TypeError), (True, TypeError), (float("nan"), ValueError)]
+)
 def test_tol_type_is_checked(tol, err):
     with pytest.raises(err, match="tol must be"):
         kl.run_kmeans(np.zeros((4, 3)), np.zeros((2, 3)), 1, tol=tol)

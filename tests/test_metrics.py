@@ -28,7 +28,10 @@ def test_distortion_is_inertia_over_n():
         (lambda: kl.mse(np.zeros((2, 2)), np.zeros((2, 3))), "same shape"),
         (lambda: kl.mse(np.zeros((2, 2)), np.full((2, 2), np.nan)), "NaN"),
         (lambda: kl.psnr(np.zeros(3), np.ones(3), data_range=0), "data_range"),
-        (lambda: kl.distortion(np.zeros((3, 2)), np.zeros((2, 2)), np.array([0, 1, 2])), r"\[0, 2\)"),
+        (
+            lambda: kl.distortion(np.zeros((3, 2)), np.zeros((2, 2)), np.array([0, 1, 2])),
+            r"\[0, 2\)",
+        ),
     ],
 )
 def test_metric_errors(call, msg):

@@ -40,7 +40,13 @@ POINTS = {
     "compressed_bits": 1,
 }
 
-SOLUTION_META = {"grade": False, "locked": False, "schema_version": 3, "solution": True, "task": False}
+SOLUTION_META = {
+    "grade": False,
+    "locked": False,
+    "schema_version": 3,
+    "solution": True,
+    "task": False,
+}
 CHECK_META = {"grade": True, "locked": True, "schema_version": 3, "solution": False, "task": False}
 
 
@@ -67,8 +73,13 @@ def exercises(nb) -> list[tuple[int, object]]:
 
 
 def run_nav(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tools.nav", *args], capture_output=True,
-                          text=True, cwd=REPO, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "tools.nav", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
 
 
 ids = [p.stem for p in COURSE]
@@ -76,9 +87,14 @@ ids = [p.stem for p in COURSE]
 
 def test_course_notebooks_exist():
     names = [p.name for p in COURSE]
-    for name in ["00_index.ipynb", "01_load_and_reshape.ipynb", "02_init_centroids.ipynb",
-                 "03_find_closest_centroids.ipynb", "04_compute_centroids.ipynb",
-                 "05_compress_image.ipynb"]:
+    for name in [
+        "00_index.ipynb",
+        "01_load_and_reshape.ipynb",
+        "02_init_centroids.ipynb",
+        "03_find_closest_centroids.ipynb",
+        "04_compute_centroids.ipynb",
+        "05_compress_image.ipynb",
+    ]:
         assert name in names
 
 
@@ -104,8 +120,13 @@ def test_nav_cells_link_previous_contents_next(path):
         assert first.source.startswith("< [") and f"({COURSE[i - 1].name})" in first.source
     if i < len(COURSE) - 1:
         assert first.source.endswith(f"({COURSE[i + 1].name}) >")
-        next_title = next(line[2:] for c in body(read(COURSE[i + 1])) if c.cell_type == "markdown"
-                          for line in c.source.splitlines() if line.startswith("# "))
+        next_title = next(
+            line[2:]
+            for c in body(read(COURSE[i + 1]))
+            if c.cell_type == "markdown"
+            for line in c.source.splitlines()
+            if line.startswith("# ")
+        )
         assert f"[{next_title}]" in first.source
 
 
@@ -144,7 +165,9 @@ def test_nav_check_notices_a_renamed_title_in_the_neighbours(copies):
     target = copies / "03_find_closest_centroids.ipynb"
     nb = read(target)
     heading = body(nb)[0]
-    heading.source = heading.source.replace("# Find the closest centroids", "# The assignment step", 1)
+    heading.source = heading.source.replace(
+        "# Find the closest centroids", "# The assignment step", 1
+    )
     nbformat.write(nb, target)
 
     result = nav_in(copies, "--check")
@@ -153,7 +176,10 @@ def test_nav_check_notices_a_renamed_title_in_the_neighbours(copies):
     assert "02_init_centroids.ipynb" in stale and "04_compute_centroids.ipynb" in stale
     assert "03_find_closest_centroids.ipynb" not in stale
     nav_in(copies)
-    assert "[The assignment step](03_find_closest_centroids.ipynb)" in read(copies / "02_init_centroids.ipynb").cells[0].source
+    assert (
+        "[The assignment step](03_find_closest_centroids.ipynb)"
+        in read(copies / "02_init_centroids.ipynb").cells[0].source
+    )
 
 
 def test_nav_creates_missing_cells_and_changes_nothing_else(copies):
@@ -222,9 +248,13 @@ def test_title_purpose_and_objectives(path):
     first = cells[0]
     assert first.cell_type == "markdown"
     lines = [line for line in first.source.splitlines() if line.strip()]
-    assert lines[0].startswith("# ") and len(lines[0]) > 4, "the first cell starts with a '# ' title"
+    assert lines[0].startswith("# ") and len(lines[0]) > 4, (
+        "the first cell starts with a '# ' title"
+    )
     assert not lines[1].startswith(("#", "-", "*")), "a one-line purpose follows the title"
-    objectives = [c.source for c in cells if c.cell_type == "markdown" and "**Objectives**" in c.source]
+    objectives = [
+        c.source for c in cells if c.cell_type == "markdown" and "**Objectives**" in c.source
+    ]
     assert objectives, "an **Objectives** list"
     after = objectives[0].split("**Objectives**", 1)[1]
     assert len(re.findall(r"^- \S", after, flags=re.M)) >= 2, "at least two objectives, as a list"
@@ -270,12 +300,17 @@ def test_exercise_cells(path):
         assert cell.cell_type == "code"
         assert {k: meta[k] for k in SOLUTION_META} == SOLUTION_META, name
         assert re.search(rf"^def {name}\(", cell.source, flags=re.M), f"the cell defines {name}"
-        assert cell.source.count("### BEGIN SOLUTION") == 1 and cell.source.count("### END SOLUTION") == 1
+        assert (
+            cell.source.count("### BEGIN SOLUTION") == 1
+            and cell.source.count("### END SOLUTION") == 1
+        )
         begin = cell.source.index("### BEGIN SOLUTION")
         end = cell.source.index("### END SOLUTION")
         solution = cell.source[begin:end]
         assert solution.strip() != "### BEGIN SOLUTION", f"{name}: empty solution"
-        assert not re.search(r"\bkl\.|kmeans_lab", solution), f"{name}: the solution delegates to the library"
+        assert not re.search(r"\bkl\.|kmeans_lab", solution), (
+            f"{name}: the solution delegates to the library"
+        )
         assert '"""' in cell.source[:begin], f"{name}: the student keeps a docstring"
 
 
@@ -284,10 +319,12 @@ def test_hints_then_check_follow_each_exercise(path):
     cells = body(read(path))
     for i, cell in exercises(read(path)):
         name = nbgrader(cell)["grade_id"]
-        following = cells[i + 1:]
+        following = cells[i + 1 :]
         j = next(k for k, c in enumerate(following) if c.cell_type == "code")
         between = "\n".join(c.source for c in following[:j])
-        hints = re.findall(r"<details><summary>Hint (\d+)</summary>(.*?)</details>", between, flags=re.S)
+        hints = re.findall(
+            r"<details><summary>Hint (\d+)</summary>(.*?)</details>", between, flags=re.S
+        )
         assert 2 <= len(hints) <= 3, f"{name}: 2 or 3 hints between the exercise and its check"
         assert [int(n) for n, _ in hints] == list(range(1, len(hints) + 1))
         assert all(text.strip() for _, text in hints)
@@ -300,17 +337,21 @@ def test_hints_then_check_follow_each_exercise(path):
         assert meta["points"] == POINTS[name]
         assert "raises-exception" in check.metadata.get("tags", [])
         assert check.source.splitlines()[0] == f"check_{name}({name})"
-        hidden = re.search(r"### BEGIN HIDDEN TESTS\n(.*?)\n### END HIDDEN TESTS$", check.source, flags=re.S)
+        hidden = re.search(
+            r"### BEGIN HIDDEN TESTS\n(.*?)\n### END HIDDEN TESTS$", check.source, flags=re.S
+        )
         assert hidden, f"{name}: the check cell ends with a hidden-tests block"
         # the hidden tests run a pristine copy of the checks (kmeans_lab.grading)
         assert re.fullmatch(
-            rf'from kmeans_lab\.grading import hidden_check\n'
+            rf"from kmeans_lab\.grading import hidden_check\n"
             rf'hidden_check\("{name}", {name}, n_random=\d+, seed=\d+\)',
             hidden.group(1),
         ), f"{name}: hidden tests must call hidden_check"
 
         imports = [c for c in cells[:i] if c.cell_type == "code" and f"check_{name}" in c.source]
-        assert imports and nbgrader(imports[0]).get("locked"), f"check_{name} imported in a locked cell"
+        assert imports and nbgrader(imports[0]).get("locked"), (
+            f"check_{name} imported in a locked cell"
+        )
 
 
 # ---------------------------------------------------------------------------

@@ -56,7 +56,9 @@ def test_plot_pixels_3d_seed_is_a_deprecated_alias_of_rng():
 def test_plot_kmeans_progress_and_distortion():
     X = np.random.default_rng(0).random((50, 2))
     fig, ax = plt.subplots()
-    assert plots.plot_kmeans_progress(X, [X[:3], X[:3] + 0.1], labels=np.arange(50) % 3, ax=ax) is ax
+    assert (
+        plots.plot_kmeans_progress(X, [X[:3], X[:3] + 0.1], labels=np.arange(50) % 3, ax=ax) is ax
+    )
     assert "1 iterations" in ax.get_title()
     ax2 = plots.plot_distortion([3.0, 2.0, 1.0])
     assert ax2.get_xlabel() == "iteration"
@@ -81,12 +83,16 @@ def test_plot_tradeoff_draws_quality_and_size_against_K():
     assert list(ax_s.lines[0].get_ydata()) == [b / 1000 for b in bits]
     original = [line for line in ax_s.lines if line.get_linestyle() == "--"]
     assert len(original) == 1 and list(original[0].get_ydata()) == [393.216, 393.216]
-    assert [t.get_text() for t in ax_s.get_legend().get_texts()] == ["compressed", "original, 24 bits a pixel"]
+    assert [t.get_text() for t in ax_s.get_legend().get_texts()] == [
+        "compressed",
+        "original, 24 bits a pixel",
+    ]
 
 
 def test_plot_tradeoff_marks_the_current_K_and_makes_its_own_figure():
-    ax_q, ax_s = plots.plot_tradeoff(np.array([2, 4, 8]), np.array([20.0, 25.0, 28.0]),
-                                     np.array([100, 200, 300]), current_K=4)
+    ax_q, ax_s = plots.plot_tradeoff(
+        np.array([2, 4, 8]), np.array([20.0, 25.0, 28.0]), np.array([100, 200, 300]), current_K=4
+    )
     assert ax_q.figure is ax_s.figure and len(ax_q.figure.axes) == 2
     assert list(ax_q.lines[-1].get_xdata()) == [4] and list(ax_q.lines[-1].get_ydata()) == [25.0]
     assert list(ax_s.lines[-1].get_ydata()) == [0.2]

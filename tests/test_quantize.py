@@ -35,7 +35,9 @@ def test_equals_plain_lloyd_from_the_same_initial_centroids(course):
     # weighted sums over distinct colours vs sums over pixels: rounding only
     np.testing.assert_allclose(fit.centroids, ref_centroids, rtol=0, atol=1e-12)
     np.testing.assert_array_equal(fit.labels.reshape(-1), ref_labels)
-    assert fit.inertia == pytest.approx(kl.distortion(X, ref_centroids, ref_labels) * X.shape[0], rel=1e-9)
+    assert fit.inertia == pytest.approx(
+        kl.distortion(X, ref_centroids, ref_labels) * X.shape[0], rel=1e-9
+    )
 
 
 @pytest.mark.parametrize("K, max_iter", [(1, 3), (2, 5), (5, 20), (40, 6)])
@@ -63,8 +65,11 @@ def test_equals_plain_lloyd_on_float_data_off_the_8bit_grid(course):
 
 @settings(max_examples=60, deadline=None)
 @given(
-    arrays(np.uint8, st.tuples(st.integers(1, 9), st.integers(1, 9), st.just(3)),
-           elements=st.sampled_from([0, 1, 2, 127, 128, 255])),
+    arrays(
+        np.uint8,
+        st.tuples(st.integers(1, 9), st.integers(1, 9), st.just(3)),
+        elements=st.sampled_from([0, 1, 2, 127, 128, 255]),
+    ),
     st.integers(1, 6),
     st.randoms(use_true_random=False),
 )
@@ -82,8 +87,10 @@ def test_first_assignment_breaks_ties_like_the_reference(image, K, random):
 
 def test_uint8_float64_and_float32_inputs_give_the_same_result(chelsea_small):
     u8 = np.round(chelsea_small * 255).astype(np.uint8)
-    results = [quantize(img, 12, rng=3) for img in
-               (u8, u8 / 255.0, u8.astype(np.float32) / np.float32(255), chelsea_small)]
+    results = [
+        quantize(img, 12, rng=3)
+        for img in (u8, u8 / 255.0, u8.astype(np.float32) / np.float32(255), chelsea_small)
+    ]
     for other in results[1:]:
         np.testing.assert_array_equal(other.palette, results[0].palette)
         np.testing.assert_array_equal(other.labels, results[0].labels)
@@ -127,7 +134,9 @@ def test_lower_cost_than_random_palette_and_close_to_reference(course, init):
     random_cost = kl.distortion(X, random_palette, kl.find_closest_centroids(X, random_palette))
     assert fit.distortion < 0.6 * random_cost
     ref = kl.compress_image(course, 16, rng=0)
-    assert kl.mse(course, quantize(course, 16, init=init, rng=0).reconstruct()) < 1.15 * kl.mse(course, ref.reconstruct())
+    assert kl.mse(course, quantize(course, 16, init=init, rng=0).reconstruct()) < 1.15 * kl.mse(
+        course, ref.reconstruct()
+    )
 
 
 def test_inertia_and_counts_describe_the_labels(chelsea_small):
@@ -141,6 +150,7 @@ def test_inertia_and_counts_describe_the_labels(chelsea_small):
 
 
 # --------------------------------------------------------------- few colours
+
 
 def _blocks(colours, size=4):
     """An image made of size x size squares, one per colour (uint8)."""
@@ -195,7 +205,9 @@ def test_fewer_colours_than_K_off_the_grid():
 def test_empty_cluster_is_relocated_to_the_farthest_colour():
     rng = np.random.default_rng(0)
     centres = np.array([[30, 30, 30], [220, 40, 40], [40, 220, 40]])
-    image = np.clip(centres[rng.integers(3, size=(30, 30))] + rng.integers(-6, 7, (30, 30, 3)), 0, 255)
+    image = np.clip(
+        centres[rng.integers(3, size=(30, 30))] + rng.integers(-6, 7, (30, 30, 3)), 0, 255
+    )
     image = image.astype(np.uint8)
     X = kl.image_to_pixels(image / 255.0)
     # the third initial centroid (white) is the closest colour of no pixel
@@ -231,6 +243,7 @@ def test_relocation_moves_the_farthest_point():
 
 # ---------------------------------------------------------- seeding, options
 
+
 def test_kmeans_plusplus_first_centre_follows_the_weights():
     X = np.array([[0.0, 0, 0], [1.0, 1, 1]])
     rng = np.random.default_rng(0)
@@ -242,7 +255,9 @@ def test_kmeans_plusplus_picks_distinct_colours_and_stops_when_all_are_taken():
     X = np.array([[0.0, 0, 0], [1.0, 0, 0], [0, 1.0, 0]])
     C = fk.kmeans_plusplus_weighted(X, np.array([5, 1, 1]), 3, np.random.default_rng(1))
     assert len(np.unique(C, axis=0)) == 3
-    C = fk.kmeans_plusplus_weighted(X, np.array([5, 1, 1]), 3, np.random.default_rng(1), n_local_trials=1)
+    C = fk.kmeans_plusplus_weighted(
+        X, np.array([5, 1, 1]), 3, np.random.default_rng(1), n_local_trials=1
+    )
     assert len(np.unique(C, axis=0)) == 3
     X2 = np.array([[0.0, 0, 0], [0.0, 0, 0], [1.0, 0, 0]])
     assert fk.kmeans_plusplus_weighted(X2, None, 3, np.random.default_rng(0)).shape == (2, 3)
@@ -259,8 +274,12 @@ def test_kmeans_plusplus_matches_scikit_learn_quality(chelsea_small):
     def cost(C):
         return kl.distortion(X, C, kl.find_closest_centroids(X, C))
 
-    ours = np.median([cost(fk.kmeans_plusplus_weighted(points, counts, 16, np.random.default_rng(s)))
-                      for s in range(8)])
+    ours = np.median(
+        [
+            cost(fk.kmeans_plusplus_weighted(points, counts, 16, np.random.default_rng(s)))
+            for s in range(8)
+        ]
+    )
     theirs = np.median([cost(kmeans_plusplus(X, 16, random_state=s)[0]) for s in range(8)])
     assert ours < 1.1 * theirs
 
@@ -291,8 +310,9 @@ def test_tol_stops_early_and_zero_tol_runs_to_convergence(chelsea_small):
 
 def test_progress_reports_every_round(chelsea_small):
     calls = []
-    fit = fit_palette(chelsea_small, 8, max_iter=6, tol=0, rng=0,
-                      progress=lambda i, n, d: calls.append((i, n, d)))
+    fit = fit_palette(
+        chelsea_small, 8, max_iter=6, tol=0, rng=0, progress=lambda i, n, d: calls.append((i, n, d))
+    )
     assert [c[0] for c in calls] == list(range(fit.n_iter + 1))
     assert all(c[1] == 6 for c in calls)
     distortions = [c[2] for c in calls]
@@ -359,6 +379,7 @@ def test_bad_input_is_rejected_with_a_clear_message(image, kwargs, error, messag
 
 # -------------------------------------------------------------------- dither
 
+
 def test_dither_uses_only_the_palette_and_keeps_average_colour():
     ramp = np.repeat(np.linspace(0, 1, 120)[None, :, None], 3, axis=2).repeat(40, axis=0)
     palette = np.array([[0.0, 0, 0], [1.0, 1, 1]])
@@ -371,7 +392,9 @@ def test_dither_uses_only_the_palette_and_keeps_average_colour():
     window = np.convolve(column_means, np.ones(10) / 10, mode="valid")
     target = np.convolve(ramp[0, :, 0], np.ones(10) / 10, mode="valid")
     assert np.max(np.abs(window - target)) < 0.1
-    nearest = palette[kl.find_closest_centroids(kl.image_to_pixels(ramp), palette)].reshape(ramp.shape)
+    nearest = palette[kl.find_closest_centroids(kl.image_to_pixels(ramp), palette)].reshape(
+        ramp.shape
+    )
     assert kl.psnr(ramp, shown) < kl.psnr(ramp, nearest)
 
 
@@ -403,8 +426,11 @@ def test_parallel_parts_give_the_same_result(chelsea_small, monkeypatch):
         np.testing.assert_array_equal(parallel.centroids, serial.centroids)
         np.testing.assert_array_equal(parallel.labels, serial.labels)
         np.testing.assert_array_equal(seeded[0], seeded[1])  # deterministic with threads
-    np.testing.assert_allclose(fit_palette(chelsea_small, 12, init=C0, max_iter=6, tol=0).centroids,
-                               ref_centroids, atol=1e-12)
+    np.testing.assert_allclose(
+        fit_palette(chelsea_small, 12, init=C0, max_iter=6, tol=0).centroids,
+        ref_centroids,
+        atol=1e-12,
+    )
     u8 = np.round(chelsea_small * 255).astype(np.uint8)
     with monkeypatch.context() as m:
         m.setattr(fk, "_PART", 700)

@@ -27,8 +27,11 @@ NOTEBOOKS = REPO / "notebooks"
 
 def _cells(notebook: str) -> dict[str, nbformat.NotebookNode]:
     nb = nbformat.read(NOTEBOOKS / f"{notebook}.ipynb", as_version=4)
-    return {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells
-            if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")}
+    return {
+        c.metadata["nbgrader"]["grade_id"]: c
+        for c in nb.cells
+        if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    }
 
 
 def _graded_cells() -> dict[str, tuple[str, nbformat.NotebookNode]]:
@@ -73,8 +76,9 @@ def test_reference_takes_the_registered_parameters(name):
     reference = exercise.reference_function()
     assert getattr(kmeans_lab, name) is reference  # exported at the top level
     params = list(inspect.signature(reference).parameters.values())
-    positional = tuple(p.name for p in params if p.default is p.empty
-                       and p.kind is not p.KEYWORD_ONLY)
+    positional = tuple(
+        p.name for p in params if p.default is p.empty and p.kind is not p.KEYWORD_ONLY
+    )
     assert positional == exercise.params
 
 
@@ -105,18 +109,21 @@ def test_importing_the_package_computes_no_check_cases():
     import subprocess
     import sys
 
-    script = ("import sys, kmeans_lab\n"
-              "assert 'kmeans_lab.checks' not in sys.modules\n"
-              "import kmeans_lab.kmeans as km\n"
-              "calls = []\n"
-              "for name in ('run_kmeans', 'find_closest_centroids', 'compute_centroids'):\n"
-              "    f = getattr(km, name)\n"
-              "    setattr(km, name, lambda *a, f=f, **k: calls.append(1) or f(*a, **k))\n"
-              "import kmeans_lab.checks\n"
-              "assert calls == [], calls\n"
-              "print('ok')\n")
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            timeout=60)
+    script = (
+        "import sys, kmeans_lab\n"
+        "assert 'kmeans_lab.checks' not in sys.modules\n"
+        "import kmeans_lab.kmeans as km\n"
+        "calls = []\n"
+        "for name in ('run_kmeans', 'find_closest_centroids', 'compute_centroids'):\n"
+        "    f = getattr(km, name)\n"
+        "    setattr(km, name, lambda *a, f=f, **k: calls.append(1) or f(*a, **k))\n"
+        "import kmeans_lab.checks\n"
+        "assert calls == [], calls\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
     assert result.stdout.strip() == "ok", result.stderr
 
 

@@ -67,7 +67,10 @@ def test_student_notebooks_are_current():
     """Regenerating with nbgrader (in a temporary course) gives the committed files."""
     result = subprocess.run(
         [sys.executable, "-m", "tools.release", "--check"],
-        capture_output=True, text=True, timeout=600, cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=REPO,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{len(SOLUTIONS)} student notebooks" in result.stdout
@@ -110,8 +113,13 @@ def _run(path: Path) -> nbformat.NotebookNode:
     nb = nbformat.read(path, as_version=4)
     # allow_errors=False: an error stops the run, except in cells tagged
     # raises-exception (nbclient's own rule): those are the check cells.
-    client = NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=False,
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb,
+        timeout=300,
+        kernel_name="python3",
+        allow_errors=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     client.execute()
     return nb
 
@@ -120,8 +128,11 @@ def _run(path: Path) -> nbformat.NotebookNode:
 def test_student_notebook_runs_and_says_not_implemented(student, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")
     nb = _run(student)
-    exercises = [nbgrader_meta(c)["grade_id"] for c in nb.cells
-                 if nbgrader_meta(c).get("grade") and c.cell_type == "code"]
+    exercises = [
+        nbgrader_meta(c)["grade_id"]
+        for c in nb.cells
+        if nbgrader_meta(c).get("grade") and c.cell_type == "code"
+    ]
     failed = []
     for cell in nb.cells:
         if cell.cell_type != "code":
@@ -165,10 +176,19 @@ def lab_server(tmp_path_factory):
     log = tmp_path_factory.mktemp("lab") / "lab.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [str(BIN / "jupyter"), "lab", "--no-browser", f"--port={port}",
-             "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=",
-             "--ServerApp.password=", "--allow-root", f"--ServerApp.root_dir={STUDENT}"],
-            stdout=out, stderr=subprocess.STDOUT,
+            [
+                str(BIN / "jupyter"),
+                "lab",
+                "--no-browser",
+                f"--port={port}",
+                "--ServerApp.ip=127.0.0.1",
+                "--IdentityProvider.token=",
+                "--ServerApp.password=",
+                "--allow-root",
+                f"--ServerApp.root_dir={STUDENT}",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -197,8 +217,9 @@ def test_student_lab_hides_nbgrader_instructor_tools(lab_server):
     base, log = lab_server
     status, page = _get(base + "/lab")
     assert status == 200
-    match = re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>',
-                      page, re.S)
+    match = re.search(
+        r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', page, re.S
+    )
     assert match, "no page config in /lab"
     config = json.loads(match.group(1))
     disabled = set(config.get("disabledExtensions", []))

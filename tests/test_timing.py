@@ -11,7 +11,9 @@ def test_best_time_calls_repeat_times_with_the_arguments_and_returns_the_shortes
     calls = []
     clock = iter([0.0, 5.0, 10.0, 12.0, 20.0, 23.0])  # three calls lasting 5, 2 and 3 s
     monkeypatch.setattr(time, "perf_counter", lambda: next(clock))
-    seconds = best_time(lambda *args, **kwargs: calls.append((args, kwargs)), 1, 2, repeat=3, scale=4)
+    seconds = best_time(
+        lambda *args, **kwargs: calls.append((args, kwargs)), 1, 2, repeat=3, scale=4
+    )
     assert seconds == 2.0
     assert calls == [((1, 2), {"scale": 4})] * 3
 

@@ -129,10 +129,14 @@ def kernel_deaths(course: Path, student: str, names: list[str]) -> list[str]:
         except Exception:
             continue
         for number, cell in enumerate(nb.cells, 1):
-            if any(o.get("output_type") == "error" and o.get("ename") == "DeadKernelError"
-                   for o in cell.get("outputs", [])):
-                lines.append(f"{name}.ipynb: the kernel died in cell {number}; the cells after "
-                             "it did not run and their checks score 0")
+            if any(
+                o.get("output_type") == "error" and o.get("ename") == "DeadKernelError"
+                for o in cell.get("outputs", [])
+            ):
+                lines.append(
+                    f"{name}.ipynb: the kernel died in cell {number}; the cells after "
+                    "it did not run and their checks score 0"
+                )
                 break
     return lines
 
@@ -148,15 +152,18 @@ def new_entry(found: dict) -> dict:
     }
 
 
-def grade_notebooks_one_by_one(course: Path, student: str, entry: dict, names: list[str], *,
-                               timeout: float, log) -> None:
+def grade_notebooks_one_by_one(
+    course: Path, student: str, entry: dict, names: list[str], *, timeout: float, log
+) -> None:
     """One nbgrader run per notebook: a bad notebook costs only its own points."""
     for name in names:
         args = ["autograde", ASSIGNMENT, "--student", student, "--notebook", name, "--force"]
         started = time.monotonic()
         result = run_nbgrader(args, course, timeout=timeout)
-        log.write(f"\n===== {student}/{name}: nbgrader {' '.join(args)} "
-                  f"(exit {result.returncode}, {time.monotonic() - started:.1f} s)\n")
+        log.write(
+            f"\n===== {student}/{name}: nbgrader {' '.join(args)} "
+            f"(exit {result.returncode}, {time.monotonic() - started:.1f} s)\n"
+        )
         log.write(result.stdout)
         if result.returncode == 0 and autograded(course, student, name):
             entry["graded_notebooks"].append(name)
@@ -168,26 +175,39 @@ def grade_notebooks_one_by_one(course: Path, student: str, entry: dict, names: l
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--course", type=Path, default=COURSE,
-                        help="course folder holding nbgrader_config.py (default: course/)")
-    parser.add_argument("--student", action="append", default=None,
-                        help="grade only this student (repeatable; default: everyone)")
-    parser.add_argument("--student-timeout", type=float, default=1800.0,
-                        help="wall-clock seconds allowed per student (default 1800); the "
-                             "per-cell limit is c.Execute.timeout in nbgrader_config.py")
+    parser.add_argument(
+        "--course",
+        type=Path,
+        default=COURSE,
+        help="course folder holding nbgrader_config.py (default: course/)",
+    )
+    parser.add_argument(
+        "--student",
+        action="append",
+        default=None,
+        help="grade only this student (repeatable; default: everyone)",
+    )
+    parser.add_argument(
+        "--student-timeout",
+        type=float,
+        default=1800.0,
+        help="wall-clock seconds allowed per student (default 1800); the "
+        "per-cell limit is c.Execute.timeout in nbgrader_config.py",
+    )
     args = parser.parse_args(argv)
     course = check_course(args.course)
     expected = assignment_notebooks(course)
 
     submitted = course / "submitted"
     if not submitted.is_dir():
-        print(f"no submissions: {submitted} does not exist "
-              f"(expected {submitted}/<student>/{ASSIGNMENT}/<notebook>.ipynb)")
+        print(
+            f"no submissions: {submitted} does not exist "
+            f"(expected {submitted}/<student>/{ASSIGNMENT}/<notebook>.ipynb)"
+        )
         return 0
 
     report_path = course / REPORT_NAME
-    report = {"assignment": ASSIGNMENT, "notebooks": expected, "students": {},
-              "ignored": []}
+    report = {"assignment": ASSIGNMENT, "notebooks": expected, "students": {}, "ignored": []}
     if args.student and report_path.exists():  # keep the other students' outcomes
         report = json.loads(report_path.read_text(encoding="utf-8"))
         report.setdefault("ignored", [])
@@ -218,8 +238,10 @@ def main(argv: list[str] | None = None) -> int:
                 cmd.append("--CourseDirectory.student_id_exclude=" + ",".join(others))
             started = time.monotonic()
             result = run_nbgrader(cmd, course, timeout=args.student_timeout * len(batch))
-            log.write(f"\n===== batch of {len(batch)}: nbgrader {' '.join(cmd)} "
-                      f"(exit {result.returncode}, {time.monotonic() - started:.1f} s)\n")
+            log.write(
+                f"\n===== batch of {len(batch)}: nbgrader {' '.join(cmd)} "
+                f"(exit {result.returncode}, {time.monotonic() - started:.1f} s)\n"
+            )
             log.write(result.stdout)
             log.flush()
         # 2. Whatever the batch did not grade, one notebook at a time.
@@ -235,13 +257,20 @@ def main(argv: list[str] | None = None) -> int:
                 if student in batch:
                     entry["problems"].append(
                         "nbgrader could not autograde the whole submission; "
-                        "graded each notebook on its own")
-                grade_notebooks_one_by_one(course, student, entry, readable,
-                                           timeout=args.student_timeout, log=log)
+                        "graded each notebook on its own"
+                    )
+                grade_notebooks_one_by_one(
+                    course, student, entry, readable, timeout=args.student_timeout, log=log
+                )
                 log.flush()
             entry["problems"] += kernel_deaths(course, student, entry["graded_notebooks"])
-            entry["status"] = ("graded" if entry["graded_notebooks"] and not entry["failed_notebooks"]
-                               else "partial" if entry["graded_notebooks"] else "failed")
+            entry["status"] = (
+                "graded"
+                if entry["graded_notebooks"] and not entry["failed_notebooks"]
+                else "partial"
+                if entry["graded_notebooks"]
+                else "failed"
+            )
             report["students"][student] = entry
             n = len(entry["graded_notebooks"])
             print(f"{student}: {entry['status']} ({n} notebook{'s' if n != 1 else ''} graded)")

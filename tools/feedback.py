@@ -19,8 +19,12 @@ from .nbgrader_course import ASSIGNMENT, COURSE, check_course, run_nbgrader
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--course", type=Path, default=COURSE,
-                        help="course folder holding nbgrader_config.py (default: course/)")
+    parser.add_argument(
+        "--course",
+        type=Path,
+        default=COURSE,
+        help="course folder holding nbgrader_config.py (default: course/)",
+    )
     args = parser.parse_args(argv)
     course = check_course(args.course)
     if not (course / "autograded").is_dir():
@@ -28,14 +32,18 @@ def main(argv: list[str] | None = None) -> int:
     result = run_nbgrader(["generate_feedback", ASSIGNMENT, "--force"], course)
     with open(course / "feedback.log", "w", encoding="utf-8") as log:
         log.write(result.stdout)
-    failed = sorted({line.split("for student '")[1].split("'")[0]
-                     for line in result.stdout.splitlines()
-                     if "There was an error processing assignment" in line
-                     and "for student '" in line})
+    failed = sorted(
+        {
+            line.split("for student '")[1].split("'")[0]
+            for line in result.stdout.splitlines()
+            if "There was an error processing assignment" in line and "for student '" in line
+        }
+    )
     written = sorted((course / "feedback").glob(f"*/{ASSIGNMENT}/*.html"))
     students = sorted({p.parts[-3] for p in written})
-    print(f"feedback: {len(written)} HTML files for {len(students)} students "
-          f"in {course / 'feedback'}")
+    print(
+        f"feedback: {len(written)} HTML files for {len(students)} students in {course / 'feedback'}"
+    )
     if failed:
         print(f"no feedback for: {', '.join(failed)} (see {course / 'feedback.log'})")
     return 0 if result.returncode == 0 or failed else result.returncode

@@ -39,7 +39,7 @@ TIMEOUT_ERRORS = ("CellTimeoutError", "KeyboardInterrupt")
 
 def exercise_name(grade_id: str) -> str:
     """``check_find_closest_centroids`` -> ``find_closest_centroids``."""
-    return grade_id[len(CHECK_PREFIX):] if grade_id.startswith(CHECK_PREFIX) else grade_id
+    return grade_id[len(CHECK_PREFIX) :] if grade_id.startswith(CHECK_PREFIX) else grade_id
 
 
 def _number(value: float) -> str:
@@ -75,8 +75,10 @@ def check_messages(course: Path, student: str, notebook: str) -> dict[str, str]:
             if output.get("output_type") == "error":
                 ename = output.get("ename", "Error")
                 if ename in TIMEOUT_ERRORS:
-                    messages[grade_id] = (f"{ename}: the cell ran longer than the per-cell "
-                                          "timeout and was interrupted")
+                    messages[grade_id] = (
+                        f"{ename}: the cell ran longer than the per-cell "
+                        "timeout and was interrupted"
+                    )
                     break
                 lines = str(output.get("evalue", "")).strip().splitlines()
                 first = lines[0] if lines else ""
@@ -151,29 +153,54 @@ def collect(course: Path) -> list[dict[str, str]]:
                             note = messages_cache[notebook].get(grade_id, "")
                 total += points
                 maximum += max_score
-                rows.append({"student": student, "notebook": notebook,
-                             "exercise": exercise_name(grade_id), "points": _number(points),
-                             "max_points": _number(max_score), "note": note})
+                rows.append(
+                    {
+                        "student": student,
+                        "notebook": notebook,
+                        "exercise": exercise_name(grade_id),
+                        "points": _number(points),
+                        "max_points": _number(max_score),
+                        "note": note,
+                    }
+                )
             problems = list(outcome.get("problems", []))
             if not outcome:
                 problems.append("no submission folder (known to the gradebook only)")
-            flags = [line for notebook in outcome.get("graded_notebooks", [])
-                     for line in flagged_lines(course, student, notebook)]
+            flags = [
+                line
+                for notebook in outcome.get("graded_notebooks", [])
+                for line in flagged_lines(course, student, notebook)
+            ]
             if flags:
-                problems.append("review by hand, code reaching into the grader: "
-                                + " / ".join(flags[:5]) + (" ..." if len(flags) > 5 else ""))
-            rows.append({"student": student, "notebook": "", "exercise": "total",
-                         "points": _number(total), "max_points": _number(maximum),
-                         "note": "; ".join(problems)})
+                problems.append(
+                    "review by hand, code reaching into the grader: "
+                    + " / ".join(flags[:5])
+                    + (" ..." if len(flags) > 5 else "")
+                )
+            rows.append(
+                {
+                    "student": student,
+                    "notebook": "",
+                    "exercise": "total",
+                    "points": _number(total),
+                    "max_points": _number(maximum),
+                    "note": "; ".join(problems),
+                }
+            )
     return rows
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--course", type=Path, default=COURSE,
-                        help="course folder holding nbgrader_config.py (default: course/)")
-    parser.add_argument("--output", type=Path, default=None,
-                        help="CSV file to write (default: <course>/grades.csv)")
+    parser.add_argument(
+        "--course",
+        type=Path,
+        default=COURSE,
+        help="course folder holding nbgrader_config.py (default: course/)",
+    )
+    parser.add_argument(
+        "--output", type=Path, default=None, help="CSV file to write (default: <course>/grades.csv)"
+    )
     args = parser.parse_args(argv)
     course = check_course(args.course)
     output = args.output or course / "grades.csv"

@@ -64,8 +64,10 @@ def notebook_title(nb: dict, path: Path) -> str:
         for line in source(cell).splitlines():
             if line.startswith("# "):
                 return line[2:].strip()
-    raise NavError(f"{path.name}: no title found; the first markdown cell should start "
-                   "with a level-1 heading such as '# Load an image'")
+    raise NavError(
+        f"{path.name}: no title found; the first markdown cell should start "
+        "with a level-1 heading such as '# Load an image'"
+    )
 
 
 def nav_text(i: int, names: list[str], titles: list[str], index: str) -> str:
@@ -85,20 +87,26 @@ def _read(path: Path) -> dict:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise NavError(f"{path.name}: cannot read the notebook ({exc})") from None
     if not isinstance(nb, dict) or nb.get("nbformat") != 4 or not isinstance(nb.get("cells"), list):
-        raise NavError(f"{path.name}: not a version 4 Jupyter notebook; open and save it in "
-                       "JupyterLab to upgrade it")
+        raise NavError(
+            f"{path.name}: not a version 4 Jupyter notebook; open and save it in "
+            "JupyterLab to upgrade it"
+        )
     return nb
 
 
 def _write(nb: dict, path: Path) -> None:
     # the same layout as nbformat.write / JupyterLab, so other cells stay byte-identical
-    path.write_text(json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
 
 
 def _nav_cell(nb: dict, text: str, cell_id: str) -> dict:
-    cell = {"cell_type": "markdown", "metadata": {"nav": True},
-            "source": text.splitlines(keepends=True)}
+    cell = {
+        "cell_type": "markdown",
+        "metadata": {"nav": True},
+        "source": text.splitlines(keepends=True),
+    }
     if nb.get("nbformat_minor", 0) >= 5:  # cell ids exist from nbformat 4.5 on
         cell["id"] = cell_id
     return cell
@@ -137,8 +145,10 @@ def update(folder: Path, check: bool, only: list[str] | None = None) -> list[str
     index = INDEX if INDEX in names else names[0]
     unknown = sorted(set(only or []) - set(names))
     if unknown:
-        raise NavError(f"not course notebooks of {folder}: {', '.join(unknown)} "
-                       f"(course notebooks are named like {PATTERN})")
+        raise NavError(
+            f"not course notebooks of {folder}: {', '.join(unknown)} "
+            f"(course notebooks are named like {PATTERN})"
+        )
     stale = []
     for i, (path, nb) in enumerate(zip(paths, notebooks)):
         if only and path.name not in only:
@@ -154,12 +164,23 @@ def update(folder: Path, check: bool, only: list[str] | None = None) -> list[str
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true",
-                        help="change nothing; exit 1 if any notebook's links are stale")
-    parser.add_argument("--notebooks", type=Path, default=NOTEBOOKS,
-                        help=f"folder of the notebooks (default: {NOTEBOOKS})")
-    parser.add_argument("files", nargs="*", type=Path,
-                        help="only these notebooks (of the folder); default: all of them")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; exit 1 if any notebook's links are stale",
+    )
+    parser.add_argument(
+        "--notebooks",
+        type=Path,
+        default=NOTEBOOKS,
+        help=f"folder of the notebooks (default: {NOTEBOOKS})",
+    )
+    parser.add_argument(
+        "files",
+        nargs="*",
+        type=Path,
+        help="only these notebooks (of the folder); default: all of them",
+    )
     args = parser.parse_args(argv)
     try:
         stale = update(args.notebooks, check=args.check, only=[f.name for f in args.files])
@@ -168,13 +189,20 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.check:
         if stale:
-            print("navigation links are stale in: " + ", ".join(stale)
-                  + "\nrun `python tools/nav.py` to update them", file=sys.stderr)
+            print(
+                "navigation links are stale in: "
+                + ", ".join(stale)
+                + "\nrun `python tools/nav.py` to update them",
+                file=sys.stderr,
+            )
             return 1
         checked = len(args.files) or len(course_notebooks(args.notebooks))
         print(f"navigation links are current in {checked} notebook(s)")
         return 0
-    print(f"updated navigation links in {len(stale)} notebook(s)" + (": " + ", ".join(stale) if stale else ""))
+    print(
+        f"updated navigation links in {len(stale)} notebook(s)"
+        + (": " + ", ".join(stale) if stale else "")
+    )
     return 0
 
 

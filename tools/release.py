@@ -122,14 +122,29 @@ def compare(generated: dict[str, str], student_dir: Path) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true",
-                        help="only verify that the committed student notebooks are current")
-    parser.add_argument("--course", type=Path, default=COURSE,
-                        help="course folder holding nbgrader_config.py (default: course/)")
-    parser.add_argument("--notebooks", type=Path, default=NOTEBOOKS,
-                        help="folder of the solution notebooks (default: notebooks/)")
-    parser.add_argument("--student-dir", type=Path, default=STUDENT_NOTEBOOKS,
-                        help="folder of the student notebooks (default: notebooks/student/)")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="only verify that the committed student notebooks are current",
+    )
+    parser.add_argument(
+        "--course",
+        type=Path,
+        default=COURSE,
+        help="course folder holding nbgrader_config.py (default: course/)",
+    )
+    parser.add_argument(
+        "--notebooks",
+        type=Path,
+        default=NOTEBOOKS,
+        help="folder of the solution notebooks (default: notebooks/)",
+    )
+    parser.add_argument(
+        "--student-dir",
+        type=Path,
+        default=STUDENT_NOTEBOOKS,
+        help="folder of the student notebooks (default: notebooks/student/)",
+    )
     args = parser.parse_args(argv)
     course = check_course(args.course)
     notebooks = solution_notebooks(args.notebooks)
@@ -137,8 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.check:
         generated = generate(course, notebooks)
         write(generated, args.student_dir)
-        print(f"released {len(generated)} notebooks: {course / 'release' / ASSIGNMENT} "
-              f"and {args.student_dir}")
+        print(
+            f"released {len(generated)} notebooks: {course / 'release' / ASSIGNMENT} "
+            f"and {args.student_dir}"
+        )
         return 0
 
     with tempfile.TemporaryDirectory(prefix="kmeans-lab-release-") as tmp:
@@ -149,8 +166,11 @@ def main(argv: list[str] | None = None) -> int:
     problems = compare(generated, args.student_dir)
     if problems:
         print("\n".join(problems), file=sys.stderr)
-        print("the student notebooks are out of date: run `make release` and commit "
-              "notebooks/student/", file=sys.stderr)
+        print(
+            "the student notebooks are out of date: run `make release` and commit "
+            "notebooks/student/",
+            file=sys.stderr,
+        )
         return 1
     print(f"{len(generated)} student notebooks in {args.student_dir} are current")
     return 0

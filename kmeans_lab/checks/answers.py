@@ -16,8 +16,14 @@ import numpy as np
 from .messages import describe, expected_got
 from .runner import Runner
 
-__all__ = ["as_array", "none_hint", "require_ndarray", "dtype_changed", "lower_precision",
-           "precision_hint"]
+__all__ = [
+    "as_array",
+    "none_hint",
+    "require_ndarray",
+    "dtype_changed",
+    "lower_precision",
+    "precision_hint",
+]
 
 
 def as_array(got: Any) -> np.ndarray | None:
@@ -47,10 +53,12 @@ def require_ndarray(runner: Runner, got: Any, what: str, expected: Any, example:
         return
     kind = type(got).__name__
     lines = [f"expected a NumPy array, got {kind}"]
-    lines += (expected_got(what, expected, got) if expected is not None
-              else [f"got {describe(got)}"])
-    runner.fail(lines, f"return a NumPy array (e.g. {example}), not a Python {kind}: drop "
-                       ".tolist() and list(...), or wrap the result in np.array(...)")
+    lines += expected_got(what, expected, got) if expected is not None else [f"got {describe(got)}"]
+    runner.fail(
+        lines,
+        f"return a NumPy array (e.g. {example}), not a Python {kind}: drop "
+        ".tolist() and list(...), or wrap the result in np.array(...)",
+    )
 
 
 def dtype_changed(got: np.ndarray, expected: np.ndarray) -> bool:
@@ -61,8 +69,7 @@ def dtype_changed(got: np.ndarray, expected: np.ndarray) -> bool:
         return False
     if np.array_equal(got, expected):
         return True
-    return (np.issubdtype(got.dtype, np.floating)
-            and np.array_equal(got, expected.astype(got.dtype)))
+    return np.issubdtype(got.dtype, np.floating) and np.array_equal(got, expected.astype(got.dtype))
 
 
 def lower_precision(a: np.ndarray) -> bool:
@@ -72,6 +79,8 @@ def lower_precision(a: np.ndarray) -> bool:
 
 def precision_hint(dtype: np.dtype, what: str) -> str:
     """The hint for a result in float32 or float16 where float64 was expected."""
-    return (f"your result is {dtype}, which keeps only about "
-            f"{np.finfo(dtype).precision} significant digits: return float64 (NumPy's default), "
-            f"{what}, without .astype(np.{dtype}) or dtype=np.{dtype}")
+    return (
+        f"your result is {dtype}, which keeps only about "
+        f"{np.finfo(dtype).precision} significant digits: return float64 (NumPy's default), "
+        f"{what}, without .astype(np.{dtype}) or dtype=np.{dtype}"
+    )

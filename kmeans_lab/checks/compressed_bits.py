@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 from functools import partial
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -17,8 +18,18 @@ from .runner import Case, Runner, case_rng, check_options
 __all__ = ["check_compressed_bits"]
 
 #: (n_pixels, K) of the fixed cases: K = 1, powers of two and their neighbours.
-BITS_CASES = [(100, 3), (16384, 16), (1000, 2), (100, 1), (50, 5), (10, 4), (7, 17), (1, 256),
-              (300, 257), (640 * 480, 64)]
+BITS_CASES = [
+    (100, 3),
+    (16384, 16),
+    (1000, 2),
+    (100, 1),
+    (50, 5),
+    (10, 4),
+    (7, 17),
+    (1, 256),
+    (300, 257),
+    (640 * 480, 64),
+]
 
 
 def _index_bits(K: int) -> int:
@@ -31,31 +42,50 @@ def _hint(n: int, K: int, got: Any) -> str:
     candidates: list[tuple[Callable[[], float | None], str]] = [
         (lambda: n * b, "add the palette: 24 bits (one RGB colour) for each of the K colours"),
         (lambda: 8 * K + n * b, "each palette colour is an RGB triple: 3 x 8 = 24 bits, not 8"),
-        (lambda: 24 * K + n * math.log2(K),
-         "an index is a whole number of bits: round log2(K) up, math.ceil(math.log2(K))"),
-        (lambda: int(24 * K + n * math.log2(K)),
-         "an index is a whole number of bits: round log2(K) up, math.ceil(math.log2(K)), "
-         "before multiplying by n_pixels"),
-        (lambda: 24 * K + n * math.floor(math.log2(K)),
-         f"round the bits per index up (ceil), not down: {K} colours need {b} bits per index "
-         f"(indices 0 to {K - 1}); floor(log2 K) and ceil(log2(K - 1)) give {b - 1}"),
-        (lambda: 24 * K + n * math.ceil(math.log2(K - 1)) if K > 1 else None,
-         f"the bits per index are ceil(log2 K), not ceil(log2(K - 1)): {K} colours need "
-         f"{b} bit{'s' * (b != 1)}"),
-        (lambda: 24 * K + n * max(1, b) if K == 1 else None,
-         "with K = 1 every pixel has the same colour: 0 bits per index (log2 1 = 0)"),
-        (lambda: 24 * K + n * K.bit_length(),
-         f"the indices go from 0 to K - 1, so they need ceil(log2 K) = (K - 1).bit_length() "
-         f"bits: {K} colours need {b}, not K.bit_length() = {K.bit_length()}"),
+        (
+            lambda: 24 * K + n * math.log2(K),
+            "an index is a whole number of bits: round log2(K) up, math.ceil(math.log2(K))",
+        ),
+        (
+            lambda: int(24 * K + n * math.log2(K)),
+            "an index is a whole number of bits: round log2(K) up, math.ceil(math.log2(K)), "
+            "before multiplying by n_pixels",
+        ),
+        (
+            lambda: 24 * K + n * math.floor(math.log2(K)),
+            f"round the bits per index up (ceil), not down: {K} colours need {b} bits per index "
+            f"(indices 0 to {K - 1}); floor(log2 K) and ceil(log2(K - 1)) give {b - 1}",
+        ),
+        (
+            lambda: 24 * K + n * math.ceil(math.log2(K - 1)) if K > 1 else None,
+            f"the bits per index are ceil(log2 K), not ceil(log2(K - 1)): {K} colours need "
+            f"{b} bit{'s' * (b != 1)}",
+        ),
+        (
+            lambda: 24 * K + n * max(1, b) if K == 1 else None,
+            "with K = 1 every pixel has the same colour: 0 bits per index (log2 1 = 0)",
+        ),
+        (
+            lambda: 24 * K + n * K.bit_length(),
+            f"the indices go from 0 to K - 1, so they need ceil(log2 K) = (K - 1).bit_length() "
+            f"bits: {K} colours need {b}, not K.bit_length() = {K.bit_length()}",
+        ),
         (lambda: 24 * n + n * b, "the palette has K colours: 24 * K bits, not 24 * n_pixels"),
-        (lambda: 24 * K * n, "compressed bits are 24 * K (palette) + n_pixels * ceil(log2 K) (indices)"),
+        (
+            lambda: 24 * K * n,
+            "compressed bits are 24 * K (palette) + n_pixels * ceil(log2 K) (indices)",
+        ),
     ]
     for value, hint in candidates:
         try:
             v = value()
         except (ValueError, OverflowError):
             continue
-        if v is not None and v != 24 * K + n * b and math.isclose(float(got), float(v), rel_tol=1e-12):
+        if (
+            v is not None
+            and v != 24 * K + n * b
+            and math.isclose(float(got), float(v), rel_tol=1e-12)
+        ):
             return hint
     return "compressed bits = 24 * K (palette) + n_pixels * ceil(log2 K) (one index per pixel)"
 
@@ -68,16 +98,25 @@ def _case(runner: Runner, n: int, K: int) -> None:
     is_int = isinstance(got, (numbers.Integral,)) and not isinstance(got, (bool, np.bool_))
     if is_int and int(got) == expected:
         return
-    lines = [f"expected {formula}", f"got      {describe(got)}",
-             f"{K} colour{'s' * (K > 1)} need ceil(log2 {K}) = {b} bit{'s' * (b != 1)} per index"
-             + (f" (indices 0 to {K - 1})" if K > 1 else "")]
+    lines = [
+        f"expected {formula}",
+        f"got      {describe(got)}",
+        f"{K} colour{'s' * (K > 1)} need ceil(log2 {K}) = {b} bit{'s' * (b != 1)} per index"
+        + (f" (indices 0 to {K - 1})" if K > 1 else ""),
+    ]
     if got is None:
         runner.fail(lines, "your function returns None: end it with return bits")
-    if isinstance(got, (numbers.Real, np.generic)) and not isinstance(got, (bool, np.bool_)) \
-            and np.isfinite(float(got)):
+    if (
+        isinstance(got, (numbers.Real, np.generic))
+        and not isinstance(got, (bool, np.bool_))
+        and np.isfinite(float(got))
+    ):
         if float(got) == expected:
-            runner.fail(lines, "return an int: math.ceil returns an int but np.ceil and "
-                               "np.log2 give floats; convert with int(...)")
+            runner.fail(
+                lines,
+                "return an int: math.ceil returns an int but np.ceil and "
+                "np.log2 give floats; convert with int(...)",
+            )
         runner.fail(lines, _hint(n, K, got))
     runner.fail(lines, "return the number of bits as an int")
 

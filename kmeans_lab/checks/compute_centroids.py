@@ -8,8 +8,8 @@ be cut to integers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import Callable
 
 import numpy as np
 
@@ -36,32 +36,48 @@ def _hint(X, labels, C, expected, got) -> str:
     if np.any(~filled) and same(expected, filled):
         empty = got[~filled]
         if np.isnan(empty).any():
-            return ("a cluster with no points keeps its old centroid: the mean of an empty "
-                    "selection is NaN, so copy centroids[k] when no label equals k")
+            return (
+                "a cluster with no points keeps its old centroid: the mean of an empty "
+                "selection is NaN, so copy centroids[k] when no label equals k"
+            )
         if np.all(empty == 0):
-            return ("a cluster with no points keeps its old centroid centroids[k], not zeros: "
-                    "start from new = centroids.copy() and fill only clusters that have points")
-        return ("a cluster with no points keeps its row of centroids unchanged "
-                "(start from new = centroids.copy())")
+            return (
+                "a cluster with no points keeps its old centroid centroids[k], not zeros: "
+                "start from new = centroids.copy() and fill only clusters that have points"
+            )
+        return (
+            "a cluster with no points keeps its row of centroids unchanged "
+            "(start from new = centroids.copy())"
+        )
     if same(C, filled) and not same(expected, filled):
-        return ("your result is the input centroids: fill row k with the mean of the points "
-                "labelled k, X[labels == k].mean(axis=0)")
+        return (
+            "your result is the input centroids: fill row k with the mean of the points "
+            "labelled k, X[labels == k].mean(axis=0)"
+        )
     if same(sums / K, filled):
-        return ("divide by the number of points in cluster k (np.sum(labels == k)), not by K; "
-                "or simply use X[labels == k].mean(axis=0)")
+        return (
+            "divide by the number of points in cluster k (np.sum(labels == k)), not by K; "
+            "or simply use X[labels == k].mean(axis=0)"
+        )
     if same(sums / X.shape[0], filled):
-        return ("divide by the number of points in cluster k (np.sum(labels == k)), not by N; "
-                "or simply use X[labels == k].mean(axis=0)")
+        return (
+            "divide by the number of points in cluster k (np.sum(labels == k)), not by N; "
+            "or simply use X[labels == k].mean(axis=0)"
+        )
     if same(sums, filled):
         return "take the mean of the points of each cluster, not their sum: X[labels == k].mean(axis=0)"
     if same(np.trunc(expected), filled) or same(np.floor(expected), filled):
         if not (np.issubdtype(X.dtype, np.floating) and np.issubdtype(C.dtype, np.floating)):
-            return (f"X is {X.dtype} and centroids is {C.dtype} here: new = centroids.copy() "
-                    "is then an integer array, and assigning a mean into it cuts off the "
-                    "decimals; convert to float first: X = np.asarray(X, dtype=float) and "
-                    "new = np.array(centroids, dtype=float)")
-        return ("your means were rounded to integers: build the result with a float dtype, "
-                "e.g. np.zeros((K, n)) or centroids.astype(float)")
+            return (
+                f"X is {X.dtype} and centroids is {C.dtype} here: new = centroids.copy() "
+                "is then an integer array, and assigning a mean into it cuts off the "
+                "decimals; convert to float first: X = np.asarray(X, dtype=float) and "
+                "new = np.array(centroids, dtype=float)"
+            )
+        return (
+            "your means were rounded to integers: build the result with a float dtype, "
+            "e.g. np.zeros((K, n)) or centroids.astype(float)"
+        )
     if same(np.broadcast_to(X.mean(axis=0), C.shape), filled):
         return "average only the points of cluster k: X[labels == k].mean(axis=0), not all of X"
     shifted = C.copy()
@@ -78,8 +94,9 @@ def _case(runner: Runner, X: np.ndarray, labels: np.ndarray, C: np.ndarray) -> N
     K, n = C.shape
     expected = _kmeans.compute_centroids(X.copy(), labels.copy(), C.copy())
     got_raw = runner.call(X, labels, C)
-    require_ndarray(runner, got_raw, "centroids", expected,
-                    "new = centroids.astype(float), filled row by row")
+    require_ndarray(
+        runner, got_raw, "centroids", expected, "new = centroids.astype(float), filled row by row"
+    )
     got = as_array(got_raw)
     if got is None or got.shape != (K, n):
         hint = none_hint(got_raw, "centroids")
@@ -88,68 +105,111 @@ def _case(runner: Runner, X: np.ndarray, labels: np.ndarray, C: np.ndarray) -> N
             if got.shape == (n, K):
                 hint = "one centroid a row: the result has shape (K, n), not (n, K)"
             elif got.shape == (used, n) and used < K:
-                hint = ("keep one row per centroid, K rows, even for a cluster with no points "
-                        "(loop over range(K), not over np.unique(labels))")
+                hint = (
+                    "keep one row per centroid, K rows, even for a cluster with no points "
+                    "(loop over range(K), not over np.unique(labels))"
+                )
             else:
                 hint = f"return one row per centroid: shape (K, n) = ({K}, {n})"
-        runner.fail(expected_got("centroids", expected, got if got is not None else got_raw),
-                    hint or f"return one row per centroid: shape (K, n) = ({K}, {n})")
-    numeric = np.issubdtype(got.dtype, np.number) and not np.issubdtype(got.dtype, np.complexfloating)
+        runner.fail(
+            expected_got("centroids", expected, got if got is not None else got_raw),
+            hint or f"return one row per centroid: shape (K, n) = ({K}, {n})",
+        )
+    numeric = np.issubdtype(got.dtype, np.number) and not np.issubdtype(
+        got.dtype, np.complexfloating
+    )
     close = numeric and np.allclose(got, expected, rtol=1e-9, atol=1e-12)
     if close and np.issubdtype(got.dtype, np.floating):
         return
     lines = expected_got("centroids", expected, got)
     if close:
-        runner.fail(lines, "centroids are means, so return floats: build the result with "
-                           "np.zeros((K, n)) or centroids.astype(float)")
+        runner.fail(
+            lines,
+            "centroids are means, so return floats: build the result with "
+            "np.zeros((K, n)) or centroids.astype(float)",
+        )
     if not numeric:
         runner.fail(lines, "return a numeric array of shape (K, n)")
-    if lower_precision(got) and np.allclose(got, expected, rtol=10 * np.finfo(got.dtype).eps,
-                                            atol=10 * np.finfo(got.dtype).tiny):
-        lines.append(f"your values match to {got.dtype} precision only (relative error up to "
-                     f"{num(np.max(np.abs(got - expected) / np.maximum(np.abs(expected), 1e-300)))})")
+    if lower_precision(got) and np.allclose(
+        got, expected, rtol=10 * np.finfo(got.dtype).eps, atol=10 * np.finfo(got.dtype).tiny
+    ):
+        lines.append(
+            f"your values match to {got.dtype} precision only (relative error up to "
+            f"{num(np.max(np.abs(got - expected) / np.maximum(np.abs(expected), 1e-300)))})"
+        )
         runner.fail(lines, precision_hint(got.dtype, "e.g. new = np.array(centroids, dtype=float)"))
     bad = ~np.isclose(got, expected, rtol=1e-9, atol=1e-12)
     k = int(np.argmax(bad.any(axis=1)))
     members = np.flatnonzero(labels == k)
     if members.size == 0:
-        lines.append(f"first mismatch at row {k}: cluster {k} has no points, so it keeps "
-                     f"centroids[{k}] = {row(C[k])}")
+        lines.append(
+            f"first mismatch at row {k}: cluster {k} has no points, so it keeps "
+            f"centroids[{k}] = {row(C[k])}"
+        )
     else:
         shown = members.tolist() if members.size <= 6 else members[:6].tolist() + ["..."]
-        lines.append(f"first mismatch at row {k}: the mean of the {members.size} point"
-                     f"{'s' * (members.size > 1)} labelled {k} "
-                     f"(X[{shown}]) is {row(expected[k])}".replace("'", ""))
+        lines.append(
+            f"first mismatch at row {k}: the mean of the {members.size} point"
+            f"{'s' * (members.size > 1)} labelled {k} "
+            f"(X[{shown}]) is {row(expected[k])}".replace("'", "")
+        )
     runner.fail(lines, _hint(X, labels, C, expected, got))
 
 
 def fixed_cases() -> list[tuple[np.ndarray, np.ndarray, np.ndarray, str]]:
     """The fixed cases, built when a check runs (nothing is computed at import)."""
     return [
-        (np.array([[0, 0], [4, 4], [2, 0], [9, 9], [6, 2], [1, 2]], float),
-         np.array([0, 1, 0, 2, 1, 0]),
-         np.array([[1, 1], [5, 5], [8, 8]], float), ""),
-        (np.array([[1, 2, 0, 4], [3, 0, 1, 2], [5, 6, 7, 1], [2, 2, 2, 2], [0, 1, 3, 5],
-                   [7, 5, 6, 3], [4, 4, 1, 0]], float),
-         np.array([0, 3, 1, 0, 3, 1, 0]),
-         np.array([[1, 1, 1, 1], [6, 6, 6, 6], [7, -2, 5, 1], [2, 0, 2, 4]], float),
-         ", cluster 2 empty"),
-        (np.array([[1, 5, 2], [3, 1, 4], [2, 2, 2], [8, 0, 1], [0, 6, 6]], float),
-         np.array([1, 0, 1, 0, 1]),
-         np.array([[2, 2, 2], [1, 4, 3], [-3, 0.5, 9]], float),
-         ", last cluster empty"),
-        (np.array([[0.5], [1.5], [4.0], [10.0], [12.0], [11.0]]),
-         np.array([2, 2, 0, 1, 1, 1]),
-         np.array([[3.0], [9.0], [0.0]]), ""),
-        (np.array([[2, 1, 4, 3, 5], [6, 1, 1, 0, 2], [3, 3, 3, 3, 3], [9, 8, 1, 2, 0]], float),
-         np.array([1, 1, 1, 1]),
-         np.array([[0, 0, 0, 0, 1], [5, 5, 5, 5, 5]], float), ", cluster 0 empty"),
+        (
+            np.array([[0, 0], [4, 4], [2, 0], [9, 9], [6, 2], [1, 2]], float),
+            np.array([0, 1, 0, 2, 1, 0]),
+            np.array([[1, 1], [5, 5], [8, 8]], float),
+            "",
+        ),
+        (
+            np.array(
+                [
+                    [1, 2, 0, 4],
+                    [3, 0, 1, 2],
+                    [5, 6, 7, 1],
+                    [2, 2, 2, 2],
+                    [0, 1, 3, 5],
+                    [7, 5, 6, 3],
+                    [4, 4, 1, 0],
+                ],
+                float,
+            ),
+            np.array([0, 3, 1, 0, 3, 1, 0]),
+            np.array([[1, 1, 1, 1], [6, 6, 6, 6], [7, -2, 5, 1], [2, 0, 2, 4]], float),
+            ", cluster 2 empty",
+        ),
+        (
+            np.array([[1, 5, 2], [3, 1, 4], [2, 2, 2], [8, 0, 1], [0, 6, 6]], float),
+            np.array([1, 0, 1, 0, 1]),
+            np.array([[2, 2, 2], [1, 4, 3], [-3, 0.5, 9]], float),
+            ", last cluster empty",
+        ),
+        (
+            np.array([[0.5], [1.5], [4.0], [10.0], [12.0], [11.0]]),
+            np.array([2, 2, 0, 1, 1, 1]),
+            np.array([[3.0], [9.0], [0.0]]),
+            "",
+        ),
+        (
+            np.array([[2, 1, 4, 3, 5], [6, 1, 1, 0, 2], [3, 3, 3, 3, 3], [9, 8, 1, 2, 0]], float),
+            np.array([1, 1, 1, 1]),
+            np.array([[0, 0, 0, 0, 1], [5, 5, 5, 5, 5]], float),
+            ", cluster 0 empty",
+        ),
         # Integer inputs (like 8-bit pixel values): the means are not integers, and
         # new = centroids.copy() would be an integer array that cuts them off.
-        (np.array([[200, 10, 3], [101, 20, 4], [7, 255, 0], [0, 250, 1], [30, 40, 50]], np.int64),
-         np.array([0, 0, 1, 1, 0]),
-         np.array([[100, 100, 100], [5, 200, 1], [9, 9, 9]], np.int64),
-         ", integer (int64) X and centroids, cluster 2 empty"),
+        (
+            np.array(
+                [[200, 10, 3], [101, 20, 4], [7, 255, 0], [0, 250, 1], [30, 40, 50]], np.int64
+            ),
+            np.array([0, 0, 1, 1, 0]),
+            np.array([[100, 100, 100], [5, 200, 1], [9, 9, 9]], np.int64),
+            ", integer (int64) X and centroids, cluster 2 empty",
+        ),
     ]
 
 
@@ -157,9 +217,13 @@ def cases(n_random: int, seed: int) -> list[Case]:
     """The fixed cases, then ``n_random`` random ones (about half with an empty cluster)."""
     out: list[Case] = []
     for X, labels, C, extra in fixed_cases():
-        out.append((f"{X.shape[0]} points, {C.shape[0]} clusters, {X.shape[1]} "
-                    f"feature{'s' * (X.shape[1] > 1)}{extra}",
-                    partial(_case, X=X, labels=labels, C=C)))
+        out.append(
+            (
+                f"{X.shape[0]} points, {C.shape[0]} clusters, {X.shape[1]} "
+                f"feature{'s' * (X.shape[1] > 1)}{extra}",
+                partial(_case, X=X, labels=labels, C=C),
+            )
+        )
     rng = case_rng(seed, "compute_centroids")
     for _ in range(n_random):
         N, K, n = int(rng.integers(4, 60)), int(rng.integers(2, 8)), int(rng.integers(2, 6))
@@ -170,8 +234,12 @@ def cases(n_random: int, seed: int) -> list[Case]:
             labels[labels == int(rng.integers(K))] = (int(rng.integers(K)) + 1) % K
         empty = K - len(np.unique(labels))
         extra = f", {empty} empty" if empty else ""
-        out.append((f"random: {N} points, {K} clusters, {n} features{extra}",
-                    partial(_case, X=X, labels=labels, C=C)))
+        out.append(
+            (
+                f"random: {N} points, {K} clusters, {n} features{extra}",
+                partial(_case, X=X, labels=labels, C=C),
+            )
+        )
     return out
 
 

@@ -8,7 +8,7 @@ bottom, and says so in one line.
 from __future__ import annotations
 
 import importlib
-from typing import Callable
+from collections.abc import Callable
 
 from .registry import EXERCISES, REGISTRY
 from .results import CheckFailure, CheckResult
@@ -22,8 +22,9 @@ def check_function(name: str) -> Callable[..., CheckResult]:
     return getattr(module, REGISTRY[name].check_name)
 
 
-def student_or_reference(func: Callable | None, name: str | None = None, *,
-                         verbose: bool = True) -> Callable:
+def student_or_reference(
+    func: Callable | None, name: str | None = None, *, verbose: bool = True
+) -> Callable:
     """Return the student's function if it passes its check, else the reference.
 
     Later cells of a notebook call this, so a notebook whose exercises are

@@ -8,8 +8,8 @@ and K = 1. A wrong answer is matched against those mistakes to choose the hint.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import Callable
 
 import numpy as np
 
@@ -61,21 +61,40 @@ def _first_two(X, C):
 
 # Known mistakes: (labels the mistake gives, hint). Tried in order.
 _MISTAKES: list[tuple[Callable[[np.ndarray, np.ndarray], np.ndarray | None], str]] = [
-    (_plus_one, "labels count from 0: the first centroid is label 0, so don't add 1 "
-     "(np.argmin already returns 0-based positions)"),
+    (
+        _plus_one,
+        "labels count from 0: the first centroid is label 0, so don't add 1 "
+        "(np.argmin already returns 0-based positions)",
+    ),
     (_argmax, "the closest centroid has the smallest distance: use np.argmin, not np.argmax"),
-    (_l1, "use the squared Euclidean distance, the sum of squared differences ((x - mu) ** 2), "
-     "not the sum of absolute differences"),
-    (_square_of_sum, "square each difference before summing: np.sum((x - mu) ** 2), not "
-     "np.sum(x - mu) ** 2"),
-    (_ties_to_highest, "on a tie keep the lowest index: np.argmin does, and a loop must switch "
-     "only when a distance is strictly smaller (<, not <=)"),
-    (_without_last, "sum the squared differences over every feature (all n columns); your labels "
-     "ignore the last one"),
-    (_without_first, "sum the squared differences over every feature (all n columns); your labels "
-     "ignore the first one"),
-    (_first_two, "sum the squared differences over every feature (all n columns), not only the "
-     "first two"),
+    (
+        _l1,
+        "use the squared Euclidean distance, the sum of squared differences ((x - mu) ** 2), "
+        "not the sum of absolute differences",
+    ),
+    (
+        _square_of_sum,
+        "square each difference before summing: np.sum((x - mu) ** 2), not np.sum(x - mu) ** 2",
+    ),
+    (
+        _ties_to_highest,
+        "on a tie keep the lowest index: np.argmin does, and a loop must switch "
+        "only when a distance is strictly smaller (<, not <=)",
+    ),
+    (
+        _without_last,
+        "sum the squared differences over every feature (all n columns); your labels "
+        "ignore the last one",
+    ),
+    (
+        _without_first,
+        "sum the squared differences over every feature (all n columns); your labels "
+        "ignore the first one",
+    ),
+    (
+        _first_two,
+        "sum the squared differences over every feature (all n columns), not only the first two",
+    ),
 ]
 
 
@@ -91,23 +110,31 @@ def _case(runner: Runner, X: np.ndarray, C: np.ndarray, exact: bool) -> None:
     N, K = X.shape[0], C.shape[0]
     expected = _kmeans.find_closest_centroids(X.copy(), C.copy())
     got_raw = runner.call(X, C)
-    require_ndarray(runner, got_raw, "labels", expected, "the result of np.argmin(distances, axis=1)")
+    require_ndarray(
+        runner, got_raw, "labels", expected, "the result of np.argmin(distances, axis=1)"
+    )
     got = as_array(got_raw)
     if got is None or got.shape != (N,):
         hint = none_hint(got_raw, "labels")
         if hint is None and got is not None:
             if got.shape == (K,) and K != N:
-                hint = ("take the argmin over axis=1 (over the centroids), one label per point; "
-                        "axis=0 gives one per centroid")
+                hint = (
+                    "take the argmin over axis=1 (over the centroids), one label per point; "
+                    "axis=0 gives one per centroid"
+                )
             elif got.shape == (N, K):
                 hint = "you returned the (N, K) distances: return their argmin over axis=1"
             elif got.ndim == 0:
-                hint = ("np.argmin without axis= flattens the (N, K) distances and returns one "
-                        "number: take the argmin over axis=1, one label per point")
+                hint = (
+                    "np.argmin without axis= flattens the (N, K) distances and returns one "
+                    "number: take the argmin over axis=1, one label per point"
+                )
             elif got.size == N:
                 hint = f"return a 1-D array of shape ({N},): one label per row of X"
-        runner.fail(expected_got("labels", expected, got if got is not None else got_raw),
-                    hint or f"return one label per row of X: an array of shape ({N},)")
+        runner.fail(
+            expected_got("labels", expected, got if got is not None else got_raw),
+            hint or f"return one label per row of X: an array of shape ({N},)",
+        )
     d = sq_distances(X, C)
     is_int = got.dtype != bool and np.issubdtype(got.dtype, np.integer)
     if np.issubdtype(got.dtype, np.number) and not np.issubdtype(got.dtype, np.complexfloating):
@@ -135,38 +162,85 @@ def _case(runner: Runner, X: np.ndarray, C: np.ndarray, exact: bool) -> None:
     e = int(expected[i])
     ties = np.flatnonzero(d[i] == d[i, e])
     if not valid[i]:
-        lines.append(f"first mismatch at index {i}: labels must be integers from 0 to {K - 1} "
-                     f"({K} centroids), got {got[i]}")
+        lines.append(
+            f"first mismatch at index {i}: labels must be integers from 0 to {K - 1} "
+            f"({K} centroids), got {got[i]}"
+        )
     elif len(ties) > 1 and int(as_int[i]) in ties:
-        lines.append(f"first mismatch at index {i}: X[{i}] = {row(X[i])} is at the same squared "
-                     f"distance ({num(d[i, e])}) from centroids {join_and(ties)}: "
-                     f"a tie goes to the lowest index, {e}")
+        lines.append(
+            f"first mismatch at index {i}: X[{i}] = {row(X[i])} is at the same squared "
+            f"distance ({num(d[i, e])}) from centroids {join_and(ties)}: "
+            f"a tie goes to the lowest index, {e}"
+        )
     else:
         g = int(as_int[i])
-        lines.append(f"first mismatch at index {i}: X[{i}] = {row(X[i])} is closest to centroid "
-                     f"{e} (squared distance {num(d[i, e])}), not {g} ({num(d[i, g])})")
+        lines.append(
+            f"first mismatch at index {i}: X[{i}] = {row(X[i])} is closest to centroid "
+            f"{e} (squared distance {num(d[i, e])}), not {g} ({num(d[i, g])})"
+        )
     runner.fail(lines, _hint(X, C, expected, as_int if valid.all() else got))
 
 
 def fixed_cases() -> list[tuple[np.ndarray, np.ndarray, str]]:
     """The fixed cases, built when a check runs (nothing is computed at import)."""
     return [
-        (np.array([[0, 1], [4, 2], [4, 4], [1, 4], [0, 0]], float),
-         np.array([[2, 0], [1, 2]], float), ""),
-        (np.array([[2, 2, 3, 4], [0, 0, 4, 4], [1, 1, 4, 2], [1, 4, 1, 2], [3, 2, 0, 0],
-                   [4, 3, 4, 2]], float),
-         np.array([[4, 1, 2, 3], [0, 1, 0, 2], [4, 0, 1, 2]], float), ""),
-        (np.array([[0, 0, 0], [1, 1, 1], [4, 0, 0], [2, 2, -1], [3, -3, 1], [0, 4, 4]], float),
-         np.array([[2, 2, 2], [4, 0, 0], [3, -3, 1], [0, 0, 5]], float), ""),
-        (np.array([[1, 0, 0], [1, 1, 0], [0, 1, 5], [2, 2, 0], [3, 0, 1], [0, 3, 0], [1, 1, 4],
-                   [2, 1, 0]], float),
-         np.array([[0, 0, 0], [2, 0, 0], [0, 2, 0]], float), ", with ties"),
-        (np.array([[3, 1, 4, 1], [5, 9, 2, 6], [5, 3, 5, 8], [9, 7, 9, 3], [2, 3, 8, 4]], float),
-         np.array([[2, 7, 1, 8]], float), ""),
-        (np.array([[0.0], [3.0], [4.0], [7.0], [10.0], [-2.0], [5.5]]),
-         np.array([[0.0], [5.0], [9.0]]), ""),
-        ((np.arange(24 * 5).reshape(24, 5) * 7 % 11).astype(float),
-         (np.arange(4 * 5).reshape(4, 5) * 5 % 11).astype(float), ""),
+        (
+            np.array([[0, 1], [4, 2], [4, 4], [1, 4], [0, 0]], float),
+            np.array([[2, 0], [1, 2]], float),
+            "",
+        ),
+        (
+            np.array(
+                [
+                    [2, 2, 3, 4],
+                    [0, 0, 4, 4],
+                    [1, 1, 4, 2],
+                    [1, 4, 1, 2],
+                    [3, 2, 0, 0],
+                    [4, 3, 4, 2],
+                ],
+                float,
+            ),
+            np.array([[4, 1, 2, 3], [0, 1, 0, 2], [4, 0, 1, 2]], float),
+            "",
+        ),
+        (
+            np.array([[0, 0, 0], [1, 1, 1], [4, 0, 0], [2, 2, -1], [3, -3, 1], [0, 4, 4]], float),
+            np.array([[2, 2, 2], [4, 0, 0], [3, -3, 1], [0, 0, 5]], float),
+            "",
+        ),
+        (
+            np.array(
+                [
+                    [1, 0, 0],
+                    [1, 1, 0],
+                    [0, 1, 5],
+                    [2, 2, 0],
+                    [3, 0, 1],
+                    [0, 3, 0],
+                    [1, 1, 4],
+                    [2, 1, 0],
+                ],
+                float,
+            ),
+            np.array([[0, 0, 0], [2, 0, 0], [0, 2, 0]], float),
+            ", with ties",
+        ),
+        (
+            np.array([[3, 1, 4, 1], [5, 9, 2, 6], [5, 3, 5, 8], [9, 7, 9, 3], [2, 3, 8, 4]], float),
+            np.array([[2, 7, 1, 8]], float),
+            "",
+        ),
+        (
+            np.array([[0.0], [3.0], [4.0], [7.0], [10.0], [-2.0], [5.5]]),
+            np.array([[0.0], [5.0], [9.0]]),
+            "",
+        ),
+        (
+            (np.arange(24 * 5).reshape(24, 5) * 7 % 11).astype(float),
+            (np.arange(4 * 5).reshape(4, 5) * 5 % 11).astype(float),
+            "",
+        ),
     ]
 
 
@@ -174,20 +248,30 @@ def cases(n_random: int, seed: int) -> list[Case]:
     """The fixed cases (exact labels), then ``n_random`` random ones (near-ties may differ)."""
     out: list[Case] = []
     for X, C, extra in fixed_cases():
-        out.append((f"{X.shape[0]} points, {C.shape[0]} centroid{'s' * (C.shape[0] > 1)}, "
-                    f"{X.shape[1]} feature{'s' * (X.shape[1] > 1)}{extra}",
-                    partial(_case, X=X, C=C, exact=True)))
+        out.append(
+            (
+                f"{X.shape[0]} points, {C.shape[0]} centroid{'s' * (C.shape[0] > 1)}, "
+                f"{X.shape[1]} feature{'s' * (X.shape[1] > 1)}{extra}",
+                partial(_case, X=X, C=C, exact=True),
+            )
+        )
     rng = case_rng(seed, "find_closest_centroids")
     for _ in range(n_random):
         N, K, n = int(rng.integers(5, 60)), int(rng.integers(2, 9)), int(rng.integers(3, 7))
         X = rng.normal(size=(N, n))
         C = rng.normal(size=(K, n))
-        out.append((f"random: {N} points, {K} centroids, {n} features",
-                    partial(_case, X=X, C=C, exact=False)))
+        out.append(
+            (
+                f"random: {N} points, {K} centroids, {n} features",
+                partial(_case, X=X, C=C, exact=False),
+            )
+        )
     return out
 
 
-def check_find_closest_centroids(func: Callable, *, n_random: int = 3, seed: int = 0) -> CheckResult:
+def check_find_closest_centroids(
+    func: Callable, *, n_random: int = 3, seed: int = 0
+) -> CheckResult:
     """Check a student's ``find_closest_centroids(X, centroids)``.
 
     The function must return the (N,) integer labels of the closest

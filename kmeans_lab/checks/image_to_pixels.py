@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from .. import image_io as _image_io
-from .answers import as_array, none_hint, require_ndarray, dtype_changed
+from .answers import as_array, dtype_changed, none_hint, require_ndarray
 from .messages import expected_got, row
 from .results import CheckResult
 from .runner import Case, Runner, case_rng, check_options
@@ -27,8 +28,10 @@ def distinct_image(shape: tuple[int, int, int]) -> np.ndarray:
 
 def random_image_shapes(rng: np.random.Generator, n: int) -> list[tuple[int, int, int]]:
     """``n`` random (H, W, C) shapes, H and W from 1 to 8, C in {1, 3, 4}."""
-    return [(int(rng.integers(1, 9)), int(rng.integers(1, 9)), int(rng.choice([1, 3, 4])))
-            for _ in range(n)]
+    return [
+        (int(rng.integers(1, 9)), int(rng.integers(1, 9)), int(rng.choice([1, 3, 4])))
+        for _ in range(n)
+    ]
 
 
 def _pixel_position(image: np.ndarray, values: np.ndarray) -> tuple[int, int] | None:
@@ -45,23 +48,33 @@ def _compare_pixels(runner: Runner, image: np.ndarray, expected: np.ndarray, got
         hint = none_hint(got_raw, "X")
         if hint is None and got is not None:
             if got.shape == image.shape:
-                hint = ("your function returns an array of the image's shape: return "
-                        "image.reshape(H * W, C); reshape returns a new array, it does not "
-                        "change image")
+                hint = (
+                    "your function returns an array of the image's shape: return "
+                    "image.reshape(H * W, C); reshape returns a new array, it does not "
+                    "change image"
+                )
             elif got.shape == (H * W * C,):
                 hint = "keep the channel axis: reshape to (H * W, C), not to one long vector"
             elif got.shape == (C, H * W):
                 hint = "one pixel a row: the result has shape (H * W, C), not (C, H * W); don't transpose"
             else:
-                hint = "the result has one row per pixel and one column per channel: shape (H * W, C)"
-        runner.fail(expected_got("pixels", expected, got if got is not None else got_raw),
-                    hint or "return an array of shape (H * W, C)")
+                hint = (
+                    "the result has one row per pixel and one column per channel: shape (H * W, C)"
+                )
+        runner.fail(
+            expected_got("pixels", expected, got if got is not None else got_raw),
+            hint or "return an array of shape (H * W, C)",
+        )
     if dtype_changed(got, expected):
-        runner.fail(expected_got("pixels", expected, got)
-                    + [f"values are right but the dtype is {got.dtype}, expected {expected.dtype} "
-                       "(the image's dtype): keep the dtype, reshape does not need a conversion"],
-                    "keep the dtype, reshape does not need a conversion: return "
-                    "image.reshape(H * W, C) without .astype(...) or dtype=")
+        runner.fail(
+            expected_got("pixels", expected, got)
+            + [
+                f"values are right but the dtype is {got.dtype}, expected {expected.dtype} "
+                "(the image's dtype): keep the dtype, reshape does not need a conversion"
+            ],
+            "keep the dtype, reshape does not need a conversion: return "
+            "image.reshape(H * W, C) without .astype(...) or dtype=",
+        )
     if np.array_equal(got, expected):
         return
     lines = expected_got("pixels", expected, got)
@@ -69,15 +82,19 @@ def _compare_pixels(runner: Runner, image: np.ndarray, expected: np.ndarray, got
     i = int(mism[0][0]) if len(mism) else 0
     r, c = divmod(i, W)
     found = _pixel_position(image, got[i])
-    line = (f"first mismatch at row {i}: it should hold pixel image[{r}, {c}] = {row(image[r, c])} "
-            f"(row r * W + c for pixel (r, c), W = {W})")
+    line = (
+        f"first mismatch at row {i}: it should hold pixel image[{r}, {c}] = {row(image[r, c])} "
+        f"(row r * W + c for pixel (r, c), W = {W})"
+    )
     if found is not None:
         line += f"; yours holds image[{found[0]}, {found[1]}]"
     lines.append(line)
     if np.array_equal(got, image.reshape(H * W, C, order="F")):
         # the same array as image.transpose(1, 0, 2).reshape(H * W, C)
-        hint = ("keep NumPy's default row-major order, image.reshape(H * W, C): order='F' "
-                "(or swapping the height and width axes) walks down the columns first")
+        hint = (
+            "keep NumPy's default row-major order, image.reshape(H * W, C): order='F' "
+            "(or swapping the height and width axes) walks down the columns first"
+        )
     else:
         hint = "reshape the image row by row: image.reshape(H * W, C)"
     runner.fail(lines, hint)
@@ -93,8 +110,13 @@ def _case(runner: Runner, shape: tuple[int, int, int]) -> None:
 def cases(n_random: int, seed: int) -> list[Case]:
     """The fixed cases, then ``n_random`` random image shapes."""
     shapes = IMAGE_SHAPES + random_image_shapes(case_rng(seed, "image_to_pixels"), n_random)
-    return [(f"{'random ' if k >= len(IMAGE_SHAPES) else ''}image of shape {shape}",
-             partial(_case, shape=shape)) for k, shape in enumerate(shapes)]
+    return [
+        (
+            f"{'random ' if k >= len(IMAGE_SHAPES) else ''}image of shape {shape}",
+            partial(_case, shape=shape),
+        )
+        for k, shape in enumerate(shapes)
+    ]
 
 
 def check_image_to_pixels(func: Callable, *, n_random: int = 3, seed: int = 0) -> CheckResult:

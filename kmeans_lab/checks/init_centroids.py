@@ -9,8 +9,9 @@ test) and every pair of rows can come out together.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -19,8 +20,15 @@ from .messages import describe, expected_got, row
 from .results import CheckResult
 from .runner import Case, Runner, case_rng, check_options
 
-__all__ = ["check_init_centroids", "CHI2_N", "CHI2_K", "CHI2_DRAWS", "CHI2_ALPHA", "CHI2_LIMIT",
-           "uniform_statistic"]
+__all__ = [
+    "check_init_centroids",
+    "CHI2_N",
+    "CHI2_K",
+    "CHI2_DRAWS",
+    "CHI2_ALPHA",
+    "CHI2_LIMIT",
+    "uniform_statistic",
+]
 
 # The distribution test: CHI2_DRAWS calls with K of N rows.
 CHI2_N, CHI2_K, CHI2_DRAWS = 12, 3, 400
@@ -69,8 +77,10 @@ def _call(runner: Runner, X: np.ndarray, K: int, s: int | None, rng=None) -> np.
         if hint is None and got is not None and got.shape == (K,):
             hint = "return the rows of X, not their positions: X[positions] has shape (K, n)"
         runner.fail(
-            [f"expected centroids of shape ({K}, {X.shape[1]}): K = {K} rows of X",
-             f"got {describe(got if got is not None else got_raw)}"],
+            [
+                f"expected centroids of shape ({K}, {X.shape[1]}): K = {K} rows of X",
+                f"got {describe(got if got is not None else got_raw)}",
+            ],
             hint or "return K whole rows of X: X[positions], shape (K, n)",
         )
     return got
@@ -88,15 +98,19 @@ def _rows_from_X(runner: Runner, X: np.ndarray, got: np.ndarray) -> np.ndarray:
         i = int(np.argmax(pos < 0))
         if lower_precision(got) and np.all(_positions_of(X.astype(got.dtype), got) >= 0):
             runner.fail(
-                [f"expected every row to be a row of X, float64 like X; got row {i} = "
-                 f"{row(got[i])}, a row of X rounded to {got.dtype}",
-                 f"got {describe(got)}"],
+                [
+                    f"expected every row to be a row of X, float64 like X; got row {i} = "
+                    f"{row(got[i])}, a row of X rounded to {got.dtype}",
+                    f"got {describe(got)}",
+                ],
                 precision_hint(got.dtype, "X[positions]"),
             )
         runner.fail(
-            [f"expected every row to be a row of X; got row {i} = {row(got[i])}, "
-             "which is not a row of X",
-             f"got {describe(got)}"],
+            [
+                f"expected every row to be a row of X; got row {i} = {row(got[i])}, "
+                "which is not a row of X",
+                f"got {describe(got)}",
+            ],
             "pick whole rows of X, X[positions], instead of making up new points "
             "(e.g. rng.random or a mean)",
         )
@@ -108,8 +122,10 @@ def _distinct(runner: Runner, X: np.ndarray, got: np.ndarray, K: int) -> np.ndar
     if len(set(pos.tolist())) < K:
         dup = [p for p in pos.tolist() if pos.tolist().count(p) > 1][0]
         runner.fail(
-            [f"expected K = {K} rows at distinct positions of X (its rows are all different)",
-             f"got positions {pos.tolist()}: X[{dup}] is chosen twice"],
+            [
+                f"expected K = {K} rows at distinct positions of X (its rows are all different)",
+                f"got positions {pos.tolist()}: X[{dup}] is chosen twice",
+            ],
             "sample without replacement: rng.choice(N, size=K, replace=False) or "
             "rng.permutation(N)[:K]; rng.integers can repeat a position",
         )
@@ -141,13 +157,18 @@ def _uses_rng_case(runner: Runner, base: int) -> None:
     if _rng_state(rng) == before:
         first_rows = np.array_equal(got, X0[:K0])
         runner.fail(
-            ["expected the Generator rng to be used (its state to advance)",
-             "got rng unchanged after the call: the randomness came from somewhere else"
-             + (" (your centroids are the first K rows of X)" if first_rows else "")],
-            ("don't take the first K rows: draw K random positions with the rng you were "
-             "given, rng.choice(N, size=K, replace=False)" if first_rows else
-             "draw the positions with the rng you were given: rng.choice(N, size=K, "
-             "replace=False); np.random.* and the random module ignore it"),
+            [
+                "expected the Generator rng to be used (its state to advance)",
+                "got rng unchanged after the call: the randomness came from somewhere else"
+                + (" (your centroids are the first K rows of X)" if first_rows else ""),
+            ],
+            (
+                "don't take the first K rows: draw K random positions with the rng you were "
+                "given, rng.choice(N, size=K, replace=False)"
+                if first_rows
+                else "draw the positions with the rng you were given: rng.choice(N, size=K, "
+                "replace=False); np.random.* and the random module ignore it"
+            ),
         )
 
 
@@ -157,8 +178,10 @@ def _same_seed_case(runner: Runner, base: int) -> None:
     b = _call(runner, X0, K0, base + 1)
     if not np.array_equal(a, b):
         runner.fail(
-            [f"expected the same centroids from two Generators made with the same seed {base + 1}",
-             *expected_got("centroids", a, b)],
+            [
+                f"expected the same centroids from two Generators made with the same seed {base + 1}",
+                *expected_got("centroids", a, b),
+            ],
             "use only rng for randomness (rng.choice, rng.permutation), not np.random.* "
             "or random.*, so that the same seed gives the same centroids",
         )
@@ -169,8 +192,10 @@ def _different_seeds_case(runner: Runner, base: int) -> None:
     results = [_call(runner, X0, K0, base + 10 + s) for s in range(8)]
     if all(np.array_equal(results[0], r) for r in results[1:]):
         runner.fail(
-            ["expected different seeds to give different centroids (8 seeds tried)",
-             f"got the same centroids every time: {describe(results[0])}"],
+            [
+                "expected different seeds to give different centroids (8 seeds tried)",
+                f"got the same centroids every time: {describe(results[0])}",
+            ],
             "draw the positions at random with rng, e.g. rng.choice(N, size=K, "
             "replace=False), instead of fixed positions such as the first K rows",
         )
@@ -185,8 +210,10 @@ def _permutation_case(runner: Runner, base: int) -> None:
         if sorted(pos.tolist()) != list(range(N)):
             missing = sorted(set(range(N)) - set(pos.tolist()))
             runner.fail(
-                [f"expected every row of X exactly once with K = N = {N} (seed {base + 20 + s})",
-                 f"got positions {pos.tolist()}: row {missing[0]} is missing"],
+                [
+                    f"expected every row of X exactly once with K = N = {N} (seed {base + 20 + s})",
+                    f"got positions {pos.tolist()}: row {missing[0]} is missing",
+                ],
                 "sample without replacement: rng.choice(N, size=K, replace=False) or "
                 "rng.permutation(N)[:K]",
             )
@@ -202,10 +229,12 @@ def _distribution_case(runner: Runner, base: int) -> None:
         counts[pos] += 1
         pos = np.sort(pos)
         for a in range(K):
-            pairs[pos[a], pos[a + 1:]] += 1
+            pairs[pos[a], pos[a + 1 :]] += 1
     expect = M * K / N
-    lines = [f"expected each of the {N} rows to be chosen about {expect:.0f} times over "
-             f"{M} seeds (K = {K}), all rows equally likely"]
+    lines = [
+        f"expected each of the {N} rows to be chosen about {expect:.0f} times over "
+        f"{M} seeds (K = {K}), all rows equally likely"
+    ]
     never = np.flatnonzero(counts == 0)
     if never.size:
         k = int(never[0])
@@ -219,9 +248,11 @@ def _distribution_case(runner: Runner, base: int) -> None:
     if upper.min() == 0:
         i, j = (int(v[0]) for v in np.nonzero(np.triu(pairs == 0, 1)))
         runner.fail(
-            [f"expected every pair of rows to come out together sometimes over {M} seeds "
-             f"(K = {K}, each pair about {M * K * (K - 1) / 2 / upper.size:.0f} times)",
-             f"got rows {i} and {j} never chosen together"],
+            [
+                f"expected every pair of rows to come out together sometimes over {M} seeds "
+                f"(K = {K}, each pair about {M * K * (K - 1) / 2 / upper.size:.0f} times)",
+                f"got rows {i} and {j} never chosen together",
+            ],
             "choose the K positions independently at random, rng.choice(N, size=K, "
             "replace=False), not as a block of neighbouring rows",
         )
@@ -229,9 +260,12 @@ def _distribution_case(runner: Runner, base: int) -> None:
     if statistic > CHI2_LIMIT:
         k = int(np.argmax(np.abs(counts - expect)))
         runner.fail(
-            lines + [f"got counts {counts.tolist()}: row {k} chosen {counts[k]} times",
-                     f"chi-square statistic {statistic:.1f} > {CHI2_LIMIT:.1f}, a limit a "
-                     f"uniform choice exceeds with probability {CHI2_ALPHA:g}"],
+            lines
+            + [
+                f"got counts {counts.tolist()}: row {k} chosen {counts[k]} times",
+                f"chi-square statistic {statistic:.1f} > {CHI2_LIMIT:.1f}, a limit a "
+                f"uniform choice exceeds with probability {CHI2_ALPHA:g}",
+            ],
             "every row must be equally likely: rng.choice(N, size=K, replace=False), "
             "without weights (p=) or a preference for some positions",
         )
@@ -246,9 +280,11 @@ def _k1_case(runner: Runner, base: int) -> None:
     _distinct(runner, X, got, 1)
     if _rng_state(rng) == before:
         runner.fail(
-            ["expected the Generator rng to be used with K = 1 too (its state to advance)",
-             "got rng unchanged after the call"
-             + (" (your centroid is the first row of X)" if np.array_equal(got, X[:1]) else "")],
+            [
+                "expected the Generator rng to be used with K = 1 too (its state to advance)",
+                "got rng unchanged after the call"
+                + (" (your centroid is the first row of X)" if np.array_equal(got, X[:1]) else ""),
+            ],
             "K = 1 is no special case: draw the position at random with the rng you were "
             "given, rng.choice(N, size=K, replace=False)",
         )
@@ -258,9 +294,11 @@ def _k1_case(runner: Runner, base: int) -> None:
     if counts.min() == 0:
         k = int(np.argmin(counts))
         runner.fail(
-            [f"expected every row of X to come out sometimes with K = 1 over {M} seeds "
-             f"(each about {M / N:.0f} times)",
-             f"got counts {counts.tolist()}: row {k} never chosen"],
+            [
+                f"expected every row of X to come out sometimes with K = 1 over {M} seeds "
+                f"(each about {M / N:.0f} times)",
+                f"got counts {counts.tolist()}: row {k} never chosen",
+            ],
             "K = 1 is no special case: draw the position at random with the rng you were "
             "given, rng.choice(N, size=K, replace=False)",
         )
@@ -292,7 +330,9 @@ def cases(n_random: int, seed: int) -> list[Case]:
         K = int(rng.integers(1, N + 1))
         X = rng.permutation(_distinct_rows(N, n, offset=float(rng.integers(0, 50))))
         s = int(rng.integers(0, 2**31))
-        out.append((f"random: {N} points, {n} features, K={K}", partial(_random_case, X=X, K=K, s=s)))
+        out.append(
+            (f"random: {N} points, {n} features, K={K}", partial(_random_case, X=X, K=K, s=s))
+        )
     return out
 
 

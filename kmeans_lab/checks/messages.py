@@ -11,7 +11,8 @@ import numbers
 import os
 import sysconfig
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

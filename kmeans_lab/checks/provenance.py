@@ -26,13 +26,23 @@ import functools
 import os
 import sys
 import types
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from .registry import LIBRARIES, Exercise, resolve
 
-__all__ = ["PACKAGE_DIR", "Watch", "code_key", "forbidden_keys", "module_file", "same_code",
-           "source_code", "identity_failure", "provenance_failure"]
+__all__ = [
+    "PACKAGE_DIR",
+    "Watch",
+    "code_key",
+    "forbidden_keys",
+    "module_file",
+    "same_code",
+    "source_code",
+    "identity_failure",
+    "provenance_failure",
+]
 
 #: The folder of the installed ``kmeans_lab`` package (whose files hold the references).
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -80,10 +90,13 @@ def source_code(dotted: str) -> types.CodeType | None:
 
 def same_code(a: types.CodeType, b: types.CodeType) -> bool:
     """True when two code objects are the same function of the same source."""
-    return (a.co_code == b.co_code and a.co_names == b.co_names
-            and a.co_firstlineno == b.co_firstlineno
-            and [c for c in a.co_consts if not isinstance(c, types.CodeType)]
-            == [c for c in b.co_consts if not isinstance(c, types.CodeType)])
+    return (
+        a.co_code == b.co_code
+        and a.co_names == b.co_names
+        and a.co_firstlineno == b.co_firstlineno
+        and [c for c in a.co_consts if not isinstance(c, types.CodeType)]
+        == [c for c in b.co_consts if not isinstance(c, types.CodeType)]
+    )
 
 
 def forbidden_keys(dotted_names: Iterable[str]) -> dict[Key, str]:

@@ -19,12 +19,19 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Callable, Mapping
 
-__all__ = ["EXERCISES", "REGISTRY", "Exercise", "ExceptionHint", "COURSE_FAST", "LIBRARIES",
-           "points_summary"]
+__all__ = [
+    "EXERCISES",
+    "REGISTRY",
+    "Exercise",
+    "ExceptionHint",
+    "COURSE_FAST",
+    "LIBRARIES",
+    "points_summary",
+]
 
 #: Modules whose code a K-means step must not run: the course's fast
 #: quantizer does every step at once.
@@ -125,8 +132,10 @@ class Exercise:
 
     def hidden_call(self) -> str:
         """The hidden test's line in the check cell."""
-        return (f'hidden_check("{self.name}", {self.name}, n_random={self.hidden_n_random}, '
-                f"seed={self.hidden_seed})")
+        return (
+            f'hidden_check("{self.name}", {self.name}, n_random={self.hidden_n_random}, '
+            f"seed={self.hidden_seed})"
+        )
 
 
 def resolve(dotted: str) -> Callable:

@@ -34,8 +34,9 @@ compressed_bits: 12/12 checks passed
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -116,8 +117,12 @@ def plan(exercise: str, *, n_random: int, seed: int) -> Bundle:
 def _read_plan(bundle: Bundle) -> tuple[str, list, dict]:
     document, arrays = transport.load(bundle)
     exercise, calls = document.get("exercise"), document.get("calls")
-    if (document.get("format") != FORMAT or exercise not in REGISTRY or not isinstance(calls, list)
-            or not all(isinstance(c, list) for c in calls)):
+    if (
+        document.get("format") != FORMAT
+        or exercise not in REGISTRY
+        or not isinstance(calls, list)
+        or not all(isinstance(c, list) for c in calls)
+    ):
         raise transport.TransportError("unreadable plan")
     return exercise, calls, arrays
 
@@ -126,8 +131,12 @@ def _read_plan(bundle: Bundle) -> tuple[str, list, dict]:
 
 
 def _same(before: Any, after: Any) -> bool:
-    return (isinstance(after, np.ndarray) and before.shape == after.shape
-            and before.dtype == after.dtype and np.array_equal(before, after, equal_nan=True))
+    return (
+        isinstance(after, np.ndarray)
+        and before.shape == after.shape
+        and before.dtype == after.dtype
+        and np.array_equal(before, after, equal_nan=True)
+    )
 
 
 def _encode_result(value: Any, arrays: dict) -> dict:
@@ -159,8 +168,13 @@ def record(plan_bundle: Bundle, func: Callable) -> Bundle:
     exercise, calls, plan_arrays = _read_plan(plan_bundle)
     runner = Runner(exercise, func)
     arrays: dict[str, np.ndarray] = {}
-    document: dict[str, Any] = {"format": FORMAT, "exercise": exercise,
-                                "identity": runner.identity_hit(), "signature": None, "calls": []}
+    document: dict[str, Any] = {
+        "format": FORMAT,
+        "exercise": exercise,
+        "identity": runner.identity_hit(),
+        "signature": None,
+        "calls": [],
+    }
     if document["identity"] is not None:
         return transport.dump(document, arrays)
     for number, tags in enumerate(calls):
@@ -182,12 +196,14 @@ def record(plan_bundle: Bundle, func: Callable) -> Bundle:
             else:
                 after.append(None)
         raised = outcome.raised
-        document["calls"].append({
-            "result": _encode_result(outcome.result, arrays) if raised is None else None,
-            "raised": None if raised is None else {k: v for k, v in asdict(raised).items()},
-            "hit": outcome.hit,
-            "after": after,
-        })
+        document["calls"].append(
+            {
+                "result": _encode_result(outcome.result, arrays) if raised is None else None,
+                "raised": None if raised is None else {k: v for k, v in asdict(raised).items()},
+                "hit": outcome.hit,
+                "after": after,
+            }
+        )
         if raised is not None or outcome.hit is not None or changed:
             break
     return transport.dump(document, arrays)
@@ -211,8 +227,10 @@ def _same_arguments(planned: list, fresh: tuple, arrays: dict) -> bool:
             if not (isinstance(expected, np.ndarray) and _same(expected, value)):
                 return False
         elif isinstance(value, np.random.Generator):
-            if not (isinstance(expected, np.random.Generator)
-                    and expected.bit_generator.state == value.bit_generator.state):
+            if not (
+                isinstance(expected, np.random.Generator)
+                and expected.bit_generator.state == value.bit_generator.state
+            ):
                 return False
         elif not (type(expected) is type(value) and expected == value):
             return False
@@ -222,8 +240,9 @@ def _same_arguments(planned: list, fresh: tuple, arrays: dict) -> bool:
 class _ReplayRunner(Runner):
     """Runs the real check; each call gives back what the sandbox recorded."""
 
-    def __init__(self, exercise: str, calls: list, plan_arrays: dict, recording: dict,
-                 arrays: dict):
+    def __init__(
+        self, exercise: str, calls: list, plan_arrays: dict, recording: dict, arrays: dict
+    ):
         super().__init__(exercise, _student_stand_in)
         self.planned, self.plan_arrays = calls, plan_arrays
         self.recording, self.arrays = recording, arrays
@@ -252,10 +271,12 @@ class _ReplayRunner(Runner):
     def invoke(self, fresh: tuple) -> Outcome:
         number = self.index
         self.index += 1
-        if number >= len(self.planned) or not _same_arguments(self.planned[number], fresh,
-                                                              self.plan_arrays):
-            raise PlanError(f"check_{self.exercise.name} made a call that is not call "
-                            f"{number + 1} of the plan")
+        if number >= len(self.planned) or not _same_arguments(
+            self.planned[number], fresh, self.plan_arrays
+        ):
+            raise PlanError(
+                f"check_{self.exercise.name} made a call that is not call {number + 1} of the plan"
+            )
         calls = self.recording["calls"]
         if number >= len(calls):
             raise PlanError(f"the recording of {self.exercise.name} stops before call {number + 1}")
@@ -268,10 +289,12 @@ class _ReplayRunner(Runner):
             if not isinstance(raised, dict) or not isinstance(raised.get("not_implemented"), bool):
                 raise transport.TransportError("unreadable recording: an exception")
             where = raised.get("where")
-            outcome.raised = Raised(_text(raised.get("type_name"), 100),
-                                    _text(raised.get("message")),
-                                    raised["not_implemented"],
-                                    None if where is None else _text(where, 500))
+            outcome.raised = Raised(
+                _text(raised.get("type_name"), 100),
+                _text(raised.get("message")),
+                raised["not_implemented"],
+                None if where is None else _text(where, 500),
+            )
         elif entry.get("result") is not None:
             outcome.result = transport.decode(entry["result"], self.arrays)
         after = entry.get("after")
@@ -297,8 +320,9 @@ def _student_stand_in(*args):  # pragma: no cover - never called: the replay ans
     raise AssertionError("the replay never calls the student's function")
 
 
-def replay(plan_bundle: Bundle, recording_bundle: Bundle, *, n_random: int,
-           seed: int) -> CheckResult:
+def replay(
+    plan_bundle: Bundle, recording_bundle: Bundle, *, n_random: int, seed: int
+) -> CheckResult:
     """Judge a recording with the real check: the result a check in the notebook would give.
 
     Parameters
@@ -323,8 +347,11 @@ def replay(plan_bundle: Bundle, recording_bundle: Bundle, *, n_random: int,
     """
     exercise, calls, plan_arrays = _read_plan(plan_bundle)
     recording, arrays = transport.load(recording_bundle)
-    if (recording.get("format") != FORMAT or recording.get("exercise") != exercise
-            or not isinstance(recording.get("calls"), list)):
+    if (
+        recording.get("format") != FORMAT
+        or recording.get("exercise") != exercise
+        or not isinstance(recording.get("calls"), list)
+    ):
         raise transport.TransportError("unreadable recording")
     n_random, seed = check_options(n_random, seed)
     runner = _ReplayRunner(exercise, calls, plan_arrays, recording, arrays)

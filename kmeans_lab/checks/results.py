@@ -81,5 +81,7 @@ class CheckResult:
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        return (f"<p><strong>{html.escape(self.exercise)}</strong>: "
-                f"{self.n_passed}/{self.n_total} checks passed</p>")
+        return (
+            f"<p><strong>{html.escape(self.exercise)}</strong>: "
+            f"{self.n_passed}/{self.n_total} checks passed</p>"
+        )

@@ -8,8 +8,8 @@ centroids that never move.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import Callable
 
 import numpy as np
 
@@ -38,33 +38,45 @@ def _rounds(r: int) -> str:
     return f"{r} round{'s' * (r != 1)}"
 
 
-def _centroids_hint(got_C: np.ndarray, exp_C: np.ndarray, hist: list[np.ndarray],
-                    max_iters: int) -> str:
+def _centroids_hint(
+    got_C: np.ndarray, exp_C: np.ndarray, hist: list[np.ndarray], max_iters: int
+) -> str:
     """Which round the returned centroids belong to, as a hint."""
 
     def near(C):
         return np.allclose(got_C, C, rtol=1e-9, atol=1e-12)
 
     early = [r for r in range(1, max_iters - 1) if near(hist[r])]
-    if lower_precision(got_C) and np.allclose(got_C, exp_C, rtol=10 * np.finfo(got_C.dtype).eps,
-                                              atol=10 * np.finfo(got_C.dtype).tiny):
+    if lower_precision(got_C) and np.allclose(
+        got_C, exp_C, rtol=10 * np.finfo(got_C.dtype).eps, atol=10 * np.finfo(got_C.dtype).tiny
+    ):
         return precision_hint(got_C.dtype, "centroids = np.array(initial_centroids, dtype=float)")
     if near(hist[max_iters + 1]):
-        return (f"you ran {_rounds(max_iters + 1)} instead of max_iters = {max_iters}: "
-                "loop for i in range(max_iters)")
+        return (
+            f"you ran {_rounds(max_iters + 1)} instead of max_iters = {max_iters}: "
+            "loop for i in range(max_iters)"
+        )
     if max_iters >= 2 and near(hist[max_iters - 1]):
-        return (f"you ran {_rounds(max_iters - 1)} instead of max_iters = {max_iters}: "
-                "loop for i in range(max_iters)")
+        return (
+            f"you ran {_rounds(max_iters - 1)} instead of max_iters = {max_iters}: "
+            "loop for i in range(max_iters)"
+        )
     if max_iters >= 1 and near(hist[0]):
-        return ("the centroids never move: loop for i in range(max_iters) and store each "
-                "update, centroids = compute_centroids(X, labels, centroids)")
+        return (
+            "the centroids never move: loop for i in range(max_iters) and store each "
+            "update, centroids = compute_centroids(X, labels, centroids)"
+        )
     if early:
-        return (f"you stopped after {_rounds(early[-1])} instead of max_iters = {max_iters}, "
-                "though the centroids were still moving: run every round, for i in "
-                "range(max_iters), with no cap on the number of rounds and no early stop "
-                "on a tolerance")
-    return ("each round: labels = find_closest_centroids(X, centroids), then "
-            "centroids = compute_centroids(X, labels, centroids)")
+        return (
+            f"you stopped after {_rounds(early[-1])} instead of max_iters = {max_iters}, "
+            "though the centroids were still moving: run every round, for i in "
+            "range(max_iters), with no cap on the number of rounds and no early stop "
+            "on a tolerance"
+        )
+    return (
+        "each round: labels = find_closest_centroids(X, centroids), then "
+        "centroids = compute_centroids(X, labels, centroids)"
+    )
 
 
 def _case(runner: Runner, X: np.ndarray, C0: np.ndarray, max_iters: int) -> None:
@@ -73,56 +85,95 @@ def _case(runner: Runner, X: np.ndarray, C0: np.ndarray, max_iters: int) -> None
     exp_C, exp_labels = _kmeans.run_kmeans(X.copy(), C0.copy(), max_iters)
     got_raw = runner.call(X, C0, max_iters)
     if not isinstance(got_raw, (tuple, list)) or len(got_raw) != 2:
-        hint = none_hint(got_raw, "centroids, labels") or "return both results: return centroids, labels"
-        runner.fail([f"expected a pair (centroids, labels) of shapes ({K}, {n}) and ({N},)",
-                     f"got {describe(got_raw)}"], hint)
+        hint = (
+            none_hint(got_raw, "centroids, labels")
+            or "return both results: return centroids, labels"
+        )
+        runner.fail(
+            [
+                f"expected a pair (centroids, labels) of shapes ({K}, {n}) and ({N},)",
+                f"got {describe(got_raw)}",
+            ],
+            hint,
+        )
     require_ndarray(runner, got_raw[0], "centroids", exp_C, "the array compute_centroids returns")
-    require_ndarray(runner, got_raw[1], "labels", exp_labels,
-                    "the array find_closest_centroids returns")
+    require_ndarray(
+        runner, got_raw[1], "labels", exp_labels, "the array find_closest_centroids returns"
+    )
     got_C, got_labels = (as_array(v) for v in got_raw)
-    if got_C is not None and got_labels is not None and got_C.shape == (N,) and got_labels.shape == (K, n):
-        runner.fail([f"expected a pair (centroids, labels) of shapes ({K}, {n}) and ({N},)",
-                     f"got shapes {got_C.shape} and {got_labels.shape}"],
-                    "return the centroids first, then the labels: return centroids, labels")
+    if (
+        got_C is not None
+        and got_labels is not None
+        and got_C.shape == (N,)
+        and got_labels.shape == (K, n)
+    ):
+        runner.fail(
+            [
+                f"expected a pair (centroids, labels) of shapes ({K}, {n}) and ({N},)",
+                f"got shapes {got_C.shape} and {got_labels.shape}",
+            ],
+            "return the centroids first, then the labels: return centroids, labels",
+        )
     if got_C is None or got_C.shape != (K, n):
-        runner.fail(expected_got("centroids", exp_C, got_C if got_C is not None else got_raw[0]),
-                    f"the first result is the centroids, shape (K, n) = ({K}, {n})")
+        runner.fail(
+            expected_got("centroids", exp_C, got_C if got_C is not None else got_raw[0]),
+            f"the first result is the centroids, shape (K, n) = ({K}, {n})",
+        )
     if not np.issubdtype(got_C.dtype, np.number) or np.issubdtype(got_C.dtype, np.complexfloating):
-        runner.fail(expected_got("centroids", exp_C, got_C),
-                    "the first result is the centroids, a float array of shape (K, n)")
+        runner.fail(
+            expected_got("centroids", exp_C, got_C),
+            "the first result is the centroids, a float array of shape (K, n)",
+        )
     hist = history(X, C0, max_iters + 1)
     if not np.allclose(got_C, exp_C, rtol=1e-9, atol=1e-12):
         lines = expected_got(f"centroids after {max_iters} rounds", exp_C, got_C)
         bad = ~np.isclose(got_C, exp_C, rtol=1e-9, atol=1e-12)
         k = int(np.argmax(bad.any(axis=1)))
-        lines.append(f"first mismatch at row {k}: after {max_iters} round"
-                     f"{'s' * (max_iters != 1)} from these initial centroids, centroid {k} is at "
-                     f"{row(exp_C[k])}")
+        lines.append(
+            f"first mismatch at row {k}: after {max_iters} round"
+            f"{'s' * (max_iters != 1)} from these initial centroids, centroid {k} is at "
+            f"{row(exp_C[k])}"
+        )
         runner.fail(lines, _centroids_hint(got_C, exp_C, hist, max_iters))
     if got_labels is None or got_labels.shape != (N,):
-        runner.fail(expected_got("labels", exp_labels,
-                                 got_labels if got_labels is not None else got_raw[1]),
-                    f"the second result is the labels, one per point: shape ({N},)")
+        runner.fail(
+            expected_got(
+                "labels", exp_labels, got_labels if got_labels is not None else got_raw[1]
+            ),
+            f"the second result is the labels, one per point: shape ({N},)",
+        )
     if got_labels.dtype == bool or not np.issubdtype(got_labels.dtype, np.integer):
-        runner.fail(expected_got("labels", exp_labels, got_labels),
-                    "labels index the centroids, so they must be integers (np.argmin returns "
-                    "integers; np.zeros(N) makes floats)")
+        runner.fail(
+            expected_got("labels", exp_labels, got_labels),
+            "labels index the centroids, so they must be integers (np.argmin returns "
+            "integers; np.zeros(N) makes floats)",
+        )
     if np.array_equal(got_labels, exp_labels):
         return
     lines = expected_got("labels", exp_labels, got_labels)
     i = int(np.argmax(got_labels != exp_labels))
-    d = sq_distances(X[i:i + 1], exp_C)[0]
-    lines.append(f"first mismatch at index {i}: X[{i}] = {row(X[i])} is closest to returned "
-                 f"centroid {int(exp_labels[i])} (squared distance {num(d[exp_labels[i]])})"
-                 + (f", not {int(got_labels[i])} ({num(d[got_labels[i]])})"
-                    if 0 <= got_labels[i] < K else ""))
-    if max_iters >= 1 and np.array_equal(got_labels,
-                                         _kmeans.find_closest_centroids(X, hist[max_iters - 1])):
-        hint = ("your labels belong to the centroids before the last update: after the loop, "
-                "assign again, labels = find_closest_centroids(X, centroids)")
+    d = sq_distances(X[i : i + 1], exp_C)[0]
+    lines.append(
+        f"first mismatch at index {i}: X[{i}] = {row(X[i])} is closest to returned "
+        f"centroid {int(exp_labels[i])} (squared distance {num(d[exp_labels[i]])})"
+        + (
+            f", not {int(got_labels[i])} ({num(d[got_labels[i]])})"
+            if 0 <= got_labels[i] < K
+            else ""
+        )
+    )
+    if max_iters >= 1 and np.array_equal(
+        got_labels, _kmeans.find_closest_centroids(X, hist[max_iters - 1])
+    ):
+        hint = (
+            "your labels belong to the centroids before the last update: after the loop, "
+            "assign again, labels = find_closest_centroids(X, centroids)"
+        )
     else:
-        hint = ("the labels must be the assignment to the returned centroids: "
-                "labels = find_closest_centroids(X, centroids) after the last update")
+        hint = (
+            "the labels must be the assignment to the returned centroids: "
+            "labels = find_closest_centroids(X, centroids) after the last update"
+        )
     runner.fail(lines, hint)
 
 
@@ -137,8 +188,9 @@ def fixed_cases() -> list[tuple[np.ndarray, np.ndarray, int, str]]:
     X1 = _blobs(rng, 30, 3, 3)
     X2 = _blobs(rng, 40, 4, 4)
     # Cluster 1 has two points at first and none after the first update.
-    X3 = np.array([[9, 6, 4], [9, 3, 7], [5, 8, 1], [8, 4, 5], [2, 0, 7], [3, 3, 9],
-                   [7, 9, 2]], float)
+    X3 = np.array(
+        [[9, 6, 4], [9, 3, 7], [5, 8, 1], [8, 4, 5], [2, 0, 7], [3, 3, 9], [7, 9, 2]], float
+    )
     C3 = np.array([[9, 4, 4], [1, 5, 3], [7, 4, 9]], float)
     X4 = np.array([[0.0], [1.0], [10.0], [11.0], [20.0]])
     C4 = np.array([[0.0], [1.0], [100.0]])
@@ -163,17 +215,25 @@ def cases(n_random: int, seed: int) -> list[Case]:
     """The fixed cases, then ``n_random`` random blobs."""
     out: list[Case] = []
     for X, C0, m, extra in fixed_cases():
-        out.append((f"{X.shape[0]} points, {C0.shape[0]} centroids, {X.shape[1]} "
-                    f"feature{'s' * (X.shape[1] > 1)}{extra}",
-                    partial(_case, X=X, C0=C0, max_iters=m)))
+        out.append(
+            (
+                f"{X.shape[0]} points, {C0.shape[0]} centroids, {X.shape[1]} "
+                f"feature{'s' * (X.shape[1] > 1)}{extra}",
+                partial(_case, X=X, C0=C0, max_iters=m),
+            )
+        )
     rng = case_rng(seed, "run_kmeans")
     for _ in range(n_random):
         N, K, n = int(rng.integers(10, 60)), int(rng.integers(2, 6)), int(rng.integers(2, 5))
         X = _blobs(rng, N, K, n)
         C0 = X[rng.choice(N, size=K, replace=False)].copy()
         m = int(rng.integers(0, 8))
-        out.append((f"random: {N} points, {K} centroids, {n} features, max_iters={m}",
-                    partial(_case, X=X, C0=C0, max_iters=m)))
+        out.append(
+            (
+                f"random: {N} points, {K} centroids, {n} features, max_iters={m}",
+                partial(_case, X=X, C0=C0, max_iters=m),
+            )
+        )
     return out
 
 

@@ -14,8 +14,9 @@ import inspect
 import numbers
 import sys
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -24,14 +25,23 @@ from .messages import describe, row, where_raised
 from .registry import EXERCISES, REGISTRY, Exercise
 from .results import CheckFailure, CheckResult
 
-__all__ = ["Case", "Outcome", "Raised", "Runner", "check_options", "case_rng",
-           "GENERIC_EXCEPTION_HINT"]
+__all__ = [
+    "Case",
+    "Outcome",
+    "Raised",
+    "Runner",
+    "check_options",
+    "case_rng",
+    "GENERIC_EXCEPTION_HINT",
+]
 
 #: One case of a check: a description and a function of the runner.
 Case = tuple[str, Callable[["Runner"], None]]
 
-GENERIC_EXCEPTION_HINT = ("run your function on this case's inputs in a new cell to reproduce "
-                          "the error, and print the shapes of the arrays on the line above")
+GENERIC_EXCEPTION_HINT = (
+    "run your function on this case's inputs in a new cell to reproduce "
+    "the error, and print the shapes of the arrays on the line above"
+)
 
 
 def check_options(n_random: object, seed: object) -> tuple[int, int]:
@@ -74,10 +84,14 @@ class Raised:
     where: str | None = None
 
     @classmethod
-    def from_exception(cls, exc: BaseException, func: Callable) -> "Raised":
+    def from_exception(cls, exc: BaseException, func: Callable) -> Raised:
         """What a check shows of ``exc``, raised by ``func``."""
-        return cls(type(exc).__name__, str(exc), isinstance(exc, NotImplementedError),
-                   where_raised(exc, func))
+        return cls(
+            type(exc).__name__,
+            str(exc),
+            isinstance(exc, NotImplementedError),
+            where_raised(exc, func),
+        )
 
 
 @dataclass
@@ -142,8 +156,12 @@ class Runner:
     def fail(self, lines: list[str], hint: str) -> None:
         """Raise CheckFailure for the current case."""
         where = f"case {self.case_no} of {self.n_cases}"
-        self._raise(f"{self.exercise.name}: {where} failed ({self.description})", lines, hint,
-                    f"fails {where}")
+        self._raise(
+            f"{self.exercise.name}: {where} failed ({self.description})",
+            lines,
+            hint,
+            f"fails {where}",
+        )
 
     # -- the student's function ---------------------------------------------
     def identity_hit(self) -> str | None:
@@ -219,8 +237,10 @@ class Runner:
         wanted = ", ".join(names)
         self._raise(
             f"{self.exercise.name}: your function must take exactly ({wanted})",
-            [f"yours takes {signature}, so calling it with the {len(names)} arguments "
-             f"({wanted}) fails: {error}"],
+            [
+                f"yours takes {signature}, so calling it with the {len(names)} arguments "
+                f"({wanted}) fails: {error}"
+            ],
             f"define it with these {len(names)} parameters, in this order: "
             f"{self.exercise.signature()}",
             "has the wrong parameters",
@@ -231,15 +251,25 @@ class Runner:
         if raised.not_implemented:
             self._raise(
                 f"{name}: not implemented yet",
-                [f"your function raised NotImplementedError{': ' + raised.message if raised.message else ''}"],
+                [
+                    f"your function raised NotImplementedError{': ' + raised.message if raised.message else ''}"
+                ],
                 "write your code in the cell above (replace the line raise NotImplementedError()), "
                 "run that cell, then run this check again",
                 "is not implemented yet",
             )
-        lines = [f"{raised.type_name}: {raised.message.strip()}"] + ([raised.where] if raised.where else [])
+        lines = [f"{raised.type_name}: {raised.message.strip()}"] + (
+            [raised.where] if raised.where else []
+        )
         case = f"case {self.case_no} of {self.n_cases}"
-        hint = next((h.hint for h in self.exercise.exception_hints
-                     if h.applies(raised.message, self.description)), GENERIC_EXCEPTION_HINT)
+        hint = next(
+            (
+                h.hint
+                for h in self.exercise.exception_hints
+                if h.applies(raised.message, self.description)
+            ),
+            GENERIC_EXCEPTION_HINT,
+        )
         self._raise(
             f"{name}: {case} raised {raised.type_name} ({self.description})",
             lines,
@@ -255,18 +285,25 @@ class Runner:
         )
         if same:
             return
-        lines = [f"your function changed its argument {name}; it must leave its inputs as they were",
-                 f"expected {name} unchanged, shape {before.shape}, {before.dtype}",
-                 (f"got {name} with changed values" if before.shape == after.shape
-                  else f"got {name} reshaped to {after.shape}")]
+        lines = [
+            f"your function changed its argument {name}; it must leave its inputs as they were",
+            f"expected {name} unchanged, shape {before.shape}, {before.dtype}",
+            (
+                f"got {name} with changed values"
+                if before.shape == after.shape
+                else f"got {name} reshaped to {after.shape}"
+            ),
+        ]
         if before.shape == after.shape:
             diff = np.argwhere(~((before == after) | (np.isnan(before) & np.isnan(after))))
             if diff.size:
                 pos = tuple(int(i) for i in diff[0])
                 first = pos[0]
                 if before.ndim == 2:
-                    lines.append(f"first change at {name}[{first}]: was {row(before[first])}, "
-                                 f"now {row(after[first])}")
+                    lines.append(
+                        f"first change at {name}[{first}]: was {row(before[first])}, "
+                        f"now {row(after[first])}"
+                    )
                 else:
                     lines.append(f"first change at {name}{list(pos)}")
         hint = self.exercise.mutation_hints.get(

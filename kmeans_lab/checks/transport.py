@@ -94,8 +94,11 @@ def encode(value: Any, arrays: dict[str, np.ndarray], _budget: _Budget | None = 
     if isinstance(value, np.ndarray):
         if value.dtype.hasobject:
             budget.take(value.size)
-            return {"t": "objarray", "shape": list(value.shape),
-                    "items": [encode(v, arrays, budget) for v in value.ravel().tolist()]}
+            return {
+                "t": "objarray",
+                "shape": list(value.shape),
+                "items": [encode(v, arrays, budget) for v in value.ravel().tolist()],
+            }
         return {"t": "ndarray", "a": _put(arrays, np.ascontiguousarray(value))}
     if isinstance(value, np.generic):
         if isinstance(value, np.object_) or np.asarray(value).dtype.hasobject:
@@ -126,8 +129,7 @@ def _standin(type_name: str, text: str) -> Any:
     name = type_name if type_name.isidentifier() else "object"
     cls = _STANDINS.get(name)
     if cls is None:
-        cls = type(name, (), {"__repr__": lambda self: self._text,
-                              "__module__": "student"})
+        cls = type(name, (), {"__repr__": lambda self: self._text, "__module__": "student"})
         _STANDINS[name] = cls
     obj = cls()
     obj._text = text
@@ -191,8 +193,13 @@ def decode(tag: Any, arrays: dict[str, np.ndarray], _budget: _Budget | None = No
         return array.copy()
     if t == "objarray":
         shape, items = tag.get("shape"), tag.get("items")
-        _need(isinstance(shape, list) and all(type(n) is int and n >= 0 for n in shape)
-              and isinstance(items, list) and len(items) == math.prod(shape), "an object array")
+        _need(
+            isinstance(shape, list)
+            and all(type(n) is int and n >= 0 for n in shape)
+            and isinstance(items, list)
+            and len(items) == math.prod(shape),
+            "an object array",
+        )
         budget.take(len(items))
         out = np.empty(len(items), dtype=object)
         for i, item in enumerate(items):
@@ -248,13 +255,13 @@ def load(data: bytes) -> tuple[dict, dict[str, np.ndarray]]:
     if n > len(data) - 8:
         raise TransportError("unreadable bundle: truncated")
     try:
-        document = json.loads(data[8:8 + n])
+        document = json.loads(data[8 : 8 + n])
     except (ValueError, RecursionError):
         raise TransportError("unreadable bundle: its document is not JSON") from None
     if not isinstance(document, dict):
         raise TransportError("unreadable bundle: its document is not an object")
     arrays: dict[str, np.ndarray] = {}
-    rest = bytes(data[8 + n:])
+    rest = bytes(data[8 + n :])
     if rest:
         _check_archive(rest)
         try:
@@ -264,4 +271,3 @@ def load(data: bytes) -> tuple[dict, dict[str, np.ndarray]]:
         except (ValueError, OSError, EOFError) as exc:
             raise TransportError(f"unreadable bundle: its arrays ({exc})") from None
     return document, arrays
-

@@ -119,7 +119,9 @@ class KMeansExplorer(ExplorerLayout):
         else:
             first = image_from_array(image, working_size=working_size)
         self._images[first.key] = first
-        super().__init__(first, K=K, iterations=iterations, init=init, rng=0 if rng is None else rng)
+        super().__init__(
+            first, K=K, iterations=iterations, init=init, rng=0 if rng is None else rng
+        )
         for control in (self.K_slider, self.iterations_slider, self.init_buttons, self.seed_box):
             control.observe(self._on_setting, names="value")
         self.image_dropdown.observe(self._on_image, names="value")
@@ -236,8 +238,9 @@ class KMeansExplorer(ExplorerLayout):
         'sample:course'
         """
         try:
-            image = decode_upload(str(name), data, working_size=self.working_size,
-                                  max_pixels=self.max_pixels)
+            image = decode_upload(
+                str(name), data, working_size=self.working_size, max_pixels=self.max_pixels
+            )
         except (ImageLoadError, TypeError) as exc:
             self._message("error", str(exc))
             return False
@@ -280,12 +283,20 @@ class KMeansExplorer(ExplorerLayout):
         (4, 3, 7)
         """
         if "seed" in settings:
-            settings["rng"] = rng_from_seed_alias(settings.get("rng"), settings.pop("seed"), "configure")
-        controls = {"K": self.K_slider, "iterations": self.iterations_slider,
-                    "init": self.init_buttons, "rng": self.seed_box}
+            settings["rng"] = rng_from_seed_alias(
+                settings.get("rng"), settings.pop("seed"), "configure"
+            )
+        controls = {
+            "K": self.K_slider,
+            "iterations": self.iterations_slider,
+            "init": self.init_buttons,
+            "rng": self.seed_box,
+        }
         unknown = set(settings) - set(controls) - {"image"}
         if unknown:
-            raise TypeError(f"unknown setting(s) {sorted(unknown)}; use image, K, iterations, init or rng")
+            raise TypeError(
+                f"unknown setting(s) {sorted(unknown)}; use image, K, iterations, init or rng"
+            )
         with self._hold():
             if "image" in settings:
                 key = settings["image"]
@@ -301,8 +312,13 @@ class KMeansExplorer(ExplorerLayout):
         """Compute (or fetch from the cache) the result for the controls and show it."""
         image = self._image
         K = min(int(self.K_slider.value), image.n_pixels)
-        result = self.cache.get(image, K, self.init_buttons.value, int(self.seed_box.value),
-                                int(self.iterations_slider.value))
+        result = self.cache.get(
+            image,
+            K,
+            self.init_buttons.value,
+            int(self.seed_box.value),
+            int(self.iterations_slider.value),
+        )
         self._result = result
         with self._hold():
             self.iteration_slider.max = result.n_iter
@@ -339,15 +355,21 @@ class KMeansExplorer(ExplorerLayout):
         if self.iteration_slider.value != frame.iteration:
             with self._hold():
                 self.iteration_slider.value = frame.iteration
-        self.compressed_caption.value, self.palette_caption.value = render.frame_captions(result, frame)
+        self.compressed_caption.value, self.palette_caption.value = render.frame_captions(
+            result, frame
+        )
         self.readout.value = render.readout_html(result, frame)
         self.curve.value = render.distortion_svg(result.history.distortion, current=frame.iteration)
 
     # ------------------------------------------------------------ trade-off
 
     def _tradeoff_key(self) -> tuple:
-        return (self._image.key, self.init_buttons.value, int(self.seed_box.value),
-                int(self.iterations_slider.value))
+        return (
+            self._image.key,
+            self.init_buttons.value,
+            int(self.seed_box.value),
+            int(self.iterations_slider.value),
+        )
 
     def compute_tradeoff(self) -> TradeoffTable:
         """Compute (or fetch) the PSNR/bits trade-off over K and show it.
@@ -371,8 +393,9 @@ class KMeansExplorer(ExplorerLayout):
                 self.tradeoff_progress.value = done
                 self.tradeoff_status.value = render.tradeoff_progress_text(done, total)
 
-            self._tradeoffs[key] = compute_tradeoff(self._image, *key[1:], Ks=Ks, cache=self.cache,
-                                                    progress=progress)
+            self._tradeoffs[key] = compute_tradeoff(
+                self._image, *key[1:], Ks=Ks, cache=self.cache, progress=progress
+            )
         self._show_tradeoff(force=True)
         return self._tradeoffs[key]
 

@@ -110,9 +110,9 @@ def _shrink_float(image: NDArray[np.float64], working_size: int) -> NDArray[np.f
     size = _target_size(width, height, working_size)
     channels = [
         np.asarray(
-            Image.fromarray(np.ascontiguousarray(image[:, :, c], dtype=np.float32), mode="F").resize(
-                size, Image.Resampling.LANCZOS, reducing_gap=3.0
-            ),
+            Image.fromarray(
+                np.ascontiguousarray(image[:, :, c], dtype=np.float32), mode="F"
+            ).resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0),
             dtype=np.float64,
         )
         for c in range(3)
@@ -249,17 +249,28 @@ def decode_upload(
         return ImageLoadError(f"cannot load upload '{name}': {problem}")
 
     if len(data) == 0:
-        raise fail("the file is empty (0 bytes); it may not have been uploaded completely, try again")
+        raise fail(
+            "the file is empty (0 bytes); it may not have been uploaded completely, try again"
+        )
     if len(data) > max_bytes:
-        raise fail(f"the file is {len(data) / 2**20:.1f} MB, more than the {max_bytes / 2**20:.0f} MB "
-                   "upload limit; shrink or re-save it first")
+        raise fail(
+            f"the file is {len(data) / 2**20:.1f} MB, more than the {max_bytes / 2**20:.0f} MB "
+            "upload limit; shrink or re-save it first"
+        )
     image, (width, height) = decode_image(
-        io.BytesIO(data), fail, max_pixels=max_pixels,
-        convert=lambda im: _pil_to_working(im, working_size), draft_size=working_size,
+        io.BytesIO(data),
+        fail,
+        max_pixels=max_pixels,
+        convert=lambda im: _pil_to_working(im, working_size),
+        draft_size=working_size,
     )
     digest = hashlib.sha1(data).hexdigest()[:12]
-    return ExplorerImage(key=f"upload:{name}:{digest}", label=f"upload: {name}", image=image,
-                         source_size=(int(width), int(height)))
+    return ExplorerImage(
+        key=f"upload:{name}:{digest}",
+        label=f"upload: {name}",
+        image=image,
+        source_size=(int(width), int(height)),
+    )
 
 
 def _pil_to_working(im: Image.Image, working_size: int) -> NDArray[np.float64]:

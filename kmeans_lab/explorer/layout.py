@@ -58,7 +58,9 @@ class ExplorerLayout:
         Captions of the views, and the trade-off's status line.
     """
 
-    def __init__(self, first: ExplorerImage, *, K: int, iterations: int, init: str, rng: int) -> None:
+    def __init__(
+        self, first: ExplorerImage, *, K: int, iterations: int, init: str, rng: int
+    ) -> None:
         W = widgets
         wide = {"description_width": "initial"}
         options = [(first.label, first.key)]
@@ -66,21 +68,49 @@ class ExplorerLayout:
             if f"sample:{name}" != first.key:
                 options.append((name, f"sample:{name}"))
         self.image_dropdown = W.Dropdown(options=options, value=first.key, description="image")
-        self.upload_button = W.FileUpload(accept="image/*", multiple=False, description="upload",
-                                          tooltip="Upload your own image (PNG, JPEG, ...)")
-        self.K_slider = W.IntSlider(value=K, min=1, max=MAX_K, step=1, description="K (colours)",
-                                    continuous_update=False, style=wide,
-                                    layout=W.Layout(width="420px"))
-        self.iterations_slider = W.IntSlider(value=iterations, min=0, max=MAX_ITERATIONS,
-                                             description="iterations", continuous_update=False,
-                                             style=wide, layout=W.Layout(width="420px"))
-        self.init_buttons = W.ToggleButtons(options=list(INIT_METHODS), value=init,
-                                            description="init", style={"button_width": "100px"})
-        self.seed_box = W.BoundedIntText(value=rng, min=0, max=MAX_SEED, description="seed",
-                                         layout=W.Layout(width="170px"))
-        self.iteration_slider = W.IntSlider(value=0, min=0, max=0, description="show iteration",
-                                            continuous_update=True, style=wide,
-                                            layout=W.Layout(width="420px"))
+        self.upload_button = W.FileUpload(
+            accept="image/*",
+            multiple=False,
+            description="upload",
+            tooltip="Upload your own image (PNG, JPEG, ...)",
+        )
+        self.K_slider = W.IntSlider(
+            value=K,
+            min=1,
+            max=MAX_K,
+            step=1,
+            description="K (colours)",
+            continuous_update=False,
+            style=wide,
+            layout=W.Layout(width="420px"),
+        )
+        self.iterations_slider = W.IntSlider(
+            value=iterations,
+            min=0,
+            max=MAX_ITERATIONS,
+            description="iterations",
+            continuous_update=False,
+            style=wide,
+            layout=W.Layout(width="420px"),
+        )
+        self.init_buttons = W.ToggleButtons(
+            options=list(INIT_METHODS),
+            value=init,
+            description="init",
+            style={"button_width": "100px"},
+        )
+        self.seed_box = W.BoundedIntText(
+            value=rng, min=0, max=MAX_SEED, description="seed", layout=W.Layout(width="170px")
+        )
+        self.iteration_slider = W.IntSlider(
+            value=0,
+            min=0,
+            max=0,
+            description="show iteration",
+            continuous_update=True,
+            style=wide,
+            layout=W.Layout(width="420px"),
+        )
         self.play = W.Play(value=0, min=0, max=0, interval=400, description="replay")
         W.jslink((self.play, "value"), (self.iteration_slider, "value"))
         W.jslink((self.play, "max"), (self.iteration_slider, "max"))
@@ -94,10 +124,15 @@ class ExplorerLayout:
         self.palette_caption = W.HTML()
         self.readout = W.HTML()
         self.curve = W.HTML()
-        self.tradeoff_button = W.Button(description="Compute the trade-off over K", icon="line-chart",
-                                        layout=W.Layout(width="260px"),
-                                        tooltip="Compress the current image for K = 2, 4, ..., 256")
-        self.tradeoff_progress = W.IntProgress(value=0, min=0, max=len(TRADEOFF_KS), description="progress")
+        self.tradeoff_button = W.Button(
+            description="Compute the trade-off over K",
+            icon="line-chart",
+            layout=W.Layout(width="260px"),
+            tooltip="Compress the current image for K = 2, 4, ..., 256",
+        )
+        self.tradeoff_progress = W.IntProgress(
+            value=0, min=0, max=len(TRADEOFF_KS), description="progress"
+        )
         self.tradeoff_plot = W.Image(format="png")
         self.tradeoff_table = W.HTML()
         self.tradeoff_status = W.HTML()
@@ -113,16 +148,25 @@ class ExplorerLayout:
                 W.HBox([self.K_slider, self.init_buttons]),
                 W.HBox([self.iterations_slider, self.seed_box]),
                 self.status,
-                W.HBox([column(self.original_caption, self.original_view),
+                W.HBox(
+                    [
+                        column(self.original_caption, self.original_view),
                         column(self.compressed_caption, self.compressed_view),
-                        column(self.readout)], layout=W.Layout(flex_flow="row wrap")),
-                W.HBox([column(self.palette_caption, self.palette_view), column(self.curve)],
-                       layout=W.Layout(flex_flow="row wrap")),
+                        column(self.readout),
+                    ],
+                    layout=W.Layout(flex_flow="row wrap"),
+                ),
+                W.HBox(
+                    [column(self.palette_caption, self.palette_view), column(self.curve)],
+                    layout=W.Layout(flex_flow="row wrap"),
+                ),
                 W.HBox([self.iteration_slider, self.play]),
                 W.HTML(render.TRADEOFF_HEADING_HTML),
                 W.HBox([self.tradeoff_button, self.tradeoff_progress]),
                 self.tradeoff_status,
-                W.HBox([self.tradeoff_plot, self.tradeoff_table], layout=W.Layout(flex_flow="row wrap")),
+                W.HBox(
+                    [self.tradeoff_plot, self.tradeoff_table], layout=W.Layout(flex_flow="row wrap")
+                ),
             ],
             layout=W.Layout(padding="6px"),
         )

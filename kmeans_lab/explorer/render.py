@@ -64,8 +64,10 @@ __all__ = [
 
 #: Headings of the explorer's layout.
 TITLE_HTML = "<b>K-means image compression explorer</b>"
-TRADEOFF_HEADING_HTML = ("<b>Trade-off:</b> PSNR and size against K for this image and these settings "
-                         "(computed on demand, then cached)")
+TRADEOFF_HEADING_HTML = (
+    "<b>Trade-off:</b> PSNR and size against K for this image and these settings "
+    "(computed on demand, then cached)"
+)
 
 # --------------------------------------------------------------------- pictures
 
@@ -154,8 +156,9 @@ def _ticks(lo: float, hi: float, n: int = 4) -> list[float]:
     return [first + i * step for i in range(int((hi - first) / step + 1e-9) + 1)]
 
 
-def distortion_svg(distortions: Sequence[float], current: int | None = None, *,
-                   width: int = 380, height: int = 230) -> str:
+def distortion_svg(
+    distortions: Sequence[float], current: int | None = None, *, width: int = 380, height: int = 230
+) -> str:
     """An SVG line chart of the distortion per iteration, current point marked.
 
     Drawn as text (well under a millisecond) rather than with matplotlib,
@@ -200,23 +203,38 @@ def distortion_svg(distortions: Sequence[float], current: int | None = None, *,
     ]
     xstep = max(1, math.ceil(xmax / 8))
     for i in range(0, d.size, xstep):
-        parts.append(f'<line x1="{x(i):.1f}" y1="{mt + ph}" x2="{x(i):.1f}" y2="{mt + ph + 4}" stroke="#888"/>'
-                     f'<text x="{x(i):.1f}" y="{mt + ph + 16}" text-anchor="middle">{i}</text>')
+        parts.append(
+            f'<line x1="{x(i):.1f}" y1="{mt + ph}" x2="{x(i):.1f}" y2="{mt + ph + 4}" stroke="#888"/>'
+            f'<text x="{x(i):.1f}" y="{mt + ph + 16}" text-anchor="middle">{i}</text>'
+        )
     for v in _ticks(lo, hi):
-        parts.append(f'<line x1="{ml - 4}" y1="{y(v):.1f}" x2="{ml + pw}" y2="{y(v):.1f}" stroke="#ddd"/>'
-                     f'<text x="{ml - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{v:.4g}</text>')
-    parts.append(f'<text x="{ml + pw / 2:.1f}" y="{height - 6}" text-anchor="middle">iteration</text>')
-    parts.append(f'<text transform="translate(14 {mt + ph / 2:.1f}) rotate(-90)" text-anchor="middle">'
-                 "distortion J</text>")
+        parts.append(
+            f'<line x1="{ml - 4}" y1="{y(v):.1f}" x2="{ml + pw}" y2="{y(v):.1f}" stroke="#ddd"/>'
+            f'<text x="{ml - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{v:.4g}</text>'
+        )
+    parts.append(
+        f'<text x="{ml + pw / 2:.1f}" y="{height - 6}" text-anchor="middle">iteration</text>'
+    )
+    parts.append(
+        f'<text transform="translate(14 {mt + ph / 2:.1f}) rotate(-90)" text-anchor="middle">'
+        "distortion J</text>"
+    )
     points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(d))
     parts.append(f'<polyline points="{points}" fill="none" stroke="#1f77b4" stroke-width="2"/>')
     if d.size <= 60:
-        parts.extend(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2.5" fill="#1f77b4"/>' for i, v in enumerate(d))
+        parts.extend(
+            f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2.5" fill="#1f77b4"/>'
+            for i, v in enumerate(d)
+        )
     if current is not None and 0 <= current < d.size:
-        parts.append(f'<circle cx="{x(current):.1f}" cy="{y(d[current]):.1f}" r="6" fill="none" '
-                     f'stroke="#d62728" stroke-width="2.5" class="current"/>')
-        parts.append(f'<text x="{ml + pw - 4}" y="{mt + 14}" text-anchor="end" fill="#d62728">'
-                     f"iteration {current}: J = {d[current]:.5f}</text>")
+        parts.append(
+            f'<circle cx="{x(current):.1f}" cy="{y(d[current]):.1f}" r="6" fill="none" '
+            f'stroke="#d62728" stroke-width="2.5" class="current"/>'
+        )
+        parts.append(
+            f'<text x="{ml + pw - 4}" y="{mt + 14}" text-anchor="end" fill="#d62728">'
+            f"iteration {current}: J = {d[current]:.5f}</text>"
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -232,8 +250,14 @@ def tradeoff_png(table: TradeoffTable, *, current_K: int | None = None) -> bytes
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(8.4, 3.2), dpi=80, layout="constrained")
-    plot_tradeoff(table.K, table.psnr, table.compressed_bits, table.original_bits,
-                  current_K=current_K, axes=fig.subplots(1, 2))
+    plot_tradeoff(
+        table.K,
+        table.psnr,
+        table.compressed_bits,
+        table.original_bits,
+        current_K=current_K,
+        axes=fig.subplots(1, 2),
+    )
     buf = io.BytesIO()
     FigureCanvasAgg(fig).print_png(buf)
     return buf.getvalue()
@@ -248,8 +272,10 @@ def tradeoff_html(table: TradeoffTable, current_K: int | None = None) -> str:
     for K, p, b, r in zip(table.K, table.psnr, table.compressed_bits, table.compression_ratio):
         style = ' style="font-weight: bold"' if current_K == K else ""
         rows.append(f"<tr{style}><td>{K}</td><td>{p:.2f}</td><td>{b:,}</td><td>{r:.2f}</td></tr>")
-    return ('<table class="kmeans-tradeoff"><tr><th>K</th><th>PSNR (dB)</th><th>bits</th>'
-            "<th>ratio</th></tr>" + "".join(rows) + "</table>")
+    return (
+        '<table class="kmeans-tradeoff"><tr><th>K</th><th>PSNR (dB)</th><th>bits</th>'
+        "<th>ratio</th></tr>" + "".join(rows) + "</table>"
+    )
 
 
 def escape(text: str) -> str:
@@ -283,18 +309,25 @@ def working_size_note(image: ExplorerImage, working_size: int) -> str:
     """The note under the image menu: images are shrunk, and whether this one was."""
     w, h = image.size
     source = f"{image.source_size[0]} x {image.source_size[1]} px"
-    shrink = (f" The file is {source}; the explorer works on a {w} x {h} copy."
-              if image.shrunk else f" This image is {source}: used as it is.")
-    return (f"<small>Images are shrunk to at most {working_size} px on their longest "
-            "side (uploads and bundled photos alike) so every update stays fast."
-            f"{escape(shrink)}</small>")
+    shrink = (
+        f" The file is {source}; the explorer works on a {w} x {h} copy."
+        if image.shrunk
+        else f" This image is {source}: used as it is."
+    )
+    return (
+        f"<small>Images are shrunk to at most {working_size} px on their longest "
+        "side (uploads and bundled photos alike) so every update stays fast."
+        f"{escape(shrink)}</small>"
+    )
 
 
 def frame_captions(result: ExplorerResult, frame: Frame) -> tuple[str, str]:
     """Captions of the compressed image and of its palette at ``frame``."""
     colours = frame.compressed.n_colors
-    return (f"<b>compressed</b> ({colours} colours, iteration {frame.iteration}/{result.n_iter})",
-            f"<b>palette</b> ({colours} colours in use of K = {result.K}; 8 bits a channel)")
+    return (
+        f"<b>compressed</b> ({colours} colours, iteration {frame.iteration}/{result.n_iter})",
+        f"<b>palette</b> ({colours} colours in use of K = {result.K}; 8 bits a channel)",
+    )
 
 
 def readout_html(result: ExplorerResult, frame: Frame) -> str:
@@ -302,20 +335,31 @@ def readout_html(result: ExplorerResult, frame: Frame) -> str:
     c = frame.compressed
     timing = f"K-means took {result.seconds * 1000:.0f} ms" if result.seconds else ""
     rows = [
-        ("image", f"{escape(result.image.label)}, {result.image.size[0]} x {result.image.size[1]} "
-                  f"= {result.image.n_pixels:,} pixels"),
+        (
+            "image",
+            f"{escape(result.image.label)}, {result.image.size[0]} x {result.image.size[1]} "
+            f"= {result.image.n_pixels:,} pixels",
+        ),
         ("K", f"{result.K} ({c.n_colors} distinct colours used)"),
         ("bits before", f"{c.original_bits:,} (24 per pixel)"),
-        ("bits after", f"{c.compressed_bits:,} (palette 24 &times; {c.n_colors} + "
-                       f"{c.compressed_bits - 24 * c.n_colors:,} for the indices)"),
+        (
+            "bits after",
+            f"{c.compressed_bits:,} (palette 24 &times; {c.n_colors} + "
+            f"{c.compressed_bits - 24 * c.n_colors:,} for the indices)",
+        ),
         ("compression ratio", f"{c.compression_ratio:.2f}"),
         ("PSNR", f"{frame.psnr:.2f} dB"),
         ("distortion J", f"{frame.distortion:.5f}"),
-        ("iteration shown", f"{frame.iteration} of {result.n_iter} ({escape(result.init)}, seed {result.seed})"),
+        (
+            "iteration shown",
+            f"{frame.iteration} of {result.n_iter} ({escape(result.init)}, seed {result.seed})",
+        ),
     ]
     body = "".join(f"<tr><td>{k}</td><td><b>{v}</b></td></tr>" for k, v in rows)
-    return (f'<table class="kmeans-readout-table">{body}</table>'
-            f'<small style="color: #666">{timing}</small>')
+    return (
+        f'<table class="kmeans-readout-table">{body}</table>'
+        f'<small style="color: #666">{timing}</small>'
+    )
 
 
 #: The trade-off status before the button is pressed for the current settings.
@@ -324,7 +368,9 @@ TRADEOFF_NOT_COMPUTED = "<small>Press the button to compute it for these setting
 
 def tradeoff_progress_text(done: int, total: int) -> str:
     """The trade-off status while it is computed (``done`` of ``total`` values of K)."""
-    return f"computed {done} of {total} values of K" if done else f"computing {total} values of K..."
+    return (
+        f"computed {done} of {total} values of K" if done else f"computing {total} values of K..."
+    )
 
 
 def tradeoff_status(label: str, init: str, seed: int, iterations: int) -> str:

@@ -82,6 +82,7 @@ def _in_parts(n: int, work: Callable[[int, int], object]) -> list:
 
 # ---------------------------------------------------------------- colours
 
+
 def pack_colors(image: NDArray) -> NDArray[np.uint32] | None:
     """Pack an (H, W, 3) image into 24-bit integers ``r << 16 | g << 8 | b``.
 
@@ -93,6 +94,7 @@ def pack_colors(image: NDArray) -> NDArray[np.uint32] | None:
     N = X.shape[0]
     keys = np.empty(N, dtype=np.uint32)
     if image.dtype == np.uint8:
+
         def work(a, b):
             for start in range(a, b, _PACK_ROWS):
                 stop = min(start + _PACK_ROWS, b)
@@ -118,6 +120,7 @@ def pack_colors(image: NDArray) -> NDArray[np.uint32] | None:
                     return False
                 keys[start:stop] = np.einsum("ij,j->i", q, weights)
             return True
+
     return keys if all(_in_parts(N, work)) else None
 
 
@@ -146,8 +149,9 @@ def unpack_colors(keys: NDArray[np.uint32]) -> NDArray[np.float64]:
     return rgb
 
 
-def labels_from_lut(keys: NDArray[np.uint32], distinct: NDArray[np.uint32],
-                    distinct_labels: NDArray, dtype) -> NDArray:
+def labels_from_lut(
+    keys: NDArray[np.uint32], distinct: NDArray[np.uint32], distinct_labels: NDArray, dtype
+) -> NDArray:
     """Label of every pixel from the labels of the distinct colours.
 
     ``distinct`` is sorted. Small images use a binary search; large ones a
@@ -187,8 +191,13 @@ def _block_rows(K: int) -> int:
     return max(64, _BLOCK_ENTRIES // max(K, 1))
 
 
-def nearest_two(XT: NDArray[np.float32], xx: NDArray[np.float32], centroids: NDArray,
-                X64: NDArray[np.float64] | None = None, index: NDArray | None = None):
+def nearest_two(
+    XT: NDArray[np.float32],
+    xx: NDArray[np.float32],
+    centroids: NDArray,
+    X64: NDArray[np.float64] | None = None,
+    index: NDArray | None = None,
+):
     """Closest centroid of every point, and squared distances to the two closest.
 
     Distances come from float32 matrix products. Points whose two closest
@@ -314,6 +323,7 @@ def _distances_to_one(XT, xx, c) -> NDArray[np.float32]:
 
 # ---------------------------------------------------------------- seeding
 
+
 def kmeans_plusplus_weighted(
     X: NDArray,
     weights: NDArray | None,
@@ -384,8 +394,9 @@ def kmeans_plusplus_weighted(
     return np.array(X[chosen], dtype=np.float64)
 
 
-def random_init_weighted(X: NDArray, weights: NDArray | None, K: int,
-                         rng: np.random.Generator) -> NDArray[np.float64]:
+def random_init_weighted(
+    X: NDArray, weights: NDArray | None, K: int, rng: np.random.Generator
+) -> NDArray[np.float64]:
     """K points at distinct positions, drawn without replacement with
     probability proportional to their weight (uniform if weights is None)."""
     p = None
@@ -397,6 +408,7 @@ def random_init_weighted(X: NDArray, weights: NDArray | None, K: int,
 
 
 # ------------------------------------------------------------------ Lloyd
+
 
 def _cluster_sums(WXT: NDArray[np.float64], w: NDArray[np.float64], labels, K: int):
     """Per-cluster total weight (K,) and weighted coordinate sums (K, 3)."""
@@ -511,7 +523,9 @@ def weighted_lloyd(
                 # one pass: +weight into the new cluster, -weight out of the old
                 both = np.concatenate([new_lab, labels[idx]])
                 sign = np.concatenate([np.ones(idx.size), -np.ones(idx.size)])
-                dW, dS = _cluster_sums(np.tile(WXT[:, idx], 2) * sign, w[np.tile(idx, 2)] * sign, both, K)
+                dW, dS = _cluster_sums(
+                    np.tile(WXT[:, idx], 2) * sign, w[np.tile(idx, 2)] * sign, both, K
+                )
                 W += dW
                 S += dS
                 W[np.abs(W) < 0.5] = 0.0  # weights are integers: remove rounding dust

@@ -78,7 +78,9 @@ def dither(image: ArrayLike, palette: ArrayLike) -> CompressedImage:
     padded = np.concatenate([colours8, np.repeat(colours8[:1], 256 - K, axis=0)])
     palette_image = Image.new("P", (1, 1))
     palette_image.putpalette(padded.reshape(-1).tolist())
-    dithered = Image.fromarray(rgb, "RGB").quantize(palette=palette_image, dither=Image.Dither.FLOYDSTEINBERG)
+    dithered = Image.fromarray(rgb, "RGB").quantize(
+        palette=palette_image, dither=Image.Dither.FLOYDSTEINBERG
+    )
     labels = np.asarray(dithered, dtype=np.uint8)
     labels = np.where(labels >= K, 0, labels).astype(np.uint8)
     return CompressedImage(colours8.astype(np.float64) / 255.0, labels, rgb.shape)

@@ -107,8 +107,11 @@ def print_progress(iteration: int, max_iter: int, distortion: float, *, file=Non
     >>> print_progress(3, 20, 0.00123456)
     quantize: iteration 3/20, distortion 0.001235
     """
-    print(f"quantize: iteration {iteration}/{max_iter}, distortion {distortion:.6f}",
-          file=file if file is not None else sys.stdout, flush=True)
+    print(
+        f"quantize: iteration {iteration}/{max_iter}, distortion {distortion:.6f}",
+        file=file if file is not None else sys.stdout,
+        flush=True,
+    )
 
 
 def fit_palette(
@@ -153,10 +156,13 @@ def fit_palette(
     if sample is not None:
         sample = check_int(sample, "sample", minimum=1)
         if sample < K:
-            raise ValueError(f"sample={sample} is smaller than n_colors={K}; "
-                             f"fit on at least {K} pixels, or pass sample=None to use them all")
-    report = check_callback(progress, "progress", print_progress,
-                            "progress(iteration, max_iter, distortion)")
+            raise ValueError(
+                f"sample={sample} is smaller than n_colors={K}; "
+                f"fit on at least {K} pixels, or pass sample=None to use them all"
+            )
+    report = check_callback(
+        progress, "progress", print_progress, "progress(iteration, max_iter, distortion)"
+    )
 
     keys = _lloyd.pack_colors(img)
     if keys is not None:
@@ -166,16 +172,21 @@ def fit_palette(
         n_distinct = int(distinct.shape[0])
         if n_distinct <= K:
             # every colour gets its own palette entry: exact, nothing to fit
-            labels = _lloyd.labels_from_lut(keys, distinct, np.arange(n_distinct),
-                                            _lloyd.label_dtype(n_distinct))
-            return PaletteFit(points, labels.reshape(H, W), counts.copy(), 0.0, 0, n_distinct, (H, W, 3))
+            labels = _lloyd.labels_from_lut(
+                keys, distinct, np.arange(n_distinct), _lloyd.label_dtype(n_distinct)
+            )
+            return PaletteFit(
+                points, labels.reshape(H, W), counts.copy(), 0.0, 0, n_distinct, (H, W, 3)
+            )
     else:
         points = img.reshape(-1, 3).astype(np.float64, copy=False)
         weights = None
         n_distinct = None
         if N <= K:
             # no more pixels than colours: each distinct colour is exact
-            colours, inverse, counts = np.unique(points, axis=0, return_inverse=True, return_counts=True)
+            colours, inverse, counts = np.unique(
+                points, axis=0, return_inverse=True, return_counts=True
+            )
             labels = np.asarray(inverse).reshape(H, W).astype(_lloyd.label_dtype(len(colours)))
             return PaletteFit(colours, labels, counts, 0.0, 0, len(colours), (H, W, 3))
 
@@ -200,7 +211,8 @@ def fit_palette(
 
     n_fit = float(fit_points.shape[0] if fit_weights is None else fit_weights.sum())
     centroids, labels, cluster_w, inertia, n_iter = _lloyd.weighted_lloyd(
-        fit_points, fit_weights, initial, max_iter, tol, report, n_total=n_fit)
+        fit_points, fit_weights, initial, max_iter, tol, report, n_total=n_fit
+    )
 
     if sample is not None:
         # the fit saw a sample: assign every colour of the image to the result
@@ -217,8 +229,15 @@ def fit_palette(
         pixel_labels = _lloyd.labels_from_lut(keys, distinct, labels, dtype)
     else:
         pixel_labels = labels.astype(dtype)
-    return PaletteFit(centroids, pixel_labels.reshape(H, W), np.rint(cluster_w).astype(np.int64),
-                      float(inertia), int(n_iter), n_distinct, (H, W, 3))
+    return PaletteFit(
+        centroids,
+        pixel_labels.reshape(H, W),
+        np.rint(cluster_w).astype(np.int64),
+        float(inertia),
+        int(n_iter),
+        n_distinct,
+        (H, W, 3),
+    )
 
 
 def quantize(
@@ -333,6 +352,13 @@ def quantize(
     True
     """
     rng = resolve_rng(rng, seed, "quantize")
-    return fit_palette(image, n_colors, init=init, max_iter=max_iter, tol=tol, rng=rng,
-                       sample=sample, progress=progress).to_compressed()
-
+    return fit_palette(
+        image,
+        n_colors,
+        init=init,
+        max_iter=max_iter,
+        tol=tol,
+        rng=rng,
+        sample=sample,
+        progress=progress,
+    ).to_compressed()

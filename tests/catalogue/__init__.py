@@ -22,8 +22,8 @@ way a student would write it, with the exercise's own name and signature.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from kmeans_lab.checks.registry import EXERCISES
 

@@ -13,87 +13,87 @@ from . import Catalogue
 catalogue = Catalogue("compressed_bits")
 
 
-@catalogue.wrong('no_palette', hint="add the palette")
+@catalogue.wrong("no_palette", hint="add the palette")
 def bits_no_palette(n_pixels, K):
     return n_pixels * math.ceil(math.log2(K))
 
 
-@catalogue.wrong('no_ceil', hint="round log2(K) up")
+@catalogue.wrong("no_ceil", hint="round log2(K) up")
 def bits_no_ceil(n_pixels, K):
     return 24 * K + n_pixels * math.log2(K)
 
 
-@catalogue.wrong('floor_not_ceil', hint="not down")
+@catalogue.wrong("floor_not_ceil", hint="not down")
 def bits_floor(n_pixels, K):
     return 24 * K + n_pixels * math.floor(math.log2(K))
 
 
-@catalogue.wrong('log2_K_minus_1', hint="ceil(log2(K - 1))")
+@catalogue.wrong("log2_K_minus_1", hint="ceil(log2(K - 1))")
 def bits_log2_k_minus_1(n_pixels, K):
     return 24 * K + n_pixels * math.ceil(math.log2(K - 1))
 
 
-@catalogue.wrong('float_result', hint="return an int")
+@catalogue.wrong("float_result", hint="return an int")
 def bits_float_result(n_pixels, K):
     return 24 * K + n_pixels * np.ceil(np.log2(K))
 
 
-@catalogue.wrong('8_bits_per_colour', hint="3 x 8 = 24 bits")
+@catalogue.wrong("8_bits_per_colour", hint="3 x 8 = 24 bits")
 def bits_8_per_colour(n_pixels, K):
     return 8 * K + n_pixels * math.ceil(math.log2(K))
 
 
-@catalogue.wrong('K1_at_least_one_bit', hint="K = 1")
+@catalogue.wrong("K1_at_least_one_bit", hint="K = 1")
 def bits_at_least_one(n_pixels, K):
     return 24 * K + n_pixels * max(1, math.ceil(math.log2(K)))
 
 
-@catalogue.wrong('bit_length_of_K', hint="K.bit_length()")
+@catalogue.wrong("bit_length_of_K", hint="K.bit_length()")
 def bits_bit_length_of_K(n_pixels, K):
     return 24 * K + n_pixels * K.bit_length()
 
 
-@catalogue.wrong('floor_plus_one')
+@catalogue.wrong("floor_plus_one")
 def bits_floor_plus_one(n_pixels, K):
     return 24 * K + n_pixels * (int(np.log2(K)) + 1)
 
 
-@catalogue.wrong('palette_per_pixel', hint="24 * K bits, not 24 * n_pixels")
+@catalogue.wrong("palette_per_pixel", hint="24 * K bits, not 24 * n_pixels")
 def bits_palette_per_pixel(n_pixels, K):
     return 24 * n_pixels + n_pixels * math.ceil(math.log2(K))
 
 
-@catalogue.wrong('returns_bytes')
+@catalogue.wrong("returns_bytes")
 def bits_returns_bytes(n_pixels, K):
     return (24 * K + n_pixels * math.ceil(math.log2(K))) // 8
 
 
-@catalogue.wrong('calls_bits_per_index', kind='provenance')
+@catalogue.wrong("calls_bits_per_index", kind="provenance")
 def bits_calls_bits_per_index(n_pixels, K):
     return 24 * K + n_pixels * kmeans_lab.bits_per_index(K)
 
 
-@catalogue.wrong('calls_reference', kind='provenance')
+@catalogue.wrong("calls_reference", kind="provenance")
 def bits_calls_reference(n_pixels, K):
     return kmeans_lab.compressed_bits(n_pixels, K)
 
 
-@catalogue.wrong('extra_parameter', kind='signature', hint="def compressed_bits(n_pixels, K):")
+@catalogue.wrong("extra_parameter", kind="signature", hint="def compressed_bits(n_pixels, K):")
 def bits_extra_parameter(n_pixels, K, bits_per_colour):
     return bits_per_colour * K + n_pixels * (K - 1).bit_length()
 
 
-@catalogue.right('math_ceil_log2')
+@catalogue.right("math_ceil_log2")
 def bits_math(n_pixels, K):
     return 24 * K + n_pixels * math.ceil(math.log2(K))
 
 
-@catalogue.right('bit_length')
+@catalogue.right("bit_length")
 def bits_bit_length(n_pixels, K):
     return 24 * K + n_pixels * (K - 1).bit_length()
 
 
-@catalogue.right('counting_loop')
+@catalogue.right("counting_loop")
 def bits_counting_loop(n_pixels, K):
     bits = 0
     while 2**bits < K:
@@ -101,6 +101,6 @@ def bits_counting_loop(n_pixels, K):
     return 24 * K + n_pixels * bits
 
 
-@catalogue.right('numpy_int')
+@catalogue.right("numpy_int")
 def bits_numpy_int(n_pixels, K):
     return np.int64(24 * K + n_pixels * int(np.ceil(np.log2(K))))

@@ -11,12 +11,12 @@ from . import LIST_HINT, Catalogue
 catalogue = Catalogue("compute_centroids")
 
 
-@catalogue.wrong('nan_for_empty_cluster', hint="NaN")
+@catalogue.wrong("nan_for_empty_cluster", hint="NaN")
 def compute_nan_for_empty(X, labels, centroids):
     return np.array([X[labels == k].mean(axis=0) for k in range(centroids.shape[0])])
 
 
-@catalogue.wrong('zero_for_empty_cluster', hint="not zeros")
+@catalogue.wrong("zero_for_empty_cluster", hint="not zeros")
 def compute_zero_for_empty(X, labels, centroids):
     new = np.zeros(centroids.shape)
     for k in range(centroids.shape[0]):
@@ -25,7 +25,7 @@ def compute_zero_for_empty(X, labels, centroids):
     return new
 
 
-@catalogue.wrong('divide_by_K', hint="not by K")
+@catalogue.wrong("divide_by_K", hint="not by K")
 def compute_divide_by_K(X, labels, centroids):
     K = centroids.shape[0]
     new = centroids.copy()
@@ -35,7 +35,7 @@ def compute_divide_by_K(X, labels, centroids):
     return new
 
 
-@catalogue.wrong('divide_by_N', hint="not by N")
+@catalogue.wrong("divide_by_N", hint="not by N")
 def compute_divide_by_N(X, labels, centroids):
     new = centroids.copy()
     for k in range(centroids.shape[0]):
@@ -44,7 +44,7 @@ def compute_divide_by_N(X, labels, centroids):
     return new
 
 
-@catalogue.wrong('sum_not_mean', hint="not their sum")
+@catalogue.wrong("sum_not_mean", hint="not their sum")
 def compute_sum_not_mean(X, labels, centroids):
     new = centroids.copy()
     for k in range(centroids.shape[0]):
@@ -53,7 +53,7 @@ def compute_sum_not_mean(X, labels, centroids):
     return new
 
 
-@catalogue.wrong('mean_wrong_axis', kind='raises')
+@catalogue.wrong("mean_wrong_axis", kind="raises")
 def compute_mean_wrong_axis(X, labels, centroids):
     new = centroids.copy()
     for k in range(centroids.shape[0]):
@@ -62,12 +62,12 @@ def compute_mean_wrong_axis(X, labels, centroids):
     return new
 
 
-@catalogue.wrong('mean_of_all_points', hint="not all of X")
+@catalogue.wrong("mean_of_all_points", hint="not all of X")
 def compute_global_mean(X, labels, centroids):
     return np.tile(X.mean(axis=0), (centroids.shape[0], 1))
 
 
-@catalogue.wrong('modifies_centroids', kind='mutation', hint="centroids.copy()")
+@catalogue.wrong("modifies_centroids", kind="mutation", hint="centroids.copy()")
 def compute_in_place(X, labels, centroids):
     for k in range(centroids.shape[0]):
         if np.any(labels == k):
@@ -75,7 +75,7 @@ def compute_in_place(X, labels, centroids):
     return centroids
 
 
-@catalogue.wrong('integer_result', hint="rounded to integers")
+@catalogue.wrong("integer_result", hint="rounded to integers")
 def compute_integer_result(X, labels, centroids):
     new = np.zeros(centroids.shape, dtype=int)
     for k in range(centroids.shape[0]):
@@ -85,7 +85,7 @@ def compute_integer_result(X, labels, centroids):
     return new
 
 
-@catalogue.wrong('one_based_labels', hint="labels count from 0")
+@catalogue.wrong("one_based_labels", hint="labels count from 0")
 def compute_one_based(X, labels, centroids):
     new = centroids.copy()
     for k in range(centroids.shape[0]):
@@ -94,12 +94,12 @@ def compute_one_based(X, labels, centroids):
     return new
 
 
-@catalogue.wrong('loops_over_unique_labels', hint="np.unique")
+@catalogue.wrong("loops_over_unique_labels", hint="np.unique")
 def compute_over_unique_labels(X, labels, centroids):
     return np.array([X[labels == k].mean(axis=0) for k in np.unique(labels)])
 
 
-@catalogue.wrong('transposed', hint="not (n, K)")
+@catalogue.wrong("transposed", hint="not (n, K)")
 def compute_transposed(X, labels, centroids):
     new = centroids.copy()
     for k in range(centroids.shape[0]):
@@ -108,7 +108,7 @@ def compute_transposed(X, labels, centroids):
     return new.T
 
 
-@catalogue.wrong('median')
+@catalogue.wrong("median")
 def compute_median(X, labels, centroids):
     new = centroids.copy()
     for k in range(centroids.shape[0]):
@@ -117,12 +117,14 @@ def compute_median(X, labels, centroids):
     return new
 
 
-@catalogue.wrong('returns_input', hint="your result is the input centroids")
+@catalogue.wrong("returns_input", hint="your result is the input centroids")
 def compute_returns_input(X, labels, centroids):
     return centroids.copy()
 
 
-@catalogue.wrong('copy_of_integer_centroids', hint="convert to float first: X = np.asarray(X, dtype=float)")
+@catalogue.wrong(
+    "copy_of_integer_centroids", hint="convert to float first: X = np.asarray(X, dtype=float)"
+)
 def compute_copy_of_integer_centroids(X, labels, centroids):
     new = centroids.copy()  # an integer array when centroids is: the means get cut off
     for k in range(centroids.shape[0]):
@@ -131,7 +133,7 @@ def compute_copy_of_integer_centroids(X, labels, centroids):
     return new
 
 
-@catalogue.wrong('float32_result', hint="your result is float32")
+@catalogue.wrong("float32_result", hint="your result is float32")
 def compute_float32_result(X, labels, centroids):
     new = np.array(centroids, dtype=np.float32)
     for k in range(centroids.shape[0]):
@@ -140,22 +142,24 @@ def compute_float32_result(X, labels, centroids):
     return new
 
 
-@catalogue.wrong('calls_reference', kind='provenance')
+@catalogue.wrong("calls_reference", kind="provenance")
 def compute_calls_reference(X, labels, centroids):
     return course_compute(X, labels, centroids)
 
 
-@catalogue.wrong('tolist', hint=LIST_HINT)
+@catalogue.wrong("tolist", hint=LIST_HINT)
 def compute_tolist(X, labels, centroids):
     return compute_loop(X, labels, centroids).tolist()
 
 
-@catalogue.wrong('no_centroids_parameter', kind='signature', hint="def compute_centroids(X, labels, centroids):")
+@catalogue.wrong(
+    "no_centroids_parameter", kind="signature", hint="def compute_centroids(X, labels, centroids):"
+)
 def compute_no_centroids_parameter(X, labels):
     return np.array([X[labels == k].mean(axis=0) for k in range(labels.max() + 1)])
 
 
-@catalogue.right('loop')
+@catalogue.right("loop")
 def compute_loop(X, labels, centroids):
     new = centroids.astype(float)  # a float copy: centroids may be integers
     for k in range(len(centroids)):
@@ -165,7 +169,7 @@ def compute_loop(X, labels, centroids):
     return new
 
 
-@catalogue.right('sum_and_count_loop')
+@catalogue.right("sum_and_count_loop")
 def compute_sum_and_count(X, labels, centroids):
     K, n = centroids.shape
     sums = np.zeros((K, n))
@@ -179,7 +183,7 @@ def compute_sum_and_count(X, labels, centroids):
     return new
 
 
-@catalogue.right('bincount')
+@catalogue.right("bincount")
 def compute_bincount(X, labels, centroids):
     K = len(centroids)
     counts = np.bincount(labels, minlength=K)
@@ -190,7 +194,7 @@ def compute_bincount(X, labels, centroids):
     return new
 
 
-@catalogue.right('add_at')
+@catalogue.right("add_at")
 def compute_add_at(X, labels, centroids):
     sums = np.zeros(centroids.shape)
     np.add.at(sums, labels, X)
@@ -198,7 +202,7 @@ def compute_add_at(X, labels, centroids):
     return np.where(counts > 0, sums / np.maximum(counts, 1), centroids)
 
 
-@catalogue.right('one_hot_matmul')
+@catalogue.right("one_hot_matmul")
 def compute_one_hot(X, labels, centroids):
     onehot = (labels[:, None] == np.arange(len(centroids))[None, :]).astype(float)
     counts = onehot.sum(axis=0)

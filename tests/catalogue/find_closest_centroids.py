@@ -17,22 +17,22 @@ def _diff(X, centroids):
     return X[:, None, :] - centroids[None, :, :]
 
 
-@catalogue.wrong('argmax', hint="np.argmin, not np.argmax")
+@catalogue.wrong("argmax", hint="np.argmin, not np.argmax")
 def find_argmax(X, centroids):
     return np.argmax((_diff(X, centroids) ** 2).sum(axis=2), axis=1)
 
 
-@catalogue.wrong('argmin_axis_0', hint="axis=1")
+@catalogue.wrong("argmin_axis_0", hint="axis=1")
 def find_wrong_axis(X, centroids):
     return np.argmin((_diff(X, centroids) ** 2).sum(axis=2), axis=0)
 
 
-@catalogue.wrong('l1_distance', hint="not the sum of absolute differences")
+@catalogue.wrong("l1_distance", hint="not the sum of absolute differences")
 def find_l1(X, centroids):
     return np.argmin(np.abs(_diff(X, centroids)).sum(axis=2), axis=1)
 
 
-@catalogue.wrong('sqrt_sum_diff_squared', hint="np.sum(x - mu) ** 2")
+@catalogue.wrong("sqrt_sum_diff_squared", hint="np.sum(x - mu) ** 2")
 def find_sqrt_sum_squared(X, centroids):
     # the Coursera trap: sqrt(sum(diff) ** 2) is |sum(diff)|, not a distance
     labels = np.zeros(X.shape[0], dtype=int)
@@ -42,18 +42,18 @@ def find_sqrt_sum_squared(X, centroids):
     return labels
 
 
-@catalogue.wrong('ignores_last_feature', hint="ignore the last one")
+@catalogue.wrong("ignores_last_feature", hint="ignore the last one")
 def find_ignores_last_feature(X, centroids):
     return np.argmin((_diff(X[:, :-1], centroids[:, :-1]) ** 2).sum(axis=2), axis=1)
 
 
-@catalogue.wrong('first_two_features', hint="not only the first two")
+@catalogue.wrong("first_two_features", hint="not only the first two")
 def find_first_two_features(X, centroids):
     d = (X[:, None, 0] - centroids[None, :, 0]) ** 2 + (X[:, None, 1] - centroids[None, :, 1]) ** 2
     return np.argmin(d, axis=1)
 
 
-@catalogue.wrong('float_labels', hint="dtype=int")
+@catalogue.wrong("float_labels", hint="dtype=int")
 def find_float_labels(X, centroids):
     labels = np.zeros(X.shape[0])
     for i in range(X.shape[0]):
@@ -61,12 +61,12 @@ def find_float_labels(X, centroids):
     return labels
 
 
-@catalogue.wrong('one_based_labels', hint="labels count from 0")
+@catalogue.wrong("one_based_labels", hint="labels count from 0")
 def find_one_based(X, centroids):
     return np.argmin((_diff(X, centroids) ** 2).sum(axis=2), axis=1) + 1
 
 
-@catalogue.wrong('ties_to_highest', hint="keep the lowest index")
+@catalogue.wrong("ties_to_highest", hint="keep the lowest index")
 def find_ties_to_highest(X, centroids):
     labels = np.zeros(X.shape[0], dtype=int)
     for i in range(X.shape[0]):
@@ -78,54 +78,54 @@ def find_ties_to_highest(X, centroids):
     return labels
 
 
-@catalogue.wrong('normalises_X_in_place', kind='mutation')
+@catalogue.wrong("normalises_X_in_place", kind="mutation")
 def find_normalises_in_place(X, centroids):
     scale = X.max()
     X /= scale  # changes the caller's X
     return np.argmin((_diff(X, centroids / scale) ** 2).sum(axis=2), axis=1)
 
 
-@catalogue.wrong('returns_distances', hint="return their argmin over axis=1")
+@catalogue.wrong("returns_distances", hint="return their argmin over axis=1")
 def find_returns_distances(X, centroids):
     return (_diff(X, centroids) ** 2).sum(axis=2)
 
 
-@catalogue.wrong('forgets_return', hint="returns None")
+@catalogue.wrong("forgets_return", hint="returns None")
 def find_forgets_return(X, centroids):
     labels = np.argmin((_diff(X, centroids) ** 2).sum(axis=2), axis=1)  # noqa: F841
 
 
-@catalogue.wrong('argmin_flattened', hint="without axis=")
+@catalogue.wrong("argmin_flattened", hint="without axis=")
 def find_flat_argmin(X, centroids):
     return np.argmin((_diff(X, centroids) ** 2).sum(axis=2))
 
 
-@catalogue.wrong('no_broadcasting', kind='raises', hint="X[:, None, :]")
+@catalogue.wrong("no_broadcasting", kind="raises", hint="X[:, None, :]")
 def find_no_broadcasting(X, centroids):
     return np.argmin(np.sum((X - centroids) ** 2, axis=1))
 
 
-@catalogue.wrong('calls_reference', kind='provenance')
+@catalogue.wrong("calls_reference", kind="provenance")
 def find_calls_reference(X, centroids):
     return course_find(X, centroids)
 
 
-@catalogue.wrong('calls_reference_via_module', kind='provenance')
+@catalogue.wrong("calls_reference_via_module", kind="provenance")
 def find_calls_reference_module(X, centroids):
     return kmeans_lab.kmeans.find_closest_centroids(np.asarray(X), np.asarray(centroids)).copy()
 
 
-@catalogue.wrong('list_of_ints', hint=LIST_HINT)
+@catalogue.wrong("list_of_ints", hint=LIST_HINT)
 def find_list_of_ints(X, centroids):
     return [int(np.argmin(np.sum((x - centroids) ** 2, axis=1))) for x in X]
 
 
-@catalogue.wrong('list_of_argmin', hint=LIST_HINT)
+@catalogue.wrong("list_of_argmin", hint=LIST_HINT)
 def find_list_of_argmin(X, centroids):
     return list(np.argmin((_diff(X, centroids) ** 2).sum(axis=2), axis=1))
 
 
-@catalogue.right('loops')
+@catalogue.right("loops")
 def find_loops(X, centroids):
     labels = np.zeros(len(X), dtype=int)
     for i in range(len(X)):
@@ -139,59 +139,61 @@ def find_loops(X, centroids):
     return labels
 
 
-@catalogue.right('broadcasting')
+@catalogue.right("broadcasting")
 def find_broadcasting(X, centroids):
     return np.argmin(((X[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2), axis=1)
 
 
-@catalogue.right('einsum')
+@catalogue.right("einsum")
 def find_einsum(X, centroids):
     diff = X[:, None, :] - centroids[None, :, :]
     return np.einsum("ikj,ikj->ik", diff, diff).argmin(axis=1)
 
 
-@catalogue.right('expanded_norms')
+@catalogue.right("expanded_norms")
 def find_expanded_norms(X, centroids):
     d = (X**2).sum(1)[:, None] - 2 * X @ centroids.T + (centroids**2).sum(1)[None, :]
     return d.argmin(axis=1)
 
 
-@catalogue.right('linalg_norm')
+@catalogue.right("linalg_norm")
 def find_linalg_norm(X, centroids):
     return np.linalg.norm(X[:, None, :] - centroids[None, :, :], axis=2).argmin(axis=1)
 
 
-@catalogue.right('scipy_cdist_sqeuclidean')
+@catalogue.right("scipy_cdist_sqeuclidean")
 def find_cdist(X, centroids):
     from scipy.spatial.distance import cdist
 
     return cdist(X, centroids, "sqeuclidean").argmin(axis=1)
 
 
-@catalogue.right('scipy_cdist_euclidean')
+@catalogue.right("scipy_cdist_euclidean")
 def find_cdist_euclidean(X, centroids):
     from scipy.spatial.distance import cdist
 
     return np.argmin(cdist(X, centroids), axis=1)
 
 
-@catalogue.right('loop_over_centroids_int32')
+@catalogue.right("loop_over_centroids_int32")
 def find_loop_over_centroids(X, centroids):
     dists = np.stack([np.sum((X - c) ** 2, axis=1) for c in centroids], axis=1)
     return np.argmin(dists, axis=1).astype(np.int32)
 
 
-@catalogue.right('array_of_ints')
+@catalogue.right("array_of_ints")
 def find_array_of_ints(X, centroids):
     return np.array([int(np.argmin(np.sum((x - centroids) ** 2, axis=1))) for x in X])
 
 
-@catalogue.right('default_parameter')
+@catalogue.right("default_parameter")
 def find_default_parameter(X, centroids, squared=True):
     d = ((X[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
     return np.argmin(d if squared else np.sqrt(d), axis=1)
 
 
-@catalogue.wrong('extra_parameter', kind='signature', hint="def find_closest_centroids(X, centroids):")
+@catalogue.wrong(
+    "extra_parameter", kind="signature", hint="def find_closest_centroids(X, centroids):"
+)
 def find_extra_parameter(X, c, extra):
     return 0

@@ -9,86 +9,86 @@ from . import LIST_HINT, Catalogue
 catalogue = Catalogue("image_to_pixels")
 
 
-@catalogue.wrong('column_major', hint="walks down the columns first")
+@catalogue.wrong("column_major", hint="walks down the columns first")
 def pixels_column_major(image):
     return image.reshape(image.shape[0] * image.shape[1], image.shape[2], order="F")
 
 
-@catalogue.wrong('transposed_axes', hint="swapping the height and width axes")
+@catalogue.wrong("transposed_axes", hint="swapping the height and width axes")
 def pixels_transposed(image):
     return image.transpose(1, 0, 2).reshape(-1, image.shape[2])
 
 
-@catalogue.wrong('hard_coded_128', kind='raises', hint="H, W, C = image.shape")
+@catalogue.wrong("hard_coded_128", kind="raises", hint="H, W, C = image.shape")
 def pixels_hard_coded_128(image):
     return image.reshape(128 * 128, 3)
 
 
-@catalogue.wrong('returns_input', hint="reshape returns a new array")
+@catalogue.wrong("returns_input", hint="reshape returns a new array")
 def pixels_returns_input(image):
     image.reshape(-1, image.shape[2])
     return image
 
 
-@catalogue.wrong('three_channels')
+@catalogue.wrong("three_channels")
 def pixels_three_channels(image):
     return image.reshape(-1, 3)
 
 
-@catalogue.wrong('flat_vector', hint="keep the channel axis")
+@catalogue.wrong("flat_vector", hint="keep the channel axis")
 def pixels_flat(image):
     return image.reshape(-1)
 
 
-@catalogue.wrong('channels_first', hint="not (C, H * W)")
+@catalogue.wrong("channels_first", hint="not (C, H * W)")
 def pixels_channels_first(image):
     return image.reshape(-1, image.shape[2]).T
 
 
-@catalogue.wrong('reshapes_in_place', kind='mutation')
+@catalogue.wrong("reshapes_in_place", kind="mutation")
 def pixels_reshapes_in_place(image):
     image.shape = (image.shape[0] * image.shape[1], image.shape[2])
     return image
 
 
-@catalogue.wrong('square_assumption', kind='raises')
+@catalogue.wrong("square_assumption", kind="raises")
 def pixels_square_assumption(image):
     H = image.shape[0]
     return image.reshape(H * H, image.shape[2])
 
 
-@catalogue.wrong('tolist', hint=LIST_HINT)
+@catalogue.wrong("tolist", hint=LIST_HINT)
 def pixels_tolist(image):
     return image.reshape(-1, image.shape[2]).tolist()
 
 
-@catalogue.wrong('nested_lists', hint=LIST_HINT)
+@catalogue.wrong("nested_lists", hint=LIST_HINT)
 def pixels_nested_lists(image):
     return [list(p) for row in image for p in row]
 
 
-@catalogue.wrong('float32', hint="keep the dtype, reshape does not need a conversion")
+@catalogue.wrong("float32", hint="keep the dtype, reshape does not need a conversion")
 def pixels_float32(image):
     return image.reshape(-1, image.shape[2]).astype(np.float32)
 
 
-@catalogue.wrong('wrong_signature', kind='signature', hint="def image_to_pixels(image):")
+@catalogue.wrong("wrong_signature", kind="signature", hint="def image_to_pixels(image):")
 def pixels_wrong_signature(image, shape):
     return image.reshape(shape)
 
 
-@catalogue.right('reshape_minus_one')
+@catalogue.right("reshape_minus_one")
 def pixels_reshape_minus_one(image):
     return image.reshape(-1, image.shape[-1])
 
 
-@catalogue.right('np_reshape')
+@catalogue.right("np_reshape")
 def pixels_np_reshape(image):
     H, W, C = image.shape
     return np.reshape(image, (H * W, C))
 
 
-@catalogue.right('loops')
+@catalogue.right("loops")
 def pixels_loops(image):
     H, W, C = image.shape
     out = np.empty((H * W, C), dtype=image.dtype)
@@ -98,11 +98,11 @@ def pixels_loops(image):
     return out
 
 
-@catalogue.right('ravel')
+@catalogue.right("ravel")
 def pixels_ravel(image):
     return image.ravel().reshape(-1, image.shape[2])
 
 
-@catalogue.right('list_wrapped_in_array')
+@catalogue.right("list_wrapped_in_array")
 def pixels_list_wrapped_in_array(image):
     return np.array([p for row in image for p in row])

@@ -14,139 +14,145 @@ from . import LIST_HINT, Catalogue
 catalogue = Catalogue("init_centroids")
 
 
-@catalogue.wrong('first_k_rows', hint="don't take the first K rows")
+@catalogue.wrong("first_k_rows", hint="don't take the first K rows")
 def init_first_k_rows(X, K, rng):
     return X[:K].copy()
 
 
-@catalogue.wrong('with_replacement', hint="without replacement")
+@catalogue.wrong("with_replacement", hint="without replacement")
 def init_with_replacement(X, K, rng):
     return X[rng.integers(0, X.shape[0], size=K)]
 
 
-@catalogue.wrong('choice_default_replace', hint="without replacement")
+@catalogue.wrong("choice_default_replace", hint="without replacement")
 def init_choice_default_replace(X, K, rng):
     return rng.choice(X, size=K)  # replace=True by default
 
 
-@catalogue.wrong('values_not_from_X', hint="whole rows of X")
+@catalogue.wrong("values_not_from_X", hint="whole rows of X")
 def init_values_not_from_X(X, K, rng):
     low, high = X.min(axis=0), X.max(axis=0)
     return low + rng.random((K, X.shape[1])) * (high - low)
 
 
-@catalogue.wrong('shuffles_X_in_place', kind='mutation', hint="rng.shuffle(X)")
+@catalogue.wrong("shuffles_X_in_place", kind="mutation", hint="rng.shuffle(X)")
 def init_shuffles_X(X, K, rng):
     rng.shuffle(X)
     return X[:K].copy()
 
 
-@catalogue.wrong('global_np_random', hint="the rng you were given")
+@catalogue.wrong("global_np_random", hint="the rng you were given")
 def init_global_random(X, K, rng):
     return X[np.random.choice(X.shape[0], size=K, replace=False)]
 
 
-@catalogue.wrong('python_random', hint="the rng you were given")
+@catalogue.wrong("python_random", hint="the rng you were given")
 def init_python_random(X, K, rng):
     return X[random.sample(range(X.shape[0]), K)]
 
 
-@catalogue.wrong('own_fixed_seed', hint="the rng you were given")
+@catalogue.wrong("own_fixed_seed", hint="the rng you were given")
 def init_own_seed(X, K, rng):
     return X[np.random.default_rng(42).choice(X.shape[0], size=K, replace=False)]
 
 
-@catalogue.wrong('off_by_one_range', hint="never returns N - 1")
+@catalogue.wrong("off_by_one_range", hint="never returns N - 1")
 def init_off_by_one_range(X, K, rng):
-    return X[rng.choice(X.shape[0] - 1, size=K, replace=False)] if K < X.shape[0] else X[rng.permutation(K)]
+    return (
+        X[rng.choice(X.shape[0] - 1, size=K, replace=False)]
+        if K < X.shape[0]
+        else X[rng.permutation(K)]
+    )
 
 
-@catalogue.wrong('returns_positions', hint="not their positions")
+@catalogue.wrong("returns_positions", hint="not their positions")
 def init_returns_positions(X, K, rng):
     return rng.choice(X.shape[0], size=K, replace=False)
 
 
-@catalogue.wrong('block_of_rows', hint="not as a block of neighbouring rows")
+@catalogue.wrong("block_of_rows", hint="not as a block of neighbouring rows")
 def init_block_of_rows(X, K, rng):
     start = rng.integers(0, X.shape[0] - K + 1)
-    return X[start:start + K].copy()
+    return X[start : start + K].copy()
 
 
-@catalogue.wrong('sorts_X_in_place', kind='mutation')
+@catalogue.wrong("sorts_X_in_place", kind="mutation")
 def init_sorts_X(X, K, rng):
     X.sort(axis=0)
     return X[rng.choice(X.shape[0], size=K, replace=False)]
 
 
-@catalogue.wrong('k_minus_one_rows')
+@catalogue.wrong("k_minus_one_rows")
 def init_k_minus_one(X, K, rng):
     return X[rng.choice(X.shape[0], size=K, replace=False)[:-1]]
 
 
-@catalogue.wrong('K1_first_row_without_rng', hint="K = 1 is no special case")
+@catalogue.wrong("K1_first_row_without_rng", hint="K = 1 is no special case")
 def init_k1_first_row(X, K, rng):
     if K == 1:  # "nothing to choose": but the one centroid must be random too
         return X[:1].copy()
     return X[rng.choice(X.shape[0], size=K, replace=False)]
 
 
-@catalogue.wrong('mild_bias', hint="every row must be equally likely")
+@catalogue.wrong("mild_bias", hint="every row must be equally likely")
 def init_mild_bias(X, K, rng):
     weights = 1 + 0.15 * np.arange(X.shape[0])  # later rows a little more likely
     return X[rng.choice(X.shape[0], size=K, replace=False, p=weights / weights.sum())]
 
 
-@catalogue.wrong('float32_result', hint="your result is float32")
+@catalogue.wrong("float32_result", hint="your result is float32")
 def init_float32_result(X, K, rng):
     return X[rng.choice(X.shape[0], size=K, replace=False)].astype(np.float32)
 
 
-@catalogue.wrong('calls_reference', kind='provenance')
+@catalogue.wrong("calls_reference", kind="provenance")
 def init_calls_reference(X, K, rng):
     return kmeans_lab.init_centroids(X, K, rng)
 
 
-@catalogue.wrong('calls_kmeans_plusplus', kind='provenance', hint="kmeans_lab.kmeans.kmeans_plusplus")
+@catalogue.wrong(
+    "calls_kmeans_plusplus", kind="provenance", hint="kmeans_lab.kmeans.kmeans_plusplus"
+)
 def init_kmeans_plusplus(X, K, rng):
     return kmeans_lab.kmeans.kmeans_plusplus(X, K, rng)
 
 
-@catalogue.wrong('list_of_rows', hint=LIST_HINT)
+@catalogue.wrong("list_of_rows", hint=LIST_HINT)
 def init_list_of_rows(X, K, rng):
     return [X[i] for i in rng.choice(len(X), size=K, replace=False)]
 
 
-@catalogue.wrong('no_rng_parameter', kind='signature', hint="def init_centroids(X, K, rng):")
+@catalogue.wrong("no_rng_parameter", kind="signature", hint="def init_centroids(X, K, rng):")
 def init_no_rng_parameter(X, K):
     return X[np.random.default_rng(0).choice(len(X), size=K, replace=False)]
 
 
-@catalogue.right('choice_positions')
+@catalogue.right("choice_positions")
 def init_choice(X, K, rng):
     return X[rng.choice(X.shape[0], size=K, replace=False)]
 
 
-@catalogue.right('permutation_positions')
+@catalogue.right("permutation_positions")
 def init_permutation(X, K, rng):
     return X[rng.permutation(X.shape[0])[:K]]
 
 
-@catalogue.right('choice_rows')
+@catalogue.right("choice_rows")
 def init_choice_rows(X, K, rng):
     return rng.choice(X, size=K, replace=False)
 
 
-@catalogue.right('permuted_copy')
+@catalogue.right("permuted_copy")
 def init_permuted_copy(X, K, rng):
     return rng.permutation(X)[:K]
 
 
-@catalogue.right('sorted_positions')
+@catalogue.right("sorted_positions")
 def init_sorted_positions(X, K, rng):
     return X[np.sort(rng.choice(len(X), size=K, replace=False))]
 
 
-@catalogue.right('rejection_loop')
+@catalogue.right("rejection_loop")
 def init_rejection_loop(X, K, rng):
     chosen = []
     while len(chosen) < K:
@@ -156,7 +162,7 @@ def init_rejection_loop(X, K, rng):
     return np.array([X[i] for i in chosen])
 
 
-@catalogue.right('shuffle_indices')
+@catalogue.right("shuffle_indices")
 def init_shuffle_indices(X, K, rng):
     idx = np.arange(len(X))
     rng.shuffle(idx)

@@ -13,72 +13,72 @@ from . import LIST_HINT, Catalogue
 catalogue = Catalogue("pixels_to_image")
 
 
-@catalogue.wrong('column_major', hint="order='F'")
+@catalogue.wrong("column_major", hint="order='F'")
 def image_column_major(pixels, shape):
     return pixels.reshape(shape, order="F")
 
 
-@catalogue.wrong('width_first_transposed', hint="(W, H, C) array and transposing")
+@catalogue.wrong("width_first_transposed", hint="(W, H, C) array and transposing")
 def image_width_first_transposed(pixels, shape):
     H, W, C = shape
     return pixels.reshape(W, H, C).transpose(1, 0, 2)
 
 
-@catalogue.wrong('width_first', hint="height (rows) first")
+@catalogue.wrong("width_first", hint="height (rows) first")
 def image_width_first(pixels, shape):
     H, W, C = shape
     return pixels.reshape(W, H, C)
 
 
-@catalogue.wrong('returns_pixels', hint="returns the pixels unchanged")
+@catalogue.wrong("returns_pixels", hint="returns the pixels unchanged")
 def image_returns_pixels(pixels, shape):
     pixels.reshape(shape)
     return pixels
 
 
-@catalogue.wrong('hard_coded_128', kind='raises')
+@catalogue.wrong("hard_coded_128", kind="raises")
 def image_hard_coded_128(pixels, shape):
     return pixels.reshape(128, 128, 3)
 
 
-@catalogue.wrong('three_channels', kind='raises')
+@catalogue.wrong("three_channels", kind="raises")
 def image_three_channels(pixels, shape):
     return pixels.reshape(shape[0], shape[1], 3)
 
 
-@catalogue.wrong('square_assumption', kind='raises')
+@catalogue.wrong("square_assumption", kind="raises")
 def image_square_assumption(pixels, shape):
     side = int(math.isqrt(pixels.shape[0]))
     return pixels.reshape(side, side, shape[2])
 
 
-@catalogue.wrong('calls_reference', kind='provenance')
+@catalogue.wrong("calls_reference", kind="provenance")
 def image_calls_reference(pixels, shape):
     return kmeans_lab.pixels_to_image(pixels, shape)
 
 
-@catalogue.wrong('tolist', hint=LIST_HINT)
+@catalogue.wrong("tolist", hint=LIST_HINT)
 def image_tolist(pixels, shape):
     return pixels.reshape(shape).tolist()
 
 
-@catalogue.wrong('float32', hint="keep the dtype, reshape does not need a conversion")
+@catalogue.wrong("float32", hint="keep the dtype, reshape does not need a conversion")
 def image_float32(pixels, shape):
     return pixels.reshape(shape).astype(np.float32)
 
 
-@catalogue.right('reshape')
+@catalogue.right("reshape")
 def image_reshape(pixels, shape):
     return pixels.reshape(shape)
 
 
-@catalogue.right('np_reshape')
+@catalogue.right("np_reshape")
 def image_np_reshape(pixels, shape):
     H, W, C = shape
     return np.reshape(pixels, (H, W, C))
 
 
-@catalogue.right('loops')
+@catalogue.right("loops")
 def image_loops(pixels, shape):
     H, W, C = shape
     out = np.empty(shape)

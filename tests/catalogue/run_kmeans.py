@@ -27,7 +27,7 @@ def _compute(X, labels, centroids):
     return new
 
 
-@catalogue.wrong('one_extra_round', hint="range(max_iters)")
+@catalogue.wrong("one_extra_round", hint="range(max_iters)")
 def run_one_extra_round(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
     for _ in range(max_iters + 1):
@@ -35,7 +35,7 @@ def run_one_extra_round(X, initial_centroids, max_iters):
     return centroids, _find(X, centroids)
 
 
-@catalogue.wrong('one_round_too_few', hint="range(max_iters)")
+@catalogue.wrong("one_round_too_few", hint="range(max_iters)")
 def run_one_round_too_few(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
     for _ in range(max_iters - 1):
@@ -43,7 +43,7 @@ def run_one_round_too_few(X, initial_centroids, max_iters):
     return centroids, _find(X, centroids)
 
 
-@catalogue.wrong('labels_from_previous_centroids', hint="before the last update")
+@catalogue.wrong("labels_from_previous_centroids", hint="before the last update")
 def run_labels_from_previous_centroids(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
     labels = _find(X, centroids)
@@ -53,7 +53,7 @@ def run_labels_from_previous_centroids(X, initial_centroids, max_iters):
     return centroids, labels
 
 
-@catalogue.wrong('update_before_assign')
+@catalogue.wrong("update_before_assign")
 def run_update_before_assign(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
     labels = np.zeros(X.shape[0], dtype=int)
@@ -63,7 +63,7 @@ def run_update_before_assign(X, initial_centroids, max_iters):
     return centroids, labels
 
 
-@catalogue.wrong('never_updates', hint="never move")
+@catalogue.wrong("never_updates", hint="never move")
 def run_never_updates(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
     for _ in range(max_iters):
@@ -72,7 +72,7 @@ def run_never_updates(X, initial_centroids, max_iters):
     return centroids, _find(X, centroids)
 
 
-@catalogue.wrong('swapped_results', hint="centroids first")
+@catalogue.wrong("swapped_results", hint="centroids first")
 def run_swapped_results(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
     for _ in range(max_iters):
@@ -80,7 +80,7 @@ def run_swapped_results(X, initial_centroids, max_iters):
     return _find(X, centroids), centroids
 
 
-@catalogue.wrong('only_centroids', hint="return centroids, labels")
+@catalogue.wrong("only_centroids", hint="return centroids, labels")
 def run_only_centroids(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
     for _ in range(max_iters):
@@ -88,7 +88,7 @@ def run_only_centroids(X, initial_centroids, max_iters):
     return centroids
 
 
-@catalogue.wrong('float_labels', hint="integers")
+@catalogue.wrong("float_labels", hint="integers")
 def run_float_labels(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
     for _ in range(max_iters):
@@ -96,7 +96,7 @@ def run_float_labels(X, initial_centroids, max_iters):
     return centroids, _find(X, centroids).astype(float)
 
 
-@catalogue.wrong('modifies_initial_centroids', kind='mutation', hint="initial_centroids.copy()")
+@catalogue.wrong("modifies_initial_centroids", kind="mutation", hint="initial_centroids.copy()")
 def run_modifies_initial(X, initial_centroids, max_iters):
     centroids = initial_centroids
     for _ in range(max_iters):
@@ -104,7 +104,7 @@ def run_modifies_initial(X, initial_centroids, max_iters):
     return centroids.copy(), _find(X, centroids)
 
 
-@catalogue.wrong('zero_for_empty_cluster')
+@catalogue.wrong("zero_for_empty_cluster")
 def run_zero_empty_clusters(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
     for _ in range(max_iters):
@@ -113,7 +113,7 @@ def run_zero_empty_clusters(X, initial_centroids, max_iters):
     return centroids, _find(X, centroids)
 
 
-@catalogue.wrong('extra_round_from_5_iters', hint="you ran 9 rounds")
+@catalogue.wrong("extra_round_from_5_iters", hint="you ran 9 rounds")
 def run_extra_round_from_5(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
     for _ in range(max_iters + 1 if max_iters >= 5 else max_iters):
@@ -121,7 +121,7 @@ def run_extra_round_from_5(X, initial_centroids, max_iters):
     return centroids, _find(X, centroids)
 
 
-@catalogue.wrong('loose_tolerance_early_stop', hint="no early stop")
+@catalogue.wrong("loose_tolerance_early_stop", hint="no early stop")
 def run_loose_tolerance(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
     for _ in range(max_iters):
@@ -132,7 +132,7 @@ def run_loose_tolerance(X, initial_centroids, max_iters):
     return centroids, _find(X, centroids)
 
 
-@catalogue.wrong('capped_at_5_rounds', hint="you stopped after 5 rounds")
+@catalogue.wrong("capped_at_5_rounds", hint="you stopped after 5 rounds")
 def run_capped_at_5(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
     for _ in range(min(max_iters, 5)):
@@ -140,7 +140,7 @@ def run_capped_at_5(X, initial_centroids, max_iters):
     return centroids, _find(X, centroids)
 
 
-@catalogue.wrong('float32_centroids', hint="your result is float32")
+@catalogue.wrong("float32_centroids", hint="your result is float32")
 def run_float32_centroids(X, initial_centroids, max_iters):
     centroids = initial_centroids.astype(np.float32)
     for _ in range(max_iters):
@@ -148,40 +148,48 @@ def run_float32_centroids(X, initial_centroids, max_iters):
     return centroids, _find(X, centroids)
 
 
-@catalogue.wrong('calls_reference', kind='provenance')
+@catalogue.wrong("calls_reference", kind="provenance")
 def run_calls_reference(X, initial_centroids, max_iters):
     return helper_run(X, initial_centroids, max_iters)
 
 
-@catalogue.wrong('sklearn_kmeans', kind='provenance', hint="write the loop yourself")
+@catalogue.wrong("sklearn_kmeans", kind="provenance", hint="write the loop yourself")
 def run_sklearn(X, initial_centroids, max_iters):
     from sklearn.cluster import KMeans
 
     if max_iters == 0:
         return initial_centroids.copy(), _find(X, initial_centroids)
-    model = KMeans(n_clusters=len(initial_centroids), init=initial_centroids, n_init=1,
-                   max_iter=max_iters, tol=0.0, algorithm="lloyd").fit(X)
+    model = KMeans(
+        n_clusters=len(initial_centroids),
+        init=initial_centroids,
+        n_init=1,
+        max_iter=max_iters,
+        tol=0.0,
+        algorithm="lloyd",
+    ).fit(X)
     return model.cluster_centers_, model.labels_
 
 
-@catalogue.wrong('tolist', hint=LIST_HINT)
+@catalogue.wrong("tolist", hint=LIST_HINT)
 def run_tolist(X, initial_centroids, max_iters):
     centroids, labels = run_own_steps(X, initial_centroids, max_iters)
     return centroids.tolist(), labels.tolist()
 
 
-@catalogue.wrong('labels_list', hint=LIST_HINT)
+@catalogue.wrong("labels_list", hint=LIST_HINT)
 def run_labels_list(X, initial_centroids, max_iters):
     centroids, labels = run_own_steps(X, initial_centroids, max_iters)
     return centroids, list(labels)
 
 
-@catalogue.wrong('no_max_iters', kind='signature', hint="def run_kmeans(X, initial_centroids, max_iters):")
+@catalogue.wrong(
+    "no_max_iters", kind="signature", hint="def run_kmeans(X, initial_centroids, max_iters):"
+)
 def run_no_max_iters(X, initial_centroids):
     return run_own_steps(X, initial_centroids, 10)
 
 
-@catalogue.right('own_steps')
+@catalogue.right("own_steps")
 def run_own_steps(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
     for _ in range(max_iters):
@@ -190,7 +198,7 @@ def run_own_steps(X, initial_centroids, max_iters):
     return centroids, find_broadcasting(X, centroids)
 
 
-@catalogue.right('reference_steps')
+@catalogue.right("reference_steps")
 def run_reference_steps(X, initial_centroids, max_iters):
     # allowed: later notebooks hand the reference steps to the student
     centroids = initial_centroids
@@ -201,7 +209,7 @@ def run_reference_steps(X, initial_centroids, max_iters):
     return centroids, labels
 
 
-@catalogue.right('while_loop')
+@catalogue.right("while_loop")
 def run_while_loop(X, initial_centroids, max_iters):
     centroids = np.array(initial_centroids, dtype=float)
     i = 0
@@ -211,7 +219,7 @@ def run_while_loop(X, initial_centroids, max_iters):
     return centroids, find_einsum(X, centroids)
 
 
-@catalogue.right('returns_list')
+@catalogue.right("returns_list")
 def run_tuple_list(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
     for _ in range(max_iters):

@@ -44,6 +44,12 @@ class ExecuteUntilKernelDies(Execute):
         else:
             message = f"not run: the kernel died in cell {self._died_in}"
         if cell.cell_type == "code" and cell.source.strip():
-            cell.outputs = [new_output("error", ename="DeadKernelError", evalue=message,
-                                       traceback=[f"DeadKernelError: {message}"])]
+            cell.outputs = [
+                new_output(
+                    "error",
+                    ename="DeadKernelError",
+                    evalue=message,
+                    traceback=[f"DeadKernelError: {message}"],
+                )
+            ]
         return cell, resources

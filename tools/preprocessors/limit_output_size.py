@@ -57,4 +57,4 @@ class LimitOutputSize(NbGraderPreprocessor):  # NbGraderPreprocessor: enabled by
         if len(text) <= self.max_chars:
             return text
         dropped = len(text) - self.max_chars
-        return text[:self.max_chars] + f"\n... Output truncated ({dropped} more characters) ...\n"
+        return text[: self.max_chars] + f"\n... Output truncated ({dropped} more characters) ...\n"
