@@ -107,9 +107,48 @@ def forbidden_keys(dotted_names: Iterable[str]) -> dict[Key, str]:
         if code is not None:
             keys[(os.path.realpath(code.co_filename), code.co_firstlineno, code.co_name)] = dotted
         live = getattr(resolve(dotted), "__code__", None)
-        if live is not None:
+        module = dotted.rpartition(".")[0]
+        # the live function counts only if it is the module's own (a cell may have put its
+        # own function in the module's place: that function is not the reference)
+        if live is not None and os.path.realpath(live.co_filename) == os.path.realpath(
+            module_file(module)
+        ):
             keys.setdefault(code_key(live), dotted)
     return keys
+
+
+#: Prefix of a hit on a *copy* of a course function: the same code, defined elsewhere.
+COPY = "copy of "
+
+
+def forbidden_bodies(dotted_names: Iterable[str]) -> dict[bytes, tuple[tuple[str, ...], str]]:
+    """``{bytecode: (global names, dotted name)}`` of course functions, from their files.
+
+    A function with the same bytecode and global names is the same code, whatever
+    file or name it was defined under (the module's text re-executed elsewhere).
+    """
+    bodies: dict[bytes, tuple[tuple[str, ...], str]] = {}
+    for dotted in dotted_names:
+        code = source_code(dotted)
+        if code is not None:
+            bodies[code.co_code] = (code.co_names, dotted)
+    return bodies
+
+
+def match(
+    code: types.CodeType,
+    keys: Mapping[Key, str],
+    bodies: Mapping[bytes, tuple[tuple[str, ...], str]],
+) -> str | None:
+    """The course function ``code`` is (``dotted``) or copies (``copy of dotted``), if any."""
+    if code.co_name in {key[2] for key in keys}:
+        hit = keys.get(code_key(code))
+        if hit is not None:
+            return hit
+    body = bodies.get(code.co_code)
+    if body is not None and body[0] == code.co_names:
+        return COPY + body[1]
+    return None
 
 
 class Watch:
@@ -121,9 +160,16 @@ class Watch:
     runs unwatched (and fast); it always passes events on to ``previous``.
     """
 
-    def __init__(self, keys: Mapping[Key, str], modules: tuple[str, ...], previous: Any):
+    def __init__(
+        self,
+        keys: Mapping[Key, str],
+        modules: tuple[str, ...],
+        previous: Any,
+        bodies: Mapping[bytes, tuple[tuple[str, ...], str]] | None = None,
+    ):
         self.keys = dict(keys)
         self.names = {key[2] for key in self.keys}
+        self.bodies = dict(bodies or {})
         self.modules = modules
         self.previous = previous
         self.hit: str | None = None
@@ -133,6 +179,8 @@ class Watch:
             code = frame.f_code
             if code.co_name in self.names and code_key(code) in self.keys:
                 self.hit = self.keys[code_key(code)]
+            elif code.co_code in self.bodies and self.bodies[code.co_code][0] == code.co_names:
+                self.hit = COPY + self.bodies[code.co_code][1]
             elif self.modules and code.co_name != "<module>":
                 module = frame.f_globals.get("__name__", "") or ""
                 for prefix in self.modules:
@@ -147,6 +195,8 @@ class Watch:
 
 def identity_failure(exercise: Exercise, hit: str) -> tuple[str, list[str], str, str]:
     """(first line, lines, hint, reason) for a function that *is* the reference ``hit``."""
+    if hit.startswith(COPY):
+        return _copy_failure(exercise, hit[len(COPY) :])
     return (
         f"{exercise.name}: this is the course's reference implementation {hit}, "
         "not your own; write your own",
@@ -157,8 +207,21 @@ def identity_failure(exercise: Exercise, hit: str) -> tuple[str, list[str], str,
     )
 
 
+def _copy_failure(exercise: Exercise, dotted: str) -> tuple[str, list[str], str, str]:
+    return (
+        f"{exercise.name}: your function runs a copy of the course's reference implementation "
+        f"{dotted} (the same code, defined elsewhere); write your own",
+        [],
+        f"remove the copied code of {dotted} and write the code yourself; later notebooks "
+        "provide the reference",
+        "runs a copy of the course's reference implementation",
+    )
+
+
 def provenance_failure(exercise: Exercise, hit: str) -> tuple[str, list[str], str, str]:
     """(first line, lines, hint, reason) for a function that ran ``hit`` (a name or module)."""
+    if hit.startswith(COPY):
+        return _copy_failure(exercise, hit[len(COPY) :])
     library = LIBRARIES.get(hit.split(".")[0])
     if library is not None:
         return (

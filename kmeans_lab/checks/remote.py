@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from . import transport
+from . import provenance, transport
 from .registry import REGISTRY
 from .results import CheckFailure, CheckResult
 from .runner import Outcome, Raised, Runner, check_options
@@ -247,8 +247,10 @@ class _ReplayRunner(Runner):
         self.planned, self.plan_arrays = calls, plan_arrays
         self.recording, self.arrays = recording, arrays
         self.index = 0
-        allowed = set(self.keys.values()) | set(self.exercise.forbidden_modules)
-        self.allowed_hits = allowed
+        names = set(self.exercise.forbidden)
+        self.allowed_hits = (
+            names | {provenance.COPY + n for n in names} | set(self.exercise.forbidden_modules)
+        )
 
     def _hit(self, value: Any) -> str | None:
         if value is None:

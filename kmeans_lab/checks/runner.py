@@ -146,6 +146,7 @@ class Runner:
         self.n_cases = 0
         self.description = ""
         self.keys = provenance.forbidden_keys(self.exercise.forbidden)
+        self.bodies = provenance.forbidden_bodies(self.exercise.forbidden)
         self.signature_checked = False
 
     # -- failures -----------------------------------------------------------
@@ -167,7 +168,7 @@ class Runner:
     def identity_hit(self) -> str | None:
         """The forbidden function the student's function *is*, if any."""
         code = getattr(self.func, "__code__", None)
-        return self.keys.get(provenance.code_key(code)) if code is not None else None
+        return provenance.match(code, self.keys, self.bodies) if code is not None else None
 
     def signature_problem(self, args: tuple) -> tuple[str, str] | None:
         """``(signature, error)`` when the function cannot take ``args``, else None."""
@@ -184,7 +185,7 @@ class Runner:
     def invoke(self, fresh: tuple) -> Outcome:
         """Call the function on ``fresh`` (copies it may change) under the provenance watch."""
         previous = sys.getprofile()
-        watch = provenance.Watch(self.keys, self.exercise.forbidden_modules, previous)
+        watch = provenance.Watch(self.keys, self.exercise.forbidden_modules, previous, self.bodies)
         outcome = Outcome(args_after=fresh)
         np_state = np.random.get_state()
         try:
