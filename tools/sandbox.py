@@ -1,0 +1,360 @@
+"""The grading sandbox: a student's notebook runs where it can see and harm nothing else.
+
+Each submitted notebook runs in its own bubblewrap sandbox (Debian's
+``bubblewrap``, the sandbox Flatpak uses):
+
+- **its own namespaces**: mount, PID, network (loopback only), IPC and UTS.
+  It cannot see or signal any process outside, nor reach any network.
+- **an unprivileged user**: when the grader runs as root (CI, a container),
+  bwrap builds the sandbox and ``setpriv`` switches to the uid
+  ``KMEANS_LAB_SANDBOX_UID`` (default 61000) plus the worker's slot, with no
+  capabilities and ``no_new_privs``; otherwise the sandbox runs in a user
+  namespace as the instructor's own uid, without capabilities.
+- **a read-only view of the system** (``/usr``), the Python interpreter and
+  the environment's installed packages, and a **read-only copy** of the
+  ``kmeans_lab`` package (never the working tree: a cell cannot change the
+  code that later students run with). Nothing of ``course/`` (gradebook,
+  other submissions, source and solution notebooks) or ``notebooks/`` is
+  visible: only the one staged notebook and the grader's planned inputs.
+- **one writable scratch folder** (a size-limited tmpfs, the home folder and
+  working directory) and a size-limited ``/tmp``, both gone with the sandbox.
+- **limits**: address space, processes, file size, open files, CPU seconds
+  (``setrlimit``), and a wall-clock limit after which the whole sandbox is
+  killed. When the notebook ends, every process it started is gone (its PID
+  namespace dies with it).
+
+The notebook's results come back through a pipe, read with a size limit
+(:class:`Limits.result_bytes`), as plain data
+(:mod:`kmeans_lab.checks.transport`).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["Limits", "SandboxResult", "SandboxUnavailable", "Sandbox", "sandbox_uid"]
+
+#: First uid of the sandboxes when the grader runs as root (one uid per worker).
+DEFAULT_UID = 61000
+
+
+class SandboxUnavailable(RuntimeError):
+    """The sandbox cannot start on this machine; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one sandboxed notebook."""
+
+    memory_bytes: int = 3 << 30  #: address space of each process (RLIMIT_AS)
+    processes: int = 64  #: processes and threads of the sandbox's uid (RLIMIT_NPROC)
+    file_bytes: int = 64 << 20  #: largest file it may write (RLIMIT_FSIZE)
+    open_files: int = 256  #: open file descriptors (RLIMIT_NOFILE)
+    cpu_seconds: int = 900  #: CPU time of each process (RLIMIT_CPU)
+    scratch_bytes: int = 256 << 20  #: the writable home folder (tmpfs)
+    tmp_bytes: int = 64 << 20  #: /tmp (tmpfs)
+    wall_seconds: float = 600.0  #: the whole notebook, then every process is killed
+    result_bytes: int = 64 << 20  #: most bytes of results read back
+
+
+@dataclass
+class SandboxResult:
+    """What came out of one sandboxed run."""
+
+    returncode: int | None
+    data: bytes  #: what the sandbox wrote on its result pipe (at most Limits.result_bytes)
+    timed_out: bool = False
+    overflowed: bool = False  #: it wrote more than Limits.result_bytes
+    seconds: float = 0.0
+    stderr: str = ""
+
+
+def sandbox_uid(slot: int = 0) -> int:
+    """The uid of the sandbox run by worker ``slot`` (when the grader runs as root)."""
+    return int(os.environ.get("KMEANS_LAB_SANDBOX_UID", DEFAULT_UID)) + slot
+
+
+def _parents(path: str) -> list[str]:
+    parts = Path(path).parts[1:-1]
+    return ["/" + "/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+@dataclass
+class Sandbox:
+    """How to start a sandboxed Python: which interpreter, what it sees, what it may use.
+
+    Parameters
+    ----------
+    package_copy : Path
+        A folder holding a copy of the ``kmeans_lab`` package; it is mounted
+        read-only at ``/opt/kmeans-lab`` and is the only ``kmeans_lab`` the
+        sandbox can import.
+    limits : Limits
+    slot : int
+        The worker's number (its sandboxes run as their own uid).
+    """
+
+    package_copy: Path
+    limits: Limits = field(default_factory=Limits)
+    slot: int = 0
+
+    HOME = "/home/student"
+    PACKAGE = "/opt/kmeans-lab"
+    INPUT = "/grader"
+
+    def __post_init__(self) -> None:
+        self.bwrap = shutil.which("bwrap")
+        self.setpriv = shutil.which("setpriv")
+        self.as_root = os.geteuid() == 0
+        self.python = sys.executable
+        self.prefix = os.path.realpath(sys.prefix)
+        self.base_prefix = os.path.realpath(sys.base_prefix)
+
+    # -- the command ------------------------------------------------------------
+    def _binds(self, input_dir: Path) -> list[str]:
+        args: list[str] = []
+        made: set[str] = set()
+
+        def parents(dest: str) -> None:
+            for parent in _parents(dest):
+                if parent not in made:
+                    args.extend(["--perms", "0755", "--dir", parent])
+                    made.add(parent)
+
+        def ro(source: str, dest: str | None = None) -> None:
+            dest = dest or source
+            parents(dest)
+            args.extend(["--ro-bind", source, dest])
+
+        ro("/usr")
+        for name in ("bin", "lib", "lib32", "lib64", "sbin"):
+            path = Path("/") / name
+            if path.is_symlink():
+                args.extend(["--symlink", os.readlink(path), str(path)])
+            elif path.is_dir():
+                ro(str(path))
+        for name in ("/etc/ld.so.cache", "/etc/localtime", "/etc/alternatives"):
+            if os.path.exists(name):
+                parents(name)
+                args.extend(["--ro-bind-try", name, name])
+        for prefix in sorted({self.base_prefix, self.prefix}):
+            if not prefix.startswith("/usr/"):
+                ro(prefix)
+        python_dir = os.path.dirname(self.python)
+        if not python_dir.startswith((self.prefix, "/usr/")):
+            ro(python_dir)
+        ro(str(self.package_copy), self.PACKAGE)
+        ro(str(input_dir), self.INPUT)
+        args += [
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--size",
+            str(self.limits.tmp_bytes),
+            "--perms",
+            "1777",
+            "--tmpfs",
+            "/tmp",
+        ]
+        parents(self.HOME + "/x")
+        args += [
+            "--size",
+            str(self.limits.scratch_bytes),
+            "--perms",
+            "0777",
+            "--tmpfs",
+            self.HOME,
+            "--chdir",
+            self.HOME,
+        ]
+        return args
+
+    def environment(self, extra: dict[str, str]) -> dict[str, str]:
+        """The sandbox's whole environment (nothing is inherited)."""
+        home = self.HOME
+        env = {
+            "HOME": home,
+            "PATH": f"{os.path.dirname(self.python)}:/usr/local/bin:/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            "PYTHONPATH": self.PACKAGE,
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONSAFEPATH": "1",
+            "PYTHONNOUSERSITE": "1",
+            "MPLBACKEND": "Agg",
+            "MPLCONFIGDIR": f"{home}/.config/matplotlib",
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "JUPYTER_PLATFORM_DIRS": "1",
+            "JUPYTER_RUNTIME_DIR": f"{home}/.local/share/jupyter/runtime",
+            "JUPYTER_CONFIG_DIR": f"{home}/.jupyter",
+            "IPYTHONDIR": f"{home}/.ipython",
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        }
+        env.update(extra)
+        return env
+
+    def command(self, input_dir: Path, argv: list[str], env: dict[str, str]) -> list[str]:
+        """The full command line that runs ``argv`` (a Python command) in the sandbox."""
+        if self.bwrap is None:
+            raise SandboxUnavailable(
+                "bubblewrap is not installed: install it with 'apt-get install bubblewrap' "
+                "(the grader runs every submission in a bwrap sandbox)"
+            )
+        cmd = [self.bwrap, "--die-with-parent", "--new-session", "--clearenv"]
+        if self.as_root:
+            if self.setpriv is None:
+                raise SandboxUnavailable(
+                    "setpriv (util-linux) is not installed: "
+                    "install it with 'apt-get install util-linux'"
+                )
+            cmd += [
+                "--unshare-ipc",
+                "--unshare-pid",
+                "--unshare-net",
+                "--unshare-uts",
+                "--unshare-cgroup-try",
+                "--cap-add",
+                "CAP_SETUID",
+                "--cap-add",
+                "CAP_SETGID",
+            ]
+        else:
+            cmd += ["--unshare-all"]
+        cmd += self._binds(input_dir)
+        for key, value in env.items():
+            cmd += ["--setenv", key, value]
+        cmd.append("--")
+        if self.as_root:
+            uid = sandbox_uid(self.slot)
+            cmd += [
+                self.setpriv,
+                f"--reuid={uid}",
+                f"--regid={uid}",
+                "--clear-groups",
+                "--no-new-privs",
+                "--inh-caps=-all",
+                "--bounding-set=-all",
+                "--",
+            ]
+        return cmd + [self.python] + argv
+
+    # -- running ----------------------------------------------------------------
+    def _set_limits(self) -> None:  # runs in the child before exec
+        lim = self.limits
+        for which, value in (
+            (resource.RLIMIT_AS, lim.memory_bytes),
+            (resource.RLIMIT_NPROC, lim.processes),
+            (resource.RLIMIT_FSIZE, lim.file_bytes),
+            (resource.RLIMIT_NOFILE, lim.open_files),
+            (resource.RLIMIT_CPU, lim.cpu_seconds),
+            (resource.RLIMIT_CORE, 0),
+        ):
+            resource.setrlimit(which, (value, value))
+
+    def run(
+        self,
+        input_dir: Path,
+        argv: list[str],
+        *,
+        env: dict[str, str] | None = None,
+        result_arg: str = "--result-fd",
+    ) -> SandboxResult:
+        """Run the Python command ``argv`` in the sandbox; collect what it writes on its pipe.
+
+        The command gets ``result_arg N``: the file descriptor of the result pipe.
+        """
+        read_end, write_end = os.pipe()
+        argv = argv + [result_arg, str(write_end)]
+        cmd = self.command(input_dir, argv, self.environment(env or {}))
+        start = time.monotonic()
+        try:
+            proc = subprocess.Popen(
+                cmd,
+                pass_fds=(write_end,),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                preexec_fn=self._set_limits,
+                start_new_session=True,
+            )
+        finally:
+            os.close(write_end)
+        chunks: list[bytes] = []
+        state = {"size": 0, "overflow": False}
+        stderr: list[bytes] = []
+
+        def read_results() -> None:
+            with os.fdopen(read_end, "rb") as pipe:
+                while True:
+                    chunk = pipe.read(1 << 16)
+                    if not chunk:
+                        return
+                    if state["size"] + len(chunk) > self.limits.result_bytes:
+                        state["overflow"] = True
+                        _kill(proc)
+                        return
+                    state["size"] += len(chunk)
+                    chunks.append(chunk)
+
+        def read_stderr() -> None:
+            data = proc.stderr.read(1 << 16)
+            stderr.append(data)
+            while proc.stderr.read(1 << 16):
+                pass
+
+        readers = [
+            threading.Thread(target=read_results, daemon=True),
+            threading.Thread(target=read_stderr, daemon=True),
+        ]
+        for reader in readers:
+            reader.start()
+        timed_out = False
+        try:
+            proc.wait(timeout=self.limits.wall_seconds)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _kill(proc)
+            proc.wait()
+        for reader in readers:
+            reader.join(timeout=10)
+        return SandboxResult(
+            returncode=proc.returncode,
+            data=b"".join(chunks),
+            timed_out=timed_out,
+            overflowed=state["overflow"],
+            seconds=time.monotonic() - start,
+            stderr=b"".join(stderr).decode(errors="replace")[-4000:],
+        )
+
+    def check_available(self, input_dir: Path) -> None:
+        """Raise :class:`SandboxUnavailable` (saying why) unless a sandbox starts here."""
+        result = self.run(
+            input_dir,
+            ["-c", "import os, sys; os.write(int(sys.argv[2]), b'ok')"],
+            result_arg="--result-fd",
+        )
+        if result.data != b"ok":
+            reason = result.stderr.strip().splitlines()[-1:] or ["no output"]
+            raise SandboxUnavailable(
+                f"the grading sandbox does not start on this machine ({reason[0]}); it needs "
+                "bubblewrap and user namespaces (or root): see README 'For instructors'"
+            )
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    """Kill the sandbox: bwrap and, with its PID namespace, everything it started."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
