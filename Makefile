@@ -55,6 +55,7 @@ test-browser: $(STAMP)
 bench: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python benchmarks/bench_explorer.py
 	MPLBACKEND=Agg $(BIN)/python benchmarks/bench_quantize.py
+	MPLBACKEND=Agg $(BIN)/python benchmarks/bench_autograde.py
 
 # Regenerate the "< prev | Contents | next >" cells after adding or renaming a notebook
 # (make test fails while they are stale).
@@ -66,9 +67,10 @@ nav: $(STAMP)
 release: $(STAMP)
 	$(BIN)/python -m tools.release
 
-# Grade every submission in course/submitted/<student>/kmeans_lab/.
+# Grade every submission in course/submitted/<student>/kmeans_lab/: each notebook in
+# its own sandbox (bubblewrap), judged outside it, WORKERS at a time (default: cores).
 autograde: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m tools.autograde
+	MPLBACKEND=Agg WORKERS=$(WORKERS) $(BIN)/python -m tools.autograde
 
 # course/grades.csv: one row per student and exercise, plus a total.
 grades: $(STAMP)

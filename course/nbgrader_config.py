@@ -54,7 +54,7 @@ from nbgrader.preprocessors import (  # noqa: E402
     SaveAutoGrades,
 )
 
-from tools.preprocessors import ExecuteUntilKernelDies, LimitOutputSize  # noqa: E402
+from tools.preprocessors import ApplyJudgedNotebook, LimitOutputSize  # noqa: E402
 
 c.CourseDirectory.root = HERE
 c.CourseDirectory.course_id = "kmeans-lab"
@@ -79,20 +79,23 @@ c.ClearSolutions.code_stub = {
 }
 
 # --- Autograding (tools.autograde) ----------------------------------------------
-# Every submitted notebook runs in its own fresh kernel (nbgrader's Execute, as
-# ExecuteUntilKernelDies, tools/preprocessors/execute_until_kernel_dies.py). A
-# cell running longer than the timeout is interrupted, shows an error, and
-# grading carries on with the next cell.
-# ``c.Execute`` settings also apply to nbgrader validate (the Validate button).
+# Student code never runs here: `make autograde` runs every submitted notebook in
+# a sandbox and judges it outside (tools/grading), then runs `nbgrader autograde`
+# over the judged notebooks, whose pipeline below executes nothing:
+# ApplyJudgedNotebook puts the judged outputs in place and SaveAutoGrades records
+# them. A notebook without a judged copy scores 0, never its own outputs.
+c.ApplyJudgedNotebook.judged_directory = os.path.join(HERE, "autograde", "judged")
+# Per-cell timeout inside the sandbox (tools/grading/worker.py reads it too), and
+# of `nbgrader validate` (the Validate button) on a student's own machine.
 c.Execute.timeout = int(os.environ.get("KMEANS_LAB_CELL_TIMEOUT", "60"))
 c.Execute.interrupt_on_timeout = True
 # Kernels never write IPython history into the instructor's home.
 c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:"]
 
-# A deleted (or renamed) test cell is put back from the gradebook and run, so
-# deleting a check never earns points; an edited test cell is overwritten with
-# the gradebook's copy (nbgrader's OverwriteCells does this for every locked or
-# grade cell; the copy in the gradebook still holds the hidden tests).
+# A deleted (or renamed) test cell is put back from the gradebook, so deleting a
+# check never earns points; an edited test cell is overwritten with the
+# gradebook's copy (nbgrader's OverwriteCells, which the grader also runs before
+# a notebook enters its sandbox).
 c.OverwriteCells.add_missing_cells = True
 
 # Megabytes of output: nbgrader's LimitOutput caps the number of lines of a
@@ -103,7 +106,7 @@ c.LimitOutput.max_traceback = 100
 c.LimitOutputSize.max_chars = 20_000  # per text output (stream, text/*) of a code cell
 
 c.Autograde.autograde_preprocessors = [
-    ExecuteUntilKernelDies,
+    ApplyJudgedNotebook,
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,

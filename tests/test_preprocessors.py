@@ -3,9 +3,9 @@
 - ``LimitOutputSize`` truncates streams and ``text/*`` data longer than
   ``max_chars`` with the marker autograding has always written, leaves short
   text, images and markdown alone, and honours a configured ``max_chars``;
-- ``ExecuteUntilKernelDies`` runs a small notebook in a real kernel: the cell
-  that calls ``os._exit`` and every later code cell get a ``DeadKernelError``
-  output, the cells before keep theirs;
+- ``ApplyJudgedNotebook`` copies the grader's judged outputs onto the notebook
+  nbgrader sanitized, and marks every check cell of a notebook without a
+  judged copy as not graded (never keeping the submission's own outputs);
 - ``course/nbgrader_config.py`` loads, in place and as a copy in another
   folder (what ``release --check`` and test_grading do), and wires both in.
 
@@ -30,7 +30,7 @@ pytest.importorskip("nbgrader")  # the instructor extra (make install installs i
 
 from traitlets.config import Config  # noqa: E402
 
-from tools.preprocessors import ExecuteUntilKernelDies, LimitOutputSize  # noqa: E402
+from tools.preprocessors import ApplyJudgedNotebook, LimitOutputSize  # noqa: E402
 
 
 def marker(dropped: int) -> str:
@@ -114,44 +114,53 @@ def test_limit_output_size_honours_a_configured_max_chars():
     ).outputs[0]["text"] == "ab" + marker(1)
 
 
-# --- ExecuteUntilKernelDies ---------------------------------------------------------------
+# --- ApplyJudgedNotebook -------------------------------------------------------------------
 
 
-def test_execute_until_kernel_dies_fails_the_dying_cell_and_every_later_code_cell(tmp_path):
-    nb = new_notebook(
-        cells=[
-            new_code_cell("x = 6 * 7\nprint(x)"),  # cell 1: runs
-            new_markdown_cell("Some text."),  # cell 2
-            new_code_cell("import os\nos._exit(1)"),  # cell 3: kills the kernel
-            new_code_cell("print('after')"),  # cell 4: not run
-            new_markdown_cell("More text."),  # cell 5
-            new_code_cell("   \n"),  # cell 6: empty, untouched
-            new_code_cell("x", outputs=[new_output("stream", name="stdout", text="old")]),
-        ],
-        metadata={
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-        },
+def _graded_notebook(outputs):
+    check = new_code_cell("check_f(f)", outputs=outputs)
+    check.metadata["nbgrader"] = {
+        "grade": True,
+        "grade_id": "check_f",
+        "points": 1,
+        "locked": True,
+        "solution": False,
+        "schema_version": 3,
+    }
+    return new_notebook(cells=[new_markdown_cell("text"), new_code_cell("x = 1"), check])
+
+
+def _apply(nb, judged_directory):
+    resources = {"nbgrader": {"student": "s1", "assignment": "kmeans_lab", "notebook": "nb"}}
+    return ApplyJudgedNotebook(judged_directory=str(judged_directory)).preprocess(nb, resources)[0]
+
+
+def test_apply_judged_notebook_copies_the_judged_outputs(tmp_path):
+    import nbformat
+
+    verdict = new_output(
+        "error",
+        ename="CheckFailure",
+        evalue="f: case 1 of 3 failed",
+        traceback=["f: case 1 of 3 failed"],
     )
-    pre = ExecuteUntilKernelDies(
-        timeout=60, extra_arguments=["--HistoryManager.hist_file=:memory:"]
-    )
-    nb, _ = pre.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    judged = _graded_notebook([verdict])
+    judged.cells[1].outputs = [new_output("stream", name="stdout", text="from the sandbox")]
+    folder = tmp_path / "s1" / "kmeans_lab"
+    folder.mkdir(parents=True)
+    nbformat.write(judged, folder / "nb.ipynb")
+    submitted = _graded_notebook([new_output("stream", name="stdout", text="all passed!")])
+    nb = _apply(submitted, tmp_path)
+    assert nb.cells[1].outputs[0]["text"] == "from the sandbox"
+    assert [o["ename"] for o in nb.cells[2].outputs] == ["CheckFailure"]
 
-    assert [o.get("text") for o in nb.cells[0].outputs] == ["42\n"]
-    assert nb.cells[1].source == "Some text." and "outputs" not in nb.cells[1]
 
-    def errors(cell):
-        return [(o.output_type, o.ename, o.evalue, o.traceback) for o in cell.outputs]
-
-    died = "the kernel died while running this cell"
-    assert errors(nb.cells[2]) == [("error", "DeadKernelError", died, [f"DeadKernelError: {died}"])]
-    not_run = "not run: the kernel died in cell 3"
-    for index in (3, 6):
-        assert errors(nb.cells[index]) == [
-            ("error", "DeadKernelError", not_run, [f"DeadKernelError: {not_run}"])
-        ]
-    assert "outputs" not in nb.cells[4]
-    assert nb.cells[5].outputs == []
+def test_apply_judged_notebook_never_keeps_the_submissions_own_outputs(tmp_path):
+    faked = [new_output("stream", name="stdout", text="find: 32/32 checks passed")]
+    nb = _apply(_graded_notebook(faked), tmp_path)  # no judged copy in tmp_path
+    (output,) = nb.cells[2].outputs
+    assert output["output_type"] == "error" and output["ename"] == "NotGraded"
+    assert "run make autograde" in output["evalue"]
 
 
 # --- course/nbgrader_config.py --------------------------------------------------------------
@@ -186,11 +195,11 @@ def test_course_config_loads_the_preprocessors_of_this_repository(where, tmp_pat
     assert result.returncode == 0, result.stderr
     first, names, settings = result.stdout.splitlines()
     assert first == (
-        "tools.preprocessors.execute_until_kernel_dies ExecuteUntilKernelDies "
+        "tools.preprocessors.apply_judged_notebook ApplyJudgedNotebook "
         + str(REPO / "tools" / "__init__.py")
     )
     assert names.split() == [
-        "ExecuteUntilKernelDies",
+        "ApplyJudgedNotebook",
         "IgnorePattern",
         "ClearMetadataPreprocessor",
         "LimitOutput",

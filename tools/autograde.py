@@ -1,48 +1,46 @@
-"""Autograde every submission in the course's submitted folder with nbgrader.
+"""Autograde every submission: each notebook in a sandbox, judged outside it, in parallel.
 
 ``make autograde`` runs ``python -m tools.autograde``. Submissions follow
 nbgrader's layout, ``course/submitted/<student>/kmeans_lab/<notebook>.ipynb``
 (what ``nbgrader collect`` produces on a JupyterHub; or copy them there).
 
-1. Every submission is inspected first: a notebook that is not valid
-   JSON/nbformat, a notebook with an unknown name, or a missing
-   ``kmeans_lab`` folder is reported by name and scores 0; it never runs.
-2. One ``nbgrader autograde kmeans_lab --force`` grades every other
-   submission: each notebook in its own fresh kernel, every cell under
-   ``c.Execute.timeout`` (``course/nbgrader_config.py``). nbgrader carries
-   on after a student it cannot grade.
-   A cell that kills its kernel (``os._exit``, a signal) fails itself and
-   the cells after it; the checks before it keep their points
-   (``ExecuteUntilKernelDies`` in the config).
-3. Whatever step 2 did not grade (an unreadable notebook beside good ones,
-   an nbgrader error, the wall-clock limit) is graded one notebook at a time
-   (``--student S --notebook N``), so one bad notebook costs only its own
-   points, and a notebook nbgrader still cannot grade scores 0 with the
-   reason.
+With no options it does everything, on ``WORKERS`` parallel workers (default:
+the number of cores):
 
-Nothing a submission does stops the batch. The outcome of every student and
-notebook goes to ``course/autograde_report.json`` (read by
-``tools.grades``) and nbgrader's output to ``course/autograde.log``. The
-exit status is 0 when the batch ran, even if submissions were bad, and 1 only
-when the course is not ready (no gradebook: run ``make release``).
+1. ``--prepare``: a new grading run (fresh secret seeds, planned inputs, the
+   package copy the sandboxes see; :mod:`tools.grading.runs`);
+2. ``--student S`` (repeatable): grade these students with the current run,
+   each into ``course/autograde/results/<S>.json`` (:mod:`tools.grading.worker`);
+3. ``--merge``: write the gradebook and ``course/autograde_report.json`` from
+   every result of the run (:mod:`tools.grading.merge`).
+
+The three steps can run apart, on other machines (README: a class graded on a
+cluster). The environment the grader runs with is fingerprinted before and
+verified after grading; if anything changed, nothing is written to the
+gradebook and the command fails. The log ``course/autograde/log.txt`` is
+written as grading goes. The exit status is 0 when the batch ran, even if
+submissions were bad, 1 when the course is not ready or the environment
+changed, 2 when the sandbox cannot start (with the reason).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import re
-import shutil
+import os
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-import nbformat
+from .grading import integrity
+from .grading.merge import merge
+from .grading.runs import load_run, prepare_run
+from .grading.worker import Settings, grade_student
+from .nbgrader_course import ASSIGNMENT, COURSE, check_course, db_url, find_assignment
+from .sandbox import Sandbox, SandboxUnavailable
 
-from .nbgrader_course import ASSIGNMENT, COURSE, check_course, db_url, find_assignment, run_nbgrader
-
-REPORT_NAME = "autograde_report.json"
-LOG_NAME = "autograde.log"
+__all__ = ["main", "assignment_notebooks", "students_of"]
 
 
 def assignment_notebooks(course: Path) -> list[str]:
@@ -56,121 +54,88 @@ def assignment_notebooks(course: Path) -> list[str]:
         return sorted(nb.name for nb in assignment.notebooks)
 
 
-def inspect_submission(folder: Path, expected: list[str]) -> dict:
-    """What is in one student's submission folder, before running anything.
+def students_of(course: Path) -> tuple[list[str], list[str]]:
+    """(student folders, other entries) of ``course/submitted``."""
+    submitted = course / "submitted"
+    if not submitted.is_dir():
+        return [], []
+    entries = sorted(submitted.iterdir())
+    return (
+        [p.name for p in entries if p.is_dir()],
+        [f"{p.name}: not a student folder, ignored" for p in entries if not p.is_dir()],
+    )
 
-    Returns a dict with ``readable`` (notebook names that parse as nbformat 4),
-    ``unreadable`` ({name: reason}), ``missing`` (expected names not submitted)
-    and ``problems`` (one human-readable line each).
-    """
-    found = {"readable": [], "unreadable": {}, "missing": [], "problems": []}
-    assignment_dir = folder / ASSIGNMENT
-    if not assignment_dir.is_dir():
-        entries = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
-        found["missing"] = list(expected)
-        found["problems"].append(
-            f"no {ASSIGNMENT}/ folder in the submission (found: {', '.join(entries) or 'nothing'})"
-        )
-        return found
-    submitted = sorted(p for p in assignment_dir.iterdir() if p.suffix == ".ipynb")
-    for path in submitted:
-        name = path.stem
-        if name not in expected:
-            found["problems"].append(
-                f"{path.name}: unknown notebook name, not graded "
-                f"(expected one of: {', '.join(n + '.ipynb' for n in expected)})"
+
+def _workers(value: str | None) -> int:
+    raw = value if value is not None else os.environ.get("WORKERS", "")
+    if not raw:
+        return max(1, os.cpu_count() or 1)
+    try:
+        n = int(raw)
+    except ValueError:
+        raise SystemExit(f"WORKERS must be a whole number of workers, got {raw!r}") from None
+    if n < 1:
+        raise SystemExit(f"WORKERS must be at least 1, got {n}")
+    return n
+
+
+def _grade(course: Path, students: list[str], expected: list[str], workers: int) -> None:
+    run = load_run(course)
+    settings = Settings()
+    log_path = run.folder / "log.txt"
+    lock = threading.Lock()
+    total, done, started = len(students), 0, time.monotonic()
+    points = {}
+
+    def log(line: str) -> None:
+        with lock, open(log_path, "a", encoding="utf-8") as f:
+            f.write(f"{time.strftime('%H:%M:%S')} {line}\n")
+
+    free = list(range(workers))
+
+    def one(student: str) -> dict:
+        with lock:
+            slot = free.pop(0)
+        log(f"{student}: grading (worker {slot})")
+        try:
+            return grade_student(
+                course, run, student, expected, settings=settings, slot=slot, log=log
             )
-            continue
-        try:
-            nb = nbformat.read(path, as_version=4)
-            nbformat.validate(nb)
-        except Exception as exc:  # any parse/validation failure: report, never execute
-            reason = f"not a readable notebook ({type(exc).__name__}: {_first_line(exc)})"
-            found["unreadable"][name] = reason
-            found["problems"].append(f"{path.name}: {reason}; scores 0")
-            continue
-        found["readable"].append(name)
-    submitted_names = {p.stem for p in submitted}
-    found["missing"] = [n for n in expected if n not in submitted_names]
-    return found
+        finally:
+            with lock:
+                free.append(slot)
 
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:200] if text else ""
-
-
-_ERROR_LINE = re.compile(r"^\s*(?:[\w.]+\.)?(\w+(?:Error|Exception|Exit|Interrupt)\b.*)$")
-
-
-def failure_reason(log: str) -> str:
-    """The most telling line of a failed nbgrader run (e.g. 'DeadKernelError: Kernel died')."""
-    if "wall-clock limit" in log:
-        return log.strip().splitlines()[-1].replace("[kmeans-lab] ", "")
-    for line in reversed(log.splitlines()):
-        match = _ERROR_LINE.match(line)
-        if match and "NbGraderException" not in line:
-            return match.group(1).strip()[:300]
-    return "nbgrader failed (see course/autograde.log)"
-
-
-def autograded(course: Path, student: str, name: str) -> bool:
-    """Whether nbgrader wrote the autograded copy of one notebook."""
-    return (course / "autograded" / student / ASSIGNMENT / f"{name}.ipynb").exists()
-
-
-def kernel_deaths(course: Path, student: str, names: list[str]) -> list[str]:
-    """One line per graded notebook whose kernel died (see ExecuteUntilKernelDies)."""
-    lines = []
-    for name in names:
-        path = course / "autograded" / student / ASSIGNMENT / f"{name}.ipynb"
-        try:
-            nb = nbformat.read(path, as_version=4)
-        except Exception:
-            continue
-        for number, cell in enumerate(nb.cells, 1):
-            if any(
-                o.get("output_type") == "error" and o.get("ename") == "DeadKernelError"
-                for o in cell.get("outputs", [])
-            ):
-                lines.append(
-                    f"{name}.ipynb: the kernel died in cell {number}; the cells after "
-                    "it did not run and their checks score 0"
+    print(
+        f"grading {total} student{'s' * (total != 1)} with {workers} worker"
+        f"{'s' * (workers != 1)}; log: {log_path}",
+        flush=True,
+    )
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(one, s): s for s in students}
+        for future in as_completed(futures):
+            student = futures[future]
+            done += 1
+            try:
+                result = future.result()
+            except Exception as exc:  # a bug in the grader: report it, grade the others
+                log(f"{student}: the grader failed: {type(exc).__name__}: {exc}")
+                print(
+                    f"[{done}/{total}] {student}: the grader failed ({type(exc).__name__}: {exc})"
                 )
-                break
-    return lines
-
-
-def new_entry(found: dict) -> dict:
-    """A student's entry of the report, before grading."""
-    return {
-        "status": "failed",
-        "problems": list(found["problems"]),
-        "graded_notebooks": [],
-        "failed_notebooks": dict(found["unreadable"]),
-        "missing_notebooks": list(found["missing"]),
-    }
-
-
-def grade_notebooks_one_by_one(
-    course: Path, student: str, entry: dict, names: list[str], *, timeout: float, log
-) -> None:
-    """One nbgrader run per notebook: a bad notebook costs only its own points."""
-    for name in names:
-        args = ["autograde", ASSIGNMENT, "--student", student, "--notebook", name, "--force"]
-        started = time.monotonic()
-        result = run_nbgrader(args, course, timeout=timeout)
-        log.write(
-            f"\n===== {student}/{name}: nbgrader {' '.join(args)} "
-            f"(exit {result.returncode}, {time.monotonic() - started:.1f} s)\n"
-        )
-        log.write(result.stdout)
-        if result.returncode == 0 and autograded(course, student, name):
-            entry["graded_notebooks"].append(name)
-        else:
-            reason = f"could not be autograded ({failure_reason(result.stdout)})"
-            entry["failed_notebooks"][name] = reason
-            entry["problems"].append(f"{name}.ipynb: {reason}; scores 0")
+                continue
+            verdicts = [v for nb in result["notebooks"].values() for v in nb["exercises"].values()]
+            got = sum(v["points"] for v in verdicts)
+            points[student] = got
+            elapsed = time.monotonic() - started
+            eta = elapsed / done * (total - done)
+            log(f"{student}: {result['status']}, {got:g} points, {result['seconds']:.1f} s")
+            print(
+                f"[{done}/{total}] {student}: {result['status']}, {got:g} points in checks run "
+                f"({result['seconds']:.1f} s); elapsed {elapsed:.0f} s, ETA {eta:.0f} s",
+                flush=True,
+            )
+            for problem in result["problems"]:
+                print(f"    {problem}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -181,105 +146,67 @@ def main(argv: list[str] | None = None) -> int:
         default=COURSE,
         help="course folder holding nbgrader_config.py (default: course/)",
     )
+    parser.add_argument("--prepare", action="store_true", help="only prepare a new run")
     parser.add_argument(
         "--student",
         action="append",
         default=None,
-        help="grade only this student (repeatable; default: everyone)",
+        help="grade only this student with the current run (repeatable)",
     )
     parser.add_argument(
-        "--student-timeout",
-        type=float,
-        default=1800.0,
-        help="wall-clock seconds allowed per student (default 1800); the "
-        "per-cell limit is c.Execute.timeout in nbgrader_config.py",
+        "--merge",
+        action="store_true",
+        help="only write the gradebook and the report from the results",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=None, help="a reproducible run (default: fresh secret seeds)"
+    )
+    parser.add_argument(
+        "--workers", default=None, help="parallel workers (default: WORKERS or the number of cores)"
     )
     args = parser.parse_args(argv)
     course = check_course(args.course)
     expected = assignment_notebooks(course)
-
-    submitted = course / "submitted"
-    if not submitted.is_dir():
-        print(
-            f"no submissions: {submitted} does not exist "
-            f"(expected {submitted}/<student>/{ASSIGNMENT}/<notebook>.ipynb)"
-        )
-        return 0
-
-    report_path = course / REPORT_NAME
-    report = {"assignment": ASSIGNMENT, "notebooks": expected, "students": {}, "ignored": []}
-    if args.student and report_path.exists():  # keep the other students' outcomes
-        report = json.loads(report_path.read_text(encoding="utf-8"))
-        report.setdefault("ignored", [])
-
-    entries = sorted(submitted.iterdir())
-    for path in entries:
-        if not path.is_dir():
-            report["ignored"].append(f"{path.name}: not a student folder, ignored")
-    all_students = [p.name for p in entries if p.is_dir()]
-    students = list(all_students)
+    everything = not (args.prepare or args.student or args.merge)
+    students, ignored = students_of(course)
     if args.student:
         unknown = sorted(set(args.student) - set(students))
         if unknown:
             raise SystemExit(f"no submission folder for: {', '.join(unknown)}")
-        students = [s for s in students if s in args.student]
-
-    found = {s: inspect_submission(submitted / s, expected) for s in students}
-    for student in students:  # never mistake an old result for a new one
-        shutil.rmtree(course / "autograded" / student / ASSIGNMENT, ignore_errors=True)
-    # 1. One nbgrader batch over every submission whose notebooks all parse:
-    #    nbgrader grades each student in turn and carries on after a failure.
-    batch = [s for s in students if found[s]["readable"] and not found[s]["unreadable"]]
-    others = sorted(set(all_students) - set(batch))
-    with open(course / LOG_NAME, "w", encoding="utf-8") as log:
-        if batch:
-            cmd = ["autograde", ASSIGNMENT, "--force"]
-            if others:
-                cmd.append("--CourseDirectory.student_id_exclude=" + ",".join(others))
-            started = time.monotonic()
-            result = run_nbgrader(cmd, course, timeout=args.student_timeout * len(batch))
-            log.write(
-                f"\n===== batch of {len(batch)}: nbgrader {' '.join(cmd)} "
-                f"(exit {result.returncode}, {time.monotonic() - started:.1f} s)\n"
-            )
-            log.write(result.stdout)
-            log.flush()
-        # 2. Whatever the batch did not grade, one notebook at a time.
-        for student in students:
-            entry = new_entry(found[student])
-            readable = found[student]["readable"]
-            done = [n for n in readable if student in batch and autograded(course, student, n)]
-            if not readable:
-                entry["problems"].append("nothing gradable in the submission; scores 0")
-            elif len(done) == len(readable):
-                entry["graded_notebooks"] = done
-            else:
-                if student in batch:
-                    entry["problems"].append(
-                        "nbgrader could not autograde the whole submission; "
-                        "graded each notebook on its own"
-                    )
-                grade_notebooks_one_by_one(
-                    course, student, entry, readable, timeout=args.student_timeout, log=log
-                )
-                log.flush()
-            entry["problems"] += kernel_deaths(course, student, entry["graded_notebooks"])
-            entry["status"] = (
-                "graded"
-                if entry["graded_notebooks"] and not entry["failed_notebooks"]
-                else "partial"
-                if entry["graded_notebooks"]
-                else "failed"
-            )
-            report["students"][student] = entry
-            n = len(entry["graded_notebooks"])
-            print(f"{student}: {entry['status']} ({n} notebook{'s' if n != 1 else ''} graded)")
-            for problem in entry["problems"]:
-                print(f"    {problem}")
-    for line in report["ignored"]:
-        print(line)
-    report_path.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"report: {report_path}; nbgrader log: {course / LOG_NAME}")
+    if everything and not students:
+        print(
+            f"no submissions: expected {course}/submitted/<student>/{ASSIGNMENT}/<notebook>.ipynb"
+        )
+        return 0
+    before = integrity.fingerprint()
+    if args.prepare or everything:
+        run = prepare_run(course, seed=args.seed)
+        print(f"grading run {run.run_id}: {run.folder}")
+    if args.student or everything:
+        run = load_run(course)
+        try:
+            Sandbox(run.package).check_available(run.plans)
+        except SandboxUnavailable as exc:
+            print(f"make autograde: {exc}", file=sys.stderr)
+            return 2
+        _grade(course, args.student or students, expected, _workers(args.workers))
+    changed = integrity.compare(before, integrity.fingerprint())
+    if changed:
+        print(
+            "make autograde: ABORTED: the grader's environment changed while grading; no "
+            "grade was written. Reinstall (make clean && make install) and grade again.\n  "
+            + "\n  ".join(changed[:20]),
+            file=sys.stderr,
+        )
+        return 1
+    if args.merge or everything:
+        report = merge(course, load_run(course), expected)
+        print(
+            f"gradebook written for {len(report['students'])} student"
+            f"{'s' * (len(report['students']) != 1)}; report: {course / 'autograde_report.json'}"
+        )
+        for line in ignored:
+            print(line)
     return 0
 
 

@@ -14,9 +14,11 @@ first line of the failed check's message (e.g. ``CheckFailure: ...``), "not
 submitted", or why a notebook could not be graded. Every student with a
 submission folder, or known to the gradebook, gets every row: a submission
 that could not be graded at all scores 0 with its reason. The total row's note
-also flags, for the instructor to read, a student's cells that reach into the
-grader (``kmeans_lab.grading.SUSPICIOUS_PATTERNS``: patching the checks,
-``sys.modules``, ``importlib`` ...); flags never change points.
+starts with ``review by hand`` when the grader flagged the submission, and
+says why: code reaching into the grader or the interpreter
+(``kmeans_lab.grading.SUSPICIOUS_PATTERNS``), a graded function naming the
+course's reference, or a graded function that closely matches the reference
+or another student's (``tools.grading.similarity``). Flags never change points.
 """
 
 from __future__ import annotations
@@ -87,32 +89,6 @@ def check_messages(course: Path, student: str, notebook: str) -> dict[str, str]:
     return messages
 
 
-def flagged_lines(course: Path, student: str, notebook: str) -> list[str]:
-    """Lines of the student's own cells that reach into the grader (see kmeans_lab.grading).
-
-    Only cells whose source is not in the released notebook count (the
-    student's answers and extra cells), so course code never raises a flag.
-    """
-    from kmeans_lab.grading import suspicious_lines
-
-    path = course / "autograded" / student / ASSIGNMENT / f"{notebook}.ipynb"
-    release = course / "release" / ASSIGNMENT / f"{notebook}.ipynb"
-    try:
-        nb = nbformat.read(path, as_version=4)
-        released = {c.source for c in nbformat.read(release, as_version=4).cells}
-    except Exception:
-        return []
-    hits = []
-    for number, cell in enumerate(nb.cells, 1):
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.cell_type != "code" or meta.get("grade") or meta.get("locked"):
-            continue
-        if cell.source in released:
-            continue
-        hits += [f"{notebook} cell {number}: {line}" for line in suspicious_lines(cell.source)]
-    return hits
-
-
 def collect(course: Path) -> list[dict[str, str]]:
     """All rows of the grades CSV (see the module docstring)."""
     from nbgrader.api import Gradebook, MissingEntry
@@ -148,9 +124,13 @@ def collect(course: Path) -> list[dict[str, str]]:
                     else:
                         points = float(grade.score or 0.0)
                         if points < max_score:
-                            if notebook not in messages_cache:
-                                messages_cache[notebook] = check_messages(course, student, notebook)
-                            note = messages_cache[notebook].get(grade_id, "")
+                            note = outcome.get("notes", {}).get(exercise_name(grade_id), "")
+                            if not note:
+                                if notebook not in messages_cache:
+                                    messages_cache[notebook] = check_messages(
+                                        course, student, notebook
+                                    )
+                                note = messages_cache[notebook].get(grade_id, "")
                 total += points
                 maximum += max_score
                 rows.append(
@@ -166,16 +146,11 @@ def collect(course: Path) -> list[dict[str, str]]:
             problems = list(outcome.get("problems", []))
             if not outcome:
                 problems.append("no submission folder (known to the gradebook only)")
-            flags = [
-                line
-                for notebook in outcome.get("graded_notebooks", [])
-                for line in flagged_lines(course, student, notebook)
-            ]
+            flags = list(outcome.get("flags", []))
             if flags:
-                problems.append(
-                    "review by hand, code reaching into the grader: "
-                    + " / ".join(flags[:5])
-                    + (" ..." if len(flags) > 5 else "")
+                problems.insert(
+                    0,
+                    "review by hand: " + " / ".join(flags[:5]) + (" ..." if len(flags) > 5 else ""),
                 )
             rows.append(
                 {

@@ -3,14 +3,14 @@
 ``course/nbgrader_config.py`` puts them in ``c.Autograde.autograde_preprocessors``
 and sets their options (``c.LimitOutputSize.max_chars``).
 
-ExecuteUntilKernelDies
-    nbgrader's ``Execute``, except that a cell killing its kernel fails itself
-    and the code cells after it, and the checks before it keep their points.
+ApplyJudgedNotebook
+    Puts the sandboxed grader's judged outputs in place of execution: nbgrader
+    records the grades and executes nothing (``tools.grading``).
 LimitOutputSize
     Truncates long text outputs of code cells to ``max_chars`` characters.
 """
 
-from .execute_until_kernel_dies import ExecuteUntilKernelDies
+from .apply_judged_notebook import ApplyJudgedNotebook
 from .limit_output_size import LimitOutputSize
 
-__all__ = ["ExecuteUntilKernelDies", "LimitOutputSize"]
+__all__ = ["ApplyJudgedNotebook", "LimitOutputSize"]

@@ -1,0 +1,29 @@
+"""Autograding with the student's code in a sandbox and the judgement outside it.
+
+``make autograde`` (``python -m tools.autograde``) grades every submission in
+``course/submitted/<student>/kmeans_lab/`` in four steps:
+
+1. :mod:`.runs` prepares a **run**: a fresh secret seed per exercise (kept in
+   ``course/autograde/run.json``, which no sandbox can see), the planned
+   inputs of every hidden test (:func:`kmeans_lab.checks.remote.plan`), and a
+   read-only copy of the ``kmeans_lab`` package for the sandboxes;
+2. :mod:`.worker` grades **one student** (the unit of work, runnable on its
+   own with ``--student``): each notebook is checked, restored from the
+   gradebook (locked cells, deleted check cells) by nbgrader's own
+   preprocessors, staged alone, run in its own sandbox
+   (:mod:`tools.sandbox`), and judged by :mod:`.judge`, which replays the
+   recorded answers through the real checks. The student's result goes to
+   ``course/autograde/results/<student>.json`` with the judged notebooks;
+   workers run in parallel and never touch the gradebook;
+3. :mod:`.merge` runs ``nbgrader autograde`` over the results (its
+   pipeline executes nothing: :class:`tools.preprocessors.ApplyJudgedNotebook`
+   puts the judged notebooks in place), so nbgrader's gradebook, late
+   penalties and feedback work as always, written by one trusted process;
+4. :mod:`.similarity` compares every graded function with the reference and
+   with the other students' (normalised syntax trees), and flags close
+   matches for review by hand, beside the code :mod:`.flags` finds reaching
+   into the grader. Flags never change points.
+
+:mod:`.integrity` verifies before and after the batch that the package and
+the environment the grader runs with have not changed.
+"""

@@ -1,0 +1,143 @@
+"""A grading run: secret seeds, planned inputs, and the package copy the sandboxes see.
+
+Everything lives in ``course/autograde/`` (gitignored, instructor-only; no
+sandbox ever sees it)::
+
+    course/autograde/
+        run.json                 the run: id, seeds per exercise (secret), settings
+        package/kmeans_lab/      the read-only package copy mounted in every sandbox
+        plans/<exercise>.plan    the hidden tests' planned calls (inputs only)
+        results/<student>.json   one student's result (tools.grading.worker)
+        results/<student>/<notebook>.ipynb   the judged notebooks
+        log.txt                  written as grading goes
+
+A run is made once per ``make autograde`` with fresh seeds; ``--seed N``
+makes a reproducible one (to re-grade exactly, or to test). Running
+``--student S`` alone reuses the current run, so a class split over many
+machines is graded with the same hidden inputs (README "For instructors").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from kmeans_lab.checks import remote
+from kmeans_lab.checks.provenance import PACKAGE_DIR
+from kmeans_lab.checks.registry import EXERCISES, REGISTRY
+
+__all__ = ["Run", "prepare_run", "load_run", "RUN_FOLDER", "N_RANDOM"]
+
+#: The run's folder, inside the course folder.
+RUN_FOLDER = "autograde"
+#: Random cases of every hidden test (the registry's ``hidden_n_random``).
+N_RANDOM = {name: exercise.hidden_n_random for name, exercise in REGISTRY.items()}
+
+
+@dataclass(frozen=True)
+class Run:
+    """A prepared grading run (see the module docstring)."""
+
+    folder: Path
+    run_id: str
+    seeds: dict[str, int]
+    package_hash: str
+
+    @property
+    def package(self) -> Path:
+        return self.folder / "package"
+
+    @property
+    def plans(self) -> Path:
+        return self.folder / "plans"
+
+    @property
+    def results(self) -> Path:
+        return self.folder / "results"
+
+    def plan_file(self, exercise: str) -> Path:
+        return self.plans / f"{exercise}.plan"
+
+
+def _tree_hash(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(folder)).encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _seeds(seed: int | None) -> dict[str, int]:
+    if seed is None:
+        return {name: secrets.randbelow(2**31) for name in EXERCISES}
+    rng = np.random.default_rng(seed)
+    return {name: int(rng.integers(0, 2**31)) for name in EXERCISES}
+
+
+def prepare_run(course: Path, *, seed: int | None = None) -> Run:
+    """Make a new run in ``course/autograde/``: seeds, plans and the package copy.
+
+    Earlier results are removed (a new run grades everyone again).
+    """
+    folder = Path(course) / RUN_FOLDER
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "plans").mkdir(parents=True)
+    (folder / "results").mkdir()
+    package = folder / "package" / "kmeans_lab"
+    shutil.copytree(PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for path in [folder, folder / "package", *package.rglob("*"), package]:
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)  # readable by the sandbox's user
+    seeds = _seeds(seed)
+    for name in EXERCISES:
+        bundle = remote.plan(name, n_random=N_RANDOM[name], seed=seeds[name])
+        (folder / "plans" / f"{name}.plan").write_bytes(bundle)
+    run = Run(
+        folder,
+        f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}",
+        seeds,
+        _tree_hash(package),
+    )
+    (folder / "run.json").write_text(
+        json.dumps(
+            {
+                "run": run.run_id,
+                "seeds": seeds,
+                "reproducible": seed is not None,
+                "package_hash": run.package_hash,
+            },
+            indent=1,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    return run
+
+
+def load_run(course: Path) -> Run:
+    """The current run of ``course`` (made by :func:`prepare_run`), verified unchanged."""
+    folder = Path(course) / RUN_FOLDER
+    try:
+        data = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise SystemExit(
+            f"no grading run in {folder}: run `make autograde` "
+            "(or `python -m tools.autograde --prepare`) first"
+        ) from None
+    run = Run(
+        folder, data["run"], {k: int(v) for k, v in data["seeds"].items()}, data["package_hash"]
+    )
+    if _tree_hash(run.package / "kmeans_lab") != run.package_hash:
+        raise SystemExit(
+            f"the package copy in {run.package} changed since the run was "
+            "prepared: prepare a new run (make autograde)"
+        )
+    return run
