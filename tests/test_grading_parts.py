@@ -1,0 +1,345 @@
+"""The parts of the sandboxed grader that need no sandbox: plain data, replay, flags, similarity.
+
+- :mod:`kmeans_lab.checks.transport` rebuilds every kind of value a student's
+  function may return, and refuses malformed or oversized data;
+- :mod:`kmeans_lab.checks.remote`: every implementation of the catalogue gets
+  the same message through plan -> record -> replay as from the check itself,
+  and a recording that does not belong to its plan, or names an unknown
+  forbidden call, is refused;
+- ``tools.grading.judge`` reads a sandbox's frames defensively and puts the
+  verdict first in a check cell, as nbgrader scores it;
+- ``tools.grading.similarity`` and ``tools.grading.flags`` raise the flags
+  the README promises, and no others;
+- ``tools.grading.integrity`` sees a file added to site-packages.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from catalogue import RIGHT, WRONG
+
+from kmeans_lab.checks import remote, transport
+from kmeans_lab.checks.fallback import check_function
+from kmeans_lab.checks.registry import EXERCISES
+from kmeans_lab.checks.results import CheckFailure
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+pytest.importorskip("nbgrader")
+from tools.grading import flags, integrity, similarity  # noqa: E402
+from tools.grading.judge import Verdict, read_sandbox_report, verdict_dict, verdict_output  # noqa: E402
+
+# --- transport ------------------------------------------------------------------------
+
+
+class Odd:
+    def __repr__(self):
+        return "Odd(42)"
+
+
+VALUES = [
+    None,
+    True,
+    7,
+    -(2**80),
+    2.5,
+    float("nan"),
+    float("-inf"),
+    1 + 2j,
+    "text",
+    np.int32(4),
+    np.float32(1.5),
+    np.bool_(True),
+    np.arange(6).reshape(2, 3),
+    np.array(["a", "bc"]),
+    np.zeros((0, 3)),
+    np.array([1.0, np.nan]),
+    [1, [2.0, (3, "x")]],
+    (np.arange(3), np.arange(3.0)),
+    [],
+    np.array([None, 1], dtype=object),
+    {"a": 1},
+    Odd(),
+    np.random.default_rng(3),
+]
+
+
+@pytest.mark.parametrize("value", VALUES, ids=lambda v: type(v).__name__)
+def test_values_come_back_with_their_type_and_contents(value):
+    arrays = {}
+    document, back = transport.load(transport.dump({"v": transport.encode(value, arrays)}, arrays))
+    got = transport.decode(document["v"], back)
+    if isinstance(value, np.random.Generator):
+        assert got.bit_generator.state == value.bit_generator.state
+    elif isinstance(value, np.ndarray) and value.dtype != object:
+        assert got.dtype == value.dtype and got.shape == value.shape
+        assert np.array_equal(got, value, equal_nan=value.dtype.kind == "f")
+    elif isinstance(value, (dict, Odd)) or (isinstance(value, np.ndarray)):
+        assert repr(got) == repr(value) and type(got).__name__ == type(value).__name__
+    elif isinstance(value, float) and math.isnan(value):
+        assert type(got) is float and math.isnan(got)
+    else:
+        assert type(got) is type(value) and repr(got) == repr(value)
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        [],
+        {"t": "int", "v": "12a"},
+        {"t": "int", "v": "9" * 5000},
+        {"t": "float", "v": 3},
+        {"t": "ndarray", "a": "missing"},
+        {"t": "list", "items": "no"},
+        {"t": "wat"},
+        {"t": "generator", "state": {"bit_generator": "MT19937"}},
+        {"t": "objarray", "shape": [3], "items": []},
+    ],
+)
+def test_malformed_tags_are_refused(tag):
+    with pytest.raises(transport.TransportError):
+        transport.decode(tag, {})
+
+
+def test_too_deep_or_too_large_values_are_refused():
+    deep = current = []
+    for _ in range(100):
+        current.append([])
+        current = current[0]
+    with pytest.raises(transport.TransportError, match="nested"):
+        transport.encode(deep, {})
+    with pytest.raises(transport.TransportError):
+        transport.load(b"\x00" * 7)
+
+
+def test_compressed_arrays_are_refused():
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, a=np.zeros(1000))
+    data = (2).to_bytes(8, "big") + b"{}" + buffer.getvalue()
+    with pytest.raises(transport.TransportError, match="compressed"):
+        transport.load(data)
+    with pytest.raises(transport.TransportError):
+        transport.load((2).to_bytes(8, "big") + b"{}" + b"PK not a zip")
+    assert zipfile.is_zipfile(io.BytesIO(buffer.getvalue()))
+
+
+# --- remote: plan, record, replay -------------------------------------------------------
+
+
+def _message(run):
+    try:
+        return "OK " + repr(run())
+    except CheckFailure as failure:
+        return f"FAIL {failure} | {failure.reason}"
+
+
+PLANS = {}
+
+
+def _plan(exercise, n_random, seed):
+    if (exercise, n_random, seed) not in PLANS:
+        PLANS[exercise, n_random, seed] = remote.plan(exercise, n_random=n_random, seed=seed)
+    return PLANS[exercise, n_random, seed]
+
+
+ENTRIES = [
+    pytest.param(ex, e, id=f"{ex}-{kind}-{e.name}")
+    for ex in EXERCISES
+    for kind, group in (("wrong", WRONG), ("right", RIGHT))
+    for e in group[ex]
+]
+
+
+@pytest.mark.parametrize("exercise, entry", ENTRIES)
+def test_replay_gives_the_check_s_own_message(exercise, entry):
+    check = check_function(exercise)
+    plan = _plan(exercise, 3, 0)
+    direct = _message(lambda: check(entry.func))
+    replayed = _message(
+        lambda: remote.replay(plan, remote.record(plan, entry.func), n_random=3, seed=0)
+    )
+    assert replayed == direct
+
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_replay_with_hidden_settings_and_a_wrong_recording(exercise):
+    plan = _plan(exercise, 25, 987)
+    good, bad = RIGHT[exercise][0].func, WRONG[exercise][0].func
+    assert remote.replay(plan, remote.record(plan, good), n_random=25, seed=987).passed
+    other = _plan(exercise, 3, 0)
+    with pytest.raises((remote.PlanError, transport.TransportError, CheckFailure)):
+        remote.replay(plan, remote.record(other, good), n_random=25, seed=987)
+    with pytest.raises(CheckFailure):
+        remote.replay(plan, remote.record(plan, bad), n_random=25, seed=987)
+
+
+def test_a_recording_naming_an_unknown_forbidden_call_is_refused():
+    plan = _plan("compressed_bits", 3, 0)
+    document, arrays = transport.load(remote.record(plan, lambda n_pixels, K: 0))
+    document["identity"] = "os.system"
+    with pytest.raises(transport.TransportError, match="forbidden"):
+        remote.replay(plan, transport.dump(document, arrays), n_random=3, seed=0)
+
+
+def test_the_plan_holds_inputs_only():
+    plan = _plan("find_closest_centroids", 3, 0)
+    document, arrays = transport.load(plan)
+    assert set(document) == {"format", "exercise", "calls"}
+    assert all(len(call) == 2 for call in document["calls"])  # (X, centroids), no answers
+
+
+# --- judge: frames and verdicts ---------------------------------------------------------
+
+
+def _frames(*documents):
+    return b"".join(
+        len(d).to_bytes(8, "big") + d for d in (transport.dump(doc, {}) for doc in documents)
+    )
+
+
+def test_frames_with_bad_outputs_or_unknown_cells_are_not_trusted():
+    data = _frames(
+        {
+            "cell": 0,
+            "outputs": [
+                {"output_type": "stream", "name": "stdout", "text": "ok"},
+                {"output_type": "stream", "name": "elsewhere", "text": "x"},
+                {"output_type": "execute_result", "data": 5},
+            ],
+        },
+        {"cell": 99, "outputs": []},
+        {"done": True},
+    )
+    report = read_sandbox_report(data, [0, 1], timed_out=False, overflowed=False)
+    assert report.outputs == {0: [{"output_type": "stream", "name": "stdout", "text": "ok"}]}
+    assert not report.done and report.died_in == 2
+    assert report.problem == "the notebook's results could not be read"
+
+
+def test_the_verdict_comes_first_as_nbgrader_scores_a_cell():
+    from nbformat.v4 import new_code_cell, new_output
+    from nbgrader.utils import determine_grade
+
+    fail = Verdict("f", 0.0, 3.0, False, "f: case 1 of 9 failed (x)\n  hint: y", "CheckFailure: f")
+    ok = Verdict("f", 3.0, 3.0, True, "f: 9/9 checks passed", "")
+    fooled = new_output("execute_result", execution_count=1, data={"text/plain": "f: passed"})
+    for verdict, points in ((fail, 0.0), (ok, 3.0)):
+        cell = new_code_cell("check_f(f)", outputs=[verdict_output(verdict), fooled])
+        cell.metadata["nbgrader"] = {
+            "grade": True,
+            "grade_id": "check_f",
+            "points": 3,
+            "solution": False,
+            "locked": True,
+        }
+        assert determine_grade(cell)[0] == points
+    assert verdict_dict(fail)["note"] == "CheckFailure: f"
+
+
+# --- flags and similarity ---------------------------------------------------------------
+
+
+LOOP = '''def compute_centroids(X, labels, centroids):
+    """Mine."""
+    new = np.array(centroids, dtype=float)
+    for k in range(len(centroids)):
+        members = X[labels == k]
+        if len(members) > 0:
+            total = np.zeros(X.shape[1])
+            for row in members:
+                total = total + row
+            new[k] = total / len(members)
+    return new
+'''
+
+
+def _renamed(source: str) -> str:
+    return (
+        source.replace("new", "out")
+        .replace("members", "pts")
+        .replace("total", "acc")
+        .replace("row", "x_i")
+        .replace('"""Mine."""', '"""Copied, renamed."""')
+    )
+
+
+def test_renaming_and_docstrings_do_not_hide_a_copy():
+    a = similarity.normalise(LOOP, "compute_centroids")
+    b = similarity.normalise(_renamed(LOOP), "compute_centroids")
+    assert a == b and len(a) >= similarity.MIN_TOKENS
+
+
+def test_similarity_flags_pairs_and_the_reference_but_not_common_or_short_solutions():
+    import inspect
+
+    import kmeans_lab.kmeans as km
+
+    reference = inspect.getsource(km.compute_centroids)
+    common = {f"s{i}": {"compute_centroids": LOOP} for i in range(3)}
+    short = "def image_to_pixels(image):\n    return image.reshape(-1, image.shape[-1])\n"
+    sources = {
+        "ann": {"compute_centroids": LOOP.replace("len(members) > 0", "members.size")},
+        "bob": {"compute_centroids": _renamed(LOOP).replace("len(pts) > 0", "pts.size")},
+        "cat": {"compute_centroids": reference},
+        "dan": {"image_to_pixels": short},
+        "eve": {"image_to_pixels": short},
+        **common,
+    }
+    found = similarity.find_matches(sources)
+    assert any("matches bob's" in f for f in found["ann"])
+    assert any("matches ann's" in f for f in found["bob"])
+    assert any("course's reference implementation" in f for f in found["cat"])
+    assert "dan" not in found and "eve" not in found  # too short to tell
+    assert not any(s in found for s in common)  # a common solution
+
+
+def test_static_flags_name_the_reference_under_any_alias(tmp_path):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    answer = new_code_cell(
+        "def find_closest_centroids(X, centroids):\n"
+        "    return fcc(X, centroids) if len(X) else klk.find_closest_centroids(X, centroids)\n"
+    )
+    answer.metadata["nbgrader"] = {"grade_id": "find_closest_centroids", "solution": True}
+    nb = new_notebook(
+        cells=[
+            new_code_cell(
+                "from kmeans_lab import find_closest_centroids as fcc\n"
+                "import kmeans_lab.kmeans as klk"
+            ),
+            answer,
+            new_code_cell("import importlib"),
+        ]
+    )
+    (tmp_path / "release" / "kmeans_lab").mkdir(parents=True)
+    nbformat.write(
+        new_notebook(cells=[nb.cells[0]]), tmp_path / "release" / "kmeans_lab" / "03.ipynb"
+    )
+    lines = flags.notebook_flags(tmp_path, "03", nb)
+    assert lines == [
+        "03 cell 3: import importlib",
+        "03 cell 2: find_closest_centroids names the course's "
+        "kmeans_lab.kmeans.find_closest_centroids",
+    ]
+
+
+def test_integrity_sees_a_file_added_to_site_packages(tmp_path, monkeypatch):
+    monkeypatch.setattr(integrity, "watched_folders", lambda: [tmp_path])
+    (tmp_path / "a.py").write_text("x = 1")
+    before = integrity.fingerprint()
+    (tmp_path / "zz.pth").write_text("import os")
+    (tmp_path / "a.py").write_text("x = 2")
+    assert integrity.compare(before, integrity.fingerprint()) == [
+        f"added: {tmp_path / 'zz.pth'}",
+        f"changed: {tmp_path / 'a.py'}",
+    ]
