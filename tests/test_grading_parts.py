@@ -194,7 +194,8 @@ def test_the_plan_holds_inputs_only():
     plan = _plan("find_closest_centroids", 3, 0)
     document, arrays = transport.load(plan)
     assert set(document) == {"format", "exercise", "calls"}
-    assert all(len(call) == 2 for call in document["calls"])  # (X, centroids), no answers
+    for call in document["calls"]:  # (X, centroids) and whether to count lines: no answers
+        assert set(call) == {"args", "count_lines"} and len(call["args"]) == 2
 
 
 # --- judge: frames and verdicts ---------------------------------------------------------

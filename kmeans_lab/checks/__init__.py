@@ -28,7 +28,7 @@ How a check works
    may call the reference ``find_closest_centroids`` and
    ``compute_centroids``: later notebooks hand them out.
 4. On success a check returns a :class:`CheckResult`, which shows as one line
-   (``find_closest_centroids: 10/10 checks passed``) in text and HTML.
+   (``find_closest_centroids: 13/13 checks passed``) in text and HTML.
    On the first failing case it raises :class:`CheckFailure`, an
    :class:`AssertionError` (so nbgrader deducts the cell's points) whose
    message names the case, shows what was expected and what came back
@@ -68,7 +68,7 @@ Examples
 ...     distances = ((X[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
 ...     return np.argmin(distances, axis=1)
 >>> check_find_closest_centroids(find_closest_centroids)
-find_closest_centroids: 10/10 checks passed
+find_closest_centroids: 13/13 checks passed
 """
 
 from __future__ import annotations
@@ -81,6 +81,7 @@ from .image_to_pixels import check_image_to_pixels
 from .init_centroids import check_init_centroids
 from .pixels_to_image import check_pixels_to_image
 from .registry import EXERCISES
+from .remote import case_inputs
 from .results import CheckFailure, CheckResult
 from .run_kmeans import check_run_kmeans
 
@@ -95,5 +96,6 @@ __all__ = [
     "check_run_kmeans",
     "check_compressed_bits",
     "student_or_reference",
+    "case_inputs",
     "EXERCISES",
 ]

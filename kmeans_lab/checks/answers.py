@@ -77,10 +77,10 @@ def lower_precision(a: np.ndarray) -> bool:
     return np.issubdtype(a.dtype, np.floating) and np.finfo(a.dtype).bits < 64
 
 
-def precision_hint(dtype: np.dtype, what: str) -> str:
+def precision_hint(dtype: np.dtype) -> str:
     """The hint for a result in float32 or float16 where float64 was expected."""
     return (
-        f"your result is {dtype}, which keeps only about "
-        f"{np.finfo(dtype).precision} significant digits: return float64 (NumPy's default), "
-        f"{what}, without .astype(np.{dtype}) or dtype=np.{dtype}"
+        f"your result is {dtype}, which keeps only about {np.finfo(dtype).precision} "
+        f"significant digits: keep float64, NumPy's default (no .astype(np.{dtype}) or "
+        f"dtype=np.{dtype} on the way)"
     )

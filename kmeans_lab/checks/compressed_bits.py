@@ -40,40 +40,43 @@ def _hint(n: int, K: int, got: Any) -> str:
     """The hint for a wrong number: which known mistake gives exactly ``got``."""
     b = _index_bits(K)
     candidates: list[tuple[Callable[[], float | None], str]] = [
-        (lambda: n * b, "add the palette: 24 bits (one RGB colour) for each of the K colours"),
+        (
+            lambda: n * b,
+            "your number counts the indices only: add the palette, 24 bits (one RGB colour) for "
+            "each of the K colours",
+        ),
         (lambda: 8 * K + n * b, "each palette colour is an RGB triple: 3 x 8 = 24 bits, not 8"),
         (
             lambda: 24 * K + n * math.log2(K),
-            "an index is a whole number of bits: round log2(K) up, math.ceil(math.log2(K))",
+            "an index is a whole number of bits: round log2 K up",
         ),
         (
             lambda: int(24 * K + n * math.log2(K)),
-            "an index is a whole number of bits: round log2(K) up, math.ceil(math.log2(K)), "
-            "before multiplying by n_pixels",
+            "an index is a whole number of bits: round the bits of one index up before counting "
+            "them for every pixel",
         ),
         (
-            lambda: 24 * K + n * math.floor(math.log2(K)),
-            f"round the bits per index up (ceil), not down: {K} colours need {b} bits per index "
-            f"(indices 0 to {K - 1}); floor(log2 K) and ceil(log2(K - 1)) give {b - 1}",
-        ),
-        (
-            lambda: 24 * K + n * math.ceil(math.log2(K - 1)) if K > 1 else None,
-            f"the bits per index are ceil(log2 K), not ceil(log2(K - 1)): {K} colours need "
-            f"{b} bit{'s' * (b != 1)}",
+            lambda: 24 * K + n * (b - 1) if b > 0 else None,
+            f"your indices have one bit too few: {K} colours are the indices 0 to {K - 1}; "
+            "count the bits the largest index needs (round up, and count from K, not K - 1)",
         ),
         (
             lambda: 24 * K + n * max(1, b) if K == 1 else None,
-            "with K = 1 every pixel has the same colour: 0 bits per index (log2 1 = 0)",
+            "with K = 1 every pixel has the same colour: an index needs 0 bits",
         ),
         (
             lambda: 24 * K + n * K.bit_length(),
-            f"the indices go from 0 to K - 1, so they need ceil(log2 K) = (K - 1).bit_length() "
-            f"bits: {K} colours need {b}, not K.bit_length() = {K.bit_length()}",
+            "count the bits the largest index needs: the indices go from 0 to K - 1, and for K "
+            "a power of two K itself needs one bit more",
         ),
-        (lambda: 24 * n + n * b, "the palette has K colours: 24 * K bits, not 24 * n_pixels"),
+        (
+            lambda: 24 * n + n * b,
+            "the palette has K colours: 24 bits for each colour, not for each pixel",
+        ),
         (
             lambda: 24 * K * n,
-            "compressed bits are 24 * K (palette) + n_pixels * ceil(log2 K) (indices)",
+            "add the palette and the indices (24 bits a colour, plus one index for each pixel); "
+            "don't multiply them",
         ),
     ]
     for value, hint in candidates:
@@ -87,36 +90,32 @@ def _hint(n: int, K: int, got: Any) -> str:
             and math.isclose(float(got), float(v), rel_tol=1e-12)
         ):
             return hint
-    return "compressed bits = 24 * K (palette) + n_pixels * ceil(log2 K) (one index per pixel)"
+    return (
+        "compressed bits are the palette (24 bits for each of the K colours) plus one index per "
+        "pixel, each a whole number of bits, enough to tell K colours apart"
+    )
 
 
 def _case(runner: Runner, n: int, K: int) -> None:
     expected = _compression.compressed_bits(n, K)
     got = runner.call(n, K)
-    b = _index_bits(K)
-    formula = f"24 * {K} + {n} * {b} = {expected} (int)"
     is_int = isinstance(got, (numbers.Integral,)) and not isinstance(got, (bool, np.bool_))
     if is_int and int(got) == expected:
         return
     lines = [
-        f"expected {formula}",
+        f"expected {expected} (int): the palette plus the indices, for {n} pixel"
+        f"{'s' * (n != 1)} and {K} colour{'s' * (K != 1)}",
         f"got      {describe(got)}",
-        f"{K} colour{'s' * (K > 1)} need ceil(log2 {K}) = {b} bit{'s' * (b != 1)} per index"
-        + (f" (indices 0 to {K - 1})" if K > 1 else ""),
     ]
     if got is None:
-        runner.fail(lines, "your function returns None: end it with return bits")
+        runner.fail(lines, "your function returns None: end it with a return of the number of bits")
     if (
         isinstance(got, (numbers.Real, np.generic))
         and not isinstance(got, (bool, np.bool_))
         and np.isfinite(float(got))
     ):
         if float(got) == expected:
-            runner.fail(
-                lines,
-                "return an int: math.ceil returns an int but np.ceil and "
-                "np.log2 give floats; convert with int(...)",
-            )
+            runner.fail(lines, f"your number is right but a {type(got).__name__}: return an int")
         runner.fail(lines, _hint(n, K, got))
     runner.fail(lines, "return the number of bits as an int")
 
@@ -163,4 +162,4 @@ def check_compressed_bits(func: Callable, *, n_random: int = 3, seed: int = 0) -
     """
     n_random, seed = check_options(n_random, seed)
     runner = Runner("compressed_bits", func)
-    return runner.run(cases(n_random, seed))
+    return runner.run(cases(n_random, seed), n_random=n_random, seed=seed)

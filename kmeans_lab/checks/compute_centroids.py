@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import kmeans as _kmeans
 from .answers import as_array, lower_precision, none_hint, precision_hint, require_ndarray
+from .loops import check_no_loop
 from .messages import expected_got, num, row
 from .results import CheckResult
 from .runner import Case, Runner, case_rng, check_options
@@ -23,10 +24,11 @@ __all__ = ["check_compute_centroids"]
 
 
 def _hint(X, labels, C, expected, got) -> str:
+    """The hint for wrong values: which known mistake gives exactly ``got``."""
     K = C.shape[0]
     counts = np.bincount(labels, minlength=K)
     filled = counts > 0
-    sums = np.zeros_like(C)
+    sums = np.zeros(C.shape)
     np.add.at(sums, labels, X)
 
     def same(a, rows=None):
@@ -37,66 +39,56 @@ def _hint(X, labels, C, expected, got) -> str:
         empty = got[~filled]
         if np.isnan(empty).any():
             return (
-                "a cluster with no points keeps its old centroid: the mean of an empty "
-                "selection is NaN, so copy centroids[k] when no label equals k"
+                "a cluster with no points keeps its old centroid: the mean of no points is NaN, "
+                "so keep centroids[k] when no label equals k"
             )
         if np.all(empty == 0):
             return (
-                "a cluster with no points keeps its old centroid centroids[k], not zeros: "
-                "start from new = centroids.copy() and fill only clusters that have points"
+                "a cluster with no points keeps its old centroid centroids[k], not zeros: start "
+                "from a copy of centroids and fill only the clusters that have points"
             )
-        return (
-            "a cluster with no points keeps its row of centroids unchanged "
-            "(start from new = centroids.copy())"
-        )
+        return "a cluster with no points keeps its row of centroids unchanged"
     if same(C, filled) and not same(expected, filled):
-        return (
-            "your result is the input centroids: fill row k with the mean of the points "
-            "labelled k, X[labels == k].mean(axis=0)"
-        )
+        return "your result is the input centroids: row k must become the mean of the points labelled k"
     if same(sums / K, filled):
-        return (
-            "divide by the number of points in cluster k (np.sum(labels == k)), not by K; "
-            "or simply use X[labels == k].mean(axis=0)"
-        )
+        return "divide the sum of cluster k by the number of its points, not by K"
     if same(sums / X.shape[0], filled):
-        return (
-            "divide by the number of points in cluster k (np.sum(labels == k)), not by N; "
-            "or simply use X[labels == k].mean(axis=0)"
-        )
+        return "divide the sum of cluster k by the number of its points, not by N"
     if same(sums, filled):
-        return "take the mean of the points of each cluster, not their sum: X[labels == k].mean(axis=0)"
+        return "take the mean of the points of each cluster, not their sum"
     if same(np.trunc(expected), filled) or same(np.floor(expected), filled):
         if not (np.issubdtype(X.dtype, np.floating) and np.issubdtype(C.dtype, np.floating)):
             return (
-                f"X is {X.dtype} and centroids is {C.dtype} here: new = centroids.copy() "
-                "is then an integer array, and assigning a mean into it cuts off the "
-                "decimals; convert to float first: X = np.asarray(X, dtype=float) and "
-                "new = np.array(centroids, dtype=float)"
+                f"X is {X.dtype} and centroids is {C.dtype} here, and your means are whole "
+                "numbers: a mean stored into an integer array (such as a copy of integer "
+                "centroids) loses its decimals; compute and store in floats"
             )
+        if not np.issubdtype(got.dtype, np.floating):
+            return f"your result is {got.dtype}: means have decimals, so return a float array"
         return (
-            "your means were rounded to integers: build the result with a float dtype, "
-            "e.g. np.zeros((K, n)) or centroids.astype(float)"
+            "your means are whole numbers where the true means are not: something on the way "
+            "rounds them down (integer division //, int(...), an integer array)"
         )
     if same(np.broadcast_to(X.mean(axis=0), C.shape), filled):
-        return "average only the points of cluster k: X[labels == k].mean(axis=0), not all of X"
-    shifted = C.copy()
+        return "average only the points of cluster k, not all of X"
+    shifted = C.astype(float)
     for k in range(K):
         sel = labels == k + 1
         if sel.any():
             shifted[k] = X[sel].mean(axis=0)
     if same(shifted, filled):
-        return "row k is the mean of the points with label k: labels count from 0, don't add 1"
-    return "row k is the mean of the points labelled k, X[labels == k].mean(axis=0)"
+        return "row k is the mean of the points with label k: labels count from 0"
+    return (
+        "row k is the mean of the points labelled k: on the snippet's inputs, compare the "
+        "points you average with the points whose label is k"
+    )
 
 
 def _case(runner: Runner, X: np.ndarray, labels: np.ndarray, C: np.ndarray) -> None:
     K, n = C.shape
     expected = _kmeans.compute_centroids(X.copy(), labels.copy(), C.copy())
     got_raw = runner.call(X, labels, C)
-    require_ndarray(
-        runner, got_raw, "centroids", expected, "new = centroids.astype(float), filled row by row"
-    )
+    require_ndarray(runner, got_raw, "centroids", expected, "a float array of shape (K, n)")
     got = as_array(got_raw)
     if got is None or got.shape != (K, n):
         hint = none_hint(got_raw, "centroids")
@@ -106,8 +98,8 @@ def _case(runner: Runner, X: np.ndarray, labels: np.ndarray, C: np.ndarray) -> N
                 hint = "one centroid a row: the result has shape (K, n), not (n, K)"
             elif got.shape == (used, n) and used < K:
                 hint = (
-                    "keep one row per centroid, K rows, even for a cluster with no points "
-                    "(loop over range(K), not over np.unique(labels))"
+                    f"your result has one row per cluster that has points ({used}): it must have "
+                    f"K = {K} rows, one per centroid, even for a cluster with no points"
                 )
             else:
                 hint = f"return one row per centroid: shape (K, n) = ({K}, {n})"
@@ -125,8 +117,8 @@ def _case(runner: Runner, X: np.ndarray, labels: np.ndarray, C: np.ndarray) -> N
     if close:
         runner.fail(
             lines,
-            "centroids are means, so return floats: build the result with "
-            "np.zeros((K, n)) or centroids.astype(float)",
+            f"your values are right but the dtype is {got.dtype}: centroids are means, so "
+            "return a float array",
         )
     if not numeric:
         runner.fail(lines, "return a numeric array of shape (K, n)")
@@ -137,7 +129,7 @@ def _case(runner: Runner, X: np.ndarray, labels: np.ndarray, C: np.ndarray) -> N
             f"your values match to {got.dtype} precision only (relative error up to "
             f"{num(np.max(np.abs(got - expected) / np.maximum(np.abs(expected), 1e-300)))})"
         )
-        runner.fail(lines, precision_hint(got.dtype, "e.g. new = np.array(centroids, dtype=float)"))
+        runner.fail(lines, precision_hint(got.dtype))
     bad = ~np.isclose(got, expected, rtol=1e-9, atol=1e-12)
     k = int(np.argmax(bad.any(axis=1)))
     members = np.flatnonzero(labels == k)
@@ -213,8 +205,31 @@ def fixed_cases() -> list[tuple[np.ndarray, np.ndarray, np.ndarray, str]]:
     ]
 
 
+def _bigger_case() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """2,000 points in 8 clusters, 3 features: beyond toy size."""
+    rng = np.random.default_rng(2001)
+    X, C = rng.random((2000, 3)), rng.random((8, 3))
+    return X, rng.integers(0, 8, size=2000), C
+
+
+def _no_loop_case(runner: Runner) -> None:
+    rng = np.random.default_rng(1101)
+    X, C = rng.random((1100, 3)), rng.random((3, 3))
+    labels = rng.integers(0, 3, size=1100)
+    check_no_loop(
+        runner,
+        (X[:100], labels[:100], C),
+        (X, labels, C),
+        100,
+        1100,
+        "points",
+        "the exercise asks for no Python loop over the points (a loop over the K clusters is "
+        "fine): select the points of a cluster with a boolean mask, or sum by label",
+    )
+
+
 def cases(n_random: int, seed: int) -> list[Case]:
-    """The fixed cases, then ``n_random`` random ones (about half with an empty cluster)."""
+    """The fixed cases, random ones (about half with an empty cluster), then no loop."""
     out: list[Case] = []
     for X, labels, C, extra in fixed_cases():
         out.append(
@@ -224,6 +239,8 @@ def cases(n_random: int, seed: int) -> list[Case]:
                 partial(_case, X=X, labels=labels, C=C),
             )
         )
+    X, labels, C = _bigger_case()
+    out.append(("2000 points, 8 clusters, 3 features", partial(_case, X=X, labels=labels, C=C)))
     rng = case_rng(seed, "compute_centroids")
     for _ in range(n_random):
         N, K, n = int(rng.integers(4, 60)), int(rng.integers(2, 8)), int(rng.integers(2, 6))
@@ -240,6 +257,7 @@ def cases(n_random: int, seed: int) -> list[Case]:
                 partial(_case, X=X, labels=labels, C=C),
             )
         )
+    out.append(("no Python loop over the points: 100 and 1100 points", _no_loop_case))
     return out
 
 
@@ -250,9 +268,11 @@ def check_compute_centroids(func: Callable, *, n_random: int = 3, seed: int = 0)
     cluster with no points keeps its row of ``centroids``; no input is
     changed. The fixed cases have clusters of different sizes (so dividing
     by K or N, or summing, shows), empty clusters (first, middle, last)
-    whose old centroid is not zero, 1 to 5 features, and integer (int64) X
-    and centroids, whose means must not be cut to integers. A float32
-    result is rejected with a hint about its precision.
+    whose old centroid is not zero, 1 to 5 features, integer (int64) X
+    and centroids, whose means must not be cut to integers, and 2,000
+    points. A float32 result is rejected with a hint about its precision.
+    The last case checks there is no Python loop over the points (a loop
+    over the K clusters is fine).
 
     Parameters
     ----------
@@ -283,8 +303,8 @@ def check_compute_centroids(func: Callable, *, n_random: int = 3, seed: int = 0)
     ...             new[k] = X[labels == k].mean(axis=0)
     ...     return new
     >>> check_compute_centroids(compute_centroids)
-    compute_centroids: 9/9 checks passed
+    compute_centroids: 11/11 checks passed
     """
     n_random, seed = check_options(n_random, seed)
     runner = Runner("compute_centroids", func)
-    return runner.run(cases(n_random, seed))
+    return runner.run(cases(n_random, seed), n_random=n_random, seed=seed)

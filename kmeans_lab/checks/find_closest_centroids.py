@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import kmeans as _kmeans
 from .answers import as_array, none_hint, require_ndarray
+from .loops import check_no_loop
 from .messages import expected_got, join_and, num, row
 from .results import CheckResult
 from .runner import Case, Runner, case_rng, check_options
@@ -55,6 +56,10 @@ def _without_first(X, C):
     return sq_distances(X[:, 1:], C[:, 1:]).argmin(axis=1) if X.shape[1] > 1 else None
 
 
+def _sum_over_centroids(X, C):
+    return ((X[:, None, :] - C[None, :, :]) ** 2).sum(axis=1).argmin(axis=1)
+
+
 def _first_two(X, C):
     return sq_distances(X[:, :2], C[:, :2]).argmin(axis=1) if X.shape[1] > 2 else None
 
@@ -92,6 +97,11 @@ _MISTAKES: list[tuple[Callable[[np.ndarray, np.ndarray], np.ndarray | None], str
         "ignore the first one",
     ),
     (
+        _sum_over_centroids,
+        "sum the squared differences over the features (the last axis, n), not over the "
+        "centroids (axis 1)",
+    ),
+    (
         _first_two,
         "sum the squared differences over every feature (all n columns), not only the first two",
     ),
@@ -103,31 +113,37 @@ def _hint(X: np.ndarray, C: np.ndarray, expected: np.ndarray, got: np.ndarray) -
         wrong = mistake(X, C)
         if wrong is not None and not np.array_equal(wrong, expected) and np.array_equal(wrong, got):
             return hint
-    return "take the argmin over axis=1 of the (N, K) matrix of squared distances"
+    return (
+        "your labels are not the closest centroids: check each step on the snippet's inputs: "
+        "the differences (N, K, n), their squares summed over the features (N, K), the "
+        "position of the smallest in each row (N,)"
+    )
 
 
 def _case(runner: Runner, X: np.ndarray, C: np.ndarray, exact: bool) -> None:
     N, K = X.shape[0], C.shape[0]
     expected = _kmeans.find_closest_centroids(X.copy(), C.copy())
     got_raw = runner.call(X, C)
-    require_ndarray(
-        runner, got_raw, "labels", expected, "the result of np.argmin(distances, axis=1)"
-    )
+    require_ndarray(runner, got_raw, "labels", expected, "the array np.argmin gives")
     got = as_array(got_raw)
     if got is None or got.shape != (N,):
         hint = none_hint(got_raw, "labels")
         if hint is None and got is not None:
             if got.shape == (K,) and K != N:
                 hint = (
-                    "take the argmin over axis=1 (over the centroids), one label per point; "
-                    "axis=0 gives one per centroid"
+                    f"your result has one value per centroid (shape ({K},)): there must be one "
+                    "label per point, the position of the smallest distance in each row of the "
+                    "(N, K) distances"
                 )
             elif got.shape == (N, K):
-                hint = "you returned the (N, K) distances: return their argmin over axis=1"
+                hint = (
+                    "your result has shape (N, K), one value per point and centroid: the labels "
+                    "are, for each point, the position of its smallest distance"
+                )
             elif got.ndim == 0:
                 hint = (
-                    "np.argmin without axis= flattens the (N, K) distances and returns one "
-                    "number: take the argmin over axis=1, one label per point"
+                    "your result is a single number: there must be one label per point, the "
+                    "position of the smallest distance in each row, not over the whole matrix"
                 )
             elif got.size == N:
                 hint = f"return a 1-D array of shape ({N},): one label per row of X"
@@ -153,8 +169,8 @@ def _case(runner: Runner, X: np.ndarray, C: np.ndarray, exact: bool) -> None:
         if not is_int:
             runner.fail(
                 expected_got("labels", expected, got),
-                "labels index the centroids, so they must be integers: np.zeros(N) makes "
-                "floats, use np.zeros(N, dtype=int), or return np.argmin(...) directly",
+                f"your labels have the right values but the dtype {got.dtype}: labels index the "
+                "centroids, so return an integer array",
             )
         return
     lines = expected_got("labels", expected, got)
@@ -241,11 +257,37 @@ def fixed_cases() -> list[tuple[np.ndarray, np.ndarray, str]]:
             (np.arange(4 * 5).reshape(4, 5) * 5 % 11).astype(float),
             "",
         ),
+        (  # repeated points, and two centroids at the same place: every tie goes to the lower
+            np.array([[1, 2, 0], [1, 2, 0], [4, 4, 4], [0, 0, 0], [4, 4, 4], [1, 2, 0]], float),
+            np.array([[4, 4, 4], [1, 2, 1], [1, 2, 1], [4, 4, 4]], float),
+            ", repeated points and centroids",
+        ),
     ]
 
 
+def _bigger_case() -> tuple[np.ndarray, np.ndarray]:
+    """2,000 points, 16 centroids, 3 features: beyond toy size."""
+    rng = np.random.default_rng(2000)
+    return rng.random((2000, 3)), rng.random((16, 3))
+
+
+def _no_loop_case(runner: Runner) -> None:
+    rng = np.random.default_rng(1100)
+    X, C = rng.random((1100, 3)), rng.random((3, 3))
+    check_no_loop(
+        runner,
+        (X[:100], C),
+        (X, C),
+        100,
+        1100,
+        "points",
+        "the exercise asks for no Python loop over the points: compute all the distances "
+        "with whole-array operations (broadcasting), as in the section above",
+    )
+
+
 def cases(n_random: int, seed: int) -> list[Case]:
-    """The fixed cases (exact labels), then ``n_random`` random ones (near-ties may differ)."""
+    """The fixed cases (exact labels), random ones (near-ties may differ), then no loop."""
     out: list[Case] = []
     for X, C, extra in fixed_cases():
         out.append(
@@ -255,6 +297,8 @@ def cases(n_random: int, seed: int) -> list[Case]:
                 partial(_case, X=X, C=C, exact=True),
             )
         )
+    X, C = _bigger_case()
+    out.append(("2000 points, 16 centroids, 3 features", partial(_case, X=X, C=C, exact=False)))
     rng = case_rng(seed, "find_closest_centroids")
     for _ in range(n_random):
         N, K, n = int(rng.integers(5, 60)), int(rng.integers(2, 9)), int(rng.integers(3, 7))
@@ -266,6 +310,7 @@ def cases(n_random: int, seed: int) -> list[Case]:
                 partial(_case, X=X, C=C, exact=False),
             )
         )
+    out.append(("no Python loop over the points: 100 and 1100 points", _no_loop_case))
     return out
 
 
@@ -278,7 +323,10 @@ def check_find_closest_centroids(
     centroid of every row of X, by squared Euclidean distance, a tie going
     to the lowest index. The fixed cases have 1 to 5 features (chosen so
     that an L1 distance, ``np.sum(x - mu) ** 2``, argmax, or ignoring a
-    feature give different labels), exact ties and K = 1.
+    feature give different labels), exact ties, repeated points and
+    centroids, K = 1, and 2,000 points; the last case checks there is no
+    Python loop over the points (the lines of Python run must not grow
+    with the number of points).
 
     Parameters
     ----------
@@ -305,8 +353,8 @@ def check_find_closest_centroids(
     ...     distances = ((X[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
     ...     return np.argmin(distances, axis=1)
     >>> check_find_closest_centroids(find_closest_centroids, n_random=5, seed=1)
-    find_closest_centroids: 12/12 checks passed
+    find_closest_centroids: 15/15 checks passed
     """
     n_random, seed = check_options(n_random, seed)
     runner = Runner("find_closest_centroids", func)
-    return runner.run(cases(n_random, seed))
+    return runner.run(cases(n_random, seed), n_random=n_random, seed=seed)

@@ -10,20 +10,44 @@ import numpy as np
 
 from .. import image_io as _image_io
 from .answers import as_array, dtype_changed, none_hint, require_ndarray
+from .loops import check_no_loop
 from .messages import expected_got, row
 from .results import CheckResult
 from .runner import Case, Runner, case_rng, check_options
 
-__all__ = ["check_image_to_pixels", "distinct_image", "IMAGE_SHAPES", "random_image_shapes"]
+__all__ = [
+    "check_image_to_pixels",
+    "distinct_image",
+    "IMAGE_SHAPES",
+    "random_image_shapes",
+    "compare_values",
+]
 
-#: Image shapes of the fixed cases: non-square both ways, one row, one column, C = 4 and 1.
-IMAGE_SHAPES = [(2, 3, 3), (4, 5, 3), (5, 4, 3), (1, 6, 3), (6, 1, 3), (3, 2, 4), (3, 4, 1)]
+#: Image shapes of the fixed cases: non-square both ways, one row, one column, C = 4 and 1,
+#: and one beyond toy size.
+IMAGE_SHAPES = [
+    (2, 3, 3),
+    (4, 5, 3),
+    (5, 4, 3),
+    (1, 6, 3),
+    (6, 1, 3),
+    (3, 2, 4),
+    (3, 4, 1),
+    (32, 48, 3),
+]
+#: The image of the dtype case: 8-bit, as a JPEG loads with plt.imread.
+UINT8_SHAPE = (4, 5, 3)
+#: Images of the "no loop" case: 100 and 1,600 pixels.
+LOOP_SHAPES = ((10, 10, 3), (40, 40, 3))
 
 
-def distinct_image(shape: tuple[int, int, int]) -> np.ndarray:
+def distinct_image(shape: tuple[int, int, int], dtype=np.float64) -> np.ndarray:
     """An image whose every entry is distinct, so any mix-up shows."""
     H, W, C = shape
-    return (np.arange(H * W * C, dtype=np.float64).reshape(H, W, C) + 1.0) / 100.0
+    values = np.arange(H * W * C).reshape(H, W, C)
+    if np.dtype(dtype) == np.uint8:
+        return (values % 256).astype(np.uint8)
+    return (values.astype(dtype) + 1.0) / 100.0
 
 
 def random_image_shapes(rng: np.random.Generator, n: int) -> list[tuple[int, int, int]]:
@@ -39,22 +63,53 @@ def _pixel_position(image: np.ndarray, values: np.ndarray) -> tuple[int, int] | 
     return (int(hits[0][0]), int(hits[0][1])) if len(hits) == 1 else None
 
 
+def compare_values(
+    runner: Runner, what: str, source: np.ndarray, expected: np.ndarray, got: np.ndarray
+) -> None:
+    """Fail when ``got`` (of the right shape) does not hold ``source``'s values unchanged.
+
+    Shared by the two reshape exercises: a reshape only moves values, so the
+    values and the dtype must be those of ``source``.
+    """
+    if dtype_changed(got, expected):
+        runner.fail(
+            expected_got(what, expected, got)
+            + [
+                f"values are right but the dtype is {got.dtype}, expected {expected.dtype} "
+                f"(the input's dtype)"
+            ],
+            "keep the input's dtype: a reshape needs no conversion (no .astype(...) or dtype=)",
+        )
+    same_values = np.array_equal(np.sort(got, axis=None), np.sort(source, axis=None))
+    if not same_values and got.dtype == expected.dtype:
+        return  # the same dtype, other values: the caller explains
+    if not same_values:
+        runner.fail(
+            expected_got(what, expected, got)
+            + [
+                f"your values are not the input's values, and your dtype is {got.dtype} where "
+                f"the input's is {expected.dtype}"
+            ],
+            "a reshape only moves values: keep them and their dtype as they are (no scaling, "
+            "rounding or conversion)",
+        )
+
+
 def _compare_pixels(runner: Runner, image: np.ndarray, expected: np.ndarray, got_raw: Any) -> None:
     """Compare the returned (N, C) pixel matrix with the expected one."""
     H, W, C = image.shape
-    require_ndarray(runner, got_raw, "pixels", expected, "the result of image.reshape(H * W, C)")
+    require_ndarray(runner, got_raw, "pixels", expected, "the array reshape gives")
     got = as_array(got_raw)
     if got is None or got.shape != expected.shape:
         hint = none_hint(got_raw, "X")
         if hint is None and got is not None:
             if got.shape == image.shape:
                 hint = (
-                    "your function returns an array of the image's shape: return "
-                    "image.reshape(H * W, C); reshape returns a new array, it does not "
-                    "change image"
+                    "your function returns an array of the image's shape (H, W, C): reshape "
+                    "returns a new array and leaves image as it is, so return what it gives"
                 )
             elif got.shape == (H * W * C,):
-                hint = "keep the channel axis: reshape to (H * W, C), not to one long vector"
+                hint = "keep the channel axis: the result has shape (H * W, C), not one long vector"
             elif got.shape == (C, H * W):
                 hint = "one pixel a row: the result has shape (H * W, C), not (C, H * W); don't transpose"
             else:
@@ -65,16 +120,7 @@ def _compare_pixels(runner: Runner, image: np.ndarray, expected: np.ndarray, got
             expected_got("pixels", expected, got if got is not None else got_raw),
             hint or "return an array of shape (H * W, C)",
         )
-    if dtype_changed(got, expected):
-        runner.fail(
-            expected_got("pixels", expected, got)
-            + [
-                f"values are right but the dtype is {got.dtype}, expected {expected.dtype} "
-                "(the image's dtype): keep the dtype, reshape does not need a conversion"
-            ],
-            "keep the dtype, reshape does not need a conversion: return "
-            "image.reshape(H * W, C) without .astype(...) or dtype=",
-        )
+    compare_values(runner, "pixels", image, expected, got)
     if np.array_equal(got, expected):
         return
     lines = expected_got("pixels", expected, got)
@@ -89,42 +135,76 @@ def _compare_pixels(runner: Runner, image: np.ndarray, expected: np.ndarray, got
     if found is not None:
         line += f"; yours holds image[{found[0]}, {found[1]}]"
     lines.append(line)
-    if np.array_equal(got, image.reshape(H * W, C, order="F")):
-        # the same array as image.transpose(1, 0, 2).reshape(H * W, C)
-        hint = (
-            "keep NumPy's default row-major order, image.reshape(H * W, C): order='F' "
-            "(or swapping the height and width axes) walks down the columns first"
-        )
+    if np.array_equal(np.sort(got, axis=None), np.sort(image, axis=None)):
+        if np.array_equal(got, image.reshape(H * W, C, order="F")):
+            # the same array as image.transpose(1, 0, 2).reshape(H * W, C)
+            hint = (
+                "pixels come row by row (NumPy's default C order): order='F', or swapping the "
+                "height and width axes, walks down the columns first"
+            )
+        else:
+            hint = (
+                "your rows hold the image's values in another order: pixel (r, c) is row r * W + c"
+            )
     else:
-        hint = "reshape the image row by row: image.reshape(H * W, C)"
+        hint = "your rows hold values that are not in the image: a reshape only moves values"
     runner.fail(lines, hint)
 
 
-def _case(runner: Runner, shape: tuple[int, int, int]) -> None:
-    image = distinct_image(shape)
+def _case(runner: Runner, shape: tuple[int, int, int], dtype=np.float64) -> None:
+    image = distinct_image(shape, dtype)
     expected = _image_io.image_to_pixels(image.copy())
     got = runner.call(image)
     _compare_pixels(runner, image, expected, got)
 
 
+def _no_loop_case(runner: Runner) -> None:
+    small, big = (distinct_image(shape) for shape in LOOP_SHAPES)
+    check_no_loop(
+        runner,
+        (small,),
+        (big,),
+        small.shape[0] * small.shape[1],
+        big.shape[0] * big.shape[1],
+        "pixels",
+        "the exercise asks for no Python loop over the pixels: one whole-array operation "
+        "turns the image into the pixel matrix",
+    )
+
+
 def cases(n_random: int, seed: int) -> list[Case]:
-    """The fixed cases, then ``n_random`` random image shapes."""
-    shapes = IMAGE_SHAPES + random_image_shapes(case_rng(seed, "image_to_pixels"), n_random)
-    return [
-        (
-            f"{'random ' if k >= len(IMAGE_SHAPES) else ''}image of shape {shape}",
-            partial(_case, shape=shape),
-        )
-        for k, shape in enumerate(shapes)
+    """The fixed cases, the 8-bit image, ``n_random`` random image shapes, then no loop."""
+    out: list[Case] = [
+        (f"image of shape {shape}", partial(_case, shape=shape)) for shape in IMAGE_SHAPES
     ]
+    out.append(
+        (
+            f"8-bit (uint8) image of shape {UINT8_SHAPE}",
+            partial(_case, shape=UINT8_SHAPE, dtype=np.uint8),
+        )
+    )
+    out += [
+        (f"random image of shape {shape}", partial(_case, shape=shape))
+        for shape in random_image_shapes(case_rng(seed, "image_to_pixels"), n_random)
+    ]
+    small, big = LOOP_SHAPES
+    out.append(
+        (
+            f"no Python loop over the pixels: {small[0] * small[1]} and {big[0] * big[1]} pixels",
+            _no_loop_case,
+        )
+    )
+    return out
 
 
 def check_image_to_pixels(func: Callable, *, n_random: int = 3, seed: int = 0) -> CheckResult:
     """Check a student's ``image_to_pixels(image)``.
 
     The function must reshape an (H, W, C) image into an (H*W, C) matrix,
-    row-major (pixel ``(r, c)`` becomes row ``r * W + c``), for any C and
-    non-square images, without changing ``image``.
+    row-major (pixel ``(r, c)`` becomes row ``r * W + c``), for any C,
+    non-square and 8-bit images, keeping the values and the dtype, without
+    changing ``image`` and without a Python loop over the pixels (the lines
+    of Python run must not grow with the number of pixels).
 
     Parameters
     ----------
@@ -138,7 +218,7 @@ def check_image_to_pixels(func: Callable, *, n_random: int = 3, seed: int = 0) -
     Returns
     -------
     CheckResult
-        Shows as ``image_to_pixels: 10/10 checks passed``.
+        Shows as ``image_to_pixels: 13/13 checks passed``.
 
     Raises
     ------
@@ -148,8 +228,8 @@ def check_image_to_pixels(func: Callable, *, n_random: int = 3, seed: int = 0) -
     Examples
     --------
     >>> check_image_to_pixels(lambda image: image.reshape(-1, image.shape[2]))
-    image_to_pixels: 10/10 checks passed
+    image_to_pixels: 13/13 checks passed
     """
     n_random, seed = check_options(n_random, seed)
     runner = Runner("image_to_pixels", func)
-    return runner.run(cases(n_random, seed))
+    return runner.run(cases(n_random, seed), n_random=n_random, seed=seed)

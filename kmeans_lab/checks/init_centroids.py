@@ -22,6 +22,8 @@ from .runner import Case, Runner, case_rng, check_options
 
 __all__ = [
     "check_init_centroids",
+    "CHI2_LIMIT_COLOURS",
+    "colour_statistic",
     "CHI2_N",
     "CHI2_K",
     "CHI2_DRAWS",
@@ -41,8 +43,31 @@ N0, n0, K0 = 10, 3, 4
 
 
 def _distinct_rows(N: int, n: int, offset: float = 0.0) -> np.ndarray:
-    """N distinct rows (every entry distinct), shape (N, n)."""
-    return np.arange(N * n, dtype=np.float64).reshape(N, n) / 10.0 + 1.0 + offset
+    """N distinct rows, shape (N, n): every entry distinct, and columns that do not
+    rise together (each column is shuffled on its own), so that a result whose
+    columns were sorted separately is no longer made of rows of X."""
+    X = np.arange(N * n, dtype=np.float64).reshape(N, n) / 10.0 + 1.0 + offset
+    for j in range(1, n):
+        X[:, j] = X[np.random.default_rng([N, n, j]).permutation(N), j]
+    return X
+
+
+#: Colours of the duplicate-rows case and how many rows of X hold each.
+_COLOURS = np.array([[0.9, 0.1, 0.4], [0.2, 0.8, 0.5], [0.6, 0.3, 0.7], [0.1, 0.5, 0.2]])
+_MULTIPLICITY = (6, 3, 2, 1)
+#: scipy.stats.chi2.isf(1e-6, df=3): the duplicate-rows case's limit.
+CHI2_LIMIT_COLOURS = 30.6636
+
+
+def _duplicate_rows() -> np.ndarray:
+    """12 rows of X holding 4 colours 6, 3, 2 and 1 times, in a mixed order."""
+    rows = np.repeat(_COLOURS, _MULTIPLICITY, axis=0)
+    return rows[np.random.default_rng(12).permutation(len(rows))]
+
+
+def _call_seed(seed: int, *key: int) -> int:
+    """The seed of one call's Generator: from the check's seed, which it does not reveal."""
+    return int(np.random.SeedSequence([seed, *key]).generate_state(1)[0])
 
 
 def _rng_state(rng: np.random.Generator) -> Any:
@@ -66,28 +91,28 @@ def uniform_statistic(counts: np.ndarray, M: int, K: int) -> float:
 # -- what every case does -----------------------------------------------------
 
 
-def _call(runner: Runner, X: np.ndarray, K: int, s: int | None, rng=None) -> np.ndarray:
-    """Call the function with a Generator (seeded with ``s`` unless given); check the shape."""
+def _call(runner: Runner, X: np.ndarray, K: int, s: int, rng=None) -> np.ndarray:
+    """Call the function with a Generator (seeded with ``s``, or ``rng`` made so); check the shape."""
     rng = np.random.default_rng(s) if rng is None else rng
-    got_raw = runner.call(X, K, rng)
+    got_raw = runner.call(X, K, rng, shown=(None, None, f"np.random.default_rng({s})"))
     require_ndarray(runner, got_raw, "centroids", None, "X[positions]")
     got = as_array(got_raw)
     if got is None or got.shape != (K, X.shape[1]):
         hint = none_hint(got_raw, "centroids")
         if hint is None and got is not None and got.shape == (K,):
-            hint = "return the rows of X, not their positions: X[positions] has shape (K, n)"
+            hint = "return the rows of X, not their positions: the result has shape (K, n)"
         runner.fail(
             [
                 f"expected centroids of shape ({K}, {X.shape[1]}): K = {K} rows of X",
                 f"got {describe(got if got is not None else got_raw)}",
             ],
-            hint or "return K whole rows of X: X[positions], shape (K, n)",
+            hint or "return K whole rows of X: the result has shape (K, n)",
         )
     return got
 
 
 def _positions_of(X: np.ndarray, got: np.ndarray) -> np.ndarray:
-    """Row index in X of every row of got, or -1."""
+    """Row index in X of the first row equal to every row of got, or -1."""
     eq = np.all(got[:, None, :] == X[None, :, :], axis=2)
     return np.where(eq.any(axis=1), eq.argmax(axis=1), -1)
 
@@ -103,31 +128,51 @@ def _rows_from_X(runner: Runner, X: np.ndarray, got: np.ndarray) -> np.ndarray:
                     f"{row(got[i])}, a row of X rounded to {got.dtype}",
                     f"got {describe(got)}",
                 ],
-                precision_hint(got.dtype, "X[positions]"),
+                precision_hint(got.dtype),
             )
-        runner.fail(
-            [
-                f"expected every row to be a row of X; got row {i} = {row(got[i])}, "
-                "which is not a row of X",
-                f"got {describe(got)}",
-            ],
-            "pick whole rows of X, X[positions], instead of making up new points "
-            "(e.g. rng.random or a mean)",
-        )
+        in_columns = all(np.isin(got[i, j], X[:, j]) for j in range(X.shape[1]))
+        lines = [
+            f"expected every row to be a row of X; got row {i} = {row(got[i])}, "
+            "which is not a row of X",
+            f"got {describe(got)}",
+        ]
+        if in_columns and X.shape[1] > 1:
+            lines.append(
+                f"each value of row {i} is in its column of X, but not in one row together: "
+                "the values of different rows were mixed"
+            )
+            hint = "keep every chosen row whole: take rows of X as they are, without reordering values inside a column"
+        else:
+            hint = "return whole rows of X, taken at the positions you chose, not new points"
+        runner.fail(lines, hint)
     return pos
 
 
 def _distinct(runner: Runner, X: np.ndarray, got: np.ndarray, K: int) -> np.ndarray:
+    """Check got holds K rows of X at K distinct positions (X may repeat rows)."""
     pos = _rows_from_X(runner, X, got)
-    if len(set(pos.tolist())) < K:
-        dup = [p for p in pos.tolist() if pos.tolist().count(p) > 1][0]
-        runner.fail(
-            [
+    values, in_X = np.unique(X, axis=0, return_counts=True)
+    index = {tuple(v): k for k, v in enumerate(values)}
+    taken = np.bincount([index[tuple(r)] for r in got], minlength=len(values))
+    over = np.flatnonzero(taken > in_X)
+    if over.size:
+        k = int(over[0])
+        if in_X.max() == 1:  # every row of X different: name the position chosen twice
+            dup = int(pos[np.flatnonzero([index[tuple(r)] == k for r in got])[0]])
+            lines = [
                 f"expected K = {K} rows at distinct positions of X (its rows are all different)",
                 f"got positions {pos.tolist()}: X[{dup}] is chosen twice",
-            ],
-            "sample without replacement: rng.choice(N, size=K, replace=False) or "
-            "rng.permutation(N)[:K]; rng.integers can repeat a position",
+            ]
+        else:
+            lines = [
+                f"expected K = {K} rows at distinct positions of X",
+                f"got the row {row(values[k])} {taken[k]} times, but X holds it only {in_X[k]} "
+                f"time{'s' * (in_X[k] != 1)}",
+            ]
+        runner.fail(
+            lines,
+            "sample the positions without replacement, each position at most once: drawing "
+            "positions one at a time can repeat one",
         )
     return pos
 
@@ -135,25 +180,26 @@ def _distinct(runner: Runner, X: np.ndarray, got: np.ndarray, K: int) -> np.ndar
 # -- the cases ----------------------------------------------------------------
 
 
-def _shape_case(runner: Runner, base: int) -> None:
-    _call(runner, _distinct_rows(N0, n0), K0, base)
+def _shape_case(runner: Runner, seed: int) -> None:
+    _call(runner, _distinct_rows(N0, n0), K0, _call_seed(seed, 1))
 
 
-def _from_X_case(runner: Runner, base: int) -> None:
+def _from_X_case(runner: Runner, seed: int) -> None:
     X0 = _distinct_rows(N0, n0)
-    _rows_from_X(runner, X0, _call(runner, X0, K0, base))
+    _rows_from_X(runner, X0, _call(runner, X0, K0, _call_seed(seed, 1)))
 
 
-def _distinct_case(runner: Runner, base: int) -> None:
+def _distinct_case(runner: Runner, seed: int) -> None:
     X0 = _distinct_rows(N0, n0)
-    _distinct(runner, X0, _call(runner, X0, K0, base), K0)
+    _distinct(runner, X0, _call(runner, X0, K0, _call_seed(seed, 1)), K0)
 
 
-def _uses_rng_case(runner: Runner, base: int) -> None:
+def _uses_rng_case(runner: Runner, seed: int) -> None:
     X0 = _distinct_rows(N0, n0)
-    rng = np.random.default_rng(base)
+    s = _call_seed(seed, 2)
+    rng = np.random.default_rng(s)
     before = _rng_state(rng)
-    got = _call(runner, X0, K0, None, rng=rng)
+    got = _call(runner, X0, K0, s, rng=rng)
     if _rng_state(rng) == before:
         first_rows = np.array_equal(got, X0[:K0])
         runner.fail(
@@ -163,69 +209,78 @@ def _uses_rng_case(runner: Runner, base: int) -> None:
                 + (" (your centroids are the first K rows of X)" if first_rows else ""),
             ],
             (
-                "don't take the first K rows: draw K random positions with the rng you were "
-                "given, rng.choice(N, size=K, replace=False)"
+                "don't take the first K rows: draw K random positions with the Generator rng "
+                "you were given"
                 if first_rows
-                else "draw the positions with the rng you were given: rng.choice(N, size=K, "
-                "replace=False); np.random.* and the random module ignore it"
+                else "draw the positions with the Generator rng you were given: np.random.* and "
+                "the random module do not use it"
             ),
         )
 
 
-def _same_seed_case(runner: Runner, base: int) -> None:
+def _same_seed_case(runner: Runner, seed: int) -> None:
     X0 = _distinct_rows(N0, n0)
-    a = _call(runner, X0, K0, base + 1)
-    b = _call(runner, X0, K0, base + 1)
+    s = _call_seed(seed, 3)
+    a = _call(runner, X0, K0, s)
+    b = _call(runner, X0, K0, s)
     if not np.array_equal(a, b):
         runner.fail(
             [
-                f"expected the same centroids from two Generators made with the same seed {base + 1}",
+                f"expected the same centroids from two Generators made with the same seed {s}",
                 *expected_got("centroids", a, b),
             ],
-            "use only rng for randomness (rng.choice, rng.permutation), not np.random.* "
-            "or random.*, so that the same seed gives the same centroids",
+            "use only rng for randomness (not np.random.* or random.*), so that the same seed "
+            "gives the same centroids",
         )
 
 
-def _different_seeds_case(runner: Runner, base: int) -> None:
+def _different_seeds_case(runner: Runner, seed: int) -> None:
     X0 = _distinct_rows(N0, n0)
-    results = [_call(runner, X0, K0, base + 10 + s) for s in range(8)]
+    results = [_call(runner, X0, K0, _call_seed(seed, 4, k)) for k in range(8)]
     if all(np.array_equal(results[0], r) for r in results[1:]):
         runner.fail(
             [
                 "expected different seeds to give different centroids (8 seeds tried)",
                 f"got the same centroids every time: {describe(results[0])}",
             ],
-            "draw the positions at random with rng, e.g. rng.choice(N, size=K, "
-            "replace=False), instead of fixed positions such as the first K rows",
+            "draw the positions at random with rng, not fixed positions such as the first K rows",
+            show_call=False,
         )
 
 
-def _permutation_case(runner: Runner, base: int) -> None:
+def _permutation_case(runner: Runner, seed: int) -> None:
     N, K = 8, 8
     X = _distinct_rows(N, 2)
-    for s in range(5):
-        got = _call(runner, X, K, base + 20 + s)
+    for k in range(5):
+        got = _call(runner, X, K, _call_seed(seed, 5, k))
         pos = _rows_from_X(runner, X, got)
         if sorted(pos.tolist()) != list(range(N)):
             missing = sorted(set(range(N)) - set(pos.tolist()))
             runner.fail(
                 [
-                    f"expected every row of X exactly once with K = N = {N} (seed {base + 20 + s})",
+                    f"expected every row of X exactly once with K = N = {N}",
                     f"got positions {pos.tolist()}: row {missing[0]} is missing",
                 ],
-                "sample without replacement: rng.choice(N, size=K, replace=False) or "
-                "rng.permutation(N)[:K]",
+                "sample without replacement: with K = N every row must come out once",
             )
 
 
-def _distribution_case(runner: Runner, base: int) -> None:
+def _never_chosen_hint(k: int, N: int) -> str:
+    if k == N - 1:
+        return (
+            f"the last row ({N - 1}) never came out: every row must be able to come out; check "
+            "the range of positions you draw from (the end of a range is excluded)"
+        )
+    return f"row {k} never came out: every row of X must be able to come out"
+
+
+def _distribution_case(runner: Runner, seed: int) -> None:
     N, K, M = CHI2_N, CHI2_K, CHI2_DRAWS
     X = _distinct_rows(N, 3)
     counts = np.zeros(N, dtype=int)
     pairs = np.zeros((N, N), dtype=int)
-    for s in range(M):
-        pos = _distinct(runner, X, _call(runner, X, K, base + 100 + s), K)
+    for k in range(M):
+        pos = _distinct(runner, X, _call(runner, X, K, _call_seed(seed, 6, k)), K)
         counts[pos] += 1
         pos = np.sort(pos)
         for a in range(K):
@@ -240,9 +295,8 @@ def _distribution_case(runner: Runner, base: int) -> None:
         k = int(never[0])
         runner.fail(
             lines + [f"got counts {counts.tolist()}: row {k} never chosen"],
-            "every row must be able to come out: draw positions from range(N) with "
-            "rng.choice(N, size=K, replace=False); rng.integers(0, N - 1) never "
-            "returns N - 1",
+            _never_chosen_hint(k, N),
+            show_call=False,
         )
     upper = pairs[np.triu_indices(N, 1)]
     if upper.min() == 0:
@@ -253,8 +307,9 @@ def _distribution_case(runner: Runner, base: int) -> None:
                 f"(K = {K}, each pair about {M * K * (K - 1) / 2 / upper.size:.0f} times)",
                 f"got rows {i} and {j} never chosen together",
             ],
-            "choose the K positions independently at random, rng.choice(N, size=K, "
-            "replace=False), not as a block of neighbouring rows",
+            "any K rows must be able to come out together: choose the K positions jointly at "
+            "random, not, for example, as a block of neighbouring rows",
+            show_call=False,
         )
     statistic = uniform_statistic(counts, M, K)
     if statistic > CHI2_LIMIT:
@@ -266,17 +321,18 @@ def _distribution_case(runner: Runner, base: int) -> None:
                 f"chi-square statistic {statistic:.1f} > {CHI2_LIMIT:.1f}, a limit a "
                 f"uniform choice exceeds with probability {CHI2_ALPHA:g}",
             ],
-            "every row must be equally likely: rng.choice(N, size=K, replace=False), "
-            "without weights (p=) or a preference for some positions",
+            "every row must be equally likely: no weights, no preference for some positions",
+            show_call=False,
         )
 
 
-def _k1_case(runner: Runner, base: int) -> None:
+def _k1_case(runner: Runner, seed: int) -> None:
     N, M = 5, 60
     X = _distinct_rows(N, 4)
-    rng = np.random.default_rng(base + 7)
+    s = _call_seed(seed, 7)
+    rng = np.random.default_rng(s)
     before = _rng_state(rng)
-    got = _call(runner, X, 1, None, rng=rng)
+    got = _call(runner, X, 1, s, rng=rng)
     _distinct(runner, X, got, 1)
     if _rng_state(rng) == before:
         runner.fail(
@@ -285,12 +341,11 @@ def _k1_case(runner: Runner, base: int) -> None:
                 "got rng unchanged after the call"
                 + (" (your centroid is the first row of X)" if np.array_equal(got, X[:1]) else ""),
             ],
-            "K = 1 is no special case: draw the position at random with the rng you were "
-            "given, rng.choice(N, size=K, replace=False)",
+            "K = 1 is no special case: draw the position with the Generator rng you were given",
         )
     counts = np.zeros(N, dtype=int)
-    for s in range(M):
-        counts[_distinct(runner, X, _call(runner, X, 1, base + 200 + s), 1)] += 1
+    for k in range(M):
+        counts[_distinct(runner, X, _call(runner, X, 1, _call_seed(seed, 8, k)), 1)] += 1
     if counts.min() == 0:
         k = int(np.argmin(counts))
         runner.fail(
@@ -299,8 +354,46 @@ def _k1_case(runner: Runner, base: int) -> None:
                 f"(each about {M / N:.0f} times)",
                 f"got counts {counts.tolist()}: row {k} never chosen",
             ],
-            "K = 1 is no special case: draw the position at random with the rng you were "
-            "given, rng.choice(N, size=K, replace=False)",
+            "K = 1 is no special case: " + _never_chosen_hint(k, N),
+            show_call=False,
+        )
+
+
+def colour_statistic(counts: np.ndarray, M: int) -> float:
+    """Pearson's statistic of colour counts over M draws of K = 1 position of
+    :func:`_duplicate_rows`, against every position being equally likely
+    (chi-square with 3 degrees of freedom)."""
+    expect = M * np.array(_MULTIPLICITY) / sum(_MULTIPLICITY)
+    return float(((counts - expect) ** 2 / expect).sum())
+
+
+def _duplicates_case(runner: Runner, seed: int) -> None:
+    X = _duplicate_rows()
+    for k in range(3):  # rows at distinct positions may repeat a colour that X repeats
+        _distinct(runner, X, _call(runner, X, 3, _call_seed(seed, 9, k)), 3)
+    M = CHI2_DRAWS
+    index = {tuple(c): k for k, c in enumerate(_COLOURS)}
+    counts = np.zeros(len(_COLOURS), dtype=int)
+    for k in range(M):
+        got = _call(runner, X, 1, _call_seed(seed, 10, k))
+        _distinct(runner, X, got, 1)
+        counts[index[tuple(got[0])]] += 1
+    statistic = colour_statistic(counts, M)
+    if statistic > CHI2_LIMIT_COLOURS:
+        expect = [round(M * m / sum(_MULTIPLICITY)) for m in _MULTIPLICITY]
+        runner.fail(
+            [
+                f"expected every position of X equally likely: its {len(X)} rows hold 4 colours "
+                f"{', '.join(str(m) for m in _MULTIPLICITY)} times, so with K = 1 over {M} seeds "
+                f"they come out about {expect} times",
+                f"got {counts.tolist()} (chi-square statistic {statistic:.1f} > "
+                f"{CHI2_LIMIT_COLOURS:.1f}, exceeded with probability {CHI2_ALPHA:g} by a "
+                "uniform choice of positions)",
+            ],
+            "choose among the N positions of X, every position equally likely: a colour held by "
+            "many rows must come out more often than a colour held by one (choosing among the "
+            "distinct colours, as np.unique gives them, makes them all equally likely)",
+            show_call=False,
         )
 
 
@@ -310,7 +403,6 @@ def _random_case(runner: Runner, X: np.ndarray, K: int, s: int) -> None:
 
 def cases(n_random: int, seed: int) -> list[Case]:
     """The contract's cases, then ``n_random`` random sizes."""
-    base = 1000 + 97 * seed
     fixed = [
         (f"shape: {N0} points, {n0} features, K={K0}", _shape_case),
         (f"rows come from X: {N0} points, K={K0}", _from_X_case),
@@ -321,17 +413,22 @@ def cases(n_random: int, seed: int) -> list[Case]:
         ("K = N gives every row once", _permutation_case),
         (f"every row equally likely, every pair possible, {CHI2_DRAWS} seeds", _distribution_case),
         ("K = 1: 5 points, 4 features, 60 seeds", _k1_case),
+        (f"X repeats rows: 12 rows of 4 colours, {CHI2_DRAWS} seeds", _duplicates_case),
     ]
-    out: list[Case] = [(description, partial(body, base=base)) for description, body in fixed]
+    out: list[Case] = [(description, partial(body, seed=seed)) for description, body in fixed]
     rng = case_rng(seed, "init_centroids")
-    for _ in range(n_random):
+    for k in range(n_random):
         N = int(rng.integers(2, 40))
         n = int(rng.integers(1, 6))
         K = int(rng.integers(1, N + 1))
         X = rng.permutation(_distinct_rows(N, n, offset=float(rng.integers(0, 50))))
-        s = int(rng.integers(0, 2**31))
+        if k % 3 == 2:  # some random cases repeat rows too
+            X[rng.integers(0, N, size=N // 3)] = X[0]
         out.append(
-            (f"random: {N} points, {n} features, K={K}", partial(_random_case, X=X, K=K, s=s))
+            (
+                f"random: {N} points, {n} features, K={K}",
+                partial(_random_case, X=X, K=K, s=_call_seed(seed, 11, k)),
+            )
         )
     return out
 
@@ -348,7 +445,11 @@ def check_init_centroids(func: Callable, *, n_random: int = 3, seed: int = 0) ->
     every row comes out; over 400 seeds every row is picked, equally often
     by a chi-square test (a correct function fails it with probability
     1e-6), and every pair of rows comes out together (catches "first K
-    rows", sampling with replacement, off-by-one ranges, mild biases).
+    rows", sampling with replacement, off-by-one ranges, mild biases);
+    when X repeats rows, every *position* is equally likely (a colour held
+    by six rows comes out six times as often as one held by one row: choosing
+    among distinct colours fails). The data's columns do not rise together,
+    so rows whose values were re-ordered inside a column are not rows of X.
     The result is not compared with the reference (any uniform choice of
     distinct positions is right).
 
@@ -375,8 +476,8 @@ def check_init_centroids(func: Callable, *, n_random: int = 3, seed: int = 0) ->
     >>> def init_centroids(X, K, rng):
     ...     return X[rng.choice(len(X), size=K, replace=False)]
     >>> check_init_centroids(init_centroids)
-    init_centroids: 12/12 checks passed
+    init_centroids: 13/13 checks passed
     """
     n_random, seed = check_options(n_random, seed)
     runner = Runner("init_centroids", func)
-    return runner.run(cases(n_random, seed))
+    return runner.run(cases(n_random, seed), n_random=n_random, seed=seed)

@@ -115,3 +115,75 @@ def where_raised(exc: BaseException, func: Callable) -> str | None:
     if chosen.name not in ("<module>", getattr(func, "__name__", None)) and chosen.filename == own:
         place = f"{chosen.name}()"
     return f"raised at line {chosen.lineno} of {place}" + (f": {text}" if text else "")
+
+
+#: Largest array written out whole in a reproduction snippet (elements).
+SNIPPET_ELEMENTS = 60
+
+
+def _literal(value: Any) -> str | None:
+    """Python source that rebuilds ``value`` exactly, or None if it is too large or opaque."""
+    if isinstance(value, np.ndarray):
+        if value.size > SNIPPET_ELEMENTS or value.dtype.kind not in "biuf":
+            return None
+        if value.size == 0:
+            return f"np.zeros({value.shape}, dtype=np.{value.dtype})"
+        body = repr(value.tolist())  # Python's shortest exact repr of every number
+        default = {"f": np.float64, "i": np.int64}.get(value.dtype.kind)
+        dtype = "" if value.dtype == default else f", dtype=np.{value.dtype}"
+        return f"np.array({body}{dtype})"
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return repr(value)
+    if isinstance(value, tuple) and all(isinstance(v, (int, float)) for v in value):
+        return repr(value)
+    return None
+
+
+def snippet(
+    exercise: str,
+    params: tuple[str, ...],
+    args: tuple,
+    shown: tuple | None = None,
+    *,
+    case: int | None = None,
+) -> list[str]:
+    """Lines that rebuild a case's inputs and call the function, to paste in a new cell.
+
+    ``shown`` gives source for arguments that cannot be written out (a Generator
+    made from a seed). When an argument is too large to write out, the inputs
+    come from :func:`kmeans_lab.checks.case_inputs` if ``case`` (the number of a
+    visible check's case) is given, else it is described.
+
+    Examples
+    --------
+    >>> snippet("f", ("X", "K"), (np.array([[0.5, 1.0]]), 2))
+    ['this case, to run in a new cell:', '    X = np.array([[0.5, 1.0]])', '    K = 2', '    f(X, K)']
+    """
+    lines = ["this case, to run in a new cell:"]
+    sources = [
+        (shown[i] if shown is not None and i < len(shown) and shown[i] else None) or _literal(v)
+        for i, v in enumerate(args)
+    ]
+    if case is not None and any(source is None for source in sources):
+        names = ", ".join(params)
+        call = f'case_inputs("{exercise}", {case})'
+        lines += [
+            "    from kmeans_lab.checks import case_inputs",
+            f"    {names} = {call}" if len(params) > 1 else f"    {names} = {call}[0]",
+            f"    {exercise}({names})",
+        ]
+        return lines
+    for index, (name, value) in enumerate(zip(params, args)):
+        source = shown[index] if shown is not None and index < len(shown) and shown[index] else None
+        source = source or _literal(value)
+        if source is None:
+            what = (
+                f"an array of shape {value.shape}, {value.dtype}, too large to write out here"
+                if isinstance(value, np.ndarray)
+                else f"a {type(value).__name__}"
+            )
+            lines.append(f"    {name} = ...  # {what}")
+        else:
+            lines.append(f"    {name} = {source}")
+    lines.append(f"    {exercise}({', '.join(params)})")
+    return lines

@@ -8,50 +8,58 @@ from functools import partial
 import numpy as np
 
 from .. import image_io as _image_io
-from .answers import as_array, dtype_changed, none_hint, require_ndarray
-from .image_to_pixels import IMAGE_SHAPES, distinct_image, random_image_shapes
+from .answers import as_array, none_hint, require_ndarray
+from .image_to_pixels import (
+    IMAGE_SHAPES,
+    UINT8_SHAPE,
+    compare_values,
+    distinct_image,
+    random_image_shapes,
+)
 from .messages import expected_got, row
 from .results import CheckResult
 from .runner import Case, Runner, case_rng, check_options
 
-__all__ = ["check_pixels_to_image"]
+__all__ = ["check_pixels_to_image", "TWO_NUMBER_SHAPES"]
+
+#: Shapes given as (H, W) only: the image keeps the pixels' C channels.
+TWO_NUMBER_SHAPES = [(2, 3), (5, 4)]
 
 
-def _case(runner: Runner, shape: tuple[int, int, int]) -> None:
-    H, W, C = shape
-    image = distinct_image(shape)
-    pixels = image.reshape(H * W, C).copy()
+def _case(runner: Runner, shape: tuple[int, ...], dtype=np.float64) -> None:
+    H, W = shape[0], shape[1]
+    full = distinct_image((H, W, shape[2] if len(shape) == 3 else 3), dtype)
+    C = full.shape[2]
+    pixels = full.reshape(H * W, C).copy()
     expected = _image_io.pixels_to_image(pixels.copy(), shape)
     got_raw = runner.call(pixels, tuple(shape))
-    require_ndarray(runner, got_raw, "image", expected, "the result of pixels.reshape(shape)")
+    require_ndarray(runner, got_raw, "image", expected, "the array reshape gives")
     got = as_array(got_raw)
     if got is None or got.shape != expected.shape:
         hint = none_hint(got_raw, "image")
         if hint is None and got is not None:
             if got.shape == pixels.shape:
                 hint = (
-                    "your function returns the pixels unchanged: return "
-                    "pixels.reshape(shape); reshape does not change pixels itself"
+                    "your function returns the pixels unchanged: reshape returns a new array, "
+                    "it does not change pixels, so return what it gives"
                 )
             elif got.shape == (W, H, C):
-                hint = "shape is (H, W, C): height (rows) first, then width"
+                hint = "the image's shape is (H, W, C): height (rows) first, then width"
+            elif len(shape) == 2 and got.shape == (H, W):
+                hint = (
+                    "shape may be given as (H, W), without C: the image still has C channels, "
+                    "and C is the number of columns of pixels"
+                )
             else:
-                hint = "reshape to the shape you were given: pixels.reshape(shape)"
+                hint = (
+                    f"the result must have shape (H, W, C) = {expected.shape}: H and W from "
+                    "shape, C from shape or, when shape has two numbers, from pixels"
+                )
         runner.fail(
             expected_got("image", expected, got if got is not None else got_raw),
-            hint or "return pixels.reshape(shape)",
+            hint or "return an array of shape (H, W, C)",
         )
-    if dtype_changed(got, expected):
-        runner.fail(
-            expected_got("image", expected, got)
-            + [
-                f"values are right but the dtype is {got.dtype}, expected "
-                f"{expected.dtype} (the pixels' dtype): keep the dtype, reshape "
-                "does not need a conversion"
-            ],
-            "keep the dtype, reshape does not need a conversion: return "
-            "pixels.reshape(shape) without .astype(...) or dtype=",
-        )
+    compare_values(runner, "image", pixels, expected, got)
     if np.array_equal(got, expected):
         return
     lines = expected_got("image", expected, got)
@@ -65,35 +73,50 @@ def _case(runner: Runner, shape: tuple[int, int, int]) -> None:
     if len(found) == 1:
         line += f"; yours is pixels[{int(found[0][0])}]"
     lines.append(line)
-    if np.array_equal(got, pixels.reshape(shape, order="F")):
-        # the same array as pixels.reshape(W, H, C).transpose(1, 0, 2)
-        hint = (
-            "keep NumPy's default row-major order, pixels.reshape(shape): order='F' "
-            "(or filling a (W, H, C) array and transposing) fills the columns first"
-        )
+    if np.array_equal(np.sort(got, axis=None), np.sort(pixels, axis=None)):
+        if np.array_equal(got, pixels.reshape(expected.shape, order="F")):
+            # the same array as pixels.reshape(W, H, C).transpose(1, 0, 2)
+            hint = (
+                "fill the image row by row (NumPy's default C order): order='F', or filling a "
+                "(W, H, C) array and transposing, fills the columns first"
+            )
+        else:
+            hint = "your image holds the pixels in another order: row r * W + c is pixel (r, c)"
     else:
-        hint = "reshape row by row: pixels.reshape(shape)"
+        hint = "your image holds values that are not in pixels: a reshape only moves values"
     runner.fail(lines, hint)
 
 
+def _described(shape: tuple[int, ...], kind: str = "") -> str:
+    H, W = shape[0], shape[1]
+    given = ", shape given as (H, W)" if len(shape) == 2 else ""
+    return f"{kind}{H * W} pixels into shape {shape}{given}"
+
+
 def cases(n_random: int, seed: int) -> list[Case]:
-    """The fixed cases, then ``n_random`` random shapes."""
-    shapes = IMAGE_SHAPES + random_image_shapes(case_rng(seed, "pixels_to_image"), n_random)
-    return [
+    """The fixed cases, shapes given as (H, W), the 8-bit case, then ``n_random`` random ones."""
+    out: list[Case] = [(_described(shape), partial(_case, shape=shape)) for shape in IMAGE_SHAPES]
+    out += [(_described(shape), partial(_case, shape=shape)) for shape in TWO_NUMBER_SHAPES]
+    out.append(
         (
-            f"{'random ' if k >= len(IMAGE_SHAPES) else ''}{shape[0] * shape[1]} pixels into "
-            f"shape {shape}",
-            partial(_case, shape=shape),
+            _described(UINT8_SHAPE) + ", 8-bit (uint8)",
+            partial(_case, shape=UINT8_SHAPE, dtype=np.uint8),
         )
-        for k, shape in enumerate(shapes)
-    ]
+    )
+    rng = case_rng(seed, "pixels_to_image")
+    for k, shape in enumerate(random_image_shapes(rng, n_random)):
+        shape = shape[:2] if k % 2 == 1 else shape  # every other random shape as (H, W)
+        out.append((_described(shape, "random "), partial(_case, shape=shape)))
+    return out
 
 
 def check_pixels_to_image(func: Callable, *, n_random: int = 3, seed: int = 0) -> CheckResult:
     """Check a student's ``pixels_to_image(pixels, shape)``.
 
     The function must reshape an (H*W, C) pixel matrix into an image of
-    ``shape = (H, W, C)``, row-major: the inverse of ``image_to_pixels``.
+    ``shape = (H, W, C)``, row-major: the inverse of ``image_to_pixels``;
+    ``shape`` may also be ``(H, W)``, C then coming from ``pixels``. Values
+    and dtype are kept (8-bit pixels stay 8-bit).
 
     Parameters
     ----------
@@ -115,9 +138,11 @@ def check_pixels_to_image(func: Callable, *, n_random: int = 3, seed: int = 0) -
 
     Examples
     --------
-    >>> check_pixels_to_image(lambda pixels, shape: pixels.reshape(shape))
-    pixels_to_image: 10/10 checks passed
+    >>> def pixels_to_image(pixels, shape):
+    ...     return pixels.reshape(shape[0], shape[1], pixels.shape[1])
+    >>> check_pixels_to_image(pixels_to_image)
+    pixels_to_image: 14/14 checks passed
     """
     n_random, seed = check_options(n_random, seed)
     runner = Runner("pixels_to_image", func)
-    return runner.run(cases(n_random, seed))
+    return runner.run(cases(n_random, seed), n_random=n_random, seed=seed)

@@ -228,8 +228,8 @@ def provenance_failure(exercise: Exercise, hit: str) -> tuple[str, list[str], st
             f"{exercise.name}: your function uses {hit} ({library}'s clustering), a library "
             "implementation of K-means; write your own",
             [],
-            "write the loop yourself: each round, labels = find_closest_centroids(X, "
-            "centroids), then centroids = compute_centroids(X, labels, centroids)",
+            "write the loop yourself: each round assigns the points, then moves the centroids, "
+            "with your functions of notebooks 03 and 04",
             "calls a library K-means",
         )
     return (

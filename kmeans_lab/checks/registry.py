@@ -149,8 +149,8 @@ _IMAGE_IO = "kmeans_lab.image_io."
 _COMPRESSION = "kmeans_lab.compression."
 
 _IMAGE_SIZES_HINT = ExceptionHint(
-    "take the sizes from the input, H, W, C = image.shape (or the shape argument), "
-    "instead of numbers like 128 or 3",
+    "the shape your code asks for does not fit this case (see the error): take the sizes "
+    "from the input, which differ from case to case",
     message_contains=("reshape", "size"),
 )
 
@@ -162,8 +162,8 @@ _EXERCISES = (
         points=1,
         reference=_IMAGE_IO + "image_to_pixels",
         mutation_hints={
-            "image": "return image.reshape(H * W, C) instead of setting image.shape or changing "
-            "values in place: the caller's image must stay as it was",
+            "image": "build a new array (reshape returns one) instead of setting image.shape or "
+            "changing values in place: the caller's image must stay as it was",
         },
         exception_hints=(_IMAGE_SIZES_HINT,),
         hidden_seed=101,
@@ -175,10 +175,17 @@ _EXERCISES = (
         points=1,
         reference=_IMAGE_IO + "pixels_to_image",
         mutation_hints={
-            "pixels": "return pixels.reshape(shape) instead of setting pixels.shape or changing "
-            "values in place: the caller's pixels must stay as they were",
+            "pixels": "build a new array (reshape returns one) instead of setting pixels.shape or "
+            "changing values in place: the caller's pixels must stay as they were",
         },
-        exception_hints=(_IMAGE_SIZES_HINT,),
+        exception_hints=(
+            ExceptionHint(
+                "shape may be given as (H, W), without C: the number of channels then comes "
+                "from pixels (its number of columns)",
+                case_matches=r"shape given as \(H, W\)",
+            ),
+            _IMAGE_SIZES_HINT,
+        ),
         hidden_seed=102,
     ),
     Exercise(
@@ -190,8 +197,8 @@ _EXERCISES = (
         also_forbidden=(_KMEANS + "kmeans_plusplus",),
         forbidden_modules=COURSE_FAST,
         mutation_hints={
-            "X": "rng.shuffle(X) and X.sort() change X itself; choose positions instead: "
-            "X[rng.choice(len(X), size=K, replace=False)]",
+            "X": "choose positions and take those rows, leaving X as it is: shuffling or sorting "
+            "X in place changes the caller's array",
         },
         hidden_seed=202,
     ),
@@ -203,15 +210,16 @@ _EXERCISES = (
         reference=_KMEANS + "find_closest_centroids",
         forbidden_modules=COURSE_FAST,
         mutation_hints={
-            "X": "compute the differences into a new array, X[:, None, :] - centroids[None, :, :], "
-            "instead of changing X in place (-=, /=, sort)",
-            "centroids": "compute the differences into a new array, "
-            "X[:, None, :] - centroids[None, :, :], instead of changing centroids in place",
+            "X": "compute into new arrays instead of changing X in place (-=, /=, sort): the "
+            "caller's X must stay as it was",
+            "centroids": "compute into new arrays instead of changing centroids in place: the "
+            "caller's centroids must stay as they were",
         },
         exception_hints=(
             ExceptionHint(
-                "make the shapes line up: X[:, None, :] - centroids[None, :, :] has shape "
-                "(N, K, n), one difference per point and centroid",
+                "the arrays' shapes do not broadcast (see the error): give X and centroids a new "
+                "axis each, so that their difference has shape (N, K, n), one row per point and "
+                "centroid",
                 message_contains=("broadcast",),
             ),
         ),
@@ -225,8 +233,8 @@ _EXERCISES = (
         reference=_KMEANS + "compute_centroids",
         forbidden_modules=COURSE_FAST,
         mutation_hints={
-            "centroids": "start from a copy, new_centroids = centroids.copy(); assigning into "
-            "centroids changes the caller's array",
+            "centroids": "fill a new array (a copy) instead of assigning into centroids: "
+            "centroids is the caller's array",
         },
         hidden_seed=404,
     ),
@@ -242,8 +250,8 @@ _EXERCISES = (
         forbidden_modules=("sklearn.cluster", "scipy.cluster") + COURSE_FAST,
         uses=(_KMEANS + "find_closest_centroids", _KMEANS + "compute_centroids"),
         mutation_hints={
-            "initial_centroids": "start from a copy, centroids = initial_centroids.copy(); "
-            "assigning into initial_centroids changes the caller's array",
+            "initial_centroids": "work on a copy instead of assigning into initial_centroids: "
+            "it is the caller's array",
         },
         hidden_seed=405,
     ),
@@ -256,8 +264,8 @@ _EXERCISES = (
         also_forbidden=(_COMPRESSION + "bits_per_index",),
         exception_hints=(
             ExceptionHint(
-                "with K = 1 every pixel has the same colour, so an index needs ceil(log2 1) = 0 "
-                "bits; make sure K = 1 gives 24 * K bits",
+                "with K = 1 every pixel has the same colour, so an index needs 0 bits: for K = 1 "
+                "the answer is the palette's bits only",
                 case_matches=r"\bK=1$",  # the case "n_pixels=100, K=1", not "K=17"
             ),
         ),

@@ -45,7 +45,7 @@ from .registry import REGISTRY
 from .results import CheckFailure, CheckResult
 from .runner import Outcome, Raised, Runner, check_options
 
-__all__ = ["plan", "record", "replay", "PlanError", "FORMAT"]
+__all__ = ["plan", "record", "replay", "case_inputs", "PlanError", "FORMAT"]
 
 #: Version of the plan and recording documents.
 FORMAT = 1
@@ -83,9 +83,11 @@ class _PlanningRunner(Runner):
     def signature_problem(self, args: tuple) -> tuple[str, str] | None:
         return None
 
-    def invoke(self, fresh: tuple) -> Outcome:
-        self.calls.append([transport.encode(a, self.arrays) for a in fresh])
-        return Outcome(result=self.func(*fresh), args_after=fresh)
+    def invoke(self, fresh: tuple, count_lines: bool = False) -> Outcome:
+        self.calls.append(
+            {"args": [transport.encode(a, self.arrays) for a in fresh], "count_lines": count_lines}
+        )
+        return Outcome(result=self.func(*fresh), args_after=fresh, lines=0 if count_lines else None)
 
 
 def plan(exercise: str, *, n_random: int, seed: int) -> Bundle:
@@ -114,6 +116,43 @@ def plan(exercise: str, *, n_random: int, seed: int) -> Bundle:
     return transport.dump(document, runner.arrays)
 
 
+class _FirstCallRunner(_PlanningRunner):
+    """Keeps the arguments of each case's first call."""
+
+    def __init__(self, exercise: str):
+        super().__init__(exercise)
+        self.first: dict[int, tuple] = {}
+
+    def invoke(self, fresh: tuple, count_lines: bool = False) -> Outcome:
+        self.first.setdefault(self.case_no, tuple(_copy(a) for a in fresh))
+        return super().invoke(fresh, count_lines)
+
+
+def case_inputs(exercise: str, case: int, *, n_random: int = 3, seed: int = 0) -> tuple:
+    """The arguments of case number ``case`` (from 1) of ``check_<exercise>``, as it calls them.
+
+    A failing check's message shows its case's inputs; when they are too large
+    to write out, it tells how to get them with this function (for the check of
+    a notebook's check cell: ``n_random=3``, ``seed=0``). For a case that calls
+    the function several times, these are the first call's arguments.
+
+    Examples
+    --------
+    >>> X, centroids = case_inputs("find_closest_centroids", 1)
+    >>> X.shape, centroids.shape
+    ((5, 2), (2, 2))
+    """
+    if exercise not in REGISTRY:
+        raise ValueError(f"unknown exercise {exercise!r}; expected one of {', '.join(REGISTRY)}")
+    n_random, seed = check_options(n_random, seed)
+    all_cases = _cases(exercise, n_random, seed)
+    if isinstance(case, bool) or not isinstance(case, int) or not 1 <= case <= len(all_cases):
+        raise ValueError(f"case must be a case number from 1 to {len(all_cases)}, got {case!r}")
+    runner = _FirstCallRunner(exercise)
+    runner.run(all_cases[:case])
+    return runner.first[case]
+
+
 def _read_plan(bundle: Bundle) -> tuple[str, list, dict]:
     document, arrays = transport.load(bundle)
     exercise, calls = document.get("exercise"), document.get("calls")
@@ -121,7 +160,12 @@ def _read_plan(bundle: Bundle) -> tuple[str, list, dict]:
         document.get("format") != FORMAT
         or exercise not in REGISTRY
         or not isinstance(calls, list)
-        or not all(isinstance(c, list) for c in calls)
+        or not all(
+            isinstance(c, dict)
+            and isinstance(c.get("args"), list)
+            and isinstance(c.get("count_lines"), bool)
+            for c in calls
+        )
     ):
         raise transport.TransportError("unreadable plan")
     return exercise, calls, arrays
@@ -177,15 +221,15 @@ def record(plan_bundle: Bundle, func: Callable) -> Bundle:
     }
     if document["identity"] is not None:
         return transport.dump(document, arrays)
-    for number, tags in enumerate(calls):
-        args = tuple(transport.decode(t, plan_arrays) for t in tags)
+    for number, planned in enumerate(calls):
+        args = tuple(transport.decode(t, plan_arrays) for t in planned["args"])
         if number == 0:
             problem = runner.signature_problem(args)
             if problem is not None:
                 document["signature"] = {"text": problem[0], "error": problem[1]}
                 break
         kept = tuple(_copy(a) for a in args)
-        outcome = runner.invoke(args)
+        outcome = runner.invoke(args, planned["count_lines"])
         after, changed = [], False
         for before, now in zip(kept, outcome.args_after):
             if isinstance(now, np.random.Generator):
@@ -202,6 +246,7 @@ def record(plan_bundle: Bundle, func: Callable) -> Bundle:
                 "raised": None if raised is None else {k: v for k, v in asdict(raised).items()},
                 "hit": outcome.hit,
                 "after": after,
+                "lines": outcome.lines,
             }
         )
         if raised is not None or outcome.hit is not None or changed:
@@ -270,11 +315,13 @@ class _ReplayRunner(Runner):
             raise transport.TransportError("unreadable recording: a signature")
         return _text(problem.get("text"), 300), _text(problem.get("error"), 500)
 
-    def invoke(self, fresh: tuple) -> Outcome:
+    def invoke(self, fresh: tuple, count_lines: bool = False) -> Outcome:
         number = self.index
         self.index += 1
-        if number >= len(self.planned) or not _same_arguments(
-            self.planned[number], fresh, self.plan_arrays
+        if (
+            number >= len(self.planned)
+            or self.planned[number]["count_lines"] != count_lines
+            or not _same_arguments(self.planned[number]["args"], fresh, self.plan_arrays)
         ):
             raise PlanError(
                 f"check_{self.exercise.name} made a call that is not call {number + 1} of the plan"
@@ -286,6 +333,11 @@ class _ReplayRunner(Runner):
         if not isinstance(entry, dict):
             raise transport.TransportError("unreadable recording: a call")
         outcome = Outcome(hit=self._hit(entry.get("hit")))
+        lines = entry.get("lines")
+        if count_lines:
+            if type(lines) is not int or lines < 0:
+                raise transport.TransportError("unreadable recording: a line count")
+            outcome.lines = lines
         raised = entry.get("raised")
         if raised is not None:
             if not isinstance(raised, dict) or not isinstance(raised.get("not_implemented"), bool):
@@ -357,4 +409,4 @@ def replay(
         raise transport.TransportError("unreadable recording")
     n_random, seed = check_options(n_random, seed)
     runner = _ReplayRunner(exercise, calls, plan_arrays, recording, arrays)
-    return runner.run(_cases(exercise, n_random, seed))
+    return runner.run(_cases(exercise, n_random, seed), n_random=n_random, seed=seed)

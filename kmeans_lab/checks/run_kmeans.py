@@ -38,44 +38,29 @@ def _rounds(r: int) -> str:
     return f"{r} round{'s' * (r != 1)}"
 
 
-def _centroids_hint(
-    got_C: np.ndarray, exp_C: np.ndarray, hist: list[np.ndarray], max_iters: int
-) -> str:
-    """Which round the returned centroids belong to, as a hint."""
-
-    def near(C):
-        return np.allclose(got_C, C, rtol=1e-9, atol=1e-12)
-
-    early = [r for r in range(1, max_iters - 1) if near(hist[r])]
+def _rounds_line_and_hint(got_C, exp_C, hist, max_iters) -> tuple[list[str], str]:
+    """What the returned centroids match (the reference's after some round), and the hint."""
     if lower_precision(got_C) and np.allclose(
         got_C, exp_C, rtol=10 * np.finfo(got_C.dtype).eps, atol=10 * np.finfo(got_C.dtype).tiny
     ):
-        return precision_hint(got_C.dtype, "centroids = np.array(initial_centroids, dtype=float)")
-    if near(hist[max_iters + 1]):
-        return (
-            f"you ran {_rounds(max_iters + 1)} instead of max_iters = {max_iters}: "
-            "loop for i in range(max_iters)"
+        return [], precision_hint(got_C.dtype)
+    matches = [r for r in range(len(hist)) if np.allclose(got_C, hist[r], rtol=1e-9, atol=1e-12)]
+    if matches:
+        r = matches[0]
+        seen = (
+            "the initial centroids (the reference's after 0 rounds)"
+            if r == 0
+            else f"the reference's centroids after {_rounds(r)}"
         )
-    if max_iters >= 2 and near(hist[max_iters - 1]):
         return (
-            f"you ran {_rounds(max_iters - 1)} instead of max_iters = {max_iters}: "
-            "loop for i in range(max_iters)"
-        )
-    if max_iters >= 1 and near(hist[0]):
-        return (
-            "the centroids never move: loop for i in range(max_iters) and store each "
-            "update, centroids = compute_centroids(X, labels, centroids)"
-        )
-    if early:
-        return (
-            f"you stopped after {_rounds(early[-1])} instead of max_iters = {max_iters}, "
-            "though the centroids were still moving: run every round, for i in "
-            "range(max_iters), with no cap on the number of rounds and no early stop "
-            "on a tolerance"
+            [f"your centroids are {seen}, not after max_iters = {_rounds(max_iters)}"],
+            f"count the rounds your loop runs (max_iters = {max_iters} here), and check that each "
+            "round assigns the points with the current centroids, then moves the centroids",
         )
     return (
-        "each round: labels = find_closest_centroids(X, centroids), then "
-        "centroids = compute_centroids(X, labels, centroids)"
+        [],
+        "each round assigns every point to its closest centroid, then moves each centroid to the "
+        "mean of its points: run the snippet and compare your centroids after each round",
     )
 
 
@@ -130,11 +115,11 @@ def _case(runner: Runner, X: np.ndarray, C0: np.ndarray, max_iters: int) -> None
         bad = ~np.isclose(got_C, exp_C, rtol=1e-9, atol=1e-12)
         k = int(np.argmax(bad.any(axis=1)))
         lines.append(
-            f"first mismatch at row {k}: after {max_iters} round"
-            f"{'s' * (max_iters != 1)} from these initial centroids, centroid {k} is at "
-            f"{row(exp_C[k])}"
+            f"first mismatch at row {k}: after {_rounds(max_iters)} from these initial centroids, "
+            f"centroid {k} is at {row(exp_C[k])}"
         )
-        runner.fail(lines, _centroids_hint(got_C, exp_C, hist, max_iters))
+        more, hint = _rounds_line_and_hint(got_C, exp_C, hist, max_iters)
+        runner.fail(lines + more, hint)
     if got_labels is None or got_labels.shape != (N,):
         runner.fail(
             expected_got(
@@ -145,8 +130,8 @@ def _case(runner: Runner, X: np.ndarray, C0: np.ndarray, max_iters: int) -> None
     if got_labels.dtype == bool or not np.issubdtype(got_labels.dtype, np.integer):
         runner.fail(
             expected_got("labels", exp_labels, got_labels),
-            "labels index the centroids, so they must be integers (np.argmin returns "
-            "integers; np.zeros(N) makes floats)",
+            f"your labels are {got_labels.dtype}: labels index the centroids, so return an "
+            "integer array",
         )
     if np.array_equal(got_labels, exp_labels):
         return
@@ -166,13 +151,13 @@ def _case(runner: Runner, X: np.ndarray, C0: np.ndarray, max_iters: int) -> None
         got_labels, _kmeans.find_closest_centroids(X, hist[max_iters - 1])
     ):
         hint = (
-            "your labels belong to the centroids before the last update: after the loop, "
-            "assign again, labels = find_closest_centroids(X, centroids)"
+            "your labels are the assignment to the centroids before the last update: the labels "
+            "returned must be the assignment to the centroids returned"
         )
     else:
         hint = (
-            "the labels must be the assignment to the returned centroids: "
-            "labels = find_closest_centroids(X, centroids) after the last update"
+            "the labels returned must be the assignment of every point to the closest of the "
+            "centroids returned"
         )
     runner.fail(lines, hint)
 
@@ -196,9 +181,12 @@ def fixed_cases() -> list[tuple[np.ndarray, np.ndarray, int, str]]:
     C4 = np.array([[0.0], [1.0], [100.0]])
     # Slow convergence: a grey ramp from black to white, the centroids start at
     # its black end and creep along it by less than 0.05 a round; they still
-    # move at rounds 7, 8 and 9, so one round too many or too few, a cap on
-    # the rounds, or an early stop on a loose tolerance all show.
-    t = np.linspace(0.0, 1.0, 25)
+    # move at rounds 7, 8, 9 and 10, so one round too many or too few, a cap on
+    # the rounds, or an early stop on a loose tolerance all show. The ramp's
+    # steps are uneven so that no point is ever at the same distance from two
+    # centroids: every correct assignment step agrees on every point.
+    i = np.arange(49)
+    t = np.clip((i + 0.2 * np.sin(2.3 * i)) / 48, 0.0, 1.0)
     X5 = np.stack([t, t, t], axis=1)
     return [
         (X1, X1[[0, 1, 2]].copy(), 0, ", max_iters=0"),
@@ -211,8 +199,21 @@ def fixed_cases() -> list[tuple[np.ndarray, np.ndarray, int, str]]:
     ]
 
 
+def has_near_tie(X: np.ndarray, C0: np.ndarray, rounds: int) -> bool:
+    """True when, within ``rounds`` + 1 rounds of the reference from ``C0``, some point is
+    (nearly) as close to two centroids: correct assignment steps may then disagree."""
+    C = C0.copy()
+    for _ in range(rounds + 2):
+        if C.shape[0] > 1:
+            d = np.sort(sq_distances(X, C), axis=1)
+            if np.any(d[:, 1] - d[:, 0] <= 1e-7 * (1.0 + d[:, 0])):
+                return True
+        C = _kmeans.compute_centroids(X, _kmeans.find_closest_centroids(X, C), C)
+    return False
+
+
 def cases(n_random: int, seed: int) -> list[Case]:
-    """The fixed cases, then ``n_random`` random blobs."""
+    """The fixed cases, then ``n_random`` random blobs (drawn again while a tie arises)."""
     out: list[Case] = []
     for X, C0, m, extra in fixed_cases():
         out.append(
@@ -224,10 +225,13 @@ def cases(n_random: int, seed: int) -> list[Case]:
         )
     rng = case_rng(seed, "run_kmeans")
     for _ in range(n_random):
-        N, K, n = int(rng.integers(10, 60)), int(rng.integers(2, 6)), int(rng.integers(2, 5))
-        X = _blobs(rng, N, K, n)
-        C0 = X[rng.choice(N, size=K, replace=False)].copy()
-        m = int(rng.integers(0, 8))
+        while True:
+            N, K, n = int(rng.integers(10, 60)), int(rng.integers(2, 6)), int(rng.integers(2, 5))
+            X = _blobs(rng, N, K, n)
+            C0 = X[rng.choice(N, size=K, replace=False)].copy()
+            m = int(rng.integers(0, 8))
+            if not has_near_tie(X, C0, m):
+                break
         out.append(
             (
                 f"random: {N} points, {K} centroids, {n} features, max_iters={m}",
@@ -246,7 +250,10 @@ def check_run_kmeans(func: Callable, *, n_random: int = 3, seed: int = 0) -> Che
     with the reference :func:`kmeans_lab.run_kmeans` from the same initial
     centroids, including ``max_iters=0``, clusters that empty, and a
     slowly converging case (centroids still moving at round ``max_iters``,
-    so one round too many or too few, a cap or an early stop show). Calling
+    so one round too many or too few, a cap or an early stop show). No case
+    has a point at (nearly) the same distance from two centroids at any
+    round, so every assignment step that passes its own check gives the
+    same labels here. Calling
     the reference ``find_closest_centroids`` / ``compute_centroids`` is
     allowed; calling the reference ``run_kmeans`` or a library K-means
     (scikit-learn, SciPy) is not.
@@ -283,4 +290,4 @@ def check_run_kmeans(func: Callable, *, n_random: int = 3, seed: int = 0) -> Che
     """
     n_random, seed = check_options(n_random, seed)
     runner = Runner("run_kmeans", func)
-    return runner.run(cases(n_random, seed))
+    return runner.run(cases(n_random, seed), n_random=n_random, seed=seed)

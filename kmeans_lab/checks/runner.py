@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import inspect
 import numbers
+import os
 import sys
+import sysconfig
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from . import provenance
-from .messages import describe, row, where_raised
+from .messages import describe, row, snippet, where_raised
 from .registry import EXERCISES, REGISTRY, Exercise
 from .results import CheckFailure, CheckResult
 
@@ -38,9 +40,12 @@ __all__ = [
 #: One case of a check: a description and a function of the runner.
 Case = tuple[str, Callable[["Runner"], None]]
 
+#: The visible check's settings (a notebook's check cell): its cases can be shown by number.
+PUBLIC_N_RANDOM, PUBLIC_SEED = 3, 0
+
 GENERIC_EXCEPTION_HINT = (
-    "run your function on this case's inputs in a new cell to reproduce "
-    "the error, and print the shapes of the arrays on the line above"
+    "run the snippet above in a new cell to see the error, and print the shapes of the "
+    "arrays used on the line that raises"
 )
 
 
@@ -60,6 +65,43 @@ def case_rng(seed: int, exercise: str) -> np.random.Generator:
 
 def _copy(value: Any) -> Any:
     return value.copy() if isinstance(value, np.ndarray) else value
+
+
+_LIBRARY_DIRS = tuple(
+    os.path.realpath(p)
+    for p in {sysconfig.get_paths().get(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    if p
+) + (str(provenance.PACKAGE_DIR),)
+
+
+class _LineCounter:
+    """A trace function (:func:`sys.settrace`) counting lines run in the student's own code.
+
+    The student's code is any code outside the standard library, the installed
+    packages and ``kmeans_lab``: the notebook's cells, and helpers they define.
+    """
+
+    def __init__(self) -> None:
+        self.lines = 0
+        self.seen: dict[str, bool] = {}
+
+    def _own(self, filename: str) -> bool:
+        own = self.seen.get(filename)
+        if own is None:
+            path = os.path.realpath(filename) if not filename.startswith("<") else filename
+            own = not filename.startswith("<frozen") and not path.startswith(_LIBRARY_DIRS)
+            self.seen[filename] = own
+        return own
+
+    def __call__(self, frame, event, arg):
+        if event == "call" and self._own(frame.f_code.co_filename):
+            return self._local
+        return None
+
+    def _local(self, frame, event, arg):
+        if event == "line":
+            self.lines += 1
+        return self._local
 
 
 @dataclass(frozen=True)
@@ -108,12 +150,15 @@ class Outcome:
         The forbidden function or module it ran (see :mod:`.provenance`).
     args_after : tuple
         Its arguments after the call (a function may change them in place).
+    lines : int or None
+        Lines of the student's own Python code it ran, when counted.
     """
 
     result: Any = None
     raised: Raised | None = None
     hit: str | None = None
     args_after: tuple = ()
+    lines: int | None = None
 
 
 class Runner:
@@ -148,14 +193,23 @@ class Runner:
         self.keys = provenance.forbidden_keys(self.exercise.forbidden)
         self.bodies = provenance.forbidden_bodies(self.exercise.forbidden)
         self.signature_checked = False
+        self.last_call: tuple | None = None  # (args, shown) of the case's latest call
+        self.last_lines: int | None = None
+        self.public = False
 
     # -- failures -----------------------------------------------------------
     def _raise(self, first: str, lines: list[str], hint: str, reason: str) -> None:
         body = [first] + ["  " + line for line in lines] + [f"  hint: {hint}"]
         raise CheckFailure("\n".join(body), exercise=self.exercise.name, reason=reason, hint=hint)
 
-    def fail(self, lines: list[str], hint: str) -> None:
-        """Raise CheckFailure for the current case."""
+    def fail(self, lines: list[str], hint: str, *, show_call: bool = True) -> None:
+        """Raise CheckFailure for the current case.
+
+        Unless ``show_call`` is false (a failure seen over many calls), the
+        message ends with the case's latest call as a snippet to run in a new cell.
+        """
+        if show_call and self.last_call is not None:
+            lines = lines + self._snippet()
         where = f"case {self.case_no} of {self.n_cases}"
         self._raise(
             f"{self.exercise.name}: {where} failed ({self.description})",
@@ -163,6 +217,10 @@ class Runner:
             hint,
             f"fails {where}",
         )
+
+    def _snippet(self) -> list[str]:
+        case = self.case_no if self.public else None
+        return snippet(self.exercise.name, self.exercise.params, *self.last_call, case=case)
 
     # -- the student's function ---------------------------------------------
     def identity_hit(self) -> str | None:
@@ -182,25 +240,35 @@ class Runner:
             return str(signature), str(exc)
         return None
 
-    def invoke(self, fresh: tuple) -> Outcome:
-        """Call the function on ``fresh`` (copies it may change) under the provenance watch."""
+    def invoke(self, fresh: tuple, count_lines: bool = False) -> Outcome:
+        """Call the function on ``fresh`` (copies it may change) under the provenance watch.
+
+        With ``count_lines``, also count the lines of the student's own code run.
+        """
         previous = sys.getprofile()
         watch = provenance.Watch(self.keys, self.exercise.forbidden_modules, previous, self.bodies)
+        counter = _LineCounter() if count_lines else None
         outcome = Outcome(args_after=fresh)
         np_state = np.random.get_state()
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
                 sys.setprofile(watch)
+                tracing = sys.gettrace()
+                if counter is not None:
+                    sys.settrace(counter)
                 try:
                     outcome.result = self.func(*fresh)
                 finally:
+                    if counter is not None:
+                        sys.settrace(tracing)
                     sys.setprofile(previous)
         except Exception as exc:  # the student's error, reported by call()
             outcome.raised = Raised.from_exception(exc, self.func)
         finally:
             np.random.set_state(np_state)
         outcome.hit = watch.hit
+        outcome.lines = counter.lines if counter is not None else None
         return outcome
 
     # -- checking -------------------------------------------------------------
@@ -210,15 +278,22 @@ class Runner:
         if hit is not None:
             self._raise(*provenance.identity_failure(self.exercise, hit))
 
-    def call(self, *args: Any) -> Any:
-        """Call the function on fresh copies; check exceptions, provenance, mutation."""
+    def call(self, *args: Any, shown: tuple | None = None, count_lines: bool = False) -> Any:
+        """Call the function on fresh copies; check exceptions, provenance, mutation.
+
+        ``shown`` gives the source of arguments a snippet cannot write out
+        (``"np.random.default_rng(5)"``); with ``count_lines`` the number of
+        lines of the student's code run is left in :attr:`last_lines`.
+        """
         names = self.exercise.params
         fresh = tuple(_copy(a) for a in args)
         kept = tuple(_copy(a) for a in args)
+        self.last_call = (kept, shown)
         if not self.signature_checked:
             self._check_signature(fresh)
             self.signature_checked = True
-        outcome = self.invoke(fresh)
+        outcome = self.invoke(fresh, count_lines)
+        self.last_lines = outcome.lines
         if outcome.hit is not None:
             self._raise(*provenance.provenance_failure(self.exercise, outcome.hit))
         if outcome.raised is not None:
@@ -262,6 +337,8 @@ class Runner:
         lines = [f"{raised.type_name}: {raised.message.strip()}"] + (
             [raised.where] if raised.where else []
         )
+        if self.last_call is not None:
+            lines += self._snippet()
         case = f"case {self.case_no} of {self.n_cases}"
         hint = next(
             (
@@ -313,12 +390,21 @@ class Runner:
         )
         self.fail(lines, hint)
 
-    def run(self, cases: Sequence[Case]) -> CheckResult:
-        """Run every case, ``(description, body)``; ``body(runner)`` raises on failure."""
+    def run(
+        self, cases: Sequence[Case], *, n_random: int | None = None, seed: int | None = None
+    ) -> CheckResult:
+        """Run every case, ``(description, body)``; ``body(runner)`` raises on failure.
+
+        ``n_random`` and ``seed`` are the check's: with the visible check's
+        defaults, a snippet too large to write out names
+        :func:`kmeans_lab.checks.case_inputs` instead (other seeds are not shown).
+        """
+        self.public = (n_random, seed) == (PUBLIC_N_RANDOM, PUBLIC_SEED)
         self.check_identity()
         self.n_cases = len(cases)
         for number, (description, body) in enumerate(cases, 1):
             self.case_no = number
             self.description = description
+            self.last_call = None
             body(self)
         return CheckResult(self.exercise.name, self.n_cases, self.n_cases)

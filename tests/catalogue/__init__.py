@@ -27,13 +27,25 @@ from dataclasses import dataclass, field
 
 from kmeans_lab.checks.registry import EXERCISES
 
-__all__ = ["Catalogue", "Entry", "LIST_HINT", "RIGHT", "WRONG", "right_by_name", "wrong_by_name"]
+__all__ = [
+    "Catalogue",
+    "Entry",
+    "LIST_HINT",
+    "LOOP_HINT",
+    "RIGHT",
+    "WRONG",
+    "right_by_name",
+    "wrong_by_name",
+]
 
 #: The hint piece every "returns a list instead of an array" mistake must get.
 LIST_HINT = "not a Python list"
 
 #: What a wrong implementation's failure must look like.
-KINDS = ("values", "raises", "mutation", "provenance", "signature")
+KINDS = ("values", "raises", "mutation", "provenance", "signature", "loop")
+
+#: The hint piece of every "loops over the points" failure.
+LOOP_HINT = "no Python loop over the"
 
 
 @dataclass(frozen=True)
@@ -44,6 +56,8 @@ class Entry:
     func: Callable
     kind: str = "values"  # one of KINDS; "right" for a correct implementation
     hint: str = ""  # a piece of the hint line, for the key mistakes
+    not_hint: tuple[str, ...] = ()  # pieces the hint must not contain (a claim it must not make)
+    message: str = ""  # a piece of the message before the hint (the evidence shown)
 
 
 @dataclass
@@ -54,14 +68,22 @@ class Catalogue:
     wrongs: list[Entry] = field(default_factory=list)
     rights: list[Entry] = field(default_factory=list)
 
-    def wrong(self, name: str, *, kind: str = "values", hint: str = ""):
+    def wrong(
+        self,
+        name: str,
+        *,
+        kind: str = "values",
+        hint: str = "",
+        not_hint: tuple[str, ...] = (),
+        message: str = "",
+    ):
         """Declare the function below as a wrong implementation."""
         if kind not in KINDS:
             raise ValueError(f"unknown kind {kind!r}, expected one of {KINDS}")
 
         def register(func: Callable) -> Callable:
             self._unique(name, self.wrongs)
-            self.wrongs.append(Entry(name, func, kind, hint))
+            self.wrongs.append(Entry(name, func, kind, hint, tuple(not_hint), message))
             return func
 
         return register

@@ -18,22 +18,22 @@ def bits_no_palette(n_pixels, K):
     return n_pixels * math.ceil(math.log2(K))
 
 
-@catalogue.wrong("no_ceil", hint="round log2(K) up")
+@catalogue.wrong("no_ceil", hint="round log2 K up", not_hint=("math.ceil", "24 * 3 + 100"))
 def bits_no_ceil(n_pixels, K):
     return 24 * K + n_pixels * math.log2(K)
 
 
-@catalogue.wrong("floor_not_ceil", hint="not down")
+@catalogue.wrong("floor_not_ceil", hint="one bit too few")
 def bits_floor(n_pixels, K):
     return 24 * K + n_pixels * math.floor(math.log2(K))
 
 
-@catalogue.wrong("log2_K_minus_1", hint="ceil(log2(K - 1))")
+@catalogue.wrong("log2_K_minus_1", hint="one bit too few")
 def bits_log2_k_minus_1(n_pixels, K):
     return 24 * K + n_pixels * math.ceil(math.log2(K - 1))
 
 
-@catalogue.wrong("float_result", hint="return an int")
+@catalogue.wrong("float_result", hint="return an int", message="expected 272 (int)")
 def bits_float_result(n_pixels, K):
     return 24 * K + n_pixels * np.ceil(np.log2(K))
 
@@ -48,7 +48,7 @@ def bits_at_least_one(n_pixels, K):
     return 24 * K + n_pixels * max(1, math.ceil(math.log2(K)))
 
 
-@catalogue.wrong("bit_length_of_K", hint="K.bit_length()")
+@catalogue.wrong("bit_length_of_K", hint="the bits the largest index needs")
 def bits_bit_length_of_K(n_pixels, K):
     return 24 * K + n_pixels * K.bit_length()
 
@@ -58,7 +58,7 @@ def bits_floor_plus_one(n_pixels, K):
     return 24 * K + n_pixels * (int(np.log2(K)) + 1)
 
 
-@catalogue.wrong("palette_per_pixel", hint="24 * K bits, not 24 * n_pixels")
+@catalogue.wrong("palette_per_pixel", hint="not for each pixel")
 def bits_palette_per_pixel(n_pixels, K):
     return 24 * n_pixels + n_pixels * math.ceil(math.log2(K))
 

@@ -67,7 +67,7 @@ def compute_global_mean(X, labels, centroids):
     return np.tile(X.mean(axis=0), (centroids.shape[0], 1))
 
 
-@catalogue.wrong("modifies_centroids", kind="mutation", hint="centroids.copy()")
+@catalogue.wrong("modifies_centroids", kind="mutation", hint="instead of assigning into centroids")
 def compute_in_place(X, labels, centroids):
     for k in range(centroids.shape[0]):
         if np.any(labels == k):
@@ -75,7 +75,7 @@ def compute_in_place(X, labels, centroids):
     return centroids
 
 
-@catalogue.wrong("integer_result", hint="rounded to integers")
+@catalogue.wrong("integer_result", hint="return a float array")
 def compute_integer_result(X, labels, centroids):
     new = np.zeros(centroids.shape, dtype=int)
     for k in range(centroids.shape[0]):
@@ -94,7 +94,9 @@ def compute_one_based(X, labels, centroids):
     return new
 
 
-@catalogue.wrong("loops_over_unique_labels", hint="np.unique")
+@catalogue.wrong(
+    "loops_over_unique_labels", hint="even for a cluster with no points", not_hint=("np.unique",)
+)
 def compute_over_unique_labels(X, labels, centroids):
     return np.array([X[labels == k].mean(axis=0) for k in np.unique(labels)])
 
@@ -122,9 +124,7 @@ def compute_returns_input(X, labels, centroids):
     return centroids.copy()
 
 
-@catalogue.wrong(
-    "copy_of_integer_centroids", hint="convert to float first: X = np.asarray(X, dtype=float)"
-)
+@catalogue.wrong("copy_of_integer_centroids", hint="compute and store in floats")
 def compute_copy_of_integer_centroids(X, labels, centroids):
     new = centroids.copy()  # an integer array when centroids is: the means get cut off
     for k in range(centroids.shape[0]):
@@ -169,7 +169,7 @@ def compute_loop(X, labels, centroids):
     return new
 
 
-@catalogue.right("sum_and_count_loop")
+@catalogue.wrong("sum_and_count_loop", kind="loop", hint="a loop over the K clusters is fine")
 def compute_sum_and_count(X, labels, centroids):
     K, n = centroids.shape
     sums = np.zeros((K, n))
@@ -181,6 +181,20 @@ def compute_sum_and_count(X, labels, centroids):
     has = counts > 0
     new[has] = sums[has] / counts[has, None]
     return new
+
+
+@catalogue.wrong(
+    "floor_division",
+    hint="rounds them down",
+    not_hint=("build the result with a float dtype", "float dtype"),
+)
+def compute_floor_division(X, labels, centroids):
+    # sums // counts: floats, but floored
+    K = len(centroids)
+    sums = np.zeros(centroids.shape)
+    np.add.at(sums, labels, X)
+    counts = np.bincount(labels, minlength=K)[:, None]
+    return np.where(counts > 0, sums // np.maximum(counts, 1), centroids).astype(float)
 
 
 @catalogue.right("bincount")

@@ -8,7 +8,7 @@ import kmeans_lab
 import kmeans_lab.kmeans
 from kmeans_lab import find_closest_centroids as course_find
 
-from . import LIST_HINT, Catalogue
+from . import LIST_HINT, LOOP_HINT, Catalogue
 
 catalogue = Catalogue("find_closest_centroids")
 
@@ -22,7 +22,7 @@ def find_argmax(X, centroids):
     return np.argmax((_diff(X, centroids) ** 2).sum(axis=2), axis=1)
 
 
-@catalogue.wrong("argmin_axis_0", hint="axis=1")
+@catalogue.wrong("argmin_axis_0", hint="one label per point")
 def find_wrong_axis(X, centroids):
     return np.argmin((_diff(X, centroids) ** 2).sum(axis=2), axis=0)
 
@@ -53,7 +53,7 @@ def find_first_two_features(X, centroids):
     return np.argmin(d, axis=1)
 
 
-@catalogue.wrong("float_labels", hint="dtype=int")
+@catalogue.wrong("float_labels", hint="return an integer array", not_hint=("np.zeros(N)",))
 def find_float_labels(X, centroids):
     labels = np.zeros(X.shape[0])
     for i in range(X.shape[0]):
@@ -85,7 +85,7 @@ def find_normalises_in_place(X, centroids):
     return np.argmin((_diff(X, centroids / scale) ** 2).sum(axis=2), axis=1)
 
 
-@catalogue.wrong("returns_distances", hint="return their argmin over axis=1")
+@catalogue.wrong("returns_distances", hint="your result has shape (N, K)")
 def find_returns_distances(X, centroids):
     return (_diff(X, centroids) ** 2).sum(axis=2)
 
@@ -95,12 +95,12 @@ def find_forgets_return(X, centroids):
     labels = np.argmin((_diff(X, centroids) ** 2).sum(axis=2), axis=1)  # noqa: F841
 
 
-@catalogue.wrong("argmin_flattened", hint="without axis=")
+@catalogue.wrong("argmin_flattened", hint="your result is a single number")
 def find_flat_argmin(X, centroids):
     return np.argmin((_diff(X, centroids) ** 2).sum(axis=2))
 
 
-@catalogue.wrong("no_broadcasting", kind="raises", hint="X[:, None, :]")
+@catalogue.wrong("no_broadcasting", kind="raises", hint="do not broadcast")
 def find_no_broadcasting(X, centroids):
     return np.argmin(np.sum((X - centroids) ** 2, axis=1))
 
@@ -125,7 +125,7 @@ def find_list_of_argmin(X, centroids):
     return list(np.argmin((_diff(X, centroids) ** 2).sum(axis=2), axis=1))
 
 
-@catalogue.right("loops")
+@catalogue.wrong("loops", kind="loop", hint=LOOP_HINT)
 def find_loops(X, centroids):
     labels = np.zeros(len(X), dtype=int)
     for i in range(len(X)):
@@ -181,9 +181,29 @@ def find_loop_over_centroids(X, centroids):
     return np.argmin(dists, axis=1).astype(np.int32)
 
 
-@catalogue.right("array_of_ints")
+@catalogue.wrong("array_of_ints", kind="loop", hint=LOOP_HINT)
 def find_array_of_ints(X, centroids):
     return np.array([int(np.argmin(np.sum((x - centroids) ** 2, axis=1))) for x in X])
+
+
+@catalogue.wrong(
+    "sums_over_the_centroids",
+    hint="not over the centroids (axis 1)",
+    not_hint=("take the argmin over axis=1",),
+)
+def find_sum_axis_1(X, centroids):
+    # the squares summed over axis 1, the centroids, instead of the features
+    return np.argmin(((X[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=1), axis=1)
+
+
+@catalogue.right("chunks_of_rows")
+def find_in_chunks(X, centroids):
+    # a loop over blocks of 512 points: the lines run do not grow with every point
+    labels = np.empty(len(X), dtype=np.intp)
+    for start in range(0, len(X), 512):
+        block = X[start : start + 512]
+        labels[start : start + 512] = ((block[:, None] - centroids[None]) ** 2).sum(2).argmin(1)
+    return labels
 
 
 @catalogue.right("default_parameter")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import LIST_HINT, Catalogue
+from . import LIST_HINT, LOOP_HINT, Catalogue
 
 catalogue = Catalogue("image_to_pixels")
 
@@ -19,7 +19,7 @@ def pixels_transposed(image):
     return image.transpose(1, 0, 2).reshape(-1, image.shape[2])
 
 
-@catalogue.wrong("hard_coded_128", kind="raises", hint="H, W, C = image.shape")
+@catalogue.wrong("hard_coded_128", kind="raises", hint="take the sizes from the input")
 def pixels_hard_coded_128(image):
     return image.reshape(128 * 128, 3)
 
@@ -67,7 +67,7 @@ def pixels_nested_lists(image):
     return [list(p) for row in image for p in row]
 
 
-@catalogue.wrong("float32", hint="keep the dtype, reshape does not need a conversion")
+@catalogue.wrong("float32", hint="keep the input's dtype", not_hint=("row by row", "order"))
 def pixels_float32(image):
     return image.reshape(-1, image.shape[2]).astype(np.float32)
 
@@ -88,7 +88,7 @@ def pixels_np_reshape(image):
     return np.reshape(image, (H * W, C))
 
 
-@catalogue.right("loops")
+@catalogue.wrong("loops", kind="loop", hint=LOOP_HINT)
 def pixels_loops(image):
     H, W, C = image.shape
     out = np.empty((H * W, C), dtype=image.dtype)
@@ -103,6 +103,23 @@ def pixels_ravel(image):
     return image.ravel().reshape(-1, image.shape[2])
 
 
-@catalogue.right("list_wrapped_in_array")
+@catalogue.wrong("list_wrapped_in_array", kind="loop", hint=LOOP_HINT)
 def pixels_list_wrapped_in_array(image):
     return np.array([p for row in image for p in row])
+
+
+@catalogue.wrong(
+    "uint8_result",
+    hint="a reshape only moves values",
+    not_hint=("row by row", "order"),
+    message="your values are not the input's values",
+)
+def pixels_uint8(image):
+    # "pixels are 0 to 255": scaled and converted, so neither the values nor the dtype are kept
+    return (image * 255).astype(np.uint8).reshape(-1, image.shape[2])
+
+
+@catalogue.right("reshape_with_shape_unpacked")
+def pixels_unpacked(image):
+    height, width, channels = image.shape
+    return image.reshape(height * width, channels)

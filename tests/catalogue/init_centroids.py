@@ -35,28 +35,30 @@ def init_values_not_from_X(X, K, rng):
     return low + rng.random((K, X.shape[1])) * (high - low)
 
 
-@catalogue.wrong("shuffles_X_in_place", kind="mutation", hint="rng.shuffle(X)")
+@catalogue.wrong("shuffles_X_in_place", kind="mutation", hint="shuffling or sorting X in place")
 def init_shuffles_X(X, K, rng):
     rng.shuffle(X)
     return X[:K].copy()
 
 
-@catalogue.wrong("global_np_random", hint="the rng you were given")
+@catalogue.wrong("global_np_random", hint="the Generator rng you were given")
 def init_global_random(X, K, rng):
     return X[np.random.choice(X.shape[0], size=K, replace=False)]
 
 
-@catalogue.wrong("python_random", hint="the rng you were given")
+@catalogue.wrong("python_random", hint="the Generator rng you were given")
 def init_python_random(X, K, rng):
     return X[random.sample(range(X.shape[0]), K)]
 
 
-@catalogue.wrong("own_fixed_seed", hint="the rng you were given")
+@catalogue.wrong("own_fixed_seed", hint="the Generator rng you were given")
 def init_own_seed(X, K, rng):
     return X[np.random.default_rng(42).choice(X.shape[0], size=K, replace=False)]
 
 
-@catalogue.wrong("off_by_one_range", hint="never returns N - 1")
+@catalogue.wrong(
+    "off_by_one_range", hint="the end of a range is excluded", not_hint=("rng.integers(0, N - 1)",)
+)
 def init_off_by_one_range(X, K, rng):
     return (
         X[rng.choice(X.shape[0] - 1, size=K, replace=False)]
@@ -70,7 +72,7 @@ def init_returns_positions(X, K, rng):
     return rng.choice(X.shape[0], size=K, replace=False)
 
 
-@catalogue.wrong("block_of_rows", hint="not as a block of neighbouring rows")
+@catalogue.wrong("block_of_rows", hint="choose the K positions jointly at random")
 def init_block_of_rows(X, K, rng):
     start = rng.integers(0, X.shape[0] - K + 1)
     return X[start : start + K].copy()
@@ -117,6 +119,28 @@ def init_kmeans_plusplus(X, K, rng):
     return kmeans_lab.kmeans.kmeans_plusplus(X, K, rng)
 
 
+@catalogue.wrong(
+    "unique_colours",
+    hint="every position equally likely",
+    message="they come out about [200, 100, 67, 33] times",
+)
+def init_unique_colours(X, K, rng):
+    # K distinct colours: rare colours become as likely as common ones
+    colours = np.unique(X, axis=0)
+    return colours[rng.choice(len(colours), size=K, replace=False)]
+
+
+@catalogue.wrong(
+    "sorts_each_column",
+    hint="keep every chosen row whole",
+    message="the values of different rows were mixed",
+    not_hint=("new points",),
+)
+def init_sorts_columns(X, K, rng):
+    # sorted "to make the output tidy": each column sorted on its own mixes the rows
+    return np.sort(X[rng.choice(len(X), size=K, replace=False)], axis=0)
+
+
 @catalogue.wrong("list_of_rows", hint=LIST_HINT)
 def init_list_of_rows(X, K, rng):
     return [X[i] for i in rng.choice(len(X), size=K, replace=False)]
@@ -160,6 +184,12 @@ def init_rejection_loop(X, K, rng):
         if i not in chosen:
             chosen.append(i)
     return np.array([X[i] for i in chosen])
+
+
+@catalogue.right("choice_sorted_by_position_with_duplicates")
+def init_choice_then_sort_positions(X, K, rng):
+    positions = np.sort(rng.permutation(len(X))[:K])
+    return X[positions].copy()
 
 
 @catalogue.right("shuffle_indices")

@@ -59,29 +59,45 @@ def image_calls_reference(pixels, shape):
 
 @catalogue.wrong("tolist", hint=LIST_HINT)
 def image_tolist(pixels, shape):
-    return pixels.reshape(shape).tolist()
+    return pixels.reshape(shape[0], shape[1], -1).tolist()
 
 
-@catalogue.wrong("float32", hint="keep the dtype, reshape does not need a conversion")
+@catalogue.wrong("float32", hint="keep the input's dtype", not_hint=("row by row", "order"))
 def image_float32(pixels, shape):
-    return pixels.reshape(shape).astype(np.float32)
+    return pixels.reshape(shape[0], shape[1], -1).astype(np.float32)
 
 
-@catalogue.right("reshape")
+@catalogue.wrong(
+    "reshape_to_shape_as_given",
+    kind="raises",
+    hint="shape may be given as (H, W)",
+    not_hint=("pixels.reshape(shape)",),
+)
 def image_reshape(pixels, shape):
+    # right for (H, W, C), but the exercise also gives shape as (H, W)
     return pixels.reshape(shape)
 
 
-@catalogue.right("np_reshape")
+@catalogue.wrong("unpacks_three_sizes", kind="raises", hint="shape may be given as (H, W)")
 def image_np_reshape(pixels, shape):
     H, W, C = shape
     return np.reshape(pixels, (H, W, C))
 
 
+@catalogue.right("two_sizes_and_channels")
+def image_two_sizes(pixels, shape):
+    return pixels.reshape(shape[0], shape[1], pixels.shape[1])
+
+
+@catalogue.right("np_reshape_minus_one")
+def image_np_reshape_minus_one(pixels, shape):
+    return np.reshape(pixels, (shape[0], shape[1], -1))
+
+
 @catalogue.right("loops")
 def image_loops(pixels, shape):
-    H, W, C = shape
-    out = np.empty(shape)
+    H, W = shape[0], shape[1]
+    out = np.empty((H, W, pixels.shape[1]), dtype=pixels.dtype)
     for i in range(len(pixels)):
         out[i // W, i % W] = pixels[i]
     return out

@@ -27,7 +27,11 @@ def _compute(X, labels, centroids):
     return new
 
 
-@catalogue.wrong("one_extra_round", hint="range(max_iters)")
+@catalogue.wrong(
+    "one_extra_round",
+    hint="count the rounds your loop runs",
+    message="the reference's centroids after 1 round, not after max_iters = 0 rounds",
+)
 def run_one_extra_round(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
     for _ in range(max_iters + 1):
@@ -35,7 +39,9 @@ def run_one_extra_round(X, initial_centroids, max_iters):
     return centroids, _find(X, centroids)
 
 
-@catalogue.wrong("one_round_too_few", hint="range(max_iters)")
+@catalogue.wrong(
+    "one_round_too_few", hint="count the rounds your loop runs", message="the initial centroids"
+)
 def run_one_round_too_few(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
     for _ in range(max_iters - 1):
@@ -63,7 +69,11 @@ def run_update_before_assign(X, initial_centroids, max_iters):
     return centroids, labels
 
 
-@catalogue.wrong("never_updates", hint="never move")
+@catalogue.wrong(
+    "never_updates",
+    hint="count the rounds",
+    message="the initial centroids (the reference's after 0 rounds)",
+)
 def run_never_updates(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
     for _ in range(max_iters):
@@ -88,7 +98,7 @@ def run_only_centroids(X, initial_centroids, max_iters):
     return centroids
 
 
-@catalogue.wrong("float_labels", hint="integers")
+@catalogue.wrong("float_labels", hint="return an integer array")
 def run_float_labels(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
     for _ in range(max_iters):
@@ -96,7 +106,11 @@ def run_float_labels(X, initial_centroids, max_iters):
     return centroids, _find(X, centroids).astype(float)
 
 
-@catalogue.wrong("modifies_initial_centroids", kind="mutation", hint="initial_centroids.copy()")
+@catalogue.wrong(
+    "modifies_initial_centroids",
+    kind="mutation",
+    hint="instead of assigning into initial_centroids",
+)
 def run_modifies_initial(X, initial_centroids, max_iters):
     centroids = initial_centroids
     for _ in range(max_iters):
@@ -113,7 +127,11 @@ def run_zero_empty_clusters(X, initial_centroids, max_iters):
     return centroids, _find(X, centroids)
 
 
-@catalogue.wrong("extra_round_from_5_iters", hint="you ran 9 rounds")
+@catalogue.wrong(
+    "extra_round_from_5_iters",
+    hint="count the rounds your loop runs (max_iters = 8 here)",
+    message="the reference's centroids after 9 rounds",
+)
 def run_extra_round_from_5(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
     for _ in range(max_iters + 1 if max_iters >= 5 else max_iters):
@@ -121,7 +139,11 @@ def run_extra_round_from_5(X, initial_centroids, max_iters):
     return centroids, _find(X, centroids)
 
 
-@catalogue.wrong("loose_tolerance_early_stop", hint="no early stop")
+@catalogue.wrong(
+    "loose_tolerance_early_stop",
+    hint="count the rounds your loop runs (max_iters = 8 here)",
+    message="not after max_iters = 8 rounds",
+)
 def run_loose_tolerance(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
     for _ in range(max_iters):
@@ -132,7 +154,11 @@ def run_loose_tolerance(X, initial_centroids, max_iters):
     return centroids, _find(X, centroids)
 
 
-@catalogue.wrong("capped_at_5_rounds", hint="you stopped after 5 rounds")
+@catalogue.wrong(
+    "capped_at_5_rounds",
+    hint="count the rounds your loop runs (max_iters = 8 here)",
+    message="the reference's centroids after 5 rounds",
+)
 def run_capped_at_5(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
     for _ in range(min(max_iters, 5)):
@@ -187,6 +213,38 @@ def run_labels_list(X, initial_centroids, max_iters):
 )
 def run_no_max_iters(X, initial_centroids):
     return run_own_steps(X, initial_centroids, 10)
+
+
+@catalogue.wrong(
+    "assigns_before_the_loop_rounds_minus_one",
+    hint="count the rounds your loop runs",
+    not_hint=("never move",),
+    message="the initial centroids (the reference's after 0 rounds), not after max_iters = 1 round",
+)
+def run_rounds_minus_one(X, initial_centroids, max_iters):
+    # the notebook's shape (assign before the loop; update, then assign, each round), one short
+    centroids = np.array(initial_centroids, dtype=float)
+    labels = _find(X, centroids)
+    for _ in range(max_iters - 1):
+        centroids = _compute(X, labels, centroids)
+        labels = _find(X, centroids)
+    return centroids, labels
+
+
+@catalogue.wrong(
+    "never_assigns_again_in_the_loop",
+    hint="check that each round assigns the points with the current centroids",
+    not_hint=("after the loop, assign again", "you stopped after"),
+    message="the reference's centroids after 1 round",
+)
+def run_stale_labels(X, initial_centroids, max_iters):
+    # the labels of the initial centroids are used in every round: the loop runs, but only
+    # its first round changes anything
+    centroids = np.array(initial_centroids, dtype=float)
+    labels = _find(X, centroids)
+    for _ in range(max_iters):
+        centroids = _compute(X, labels, centroids)
+    return centroids, _find(X, centroids)
 
 
 @catalogue.right("own_steps")
