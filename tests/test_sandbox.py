@@ -244,3 +244,18 @@ def test_without_bubblewrap_the_grader_says_what_to_install(package, inputs, mon
     box.bwrap = None
     with pytest.raises(SandboxUnavailable, match="apt-get install bubblewrap"):
         box.run(inputs, ["-c", "pass"])
+
+
+def test_an_environment_under_tmp_stays_visible(package, inputs, sandbox, tmp_path):
+    # CI may clone the project (and its .venv) under /tmp, where the sandbox mounts its own
+    # /tmp: the environment's bind must go on top of it
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "venv")],
+        check=True,
+        timeout=120,
+    )
+    box = Sandbox(package, Limits(wall_seconds=30))
+    box.python = str(tmp_path / "venv" / "bin" / "python")
+    box.prefix = str(tmp_path / "venv")
+    found, result = run(box, inputs, "report([sys.prefix, os.access('/tmp', os.W_OK)])")
+    assert found == [str(tmp_path / "venv"), True], result.stderr

@@ -121,8 +121,21 @@ class Sandbox:
 
     # -- the command ------------------------------------------------------------
     def _binds(self, input_dir: Path) -> list[str]:
-        args: list[str] = []
-        made: set[str] = set()
+        # The writable tmpfs folders come first: a later bind goes on top of them, so an
+        # interpreter or environment under /tmp or /home (a clone in /tmp, CI) stays visible.
+        args: list[str] = [
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--size",
+            str(self.limits.tmp_bytes),
+            "--perms",
+            "1777",
+            "--tmpfs",
+            "/tmp",
+        ]
+        made: set[str] = {"/tmp"}
 
         def parents(dest: str) -> None:
             for parent in _parents(dest):
@@ -135,6 +148,9 @@ class Sandbox:
             parents(dest)
             args.extend(["--ro-bind", source, dest])
 
+        parents(self.HOME + "/x")
+        args += ["--size", str(self.limits.scratch_bytes), "--perms", "0777", "--tmpfs", self.HOME]
+        made.add(self.HOME)
         ro("/usr")
         for name in ("bin", "lib", "lib32", "lib64", "sbin"):
             path = Path("/") / name
@@ -154,29 +170,7 @@ class Sandbox:
             ro(python_dir)
         ro(str(self.package_copy), self.PACKAGE)
         ro(str(input_dir), self.INPUT)
-        args += [
-            "--proc",
-            "/proc",
-            "--dev",
-            "/dev",
-            "--size",
-            str(self.limits.tmp_bytes),
-            "--perms",
-            "1777",
-            "--tmpfs",
-            "/tmp",
-        ]
-        parents(self.HOME + "/x")
-        args += [
-            "--size",
-            str(self.limits.scratch_bytes),
-            "--perms",
-            "0777",
-            "--tmpfs",
-            self.HOME,
-            "--chdir",
-            self.HOME,
-        ]
+        args += ["--chdir", self.HOME]
         return args
 
     def environment(self, extra: dict[str, str]) -> dict[str, str]:
