@@ -8,6 +8,7 @@ must be accepted (with the default cases and with the hidden-test settings).
 from __future__ import annotations
 
 import functools
+import re
 import subprocess
 import sys
 import textwrap
@@ -914,3 +915,41 @@ def test_hints_diagnose_and_leave_the_finished_line_to_the_notebook(exercise, wr
     hint = str(failure).splitlines()[-1]
     for finished in FINISHED_LINES:
         assert finished not in hint, f"{wrong.name}: {hint}"
+
+
+@pytest.mark.parametrize(
+    "exercise, name, kind",
+    [
+        ("find_closest_centroids", "argmax", "wrong result"),
+        ("find_closest_centroids", "returns_distances", "wrong shape"),
+        ("find_closest_centroids", "float_labels", "wrong dtype"),
+        ("find_closest_centroids", "loops", "Python loop"),
+        ("find_closest_centroids", "calls_reference", "not own work"),
+        ("find_closest_centroids", "no_broadcasting", "exception"),
+        ("find_closest_centroids", "list_of_ints", "wrong type"),
+        ("find_closest_centroids", "extra_parameter", "wrong parameters"),
+        ("compute_centroids", "modifies_centroids", "changed its input"),
+    ],
+)
+def test_a_failure_says_its_kind_case_and_diagnosis_as_data(exercise, name, kind):
+    from kmeans_lab.checks.results import KINDS
+
+    failure = failure_of(exercise, wrong_by_name(exercise, name))
+    assert failure.kind == kind and kind in KINDS
+    if kind not in ("not own work", "wrong parameters"):
+        assert failure.case and failure.case in str(failure).splitlines()[0]
+    assert failure.diagnosis == re.sub(r"\d+", "#", failure.hint)
+
+
+def test_the_same_mistake_on_other_data_has_the_same_diagnosis():
+    f = wrong_by_name("compressed_bits", "floor_not_ceil")
+    a = failure_of("compressed_bits", f)
+    b = failure_of("compressed_bits", f, n_random=0, seed=5)
+    assert a.diagnosis == b.diagnosis
+
+
+def test_stub_failure_kind():
+    def compressed_bits(n_pixels, K):
+        raise NotImplementedError
+
+    assert failure_of("compressed_bits", compressed_bits).kind == "not implemented"

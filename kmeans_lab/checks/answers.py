@@ -56,7 +56,8 @@ def require_ndarray(runner: Runner, got: Any, what: str, expected: Any, example:
     lines += expected_got(what, expected, got) if expected is not None else [f"got {describe(got)}"]
     runner.fail(
         lines,
-        f"return a NumPy array (e.g. {example}), not a Python {kind}: drop "
+        kind="wrong type",
+        hint=f"return a NumPy array (e.g. {example}), not a Python {kind}: drop "
         ".tolist() and list(...), or wrap the result in np.array(...)",
     )
 

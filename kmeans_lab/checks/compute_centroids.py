@@ -106,6 +106,7 @@ def _case(runner: Runner, X: np.ndarray, labels: np.ndarray, C: np.ndarray) -> N
         runner.fail(
             expected_got("centroids", expected, got if got is not None else got_raw),
             hint or f"return one row per centroid: shape (K, n) = ({K}, {n})",
+            kind="wrong shape",
         )
     numeric = np.issubdtype(got.dtype, np.number) and not np.issubdtype(
         got.dtype, np.complexfloating

@@ -150,6 +150,7 @@ def _case(runner: Runner, X: np.ndarray, C: np.ndarray, exact: bool) -> None:
         runner.fail(
             expected_got("labels", expected, got if got is not None else got_raw),
             hint or f"return one label per row of X: an array of shape ({N},)",
+            kind="wrong shape",
         )
     d = sq_distances(X, C)
     is_int = got.dtype != bool and np.issubdtype(got.dtype, np.integer)
@@ -171,6 +172,7 @@ def _case(runner: Runner, X: np.ndarray, C: np.ndarray, exact: bool) -> None:
                 expected_got("labels", expected, got),
                 f"your labels have the right values but the dtype {got.dtype}: labels index the "
                 "centroids, so return an integer array",
+                kind="wrong dtype",
             )
         return
     lines = expected_got("labels", expected, got)

@@ -79,6 +79,7 @@ def compare_values(
                 f"(the input's dtype)"
             ],
             "keep the input's dtype: a reshape needs no conversion (no .astype(...) or dtype=)",
+            kind="wrong dtype",
         )
     same_values = np.array_equal(np.sort(got, axis=None), np.sort(source, axis=None))
     if not same_values and got.dtype == expected.dtype:
@@ -119,6 +120,7 @@ def _compare_pixels(runner: Runner, image: np.ndarray, expected: np.ndarray, got
         runner.fail(
             expected_got("pixels", expected, got if got is not None else got_raw),
             hint or "return an array of shape (H * W, C)",
+            kind="wrong shape",
         )
     compare_values(runner, "pixels", image, expected, got)
     if np.array_equal(got, expected):

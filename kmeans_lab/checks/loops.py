@@ -39,4 +39,5 @@ def check_no_loop(
             ],
             hint,
             show_call=False,
+            kind="Python loop",
         )

@@ -58,6 +58,7 @@ def _case(runner: Runner, shape: tuple[int, ...], dtype=np.float64) -> None:
         runner.fail(
             expected_got("image", expected, got if got is not None else got_raw),
             hint or "return an array of shape (H, W, C)",
+            kind="wrong shape",
         )
     compare_values(runner, "image", pixels, expected, got)
     if np.array_equal(got, expected):

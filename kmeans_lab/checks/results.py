@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 
-__all__ = ["CheckFailure", "CheckResult"]
+__all__ = ["CheckFailure", "CheckResult", "KINDS"]
+
+#: The kinds of failure a check reports.
+KINDS = (
+    "not implemented",  # the exercise's stub is still there
+    "wrong parameters",  # the function cannot take the exercise's arguments
+    "not own work",  # it is, calls or copies the course's reference (or a library K-means)
+    "exception",  # it raised
+    "changed its input",  # it modified an argument in place
+    "Python loop",  # it loops over the points
+    "wrong type",  # a list where an array belongs, None ...
+    "wrong shape",
+    "wrong dtype",
+    "wrong result",  # the values are wrong
+)
 
 
 class CheckFailure(AssertionError):
@@ -24,6 +39,13 @@ class CheckFailure(AssertionError):
         <reason>"), e.g. ``"fails case 2 of 9"`` or ``"is not implemented yet"``.
     hint : str
         The text of the message's ``hint:`` line.
+    kind : str
+        What went wrong, one of :data:`KINDS` (for reports on a class).
+    case : str
+        The failing case's description (empty when no case ran yet).
+    diagnosis : str
+        A stable name of the hint given: the hint with its numbers replaced by
+        ``#``, so that the same mistake on other data counts as the same.
 
     Examples
     --------
@@ -32,11 +54,27 @@ class CheckFailure(AssertionError):
     (True, ['f: case 1 of 1 failed (x)', '  hint: do y'])
     """
 
-    def __init__(self, message: str, *, exercise: str = "", reason: str = "", hint: str = ""):
+    def __init__(
+        self,
+        message: str,
+        *,
+        exercise: str = "",
+        reason: str = "",
+        hint: str = "",
+        kind: str = "wrong result",
+        case: str = "",
+    ):
         super().__init__(message)
         self.exercise = exercise
         self.reason = reason or "fails its check"
         self.hint = hint
+        self.kind = kind
+        self.case = case
+
+    @property
+    def diagnosis(self) -> str:
+        """The hint with its numbers replaced by ``#`` (see the class docstring)."""
+        return re.sub(r"\d+", "#", self.hint)
 
     def _render_traceback_(self) -> list[str]:
         """Lines IPython shows instead of a traceback: the message only."""

@@ -198,12 +198,23 @@ class Runner:
         self.public = False
 
     # -- failures -----------------------------------------------------------
-    def _raise(self, first: str, lines: list[str], hint: str, reason: str) -> None:
+    def _raise(
+        self, first: str, lines: list[str], hint: str, reason: str, kind: str = "wrong result"
+    ) -> None:
         body = [first] + ["  " + line for line in lines] + [f"  hint: {hint}"]
-        raise CheckFailure("\n".join(body), exercise=self.exercise.name, reason=reason, hint=hint)
+        raise CheckFailure(
+            "\n".join(body),
+            exercise=self.exercise.name,
+            reason=reason,
+            hint=hint,
+            kind=kind,
+            case=self.description,
+        )
 
-    def fail(self, lines: list[str], hint: str, *, show_call: bool = True) -> None:
-        """Raise CheckFailure for the current case.
+    def fail(
+        self, lines: list[str], hint: str, *, show_call: bool = True, kind: str = "wrong result"
+    ) -> None:
+        """Raise CheckFailure for the current case (``kind``: one of ``results.KINDS``).
 
         Unless ``show_call`` is false (a failure seen over many calls), the
         message ends with the case's latest call as a snippet to run in a new cell.
@@ -216,6 +227,7 @@ class Runner:
             lines,
             hint,
             f"fails {where}",
+            kind,
         )
 
     def _snippet(self) -> list[str]:
@@ -276,7 +288,7 @@ class Runner:
         """Fail at once if the function *is* a forbidden one."""
         hit = self.identity_hit()
         if hit is not None:
-            self._raise(*provenance.identity_failure(self.exercise, hit))
+            self._raise(*provenance.identity_failure(self.exercise, hit), "not own work")
 
     def call(self, *args: Any, shown: tuple | None = None, count_lines: bool = False) -> Any:
         """Call the function on fresh copies; check exceptions, provenance, mutation.
@@ -295,7 +307,7 @@ class Runner:
         outcome = self.invoke(fresh, count_lines)
         self.last_lines = outcome.lines
         if outcome.hit is not None:
-            self._raise(*provenance.provenance_failure(self.exercise, outcome.hit))
+            self._raise(*provenance.provenance_failure(self.exercise, outcome.hit), "not own work")
         if outcome.raised is not None:
             self._exception(outcome.raised)
         for name, before, after in zip(names, kept, outcome.args_after):
@@ -320,6 +332,7 @@ class Runner:
             f"define it with these {len(names)} parameters, in this order: "
             f"{self.exercise.signature()}",
             "has the wrong parameters",
+            "wrong parameters",
         )
 
     def _exception(self, raised: Raised) -> None:
@@ -333,6 +346,7 @@ class Runner:
                 "write your code in the cell above (replace the line raise NotImplementedError()), "
                 "run that cell, then run this check again",
                 "is not implemented yet",
+                "not implemented",
             )
         lines = [f"{raised.type_name}: {raised.message.strip()}"] + (
             [raised.where] if raised.where else []
@@ -353,6 +367,7 @@ class Runner:
             lines,
             hint,
             f"raises {raised.type_name} in {case}",
+            "exception",
         )
 
     def _check_unchanged(self, name: str, before: np.ndarray, after: np.ndarray) -> None:
@@ -388,7 +403,7 @@ class Runner:
             name,
             f"work on a copy ({name}.copy()) or build a new array instead of changing {name} in place",
         )
-        self.fail(lines, hint)
+        self.fail(lines, hint, kind="changed its input")
 
     def run(
         self, cases: Sequence[Case], *, n_random: int | None = None, seed: int | None = None

@@ -19,6 +19,7 @@ not, so nbgrader's ``SaveAutoGrades`` gives the points the grader decided.
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import asdict, dataclass
 
 import nbformat
@@ -46,6 +47,13 @@ class Verdict:
     passed: bool
     message: str  #: the whole message (a check's result or failure)
     note: str  #: one line for the grades CSV ("" when passed)
+    kind: str = ""  #: what went wrong: kmeans_lab.checks.results.KINDS or NOT_RUN_KINDS
+    case: str = ""  #: the failing case's description
+    diagnosis: str = ""  #: the hint with its numbers as "#": the same mistake, the same text
+
+
+#: Kinds of a verdict on an exercise whose answers never came back.
+NOT_RUN_KINDS = ("timeout", "kernel died", "not run", "unreadable answers")
 
 
 @dataclass
@@ -208,16 +216,51 @@ def _why_not_recorded(index: int, outputs: list, report: SandboxReport, cell_tim
 def _verdict(exercise: str, answers: bytes | None, run: Run, reason: str) -> Verdict:
     points = float(REGISTRY[exercise].points)
     if answers is None:
-        return Verdict(exercise, 0.0, points, False, f"{exercise}: {reason}", reason)
+        kind = (
+            "timeout"
+            if "longer than" in reason or "time limit" in reason
+            else "kernel died"
+            if "kernel died" in reason
+            else "not run"
+        )
+        return Verdict(
+            exercise,
+            0.0,
+            points,
+            False,
+            f"{exercise}: {reason}",
+            reason,
+            kind,
+            diagnosis=re.sub(r"\d+", "#", reason),
+        )
     plan = run.plan_file(exercise).read_bytes()
     try:
         result = remote.replay(plan, answers, n_random=N_RANDOM[exercise], seed=run.seeds[exercise])
     except CheckFailure as failure:
         first = str(failure).splitlines()[0]
-        return Verdict(exercise, 0.0, points, False, str(failure), f"CheckFailure: {first}")
+        return Verdict(
+            exercise,
+            0.0,
+            points,
+            False,
+            str(failure),
+            f"CheckFailure: {first}",
+            failure.kind,
+            failure.case,
+            failure.diagnosis,
+        )
     except (transport.TransportError, remote.PlanError) as exc:
         note = f"not graded: the grader could not read your function's answers ({exc})"
-        return Verdict(exercise, 0.0, points, False, f"{exercise}: {note}", note)
+        return Verdict(
+            exercise,
+            0.0,
+            points,
+            False,
+            f"{exercise}: {note}",
+            note,
+            "unreadable answers",
+            diagnosis="the grader could not read the answers",
+        )
     return Verdict(exercise, points, points, True, str(result), "")
 
 
