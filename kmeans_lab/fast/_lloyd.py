@@ -13,15 +13,20 @@ that memory stays bounded and OpenBLAS stays single-threaded for the tiny
 (K x 3) @ (3 x rows) products (its threads would spin and slow the rest of the
 loop). Points within float32 rounding of a tie between their two closest
 centroids are decided again in float64, so the labels are those of the
-float64 reference; sums for the centroids are accumulated in float64. Lloyd
-rounds skip the points whose label provably cannot change (Hamerly's bounds).
-Long passes are cut into fixed-size parts run on a small thread pool.
+float64 reference. On 8-bit colours the cluster sums are sums of integers
+(count x level), exact in float64 in any order, so they do not depend on
+how the work is split. Lloyd rounds skip the points whose label provably
+cannot change (Hamerly's bounds, kept relative to how far each centroid has
+moved in all, so that a round touches one float32 and one label per point
+unless the point has to be measured again). Long passes are cut into
+fixed-size parts run on a small thread pool.
 
 Sections, in order: threads (the pool), colours (packing 8-bit colours into
-24-bit keys, distinct colours, labels back to pixels), distances, seeding
-(weighted k-means++ and random), Lloyd. The only module of the package over
-400 lines: the sections share the thread pool and the block sizes, and the
-tests patch them in one place.
+24-bit keys, distinct colours, labels back to pixels, the coarse histogram
+the seeding runs on), points, distances, seeding (weighted k-means++ and
+random), Lloyd. The only module of the package over 400 lines: the sections
+share the thread pool and the block sizes, and the tests patch them in one
+place.
 """
 
 from __future__ import annotations
@@ -39,9 +44,6 @@ _PACK_ROWS = 1 << 15
 #: A float value is taken as 8-bit data when ``|255 x - round(255 x)|`` is at
 #: most this (in 8-bit levels; 1e-3 level = 4e-6 in [0, 1] units).
 GRID_TOLERANCE = 1e-3
-
-#: Images up to this many pixels find each pixel's colour by binary search.
-_SEARCH_MAX_PIXELS = 1 << 20
 
 Progress = Callable[[int, int, float], None]
 
@@ -66,9 +68,10 @@ def _n_threads() -> int:
     return max(1, min(cores, 8))
 
 
-def _in_parts(n: int, work: Callable[[int, int], object]) -> list:
+def _in_parts(n: int, work: Callable[[int, int], object], part: int | None = None) -> list:
     """``[work(start, stop) for each part of range(n)]``, parts in parallel."""
-    bounds = list(range(0, n, _PART)) + [n]
+    step = _PART if part is None else part
+    bounds = list(range(0, n, step)) + [n]
     parts = [(a, b) for a, b in zip(bounds[:-1], bounds[1:])] or [(0, 0)]
     if len(parts) == 1 or _n_threads() == 1:
         return [work(a, b) for a, b in parts]
@@ -90,38 +93,61 @@ def pack_colors(image: NDArray) -> NDArray[np.uint32] | None:
     whose values all lie on the 8-bit grid (multiples of 1/255 up to
     :data:`GRID_TOLERANCE`), ``None`` otherwise.
     """
+    keys = pixel_keys(image)
+    if keys is None:
+        return None
+    N = image.shape[0] * image.shape[1]
+    return keys(0, N)
+
+
+def _pack_uint8(X: NDArray[np.uint8], out: NDArray[np.uint32]) -> None:
+    block = X.astype(np.uint32)
+    np.left_shift(block[:, 0], 16, out=out)
+    block[:, 1] <<= 8
+    out |= block[:, 1]
+    out |= block[:, 2]
+
+
+def pixel_keys(image: NDArray) -> Callable[[int, int], NDArray[np.uint32]] | None:
+    """The packed colours of an image as a function ``keys(start, stop)``.
+
+    For a uint8 image the keys of pixels ``start:stop`` are packed when asked
+    for (no full-size copy is kept); a float image is checked and packed once
+    (``None`` when it is off the 8-bit grid).
+    """
     X = image.reshape(-1, 3)
     N = X.shape[0]
-    keys = np.empty(N, dtype=np.uint32)
     if image.dtype == np.uint8:
 
-        def work(a, b):
+        def keys_of(a, b):
+            out = np.empty(b - a, dtype=np.uint32)
             for start in range(a, b, _PACK_ROWS):
                 stop = min(start + _PACK_ROWS, b)
-                block = X[start:stop].astype(np.uint32)
-                out = keys[start:stop]
-                np.left_shift(block[:, 0], 16, out=out)
-                out |= block[:, 1] << 8
-                out |= block[:, 2]
-            return True
-    else:
-        scale = X.dtype.type(255)
-        # r * 65536 + g * 256 + b is an integer below 2**24: exact in float32
-        weights = np.array([65536, 256, 1], dtype=X.dtype)
+                _pack_uint8(X[start:stop], out[start - a : stop - a])
+            return out
 
-        def work(a, b):
-            for start in range(a, b, _PACK_ROWS):
-                stop = min(start + _PACK_ROWS, b)
-                y = X[start:stop] * scale
-                q = np.rint(y)
-                np.subtract(y, q, out=y)
-                np.abs(y, out=y)
-                if y.size and y.max() > GRID_TOLERANCE:
-                    return False
-                keys[start:stop] = np.einsum("ij,j->i", q, weights)
-            return True
+        return keys_of
 
-    return keys if all(_in_parts(N, work)) else None
+    keys = np.empty(N, dtype=np.uint32)
+    scale = X.dtype.type(255)
+    # r * 65536 + g * 256 + b is an integer below 2**24: exact in float32
+    weights = np.array([65536, 256, 1], dtype=X.dtype)
+
+    def work(a, b):
+        for start in range(a, b, _PACK_ROWS):
+            stop = min(start + _PACK_ROWS, b)
+            y = X[start:stop] * scale
+            q = np.rint(y)
+            np.subtract(y, q, out=y)
+            np.abs(y, out=y)
+            if y.size and y.max() > GRID_TOLERANCE:
+                return False
+            keys[start:stop] = np.einsum("ij,j->i", q, weights)
+        return True
+
+    if not all(_in_parts(N, work)):
+        return None
+    return lambda a, b: keys[a:b]
 
 
 def distinct_colors(keys: NDArray[np.uint32]) -> tuple[NDArray[np.uint32], NDArray[np.int64]]:
@@ -133,6 +159,91 @@ def distinct_colors(keys: NDArray[np.uint32]) -> tuple[NDArray[np.uint32], NDArr
     first = np.flatnonzero(starts)
     counts = np.diff(first, append=s.shape[0]).astype(np.int64)
     return s[first], counts
+
+
+class ColourIndex:
+    """Where each 24-bit colour of an image stands among its distinct colours.
+
+    A bit per possible colour (2 MB) and a running count per 64 colours
+    (1 MB): the rank of a colour present in the image is the count before
+    its group of 64 plus the set bits below it in the group. This plays the
+    part of a look-up table from colour to index (which would take 64 MB for
+    int32 indices), in 3 MB.
+    """
+
+    def __init__(self, seen: NDArray[np.uint8]):
+        self.bits = np.packbits(seen, bitorder="little").view(np.uint64)
+        ones = _popcount(self.bits)
+        self.before = np.zeros(self.bits.shape[0], dtype=np.int64)
+        np.cumsum(ones[:-1], out=self.before[1:])
+
+    def rank(self, keys: NDArray[np.uint32]) -> NDArray[np.int64]:
+        """Index among the distinct colours (sorted) of each key (all present)."""
+        group = keys >> 6
+        below = np.left_shift(np.uint64(1), (keys & 63).astype(np.uint64))
+        below -= np.uint64(1)
+        below &= self.bits[group]
+        rank = _popcount(below).astype(np.int64)
+        rank += self.before[group]
+        return rank
+
+
+_BYTE_ONES = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+
+
+def _popcount(x: NDArray[np.uint64]) -> NDArray:
+    """Set bits of each uint64 (np.bitwise_count, or a byte table before NumPy 2)."""
+    if hasattr(np, "bitwise_count"):
+        return np.bitwise_count(x)
+    return _popcount_bytes(x)  # pragma: no cover - NumPy < 2
+
+
+def _popcount_bytes(x: NDArray[np.uint64]) -> NDArray[np.uint8]:
+    return _BYTE_ONES[x.view(np.uint8)].reshape(-1, 8).sum(axis=1, dtype=np.uint8)
+
+
+#: Pixels per step of the passes over an image's keys.
+_KEY_STEP = 1 << 18
+
+
+def distinct_colors_of(
+    keys: Callable[[int, int], NDArray[np.uint32]], N: int
+) -> tuple[NDArray[np.uint32], NDArray[np.int64], ColourIndex]:
+    """:func:`distinct_colors` of the keys of N pixels given by :func:`pixel_keys`,
+    and the :class:`ColourIndex` of the image.
+
+    The colours are marked in a table of 2**24 bytes (16 MB, freed before
+    returning), then counted through the colour index, a part of the image
+    at a time: no sort, and no full-size copy of the keys.
+    """
+    seen = np.zeros(1 << 24, dtype=np.uint8)
+
+    def mark(a, b):
+        seen[keys(a, b)] = 1
+
+    _in_parts(N, mark)
+    distinct = np.flatnonzero(seen).astype(np.uint32)
+    index = ColourIndex(seen)
+    seen = None  # 16 MB freed
+    n = distinct.shape[0]
+    counts = np.zeros(n, dtype=np.int64)
+
+    def count(a, b):
+        return np.bincount(index.rank(keys(a, b)), minlength=n)
+
+    # one sum of counts per thread: integers, the same whatever the split
+    slots = _n_threads()
+    size = max(-(-N // slots), 1)
+
+    def count_range(a, b):
+        total = np.zeros(n, dtype=np.int64)
+        for s in range(a, b, _KEY_STEP):
+            total += count(s, min(s + _KEY_STEP, b))
+        return total
+
+    for part in _in_parts(N, count_range, part=size):
+        counts += part
+    return distinct, counts, index
 
 
 def unpack_colors(keys: NDArray[np.uint32]) -> NDArray[np.float64]:
@@ -150,26 +261,146 @@ def unpack_colors(keys: NDArray[np.uint32]) -> NDArray[np.float64]:
 
 
 def labels_from_lut(
-    keys: NDArray[np.uint32], distinct: NDArray[np.uint32], distinct_labels: NDArray, dtype
+    keys: Callable[[int, int], NDArray[np.uint32]],
+    N: int,
+    index: ColourIndex,
+    distinct_labels: NDArray,
+    dtype,
 ) -> NDArray:
     """Label of every pixel from the labels of the distinct colours.
 
-    ``distinct`` is sorted. Small images use a binary search; large ones a
-    lookup table with one entry per 24-bit colour (16 MB for uint8 labels),
-    which is faster once its page faults are paid.
+    ``distinct_labels[index.rank(key)]``: two small tables read once per
+    pixel (the colour index, 3 MB, and one label per distinct colour), a
+    part of the image at a time.
     """
-    if keys.shape[0] <= _SEARCH_MAX_PIXELS:
-        return np.asarray(distinct_labels).astype(dtype)[np.searchsorted(distinct, keys)]
-    lut = np.zeros(1 << 24, dtype=dtype)
-    lut[distinct] = distinct_labels
-    out = np.empty(keys.shape[0], dtype=dtype)
-    _in_parts(keys.shape[0], lambda a, b: np.take(lut, keys[a:b], out=out[a:b]))
+    table = np.asarray(distinct_labels).astype(dtype)
+    out = np.empty(N, dtype=dtype)
+
+    def work(a, b):
+        for s in range(a, b, _KEY_STEP):
+            e = min(s + _KEY_STEP, b)
+            np.take(table, index.rank(keys(s, e)), out=out[s:e])
+
+    _in_parts(N, work)
     return out
 
 
 def label_dtype(K: int):
     """Smallest unsigned dtype that holds labels 0..K-1."""
     return np.uint8 if K <= 256 else np.uint16 if K <= 65536 else np.uint32
+
+
+#: Bits per channel of the coarse colour histogram the seeding runs on.
+_CELL_BITS = 5
+
+
+def coarse_cells(
+    distinct: NDArray[np.uint32], counts: NDArray, bits: int = _CELL_BITS
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.intp]]:
+    """The distinct colours binned into cubes of ``2**(8 - bits)`` levels a side.
+
+    Returns the weighted mean colour of every non-empty cube (n_cells, 3)
+    float64 in [0, 1], its pixel count, and the cube of every colour (an
+    int32 index into the first two).
+    """
+    drop = 8 - bits
+    mask = (1 << bits) - 1
+    cell = ((distinct >> (16 + drop)) & mask) << (2 * bits)
+    cell |= ((distinct >> (8 + drop)) & mask) << bits
+    cell |= (distinct >> drop) & mask
+    w = np.asarray(counts, dtype=np.float64)
+    size = 1 << (3 * bits)
+    weight = np.bincount(cell, weights=w, minlength=size)
+    used = np.flatnonzero(weight)
+    number = np.zeros(size, dtype=np.int32)
+    number[used] = np.arange(used.shape[0], dtype=np.int32)
+    of_point = number[cell]
+    del cell
+    means = np.empty((used.shape[0], 3))
+    for j, shift in enumerate((16, 8, 0)):
+        level = ((distinct >> shift) & 255).astype(np.float64)
+        level *= w
+        means[:, j] = np.bincount(of_point, weights=level, minlength=used.shape[0])
+    means /= weight[used, None]
+    means /= 255.0
+    return means, weight[used], of_point
+
+
+# ----------------------------------------------------------------- points
+
+
+class Points:
+    """The points K-means runs on, in the forms the engine needs.
+
+    Either distinct 8-bit colours (``keys``, packed 24-bit) with integer
+    weights, or arbitrary float64 points (``X64``, (n, 3)) with optional
+    weights. Keeps float32 coordinates transposed, ``XT`` (3, n), and their
+    squared norms ``xx``; exact float64 rows are made on demand.
+    """
+
+    def __init__(
+        self,
+        keys: NDArray[np.uint32] | None = None,
+        X64: NDArray[np.float64] | None = None,
+        weights: NDArray | None = None,
+    ):
+        self.keys, self.X64 = keys, X64
+        if keys is not None:
+            n = keys.shape[0]
+            XT = np.empty((3, n), dtype=np.float32)
+            for j, shift in enumerate((16, 8, 0)):
+                XT[j] = (keys >> shift) & 255
+            XT /= np.float32(255)
+            self.XT = XT
+            # sums of count x level are integers: exact in float64 in any order
+            self.scale = 255.0
+        else:
+            n = X64.shape[0]
+            self.XT = np.ascontiguousarray(X64.T, dtype=np.float32)
+            self.scale = 1.0
+        self.n = n
+        self.xx = np.einsum("ij,ij->j", self.XT, self.XT)
+        self.w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+
+    def guess(self, centroids: NDArray) -> NDArray[np.int32] | None:
+        """A likely closest centroid of every point (the one of its coarse
+        histogram cube), or None when there are too few colours to bother."""
+        if self.keys is None or self.n <= _SEED_MAX_POINTS:
+            return None
+        cells, _, of_point = coarse_cells(self.keys, self.w)
+        cells_T = np.ascontiguousarray(cells.T, dtype=np.float32)
+        xx = np.einsum("ij,ij->j", cells_T, cells_T)
+        cell_labels = nearest_two(cells_T, xx, centroids)[0].astype(np.int32)
+        return cell_labels[of_point]
+
+    def rows64(self, idx=None) -> NDArray[np.float64]:
+        """Exact float64 coordinates in [0, 1] of the points ``idx`` (all if None)."""
+        if self.keys is not None:
+            return unpack_colors(self.keys if idx is None else self.keys[idx])
+        return self.X64 if idx is None else self.X64[idx]
+
+    def weighted(self, idx=None) -> NDArray[np.float64]:
+        """(3, m) weight x coordinate, in units of 1/scale (integers for keys)."""
+        w = self.w if idx is None else self.w[idx]
+        if self.keys is not None:
+            keys = self.keys if idx is None else self.keys[idx]
+            out = np.empty((3, keys.shape[0]))
+            for j, shift in enumerate((16, 8, 0)):
+                out[j] = (keys >> shift) & 255
+            out *= w
+            return out
+        rows = self.X64 if idx is None else self.X64[idx]
+        return rows.T * w
+
+    def total_wxx(self) -> float:
+        """sum_i w_i ||x_i||^2 in [0, 1] units."""
+        if self.keys is None:
+            return float(np.einsum("i,ij,ij->", self.w, self.X64, self.X64))
+        total = 0.0
+        for shift in (16, 8, 0):
+            level = ((self.keys >> shift) & 255).astype(np.float64)
+            total += float(np.einsum("i,i,i->", self.w, level, level))  # integers: exact
+        return total / (255.0 * 255.0)
 
 
 # ------------------------------------------------------------- distances
@@ -185,6 +416,8 @@ _TRANSPOSED_MAX_K = 32
 #: expansion (values in [0, 1]: |x|^2 <= 3, |2 x.c| <= 6, so about 2e-6).
 _SQ_EPS = 1e-5
 
+Exact = Callable[[NDArray], NDArray[np.float64]]
+
 
 def _block_rows(K: int) -> int:
     # rows * K * 3 stays below OpenBLAS's threshold for threading a product
@@ -195,8 +428,7 @@ def nearest_two(
     XT: NDArray[np.float32],
     xx: NDArray[np.float32],
     centroids: NDArray,
-    X64: NDArray[np.float64] | None = None,
-    index: NDArray | None = None,
+    exact: Exact | None = None,
 ):
     """Closest centroid of every point, and squared distances to the two closest.
 
@@ -211,10 +443,9 @@ def nearest_two(
     XT : (3, n) float32, the points transposed
     xx : (n,) float32, their squared norms
     centroids : (K, 3) float64
-    X64 : (N, 3) float64, optional
-        The exact points, for near ties; row ``index[i]`` (or ``i``) is
-        column i of XT.
-    index : (n,) int, optional
+    exact : callable, optional
+        ``exact(i)`` gives the exact float64 rows (m, 3) of the points
+        ``i`` (indices into the columns of XT), for near ties.
 
     Returns
     -------
@@ -223,17 +454,136 @@ def nearest_two(
     d2 : (n,) float32, squared distance to the second closest (inf if K = 1)
     """
     labels, d1, d2 = _nearest_two_f32(XT, xx, centroids)
-    if X64 is not None and centroids.shape[0] > 1:
+    if exact is not None and centroids.shape[0] > 1:
         near = np.flatnonzero(d2 - d1 <= 2 * _SQ_EPS)
         if near.size:
-            rows = X64[near if index is None else index[near]]
-            C = np.asarray(centroids, dtype=np.float64)
-            dist = np.zeros((near.size, C.shape[0]))
+            labels[near] = _closest_exact(exact(near), centroids)
+    return labels, d1, d2
+
+
+def _closest_exact(rows: NDArray[np.float64], centroids: NDArray) -> NDArray[np.intp]:
+    """Closest centroid in float64, summed like find_closest_centroids."""
+    C = np.asarray(centroids, dtype=np.float64)
+    out = np.empty(rows.shape[0], dtype=np.intp)
+    step = max(1, (1 << 15) // C.shape[0])
+    for a in range(0, rows.shape[0], step):
+        r = rows[a : a + step]
+        dist = np.zeros((r.shape[0], C.shape[0]))
+        for j in range(3):
+            diff = r[:, j, None] - C[None, :, j]
+            diff *= diff
+            dist += diff
+        out[a : a + step] = np.argmin(dist, axis=1)
+    return out
+
+
+def nearest_two_near(
+    XT: NDArray[np.float32],
+    centroids: NDArray,
+    guess: NDArray,
+    exact: Exact | None = None,
+    d_guess: NDArray[np.float32] | None = None,
+):
+    """:func:`nearest_two` for points that each come with a guessed centroid.
+
+    If a point is at distance ``u`` from its guess ``a``, no centroid ``j``
+    with ``||c_a - c_j|| >= 2 u`` can be closer (the triangle inequality,
+    Elkan 2003), so only the centroids nearer to ``a`` than ``2 u`` are
+    measured: a handful for a good guess, instead of K. The others still
+    bound the distance to the second closest from below, by
+    ``||c_a - c_j|| - u``. Distances are float32 differences; near ties are
+    decided in float64 as in :func:`nearest_two`. ``d_guess`` is the
+    squared distance to the guess when already known.
+    """
+    C = np.asarray(centroids, dtype=np.float64)
+    K = C.shape[0]
+    m = XT.shape[1]
+    C32T = np.ascontiguousarray(C.T, dtype=np.float32)
+    gap = np.sqrt(np.sum((C[:, None, :] - C[None, :, :]) ** 2, axis=2))
+    order = np.argsort(gap, axis=1, kind="stable")
+    # row a: the centroids by distance from centroid a (a itself first), their
+    # coordinates, and the distance from a of the first one not measured
+    by_gap = np.concatenate(
+        [np.take_along_axis(gap, order, axis=1), np.full((K, 1), np.inf)], axis=1
+    ).astype(np.float32)
+    widths = []
+    w = min(8, K)
+    while True:
+        widths.append(w)
+        if w == K:
+            break
+        w = min(2 * w, K)
+    near_coords = {
+        w: [np.ascontiguousarray(C32T[j][order[:, :w]]) for j in range(3)] for w in widths
+    }
+    labels = np.empty(m, dtype=np.intp)
+    d1 = np.empty(m, dtype=np.float32)
+    d2 = np.empty(m, dtype=np.float32)
+    guess = np.asarray(guess)
+
+    def work(a, b):
+        g = guess[a:b].astype(np.intp)
+        x = XT[:, a:b]
+        if d_guess is None:
+            u = np.zeros(b - a, dtype=np.float32)
             for j in range(3):
-                diff = rows[:, j, None] - C[None, :, j]
+                diff = x[j] - C32T[j, g]
                 diff *= diff
-                dist += diff
-            labels[near] = np.argmin(dist, axis=1)
+                u += diff
+        else:
+            u = d_guess[a:b].copy()
+        np.sqrt(u, out=u)
+        u *= np.float32(1 + 1e-5)
+        u += np.float32(1e-6)
+        radius = 2 * u + np.float32(1e-6)
+
+        # measure the 8 centroids nearest to the guess; the points with more
+        # centroids within their radius go on to 16, 32, ... (at most K)
+        def measure(pending, w):
+            """Label the points ``pending`` whose candidates are all among the
+            ``w`` centroids nearest their guess; return the others."""
+            gp = g[pending]
+            D = np.zeros((pending.size, w), dtype=np.float32)
+            for j in range(3):
+                diff = np.take(near_coords[w][j], gp, axis=0)
+                diff -= x[j, pending, None]
+                diff *= diff
+                D += diff
+            beyond = by_gap[gp, w]
+            done = beyond >= radius[pending] if w < K else np.ones(pending.size, dtype=bool)
+            rows = np.flatnonzero(done)
+            D = D[rows]
+            r = np.arange(rows.size)
+            best = np.argmin(D, axis=1)
+            out = pending[rows]
+            gr = gp[rows]
+            labels[out + a] = order[gr, best]
+            d1[out + a] = D[r, best]
+            D[r, best] = np.inf
+            second = D.min(axis=1) if w > 1 else np.full(rows.size, np.inf, np.float32)
+            # centroids not measured are at least gap - u away
+            bound = beyond[rows] - u[out]
+            np.maximum(bound, 0.0, out=bound)
+            bound *= bound
+            d2[out + a] = np.minimum(second, bound)
+            return pending[~done]
+
+        pending = np.arange(b - a)
+        for w in widths:
+            # at most 2**18 distances at once, whatever K
+            step = max(64, (1 << 18) // w)
+            pending = np.concatenate(
+                [measure(pending[s : s + step], w) for s in range(0, pending.size, step)]
+            )
+            if not pending.size:
+                break
+
+    if m:
+        _in_parts(m, work)
+    if exact is not None and K > 1:
+        near = np.flatnonzero(d2 - d1 <= 2 * _SQ_EPS)
+        if near.size:
+            labels[near] = _closest_exact(exact(near), C)
     return labels, d1, d2
 
 
@@ -301,10 +651,9 @@ def _nearest_two_f32(XT, xx, centroids):
     return labels, d1, d2
 
 
-def assign(X64: NDArray[np.float64], centroids: NDArray) -> NDArray[np.intp]:
-    """Index of the closest centroid of every row of X64, see :func:`nearest_two`."""
-    XT = np.ascontiguousarray(X64.T, dtype=np.float32)
-    return nearest_two(XT, np.einsum("ij,ij->j", XT, XT), centroids, X64)[0]
+def assign(points: Points, centroids: NDArray) -> NDArray[np.intp]:
+    """Index of the closest centroid of every point, see :func:`nearest_two`."""
+    return nearest_two(points.XT, points.xx, centroids, points.rows64)[0]
 
 
 def _distances_to_one(XT, xx, c) -> NDArray[np.float32]:
@@ -394,17 +743,43 @@ def kmeans_plusplus_weighted(
     return np.array(X[chosen], dtype=np.float64)
 
 
-def random_init_weighted(
-    X: NDArray, weights: NDArray | None, K: int, rng: np.random.Generator
-) -> NDArray[np.float64]:
+#: Above this many distinct colours, k-means++ runs on the coarse histogram.
+_SEED_MAX_POINTS = 1 << 16
+#: Lloyd rounds on the coarse histogram after k-means++ (part of the seeding).
+_SEED_ROUNDS = 10
+
+
+def seed_kmeans_plusplus(points: Points, K: int, rng: np.random.Generator) -> NDArray[np.float64]:
+    """The "k-means++" initialisation of :func:`kmeans_lab.quantize`.
+
+    Up to :data:`_SEED_MAX_POINTS` points: greedy k-means++ on the points
+    (:func:`kmeans_plusplus_weighted`). More distinct colours: greedy
+    k-means++ on the colours binned into cubes of 8 levels a side (the mean
+    colour of each cube, weighted by its pixels), refined by a few Lloyd
+    rounds on those cubes; its cost grows with the number of cubes (a few
+    thousand to a few tens of thousands on photos), not with the image.
+    """
+    if points.keys is None or points.n <= _SEED_MAX_POINTS:
+        return kmeans_plusplus_weighted(points.rows64(), points.w, K, rng)
+    for bits in (_CELL_BITS, _CELL_BITS + 1):
+        cells, cell_weights, _ = coarse_cells(points.keys, points.w, bits)
+        if cells.shape[0] >= 8 * K:
+            break
+    if cells.shape[0] < 8 * K:  # colours too concentrated for cubes to help
+        return kmeans_plusplus_weighted(points.rows64(), points.w, K, rng)
+    initial = kmeans_plusplus_weighted(cells, cell_weights, K, rng)
+    coarse = Points(X64=cells, weights=cell_weights)
+    return weighted_lloyd(coarse, initial, _SEED_ROUNDS, 0.0)[0]
+
+
+def seed_random(points: Points, K: int, rng: np.random.Generator) -> NDArray[np.float64]:
     """K points at distinct positions, drawn without replacement with
-    probability proportional to their weight (uniform if weights is None)."""
-    p = None
-    if weights is not None:
-        w = np.asarray(weights, dtype=np.float64)
-        p = w / w.sum()
-    idx = rng.choice(X.shape[0], size=K, replace=False, p=p)
-    return np.array(X[np.sort(idx)], dtype=np.float64)
+    probability proportional to their weight."""
+    if points.n < K:  # a sample with fewer distinct colours than K
+        return points.rows64().copy()
+    p = points.w / points.w.sum()
+    idx = rng.choice(points.n, size=K, replace=False, p=p)
+    return np.array(points.rows64(np.sort(idx)), dtype=np.float64)
 
 
 # ------------------------------------------------------------------ Lloyd
@@ -423,9 +798,12 @@ def _inertia(total_wxx: float, C: NDArray[np.float64], W, S) -> float:
     return max(float(value), 0.0)
 
 
+#: Safety margin of the float32 bounds (distances in [0, 1] units).
+_BOUND_EPS = np.float32(4e-6)
+
+
 def weighted_lloyd(
-    X64: NDArray[np.float64],
-    weights: NDArray | None,
+    points: Points,
     initial_centroids: NDArray,
     max_iter: int,
     tol: float,
@@ -442,15 +820,20 @@ def weighted_lloyd(
     changing (exact convergence: further rounds would change nothing).
 
     The reassignment skips the points that provably keep their label
-    (Hamerly's bounds): an upper bound on the distance to their centroid and
-    a lower bound on the distance to any other centroid, both loosened by how
-    far the centroids moved. Only points whose bounds overlap are measured
-    again; the result is the same as measuring all of them.
+    (Hamerly's bounds): an upper bound ``u`` on the distance to their
+    centroid and a lower bound ``l`` on the distance to any other centroid,
+    loosened every round by how far the centroids moved (``u`` grows by the
+    move of the point's centroid, ``l`` shrinks by the largest move of any
+    other). Both loosenings depend on the label only, so they are kept per
+    centroid, summed over the rounds (``T`` and ``D``): a point stores
+    ``U = u - T[label]`` and its slack ``s = (l + D[label]) - U``, and a
+    round only tests ``s < T[label] + D[label]``. Only points whose bounds
+    overlap are measured again; the result is the same as measuring all of
+    them.
 
     Parameters
     ----------
-    X64 : (n, 3) float64, the points
-    weights : (n,) integer weights, or None for all ones
+    points : :class:`Points`
     initial_centroids : (K, 3)
     max_iter, tol : see :func:`kmeans_lab.quantize`
     progress : called as ``progress(iteration, max_iter, distortion)``
@@ -459,125 +842,177 @@ def weighted_lloyd(
     Returns
     -------
     centroids : (K, 3) float64
-    labels : (N,) intp, assignment to the returned centroids
+    labels : (n,) integer, assignment to the returned centroids
     weights_per_cluster : (K,) float64
     inertia : float, weighted sum of squared distances
     n_iter : int, rounds run
     """
-    n = X64.shape[0]
+    n = points.n
     C = np.asarray(initial_centroids, dtype=np.float64).copy()
     K = C.shape[0]
-    XT = np.ascontiguousarray(X64.T, dtype=np.float32)
-    xx = np.einsum("ij,ij->j", XT, XT)
-    if weights is None:
-        w = np.ones(n)
-        WXT = X64.T
-    else:
-        w = np.asarray(weights, dtype=np.float64)
-        WXT = np.multiply(X64.T, w)
-    total_wxx = float(np.einsum("i,ij,ij->", w, X64, X64))
+    XT, xx, w = points.XT, points.xx, points.w
+    scale = points.scale
+    total_wxx = points.total_wxx()
     n_total = float(w.sum()) if n_total is None else n_total
+    many = K > _TRANSPOSED_MAX_K  # measure near a guess (Elkan) rather than all K
 
-    labels, d1, d2 = nearest_two(XT, xx, C, X64)
-    upper, lower = _bounds(d1, d2)
-    W, S = _cluster_sums(WXT, w, labels, K)
+    labels = np.empty(n, dtype=label_dtype(K))
+    U = np.empty(n, dtype=np.float32)
+    slack = np.empty(n, dtype=np.float32)
+    guess = points.guess(C) if many else None
+
+    def first(a, b):
+        exact = lambda near: points.rows64(near + a)  # noqa: E731
+        if guess is not None:
+            lab, d1, d2 = nearest_two_near(XT[:, a:b], C, guess[a:b], exact)
+        else:
+            lab, d1, d2 = nearest_two(XT[:, a:b], xx[a:b], C, exact)
+        labels[a:b] = lab
+        U[a:b], slack[a:b] = _bounds(d1, d2)
+
+    # a part of the points at a time: the temporary arrays stay small
+    _in_parts(n, first)
+    guess = None
+    W, S = np.zeros(K), np.zeros((K, 3))
+    for a in range(0, n, 1 << 16):  # in steps: no (3, n) float64 copy
+        part = np.arange(a, min(a + (1 << 16), n))
+        dW, dS = _cluster_sums(points.weighted(part), w[part], labels[part], K)
+        W += dW
+        S += dS
+    T = np.zeros(K)  # how far each centroid moved in all
+    D = np.zeros(K)  # how far the other centroids moved, the largest each round, in all
+
+    def inertia():
+        return _inertia(total_wxx, C, W, S / scale)
+
     if progress is not None:
-        progress(0, max_iter, _inertia(total_wxx, C, W, S) / n_total)
+        progress(0, max_iter, inertia() / n_total)
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
-        relocated = _relocate_empty(X64, w, C, labels, W, S, lower)
+        relocated = _relocate_empty(points, C, labels, W, S, slack)
         filled = W > 0
         new = C.copy()
-        new[filled] = S[filled] / W[filled, None]
+        new[filled] = S[filled] / W[filled, None] / scale
         delta = np.sqrt(np.sum((new - C) ** 2, axis=1))
         shift = float(delta.max())
         C = new
-        # loosen the bounds by how far the centroids moved: a point's lower
-        # bound drops by the largest move of a centroid other than its own
-        upper += delta.astype(np.float32)[labels]
         order = np.argsort(delta)
-        drop = np.full(K, delta[order[-1]], dtype=np.float32)
+        drop = np.full(K, delta[order[-1]])
         if K > 1:
             drop[order[-1]] = delta[order[-2]]
-        lower -= drop[labels]
-        todo = np.flatnonzero(upper > lower)
-        if todo.size:
+        T += delta
+        D += drop
+        # rounded up: a point is skipped only when float32 proves it safe
+        G = np.nextafter((T + D).astype(np.float32), np.float32(np.inf))
+        T32, D32 = T.astype(np.float32), D.astype(np.float32)
+        C32T = np.ascontiguousarray(C.T, dtype=np.float32)
+
+        def reassign(a, b, C=C, G=G, T=T, D=D, T32=T32, D32=D32, C32T=C32T):
+            """Reassign the points a..b whose bounds overlap; return the
+            indices, new and old labels of those that changed."""
+            lab = labels[a:b]
+            todo = np.flatnonzero(slack[a:b] < G[lab])
+            own = lab[todo]
+            todo += a
             # tighten the upper bound: the exact distance to the own centroid
-            own = C.astype(np.float32)[labels[todo]]
             d_own = np.zeros(todo.size, dtype=np.float32)
             for j in range(3):
-                diff = XT[j, todo] - own[:, j]
+                diff = XT[j].take(todo)
+                diff -= C32T[j].take(own)
                 diff *= diff
                 d_own += diff
-            upper[todo] = np.sqrt(d_own) * np.float32(1 + 1e-5) + np.float32(1e-6)
-            todo = todo[upper[todo] > lower[todo]]
+            u = np.sqrt(d_own) * np.float32(1 + 1e-5) + _BOUND_EPS
+            lower = slack[todo] + U[todo] - D32[own] - _BOUND_EPS
+            keep = u <= lower
+            kept, ok = todo[keep], own[keep]
+            U[kept] = u[keep] - T32[ok] + _BOUND_EPS
+            slack[kept] = lower[keep] + D32[ok] - U[kept] - _BOUND_EPS
+            rest = ~keep
+            todo, own, d_own = todo[rest], own[rest], d_own[rest]
+            if not todo.size:
+                return todo, own, own
+            exact = lambda near: points.rows64(todo[near])  # noqa: E731
+            x = np.take(XT, todo, axis=1)
+            if many:
+                new_lab, d1, d2 = nearest_two_near(x, C, own, exact, d_own)
+            else:
+                new_lab, d1, d2 = nearest_two(x, xx[todo], C, exact)
+            u_new, s_new = _bounds(d1, d2)
+            U[todo] = u_new - T[new_lab].astype(np.float32) + _BOUND_EPS
+            slack[todo] = s_new + (D[new_lab] + T[new_lab]).astype(np.float32) - _BOUND_EPS
+            changed = new_lab != own
+            idx = todo[changed]
+            labels[idx] = new_lab[changed]
+            return idx, new_lab[changed], own[changed]
+
         n_changed = 0
-        if todo.size:
-            lab, a, b = nearest_two(XT[:, todo], xx[todo], C, X64, todo)
-            upper[todo], lower[todo] = _bounds(a, b)
-            changed = lab != labels[todo]
-            n_changed = int(np.count_nonzero(changed))
-            if n_changed:
-                idx = todo[changed]
-                new_lab = lab[changed]
-                # one pass: +weight into the new cluster, -weight out of the old
-                both = np.concatenate([new_lab, labels[idx]])
-                sign = np.concatenate([np.ones(idx.size), -np.ones(idx.size)])
-                dW, dS = _cluster_sums(
-                    np.tile(WXT[:, idx], 2) * sign, w[np.tile(idx, 2)] * sign, both, K
-                )
+        for idx, new_lab, old_lab in _in_parts(n, reassign):
+            if idx.size:
+                n_changed += idx.size
+                # +weight into the new cluster, -weight out of the old
+                wx = points.weighted(idx)
+                dW, dS = _cluster_sums(wx, w[idx], new_lab, K)
                 W += dW
                 S += dS
-                W[np.abs(W) < 0.5] = 0.0  # weights are integers: remove rounding dust
-                labels[idx] = new_lab
+                dW, dS = _cluster_sums(wx, w[idx], old_lab, K)
+                W -= dW
+                S -= dS
+        W[np.abs(W) < 0.5] = 0.0  # weights are integers: remove rounding dust
         if progress is not None:
-            progress(n_iter, max_iter, _inertia(total_wxx, C, W, S) / n_total)
+            progress(n_iter, max_iter, inertia() / n_total)
         if shift <= tol:
             break
         if not relocated and n_changed == 0:
             break
-    return C, labels, W, _inertia(total_wxx, C, W, S), n_iter
+    return C, labels, W, inertia(), n_iter
 
 
 def _bounds(d1_sq, d2_sq):
-    """Upper bound on the distance to the closest centroid, lower bound on
-    the distance to the second closest, safe against float32 rounding."""
+    """Upper bound on the distance to the closest centroid and the slack
+    (lower bound on the distance to the second closest, minus the upper
+    bound), safe against float32 rounding."""
     upper = np.sqrt(d1_sq + np.float32(_SQ_EPS))
-    lower = np.sqrt(np.maximum(d2_sq - np.float32(_SQ_EPS), 0.0))
-    return upper, lower
+    slack = np.sqrt(np.maximum(d2_sq - np.float32(_SQ_EPS), 0.0))
+    slack -= upper
+    return upper, slack
 
 
-def _relocate_empty(X64, w, C, labels, W, S, lower) -> bool:
+def _relocate_empty(points: Points, C, labels, W, S, slack) -> bool:
     """Give every empty cluster the point farthest from its centroid.
 
     Updates ``W``, ``S`` and ``labels`` in place (the point and its weight
-    move to the empty cluster, as scikit-learn does) and zeroes the point's
-    lower bound so its label is decided afresh; returns whether anything moved.
+    move to the empty cluster, as scikit-learn does) and sets the point's
+    slack to -inf so its label is decided afresh; returns whether anything
+    moved.
     """
     empty = np.flatnonzero(W == 0)
     if empty.size == 0:
         return False
-    d = np.zeros(X64.shape[0])
-    for j in range(3):
-        diff = X64[:, j] - C[labels, j]
-        diff *= diff
-        d += diff
-    m = min(empty.size, d.shape[0])
-    far = np.argpartition(-d, m - 1)[:m] if m < d.shape[0] else np.arange(d.shape[0])
+    n = points.n
+    d = np.zeros(n)
+    for a in range(0, n, 1 << 16):
+        b = min(a + (1 << 16), n)
+        rows = points.rows64(np.arange(a, b))
+        for j in range(3):
+            diff = rows[:, j] - C[labels[a:b], j]
+            diff *= diff
+            d[a:b] += diff
+    m = min(empty.size, n)
+    far = np.argpartition(-d, m - 1)[:m] if m < n else np.arange(n)
     far = far[np.argsort(-d[far], kind="stable")]
     moved = False
     for k, i in zip(empty, far):
         if d[i] <= 0:
             break
         old = labels[i]
-        wx = w[i] * X64[i]
+        wx = points.weighted(np.array([i]))[:, 0]
         S[old] -= wx
-        W[old] -= w[i]
+        W[old] -= points.w[i]
         if W[old] < 0.5:
             W[old] = 0.0
         S[k] = wx
-        W[k] = w[i]
+        W[k] = points.w[i]
         labels[i] = k  # or the next reassignment would move its weight a second time
-        lower[i] = 0.0
+        slack[i] = -np.inf
         moved = True
     return moved
