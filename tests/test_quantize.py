@@ -513,7 +513,7 @@ def test_nearest_two_near_agrees_with_nearest_two():
     points = fk.Points(keys=keys, weights=np.ones(keys.size))
     C = rng.random((70, 3))
     for guess in (rng.integers(0, 70, keys.size), fk.assign(points, C)):
-        near = fk.nearest_two_near(points.XT, C, guess, points.rows64)
+        near = fk.nearest_two_near(points.XT, fk.Neighbours(C), guess, points.rows64)
         full = fk.nearest_two(points.XT, points.xx, C, points.rows64)
         np.testing.assert_array_equal(near[0], full[0])
         np.testing.assert_allclose(near[1], full[1], atol=2e-5)

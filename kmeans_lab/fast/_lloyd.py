@@ -477,9 +477,41 @@ def _closest_exact(rows: NDArray[np.float64], centroids: NDArray) -> NDArray[np.
     return out
 
 
+class Neighbours:
+    """The centroids seen from each centroid, for :func:`nearest_two_near`.
+
+    Row a of ``order``: the centroids by distance from centroid a (a itself
+    first); ``by_gap[a, w]``: the distance from a of the (w+1)-th of them;
+    ``coords[w][j]``: coordinate j of the w nearest, (K, w) float32. Made
+    once per set of centroids (a K x K matrix), shared by every call.
+    """
+
+    def __init__(self, centroids: NDArray):
+        C = np.asarray(centroids, dtype=np.float64)
+        K = C.shape[0]
+        self.C, self.K = C, K
+        self.C32T = np.ascontiguousarray(C.T, dtype=np.float32)
+        gap = np.sqrt(np.sum((C[:, None, :] - C[None, :, :]) ** 2, axis=2))
+        self.order = np.argsort(gap, axis=1, kind="stable")
+        self.by_gap = np.concatenate(
+            [np.take_along_axis(gap, self.order, axis=1), np.full((K, 1), np.inf)], axis=1
+        ).astype(np.float32)
+        self.widths = []
+        w = min(8, K)
+        while True:
+            self.widths.append(w)
+            if w == K:
+                break
+            w = min(2 * w, K)
+        self.coords = {
+            w: [np.ascontiguousarray(self.C32T[j][self.order[:, :w]]) for j in range(3)]
+            for w in self.widths
+        }
+
+
 def nearest_two_near(
     XT: NDArray[np.float32],
-    centroids: NDArray,
+    neighbours: Neighbours,
     guess: NDArray,
     exact: Exact | None = None,
     d_guess: NDArray[np.float32] | None = None,
@@ -495,27 +527,17 @@ def nearest_two_near(
     decided in float64 as in :func:`nearest_two`. ``d_guess`` is the
     squared distance to the guess when already known.
     """
-    C = np.asarray(centroids, dtype=np.float64)
-    K = C.shape[0]
+    nb = neighbours
+    C, K, C32T, order, by_gap, widths, near_coords = (
+        nb.C,
+        nb.K,
+        nb.C32T,
+        nb.order,
+        nb.by_gap,
+        nb.widths,
+        nb.coords,
+    )
     m = XT.shape[1]
-    C32T = np.ascontiguousarray(C.T, dtype=np.float32)
-    gap = np.sqrt(np.sum((C[:, None, :] - C[None, :, :]) ** 2, axis=2))
-    order = np.argsort(gap, axis=1, kind="stable")
-    # row a: the centroids by distance from centroid a (a itself first), their
-    # coordinates, and the distance from a of the first one not measured
-    by_gap = np.concatenate(
-        [np.take_along_axis(gap, order, axis=1), np.full((K, 1), np.inf)], axis=1
-    ).astype(np.float32)
-    widths = []
-    w = min(8, K)
-    while True:
-        widths.append(w)
-        if w == K:
-            break
-        w = min(2 * w, K)
-    near_coords = {
-        w: [np.ascontiguousarray(C32T[j][order[:, :w]]) for j in range(3)] for w in widths
-    }
     labels = np.empty(m, dtype=np.intp)
     d1 = np.empty(m, dtype=np.float32)
     d2 = np.empty(m, dtype=np.float32)
@@ -561,6 +583,9 @@ def nearest_two_near(
             d1[out + a] = D[r, best]
             D[r, best] = np.inf
             second = D.min(axis=1) if w > 1 else np.full(rows.size, np.inf, np.float32)
+            # a near tie can only be with a measured centroid: the others are
+            # farther than 2 u - u = u from the point, strictly (the margins)
+            tie[out + a] = second - d1[out + a] <= 2 * _SQ_EPS
             # centroids not measured are at least gap - u away
             bound = beyond[rows] - u[out]
             np.maximum(bound, 0.0, out=bound)
@@ -578,10 +603,11 @@ def nearest_two_near(
             if not pending.size:
                 break
 
+    tie = np.zeros(m, dtype=bool)
     if m:
         _in_parts(m, work)
     if exact is not None and K > 1:
-        near = np.flatnonzero(d2 - d1 <= 2 * _SQ_EPS)
+        near = np.flatnonzero(tie)
         if near.size:
             labels[near] = _closest_exact(exact(near), C)
     return labels, d1, d2
@@ -860,11 +886,12 @@ def weighted_lloyd(
     U = np.empty(n, dtype=np.float32)
     slack = np.empty(n, dtype=np.float32)
     guess = points.guess(C) if many else None
+    near = Neighbours(C) if guess is not None else None
 
     def first(a, b):
         exact = lambda near: points.rows64(near + a)  # noqa: E731
         if guess is not None:
-            lab, d1, d2 = nearest_two_near(XT[:, a:b], C, guess[a:b], exact)
+            lab, d1, d2 = nearest_two_near(XT[:, a:b], near, guess[a:b], exact)
         else:
             lab, d1, d2 = nearest_two(XT[:, a:b], xx[a:b], C, exact)
         labels[a:b] = lab
@@ -906,8 +933,9 @@ def weighted_lloyd(
         G = np.nextafter((T + D).astype(np.float32), np.float32(np.inf))
         T32, D32 = T.astype(np.float32), D.astype(np.float32)
         C32T = np.ascontiguousarray(C.T, dtype=np.float32)
+        near = Neighbours(C) if many else None
 
-        def reassign(a, b, C=C, G=G, T=T, D=D, T32=T32, D32=D32, C32T=C32T):
+        def reassign(a, b, C=C, G=G, T=T, D=D, T32=T32, D32=D32, C32T=C32T, near=near):
             """Reassign the points a..b whose bounds overlap; return the
             indices, new and old labels of those that changed."""
             lab = labels[a:b]
@@ -934,7 +962,7 @@ def weighted_lloyd(
             exact = lambda near: points.rows64(todo[near])  # noqa: E731
             x = np.take(XT, todo, axis=1)
             if many:
-                new_lab, d1, d2 = nearest_two_near(x, C, own, exact, d_own)
+                new_lab, d1, d2 = nearest_two_near(x, near, own, exact, d_own)
             else:
                 new_lab, d1, d2 = nearest_two(x, xx[todo], C, exact)
             u_new, s_new = _bounds(d1, d2)
