@@ -244,13 +244,18 @@ def _return_freed_memory() -> None:
     glibc serves a block from its heap, which it rarely shrinks, once a block
     of that size has been freed (its mmap threshold rises up to 32 MB): the
     temporary tables of a large photo would then stay in the process. A
-    fixed threshold of 1 MB keeps the peak memory of a run near what it
-    uses at one time. No effect elsewhere than on glibc.
+    fixed threshold of 1 MB keeps the peak memory of a run near what it uses
+    at one time (6.5 MP photo, K = 256: 189 -> 145 MB); keeping up to 16 MB
+    of freed heap for reuse avoids paying page faults again for the small
+    temporaries of every round (without it, the fixed threshold cost 40% more
+    CPU time). No effect elsewhere than on glibc.
     """
     try:
         import ctypes
 
-        ctypes.CDLL("libc.so.6").mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD: blocks of 1 MB or more are mmapped
+        libc.mallopt(-1, 1 << 24)  # M_TRIM_THRESHOLD: keep up to 16 MB of free heap for reuse
     except (OSError, AttributeError):  # pragma: no cover - not glibc
         pass
 
