@@ -420,6 +420,7 @@ def test_parallel_parts_give_the_same_result(chelsea_small, monkeypatch):
         with monkeypatch.context() as m:
             m.setattr(fk, "_PART", 700)
             m.setattr(fk, "_KEY_STEP", 1000)  # many steps over the keys
+            m.setattr(fk, "_SORT_MAX_PIXELS", 0)  # through the table of every colour
             parallel = fit_palette(chelsea_small, K, init=init, max_iter=6, tol=0)
             seeded = [fit_palette(chelsea_small, 8, rng=1).centroids for _ in range(2)]
         np.testing.assert_array_equal(parallel.centroids, serial.centroids)
@@ -495,11 +496,16 @@ def test_large_images_are_labelled_exactly_and_alike_on_any_number_of_threads(
     np.testing.assert_array_equal(labels, kl.find_closest_centroids(X, fit.centroids))
     np.testing.assert_array_equal(fit.counts, np.bincount(labels, minlength=K))
     assert fit.inertia == pytest.approx(((X - fit.centroids[labels]) ** 2).sum(), rel=1e-9)
-    for threads, part, step in [(1, 1 << 17, 1 << 18), (2, 5000, 4096), (3, 777, 1000)]:
+    for threads, part, step, sort_max in [
+        (1, 1 << 17, 1 << 18, 0),
+        (2, 5000, 4096, 0),
+        (3, 777, 1000, 1 << 30),
+    ]:
         with monkeypatch.context() as m:
             m.setattr(fk, "_n_threads", lambda threads=threads: threads)
             m.setattr(fk, "_PART", part)
             m.setattr(fk, "_KEY_STEP", step)
+            m.setattr(fk, "_SORT_MAX_PIXELS", sort_max)
             m.setattr(fk, "_pool", None)
             other = fit_palette(noisy_photo, K, max_iter=4, tol=0, rng=1)
         np.testing.assert_array_equal(other.centroids, fit.centroids)
@@ -525,11 +531,17 @@ def test_colour_index_ranks_colours_among_the_distinct_ones():
     rng = np.random.default_rng(0)
     keys = rng.integers(0, 1 << 24, 5000).astype(np.uint32)
     keys[:3] = [0, 63, (1 << 24) - 1]  # the ends of a group of 64 and of the table
-    distinct, counts, index = fk.distinct_colors_of(lambda a, b: keys[a:b], keys.size)
     expected, expected_counts = fk.distinct_colors(keys)
-    np.testing.assert_array_equal(distinct, expected)
-    np.testing.assert_array_equal(counts, expected_counts)
-    np.testing.assert_array_equal(index.rank(keys), np.searchsorted(distinct, keys))
+    for sort_max in (0, 1 << 30):  # the table of every colour, or a sort
+        fk_sort = fk._SORT_MAX_PIXELS
+        fk._SORT_MAX_PIXELS = sort_max
+        try:
+            distinct, counts, index = fk.distinct_colors_of(lambda a, b: keys[a:b], keys.size)
+        finally:
+            fk._SORT_MAX_PIXELS = fk_sort
+        np.testing.assert_array_equal(distinct, expected)
+        np.testing.assert_array_equal(counts, expected_counts)
+        np.testing.assert_array_equal(index.rank(keys), np.searchsorted(distinct, keys))
     # the popcount used before NumPy 2 (np.bitwise_count) gives the same
     words = rng.integers(0, 2**63, 1000, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
     expected_ones = [bin(int(v)).count("1") for v in words]

@@ -171,8 +171,15 @@ class ColourIndex:
     int32 indices), in 3 MB.
     """
 
-    def __init__(self, seen: NDArray[np.uint8]):
-        self.bits = np.packbits(seen, bitorder="little").view(np.uint64)
+    def __init__(self, seen: NDArray[np.uint8] | None = None, distinct=None):
+        """From a table of 2**24 flags (``seen``), or from the sorted ``distinct``
+        colours themselves (small images: no 16 MB table)."""
+        if seen is not None:
+            self.bits = np.packbits(seen, bitorder="little").view(np.uint64)
+        else:
+            self.bits = np.zeros(1 << 18, dtype=np.uint64)
+            bit = np.left_shift(np.uint64(1), (distinct & 63).astype(np.uint64))
+            np.bitwise_or.at(self.bits, distinct >> 6, bit)
         ones = _popcount(self.bits)
         self.before = np.zeros(self.bits.shape[0], dtype=np.int64)
         np.cumsum(ones[:-1], out=self.before[1:])
@@ -202,6 +209,10 @@ def _popcount_bytes(x: NDArray[np.uint64]) -> NDArray[np.uint8]:
     return _BYTE_ONES[x.view(np.uint8)].reshape(-1, 8).sum(axis=1, dtype=np.uint8)
 
 
+#: Images up to this many pixels find their distinct colours by sorting their
+#: keys (faster than clearing and scanning the 16 MB table of larger images).
+_SORT_MAX_PIXELS = 1 << 19
+
 #: Pixels per step of the passes over an image's keys.
 _KEY_STEP = 1 << 18
 
@@ -212,10 +223,14 @@ def distinct_colors_of(
     """:func:`distinct_colors` of the keys of N pixels given by :func:`pixel_keys`,
     and the :class:`ColourIndex` of the image.
 
-    The colours are marked in a table of 2**24 bytes (16 MB, freed before
-    returning), then counted through the colour index, a part of the image
-    at a time: no sort, and no full-size copy of the keys.
+    Images over :data:`_SORT_MAX_PIXELS` pixels mark their colours in a
+    table of 2**24 bytes (16 MB, freed before returning), then count them
+    through the colour index, a part of the image at a time: no sort, and no
+    full-size copy of the keys. Smaller ones sort their keys.
     """
+    if N <= _SORT_MAX_PIXELS:
+        distinct, counts = distinct_colors(keys(0, N))
+        return distinct, counts, ColourIndex(distinct=distinct)
     seen = np.zeros(1 << 24, dtype=np.uint8)
 
     def mark(a, b):
@@ -559,8 +574,6 @@ def nearest_two_near(
         u += np.float32(1e-6)
         radius = 2 * u + np.float32(1e-6)
 
-        # measure the 8 centroids nearest to the guess; the points with more
-        # centroids within their radius go on to 16, 32, ... (at most K)
         def measure(pending, w):
             """Label the points ``pending`` whose candidates are all among the
             ``w`` centroids nearest their guess; return the others."""
@@ -593,6 +606,8 @@ def nearest_two_near(
             d2[out + a] = np.minimum(second, bound)
             return pending[~done]
 
+        # measure the 8 centroids nearest to the guess; the points with more
+        # centroids within their radius go on to 16, 32, ... (at most K)
         pending = np.arange(b - a)
         for w in widths:
             # at most 2**18 distances at once, whatever K

@@ -183,6 +183,7 @@ def fit_palette(
                 (H, W, 3),
             )
         points = _lloyd.Points(keys=distinct, weights=counts)
+        del counts  # Points keeps them as float64
     else:
         X64 = img.reshape(-1, 3).astype(np.float64, copy=False)
         n_distinct = None
