@@ -497,7 +497,7 @@ class Neighbours:
 
     Row a of ``order``: the centroids by distance from centroid a (a itself
     first); ``by_gap[a, w]``: the distance from a of the (w+1)-th of them;
-    ``coords[w][j]``: coordinate j of the w nearest, (K, w) float32. Made
+    ``coords[w][j]``: coordinate j of the w nearest, (w, K) float32. Made
     once per set of centroids (a K x K matrix), shared by every call.
     """
 
@@ -519,7 +519,7 @@ class Neighbours:
                 break
             w = min(2 * w, K)
         self.coords = {
-            w: [np.ascontiguousarray(self.C32T[j][self.order[:, :w]]) for j in range(3)]
+            w: [np.ascontiguousarray(self.C32T[j][self.order[:, :w]].T) for j in range(3)]
             for w in self.widths
         }
 
@@ -576,35 +576,54 @@ def nearest_two_near(
 
         def measure(pending, w):
             """Label the points ``pending`` whose candidates are all among the
-            ``w`` centroids nearest their guess; return the others."""
+            ``w`` centroids nearest their guess; return the others.
+
+            Distances are laid out (w, m), one row per candidate, so the
+            minimum over the candidates is a vectorized reduction over rows."""
+            m = pending.size
             gp = g[pending]
-            D = np.zeros((pending.size, w), dtype=np.float32)
+            D = np.empty((w, m), dtype=np.float32)
+            diff = np.empty((w, m), dtype=np.float32)
             for j in range(3):
-                diff = np.take(near_coords[w][j], gp, axis=0)
-                diff -= x[j, pending, None]
+                np.take(near_coords[w][j], gp, axis=1, out=diff)
+                diff -= x[j, pending]
                 diff *= diff
-                D += diff
+                if j:
+                    D += diff
+                else:
+                    D, diff = diff, D
+            first = np.minimum.reduce(D, axis=0)
+            col = np.zeros(m, dtype=np.intp)
+            for k in range(w - 1, 0, -1):
+                np.copyto(col, k, where=D[k] == first)
+            np.copyto(col, 0, where=D[0] == first)
+            D[col, np.arange(m)] = np.inf
+            second = np.minimum.reduce(D, axis=0) if w > 1 else np.full(m, np.inf, np.float32)
             beyond = by_gap[gp, w]
-            done = beyond >= radius[pending] if w < K else np.ones(pending.size, dtype=bool)
-            rows = np.flatnonzero(done)
-            D = D[rows]
-            r = np.arange(rows.size)
-            best = np.argmin(D, axis=1)
-            out = pending[rows]
-            gr = gp[rows]
-            labels[out + a] = order[gr, best]
-            d1[out + a] = D[r, best]
-            D[r, best] = np.inf
-            second = D.min(axis=1) if w > 1 else np.full(rows.size, np.inf, np.float32)
+            if w < K:
+                done = beyond >= radius[pending]
+                rows = np.flatnonzero(done)
+                if rows.size < m:
+                    pending, gp, col, first, second, beyond = (
+                        v[rows] for v in (pending, gp, col, first, second, beyond)
+                    )
+                    rest = np.flatnonzero(~done)
+                else:
+                    rest = rows[:0]
+            else:
+                rest = np.zeros(0, dtype=np.intp)
+            out = pending + a
+            labels[out] = order[gp, col]
+            d1[out] = first
             # a near tie can only be with a measured centroid: the others are
             # farther than 2 u - u = u from the point, strictly (the margins)
-            tie[out + a] = second - d1[out + a] <= 2 * _SQ_EPS
+            tie[out] = second - first <= 2 * _SQ_EPS
             # centroids not measured are at least gap - u away
-            bound = beyond[rows] - u[out]
+            bound = beyond - u[pending]
             np.maximum(bound, 0.0, out=bound)
             bound *= bound
-            d2[out + a] = np.minimum(second, bound)
-            return pending[~done]
+            d2[out] = np.minimum(second, bound)
+            return rest
 
         # measure the 8 centroids nearest to the guess; the points with more
         # centroids within their radius go on to 16, 32, ... (at most K)
@@ -613,7 +632,10 @@ def nearest_two_near(
             # at most 2**18 distances at once, whatever K
             step = max(64, (1 << 18) // w)
             pending = np.concatenate(
-                [measure(pending[s : s + step], w) for s in range(0, pending.size, step)]
+                [
+                    pending[s : s + step][measure(pending[s : s + step], w)]
+                    for s in range(0, pending.size, step)
+                ]
             )
             if not pending.size:
                 break
@@ -949,8 +971,12 @@ def weighted_lloyd(
         T32, D32 = T.astype(np.float32), D.astype(np.float32)
         C32T = np.ascontiguousarray(C.T, dtype=np.float32)
         near = Neighbours(C) if many else None
+        # twice the distance from each centroid to its nearest other one, rounded
+        # down: a point within u of its centroid is at least gap - u from any other
+        gap = near.by_gap[:, 1] if many else _nearest_gap(C)
+        gap = np.maximum(gap * np.float32(1 - 1e-6) - _BOUND_EPS, 0.0).astype(np.float32)
 
-        def reassign(a, b, C=C, G=G, T=T, D=D, T32=T32, D32=D32, C32T=C32T, near=near):
+        def reassign(a, b, C=C, G=G, T=T, D=D, T32=T32, D32=D32, C32T=C32T, near=near, gap=gap):
             """Reassign the points a..b whose bounds overlap; return the
             indices, new and old labels of those that changed."""
             lab = labels[a:b]
@@ -966,6 +992,8 @@ def weighted_lloyd(
                 d_own += diff
             u = np.sqrt(d_own) * np.float32(1 + 1e-5) + _BOUND_EPS
             lower = slack[todo] + U[todo] - D32[own] - _BOUND_EPS
+            # Elkan's bound from the centroids' own spacing (Hamerly's s(a)/2 test)
+            np.maximum(lower, gap[own] - u, out=lower)
             keep = u <= lower
             kept, ok = todo[keep], own[keep]
             U[kept] = u[keep] - T32[ok] + _BOUND_EPS
@@ -1008,6 +1036,13 @@ def weighted_lloyd(
         if not relocated and n_changed == 0:
             break
     return C, labels, W, inertia(), n_iter
+
+
+def _nearest_gap(C: NDArray) -> NDArray[np.float32]:
+    """(K,) distance from each centroid to the nearest other one (inf if K = 1)."""
+    gap = np.sqrt(np.sum((C[:, None, :] - C[None, :, :]) ** 2, axis=2))
+    np.fill_diagonal(gap, np.inf)
+    return gap.min(axis=1).astype(np.float32)
 
 
 def _bounds(d1_sq, d2_sq):
