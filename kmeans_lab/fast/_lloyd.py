@@ -497,7 +497,7 @@ class Neighbours:
 
     Row a of ``order``: the centroids by distance from centroid a (a itself
     first); ``by_gap[a, w]``: the distance from a of the (w+1)-th of them;
-    ``coords[w][j]``: coordinate j of the w nearest, (w, K) float32. Made
+    ``coords(w)[j]``: coordinate j of the w nearest, (w, K) float32. Made
     once per set of centroids (a K x K matrix), shared by every call.
     """
 
@@ -506,11 +506,13 @@ class Neighbours:
         K = C.shape[0]
         self.C, self.K = C, K
         self.C32T = np.ascontiguousarray(C.T, dtype=np.float32)
-        gap = np.sqrt(np.sum((C[:, None, :] - C[None, :, :]) ** 2, axis=2))
-        self.order = np.argsort(gap, axis=1, kind="stable")
+        gap = np.sqrt(np.sum((C[:, None, :] - C[None, :, :]) ** 2, axis=2)).astype(np.float32)
+        # (any order among equal gaps will do: ties are decided exactly later)
+        self.order = np.argsort(gap, axis=1)
         self.by_gap = np.concatenate(
-            [np.take_along_axis(gap, self.order, axis=1), np.full((K, 1), np.inf)], axis=1
-        ).astype(np.float32)
+            [np.take_along_axis(gap, self.order, axis=1), np.full((K, 1), np.inf, np.float32)],
+            axis=1,
+        )
         self.widths = []
         w = min(8, K)
         while True:
@@ -518,10 +520,16 @@ class Neighbours:
             if w == K:
                 break
             w = min(2 * w, K)
-        self.coords = {
-            w: [np.ascontiguousarray(self.C32T[j][self.order[:, :w]].T) for j in range(3)]
-            for w in self.widths
-        }
+        self._coords = {}
+
+    def coords(self, w: int) -> list:
+        """Coordinate j of the w centroids nearest each centroid, (w, K) float32
+        each, made when first needed (large w are rare)."""
+        found = self._coords.get(w)
+        if found is None:
+            found = [np.ascontiguousarray(self.C32T[j][self.order[:, :w]].T) for j in range(3)]
+            self._coords[w] = found  # threads may both make it: the same arrays
+        return found
 
 
 def nearest_two_near(
@@ -542,15 +550,14 @@ def nearest_two_near(
     decided in float64 as in :func:`nearest_two`. ``d_guess`` is the
     squared distance to the guess when already known.
     """
-    nb = neighbours
-    C, K, C32T, order, by_gap, widths, near_coords = (
-        nb.C,
-        nb.K,
-        nb.C32T,
-        nb.order,
-        nb.by_gap,
-        nb.widths,
-        nb.coords,
+    near = neighbours
+    C, K, C32T, order, by_gap, widths = (
+        near.C,
+        near.K,
+        near.C32T,
+        near.order,
+        near.by_gap,
+        near.widths,
     )
     m = XT.shape[1]
     labels = np.empty(m, dtype=np.intp)
@@ -585,7 +592,7 @@ def nearest_two_near(
             D = np.empty((w, m), dtype=np.float32)
             diff = np.empty((w, m), dtype=np.float32)
             for j in range(3):
-                np.take(near_coords[w][j], gp, axis=1, out=diff)
+                np.take(near.coords(w)[j], gp, axis=1, out=diff)
                 diff -= x[j, pending]
                 diff *= diff
                 if j:
