@@ -481,7 +481,7 @@ def lab_command(
     env : dict of str to str
     """
     folder = Path(folder)
-    argv = [sys.executable, "-m", "jupyter", "lab"]
+    argv = [sys.executable, "-m", "jupyterlab"]  # this environment's JupyterLab, whatever PATH says
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         argv.append("--allow-root")
     if (folder / FIRST_NOTEBOOK).is_file():

@@ -393,7 +393,7 @@ def test_kmeans_lab_lab_updates_then_starts_jupyterlab(course, monkeypatch, caps
     assert "created with 3 notebooks" in capsys.readouterr().out
     argv, env = started["argv"], started["env"]
     assert started["path"] == sys.executable
-    assert argv[:4] == [sys.executable, "-m", "jupyter", "lab"]
+    assert argv[:3] == [sys.executable, "-m", "jupyterlab"]
     assert "--LabApp.default_url=/lab/tree/00_index.ipynb" in argv
     assert f"--ServerApp.root_dir={folder.resolve()}" in argv
     assert argv[-2:] == ["--no-browser", "--port=9"]
