@@ -234,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
 
     Returns the exit status: 0 on success, 1 when the input or output is
     unusable, 2 for a wrong command line, 130 if interrupted. Errors are
-    printed as one line ``kmeans-lab: error: ...`` on stderr.
+    printed as one line ``kmeans-lab: error: ...`` on stderr. ``lab`` does not
+    return when it succeeds: JupyterLab replaces the process.
     """
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
