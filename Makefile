@@ -1,5 +1,5 @@
 # kmeans-lab: two commands do all set-up.
-#   make lab   - create .venv if needed, install, open JupyterLab on the notebooks
+#   make lab   - create .venv if needed, install, open JupyterLab on your copy of the course
 #   make test  - create .venv if needed, install, run every test
 PYTHON ?= python3
 VENV   := .venv
@@ -21,10 +21,12 @@ $(STAMP): pyproject.toml Makefile tools/hide_instructor_tools.sh
 	PATH="$(CURDIR)/$(BIN):$$PATH" tools/hide_instructor_tools.sh
 	touch $(STAMP)
 
-# Students open the generated student versions; the solutions are in notebooks/.
-# (Jupyter refuses to run as root without --allow-root: containers, CI machines.)
+# Students work in their own copy of the course, my-course/ (gitignored): created from
+# the generated notebooks/student/ on first use, then updated without losing their work
+# (kmeans_lab/workspace.py says the rule). JupyterLab opens my-course/00_index.ipynb, with
+# .venv/bin first on the PATH of its notebooks (`!kmeans-lab ...`), and --allow-root as root.
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/student/
+	$(BIN)/kmeans-lab lab
 
 # The solution notebooks (not the generated student copies) are re-run by nbval.
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
