@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._text import count_noun
 from ._validation import (
     DEFAULT_SEED,
     NOT_GIVEN,
@@ -113,7 +114,7 @@ def plot_palette(palette: ArrayLike, ax=None, *, title: str | None = None):
     ax.set_xticks(range(0, K, step))
     ax.set_yticks([])
     ax.set_xlabel("palette index")
-    ax.set_title(title if title is not None else f"Palette: {K} colour{'s' if K != 1 else ''}")
+    ax.set_title(title if title is not None else f"Palette: {count_noun(K, 'colour')}")
     return ax
 
 
@@ -162,7 +163,7 @@ def plot_pixels_3d(
         idx = generator.choice(X.shape[0], size=max_points, replace=False)
         X = X[idx]
     ax.scatter(X[:, 0], X[:, 1], X[:, 2], c=np.clip(X, 0, 1), s=3, alpha=0.6, depthshade=False)
-    title = f"{X.shape[0]:,} pixels in RGB space"
+    title = f"{count_noun(X.shape[0], 'pixel', thousands=True)} in RGB space"
     if centroids is not None:
         C = as_float_matrix(centroids, "centroids")
         ax.scatter(
@@ -178,7 +179,7 @@ def plot_pixels_3d(
             label="centroids",
         )
         ax.legend(loc="upper left")
-        title += f" with {C.shape[0]} centroids"
+        title += f" with {count_noun(C.shape[0], 'centroid')}"
     ax.set_xlabel("red")
     ax.set_ylabel("green")
     ax.set_zlabel("blue")
@@ -234,7 +235,7 @@ def plot_kmeans_progress(
     )
     ax.set_xlabel("feature 1")
     ax.set_ylabel("feature 2")
-    ax.set_title(f"Centroid paths over {history.shape[0] - 1} iterations")
+    ax.set_title(f"Centroid paths over {count_noun(history.shape[0] - 1, 'iteration')}")
     ax.legend(loc="best")
     return ax
 

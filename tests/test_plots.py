@@ -59,12 +59,23 @@ def test_plot_kmeans_progress_and_distortion():
     assert (
         plots.plot_kmeans_progress(X, [X[:3], X[:3] + 0.1], labels=np.arange(50) % 3, ax=ax) is ax
     )
-    assert "1 iterations" in ax.get_title()
+    assert ax.get_title() == "Centroid paths over 1 iteration"
+    ax3 = plots.plot_kmeans_progress(X, [X[:3], X[:3] + 0.1, X[:3] + 0.2])
+    assert ax3.get_title() == "Centroid paths over 2 iterations"
     ax2 = plots.plot_distortion([3.0, 2.0, 1.0])
     assert ax2.get_xlabel() == "iteration"
     assert list(ax2.lines[0].get_ydata()) == [3.0, 2.0, 1.0]
     with pytest.raises(ValueError, match="2-D"):
         plots.plot_kmeans_progress(np.zeros((3, 3)), [np.zeros((2, 3))])
+
+
+def test_titles_say_one_in_the_singular():
+    assert plots.plot_palette(np.ones((1, 3))).get_title() == "Palette: 1 colour"
+    assert plots.plot_palette(np.eye(3)).get_title() == "Palette: 3 colours"
+    one = plots.plot_pixels_3d(np.full((1, 3), 0.5), centroids=np.full((1, 3), 0.5))
+    assert one.get_title() == "1 pixel in RGB space with 1 centroid"
+    many = plots.plot_pixels_3d(np.random.default_rng(0).random((2000, 3)), centroids=np.eye(3))
+    assert many.get_title() == "2,000 pixels in RGB space with 3 centroids"
 
 
 def test_plot_tradeoff_draws_quality_and_size_against_K():
