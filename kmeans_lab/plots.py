@@ -24,6 +24,7 @@ __all__ = [
     "plot_pixels_3d",
     "plot_kmeans_progress",
     "plot_distortion",
+    "plot_elbow",
     "plot_tradeoff",
 ]
 
@@ -264,6 +265,85 @@ def plot_distortion(distortions: Sequence[float], ax=None):
     ax.set_xlabel("iteration")
     ax.set_ylabel("distortion (mean squared distance)")
     ax.set_title("Distortion per iteration")
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+def plot_elbow(
+    Ks: Sequence[int],
+    distortions: ArrayLike,
+    ax=None,
+    *,
+    elbow: int | None = None,
+    log_scale: bool = False,
+):
+    """Plot the final distortion against K: the *elbow curve*.
+
+    More clusters always lower the distortion, so its minimum says nothing
+    about K. The elbow method looks instead for the K after which the curve
+    stops falling steeply (its "elbow"): beyond it, extra clusters only
+    split groups that were already well served. Data made of a few
+    well-separated groups have a clear elbow; a photograph usually has none.
+
+    Parameters
+    ----------
+    Ks : sequence of int, shape (n,)
+        The numbers of clusters tried, each ``>= 1``, in increasing order.
+    distortions : array-like of shape (n,)
+        The distortion J reached with each K (e.g. the lowest of a few
+        random starts, :func:`kmeans_lab.distortion`).
+    ax : matplotlib Axes, optional
+    elbow : int, optional
+        A K of ``Ks`` to circle in red and label as the elbow.
+    log_scale : bool, default=False
+        Put K on a logarithmic axis (base 2), one tick at every K: for
+        ``Ks`` such as 2, 4, ..., 64.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+
+    See Also
+    --------
+    plot_distortion : the distortion against the iteration, for one K.
+    plot_tradeoff : quality and size against K, for a compressed image.
+
+    Examples
+    --------
+    >>> ax = plot_elbow([1, 2, 3, 4], [6.8, 3.5, 1.2, 1.0], elbow=3)
+    >>> ax.get_xlabel(), ax.get_title()
+    ('K, number of clusters', 'Elbow curve: distortion against K')
+    """
+    Ks = [check_int(K, "K", minimum=1) for K in Ks]
+    d = as_float_vector(distortions, "distortions")
+    if len(Ks) != d.size:
+        raise ValueError(
+            f"Ks and distortions must have the same length, got {len(Ks)} and {d.size}"
+        )
+    if any(b <= a for a, b in zip(Ks, Ks[1:])):
+        raise ValueError(f"Ks must be in increasing order, got {Ks}")
+    if elbow is not None and elbow not in Ks:
+        raise ValueError(f"elbow={elbow} is not one of Ks {Ks}")
+    ax = _axes(ax)
+    ax.plot(Ks, d, "o-", color="tab:blue")
+    if elbow is not None:
+        y = d[Ks.index(elbow)]
+        ax.plot([elbow], [y], "o", ms=14, mfc="none", mec="tab:red", mew=2, label="elbow")
+        ax.annotate(
+            f"elbow: K = {elbow}",
+            (elbow, y),
+            xytext=(12, 12),
+            textcoords="offset points",
+            color="tab:red",
+        )
+    if log_scale:
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("K, number of clusters (log scale)")
+    else:
+        ax.set_xlabel("K, number of clusters")
+    ax.set_xticks(Ks, [str(K) for K in Ks])
+    ax.set_ylabel("distortion J (mean squared distance)")
+    ax.set_title("Elbow curve: distortion against K")
     ax.grid(True, alpha=0.3)
     return ax
 

@@ -78,6 +78,38 @@ def test_titles_say_one_in_the_singular():
     assert many.get_title() == "2,000 pixels in RGB space with 3 centroids"
 
 
+def test_plot_elbow_draws_distortion_against_K_and_marks_the_elbow():
+    fig, ax = plt.subplots()
+    Ks, J = [1, 2, 3, 4, 5], [6.8, 3.5, 1.2, 1.0, 0.9]
+    assert plots.plot_elbow(Ks, J, ax=ax, elbow=3) is ax
+    assert ax.get_xlabel() == "K, number of clusters"
+    assert ax.get_ylabel() == "distortion J (mean squared distance)"
+    assert "Elbow curve" in ax.get_title()
+    curve, mark = ax.lines
+    assert list(curve.get_xdata()) == Ks and list(curve.get_ydata()) == J
+    assert list(mark.get_xdata()) == [3] and list(mark.get_ydata()) == [1.2]
+    assert [t.get_text() for t in ax.texts] == ["elbow: K = 3"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3", "4", "5"]
+    assert ax.get_xscale() == "linear"
+
+
+def test_plot_elbow_on_a_log_axis_without_an_elbow():
+    ax = plots.plot_elbow([2, 4, 8, 16], [0.02, 0.008, 0.004, 0.002], log_scale=True)
+    assert ax.get_xscale() == "log" and "log scale" in ax.get_xlabel()
+    assert len(ax.lines) == 1 and not ax.texts
+
+
+def test_plot_elbow_rejects_bad_input():
+    with pytest.raises(ValueError, match="same length"):
+        plots.plot_elbow([1, 2, 3], [1.0, 0.5])
+    with pytest.raises(ValueError, match="increasing order"):
+        plots.plot_elbow([2, 1], [1.0, 0.5])
+    with pytest.raises(ValueError, match="elbow=4 is not one of Ks"):
+        plots.plot_elbow([1, 2, 3], [3.0, 2.0, 1.0], elbow=4)
+    with pytest.raises(ValueError, match="K"):
+        plots.plot_elbow([0, 1], [1.0, 0.5])
+
+
 def test_plot_tradeoff_draws_quality_and_size_against_K():
     Ks, psnr, bits = [2, 4, 8, 16], [21.9, 26.1, 29.2, 31.7], [16_432, 32_864, 49_344, 65_920]
     fig, axes = plt.subplots(1, 2)
@@ -129,3 +161,4 @@ def test_no_plot_helper_calls_show(monkeypatch):
     plots.plot_distortion([1.0])
     plots.show_images([np.zeros((2, 2, 3))])
     plots.plot_tradeoff([2, 4], [20.0, 25.0], [100, 200], 1000)
+    plots.plot_elbow([1, 2], [2.0, 1.0], elbow=2)
