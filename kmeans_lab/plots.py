@@ -275,7 +275,7 @@ def plot_elbow(
     ax=None,
     *,
     elbow: int | None = None,
-    log_scale: bool = False,
+    log_axes: bool = False,
 ):
     """Plot the final distortion against K: the *elbow curve*.
 
@@ -295,9 +295,11 @@ def plot_elbow(
     ax : matplotlib Axes, optional
     elbow : int, optional
         A K of ``Ks`` to circle in red and label as the elbow.
-    log_scale : bool, default=False
-        Put K on a logarithmic axis (base 2), one tick at every K: for
-        ``Ks`` such as 2, 4, ..., 64.
+    log_axes : bool, default=False
+        Draw both axes on a logarithmic scale (K in base 2, a tick at every
+        K; for ``Ks`` such as 2, 4, ..., 64). A distortion that falls by the
+        same factor at every doubling of K is then a straight line: a curve
+        without an elbow, whatever the range of K drawn.
 
     Returns
     -------
@@ -336,13 +338,15 @@ def plot_elbow(
             textcoords="offset points",
             color="tab:red",
         )
-    if log_scale:
+    scale = " (log scale)" if log_axes else ""
+    if log_axes:
+        if np.any(d <= 0):
+            raise ValueError("log_axes=True needs distortions > 0")
         ax.set_xscale("log", base=2)
-        ax.set_xlabel("K, number of clusters (log scale)")
-    else:
-        ax.set_xlabel("K, number of clusters")
+        ax.set_yscale("log")
     ax.set_xticks(Ks, [str(K) for K in Ks])
-    ax.set_ylabel("distortion J (mean squared distance)")
+    ax.set_xlabel(f"K, number of clusters{scale}")
+    ax.set_ylabel(f"distortion J (mean squared distance){scale}")
     ax.set_title("Elbow curve: distortion against K")
     ax.grid(True, alpha=0.3)
     return ax

@@ -93,10 +93,14 @@ def test_plot_elbow_draws_distortion_against_K_and_marks_the_elbow():
     assert ax.get_xscale() == "linear"
 
 
-def test_plot_elbow_on_a_log_axis_without_an_elbow():
-    ax = plots.plot_elbow([2, 4, 8, 16], [0.02, 0.008, 0.004, 0.002], log_scale=True)
-    assert ax.get_xscale() == "log" and "log scale" in ax.get_xlabel()
+def test_plot_elbow_on_log_axes_without_an_elbow():
+    ax = plots.plot_elbow([2, 4, 8, 16], [0.02, 0.008, 0.004, 0.002], log_axes=True)
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert "log scale" in ax.get_xlabel() and "log scale" in ax.get_ylabel()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2", "4", "8", "16"]
     assert len(ax.lines) == 1 and not ax.texts
+    with pytest.raises(ValueError, match="distortions > 0"):
+        plots.plot_elbow([1, 2], [1.0, 0.0], log_axes=True)
 
 
 def test_plot_elbow_rejects_bad_input():
