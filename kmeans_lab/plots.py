@@ -326,6 +326,8 @@ def plot_elbow(
         raise ValueError(f"Ks must be in increasing order, got {Ks}")
     if elbow is not None and elbow not in Ks:
         raise ValueError(f"elbow={elbow} is not one of Ks {Ks}")
+    if log_axes and np.any(d <= 0):
+        raise ValueError("log_axes=True needs distortions > 0")
     ax = _axes(ax)
     ax.plot(Ks, d, "o-", color="tab:blue")
     if elbow is not None:
@@ -338,15 +340,12 @@ def plot_elbow(
             textcoords="offset points",
             color="tab:red",
         )
-    scale = " (log scale)" if log_axes else ""
     if log_axes:
-        if np.any(d <= 0):
-            raise ValueError("log_axes=True needs distortions > 0")
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
     ax.set_xticks(Ks, [str(K) for K in Ks])
-    ax.set_xlabel(f"K, number of clusters{scale}")
-    ax.set_ylabel(f"distortion J (mean squared distance){scale}")
+    ax.set_xlabel("K, number of clusters (log scale)" if log_axes else "K, number of clusters")
+    ax.set_ylabel(f"distortion J (mean squared distance{', log scale' if log_axes else ''})")
     ax.set_title("Elbow curve: distortion against K")
     ax.grid(True, alpha=0.3)
     return ax
