@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test lint format test-browser bench nav release autograde grades feedback install clean
+.PHONY: lab test lint format test-browser bench nav run-notebooks release autograde grades feedback install clean
 
 install: $(STAMP)
 
@@ -58,6 +58,10 @@ bench: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python benchmarks/bench_explorer.py
 	MPLBACKEND=Agg $(BIN)/python benchmarks/bench_quantize.py
 	MPLBACKEND=Agg $(BIN)/python benchmarks/bench_autograde.py
+
+# Re-execute the solution notebooks in place (after changing one, or what a check prints).
+run-notebooks: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m tools.run_notebooks
 
 # Regenerate the "< prev | Contents | next >" cells after adding or renaming a notebook
 # (make test fails while they are stale).
