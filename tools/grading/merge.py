@@ -7,7 +7,9 @@ autograde pipeline (``course/nbgrader_config.py``) executes nothing; its first
 preprocessor, :class:`tools.preprocessors.ApplyJudgedNotebook`, puts each
 judged notebook in place, and nbgrader's ``SaveAutoGrades`` and
 ``AssignLatePenalties`` write the gradebook as they always do. Then the
-report ``course/autograde_report.json`` (read by ``make grades``) is written.
+report ``course/autograde_report.json`` (read by ``make grades`` and ``make
+report``) and the verdicts as data, ``course/verdicts.csv`` (one row per
+student and exercise: :mod:`.verdicts`), are written beside the gradebook.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import time
 from pathlib import Path
 
 from ..nbgrader_course import ASSIGNMENT, run_nbgrader
-from . import similarity
+from . import similarity, verdicts
 from .runs import RUN_FOLDER, Run
 
 __all__ = ["merge", "REPORT_NAME", "LOG_NAME", "load_results"]
@@ -99,6 +101,10 @@ def merge(
             "flags": flags,
             "notes": notes,
             "seconds": result.get("seconds"),
+            "notebook_seconds": {
+                name: entry.get("seconds") for name, entry in result.get("notebooks", {}).items()
+            },
         }
     report_path.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    verdicts.write(course, verdicts.rows_of(run.run_id, results, report["students"]))
     return report
