@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test lint format test-browser bench nav run-notebooks release autograde grades feedback install clean
+.PHONY: lab test lint format test-browser bench nav run-notebooks release autograde grades feedback report install clean
 
 install: $(STAMP)
 
@@ -85,6 +85,10 @@ grades: $(STAMP)
 # course/feedback/<student>/kmeans_lab/<notebook>.html
 feedback: $(STAMP)
 	$(BIN)/python -m tools.feedback
+
+# course/report/index.html: what the class got wrong (and its tables as CSV files).
+report: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m tools.report
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
