@@ -90,7 +90,8 @@ def test_argmax_is_the_top_diagnosis_of_find_closest_centroids_with_count_9(demo
     assert "9 students</span> (30% of the class)" in first
     assert "use np.argmin, not np.argmax" in first
     glance = demo["html"].split('id="glance"', 1)[1].split("</section>", 1)[0]
-    assert f"{FIND}</code></a>: 9 students (30%)" in glance
+    first = glance.split("<li>")[1]  # the class's most frequent mistake
+    assert f"{FIND}</code></a>: 9 students (30%): the closest centroid has" in first
 
 
 def test_every_mistake_of_the_composition_is_counted_with_its_hint(demo):
@@ -246,6 +247,37 @@ def test_anonymise_drops_comments_docstrings_and_ids():
     assert anonymise("def f(:\n    # s98 broke it\n    pass  s98", ["s98"]) == (
         "def f(:\n    pass  student"
     )
+
+
+def test_a_class_where_everything_passed_and_one_not_graded_yet(tmp_path):
+    with pytest.raises(SystemExit, match="run `make autograde` first"):
+        write_report(tmp_path)
+    results = {
+        "ada": {
+            "graded_notebooks": [r.notebook for r in REGISTRY.values()],
+            "notebooks": {
+                r.notebook: {
+                    "exercises": {
+                        e.name: {"points": e.points, "max_points": e.points, "passed": True}
+                        for e in REGISTRY.values()
+                        if e.notebook == r.notebook
+                    }
+                }
+                for r in REGISTRY.values()
+            },
+        }
+    }
+    rows = verdicts.rows_of("run-1", results, {"ada": {"status": "graded", "seconds": 4.0}})
+    assert {r["status"] for r in rows} == {"passed"} and len(rows) == len(REGISTRY)
+    verdicts.write(tmp_path, rows)
+    text = write_report(tmp_path).read_text(encoding="utf-8")
+    for sentence in (
+        "No graded answer failed.",
+        "No submission was flagged.",
+        "Every submission was graded in full.",
+        "1 student; median 13, mean 13.0 out of 13 points; 1 with every point.",
+    ):
+        assert sentence in text
 
 
 def test_the_demo_answers_are_the_catalogue_as_students_write_it(tmp_path):

@@ -55,7 +55,7 @@ def plot_scores(scores: list[dict], max_total: float, ax=None):
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_xlabel(f"points (out of {max_total:g})")
     ax.set_ylabel("students")
-    ax.set_title(f"Total points of {len(points)} students")
+    ax.set_title(f"Total points of {len(points)} student{'' if len(points) == 1 else 's'}")
     ax.spines[["top", "right"]].set_visible(False)
     return ax
 

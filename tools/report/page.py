@@ -55,6 +55,11 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace
 """
 
 
+def _n(count: int, noun: str) -> str:
+    """``1 student``, ``2 students``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _e(text) -> str:
     return html.escape(str(text), quote=True)
 
@@ -85,22 +90,25 @@ def _case(case: str) -> str:
 
 
 def _glance(tables: Tables) -> str:
-    """The most frequent diagnosis of each exercise, one line each."""
-    items = []
-    for exercise in tables.exercises:
-        top = next((d for d in tables.diagnoses if d["exercise"] == exercise["exercise"]), None)
-        if top is not None:
-            items.append(
-                f'<li><a href="#d-{_e(top["exercise"])}"><code>{_e(top["exercise"])}</code></a>: '
-                f"{top['students']} student{'s' if top['students'] != 1 else ''} "
-                f"({_e(top['share'])}): {_e(top['diagnosis'])}</li>"
-            )
-    if not items:
-        return ""
-    return (
-        '<section id="glance"><h2>At a glance</h2><p>The most frequent mistake in each '
-        f"exercise:</p><ul>{''.join(items)}</ul></section>"
+    """The most frequent diagnosis of each exercise, one line each, the most frequent first."""
+    tops = [
+        next(d for d in tables.diagnoses if d["exercise"] == e["exercise"])
+        for e in tables.exercises
+        if any(d["exercise"] == e["exercise"] for d in tables.diagnoses)
+    ]
+    items = "".join(
+        f'<li><a href="#d-{_e(top["exercise"])}"><code>{_e(top["exercise"])}</code></a>: '
+        f"{_n(top['students'], 'student')} "
+        f"({_e(top['share'])}): {_e(top['hint'] or top['diagnosis'])}</li>"
+        for top in sorted(tops, key=lambda d: -d["students"])  # stable: ties in course order
     )
+    body = (
+        "<p>The most frequent mistake in each exercise, the most frequent first:</p>"
+        f"<ul>{items}</ul>"
+        if items
+        else "<p>No graded answer failed.</p>"
+    )
+    return f'<section id="glance"><h2>At a glance</h2>{body}</section>'
 
 
 def _scores(tables: Tables) -> str:
@@ -108,14 +116,14 @@ def _scores(tables: Tables) -> str:
     if not points:
         return "<p>No student was graded.</p>"
     summary = (
-        f"{len(points)} students; median {statistics.median(points):g}, mean "
+        f"{_n(len(points), 'student')}; median {statistics.median(points):g}, mean "
         f"{statistics.fmean(points):.1f} out of {tables.max_total:g} points; "
         f"{sum(p == tables.max_total for p in points)} with every point."
     )
     image = data_uri(plot_scores(tables.scores, tables.max_total))
     return (
         f"<p>{_e(summary)}</p>"
-        f'<img src="{image}" alt="Histogram of the total points of {len(points)} students">'
+        f'<img src="{image}" alt="Histogram of the total points of {_n(len(points), "student")}">'
     )
 
 
@@ -162,7 +170,7 @@ def _diagnoses(tables: Tables) -> str:
             students = d["students"]
             parts.append(
                 '<article class="diagnosis">'
-                f'<p><span class="count">{students} student{"s" if students != 1 else ""}</span>'
+                f'<p><span class="count">{_n(students, "student")}</span>'
                 f" ({_e(d['share'])} of the class) &middot; {_e(d['kind'])}</p>"
                 + (f"<p>Failing case: {_e(_case(d['case']))}</p>" if d["case"] else "")
                 + (
@@ -197,7 +205,7 @@ def _grading(tables: Tables) -> str:
     problems = [g for g in tables.grading if g["problems"] or g["status"] != "graded"]
     seconds = [float(g["seconds"]) for g in tables.grading]
     text = (
-        f"{graded} students, {tables.notebooks} notebooks graded in "
+        f"{_n(graded, 'student')}, {_n(tables.notebooks, 'notebook')} graded in "
         f"{tables.seconds:.0f} s of worker time"
         + (
             f" ({tables.seconds / tables.notebooks:.1f} s a notebook; the slowest student "
