@@ -24,6 +24,9 @@ answers are not in the catalogue: the released stub left as it is
 not a notebook at all (:data:`UNREADABLE`), and a ``compute_centroids`` that
 never ends on an empty cluster (:data:`LOOPS_FOREVER`, stopped by the cell
 time limit). Which student made which mistake is drawn with a fixed seed.
+Two students give the same uncommon ``compute_centroids`` (``divide_by_K``):
+the grader flags them as a pair for review by hand; one calls the course's
+own ``find_closest_centroids``.
 """
 
 from __future__ import annotations
@@ -218,8 +221,9 @@ def answer_source(exercise: str, func) -> str:
         wanted = set()
         for name in sorted(_global_names(current)):
             value = current.__globals__[name]
+            module_name = getattr(value, "__module__", None) or ""
             is_helper = isinstance(value, types.FunctionType) and (
-                value.__module__ == package or value.__module__.startswith(package + ".")
+                module_name == package or module_name.startswith(package + ".")
             )
             if is_helper:
                 if value is not func:
@@ -247,9 +251,12 @@ def answer_source(exercise: str, func) -> str:
 def class_answers(students=STUDENTS, seed: int = SEED) -> dict[str, dict[str, Answer]]:
     """``{student: {exercise: Answer}}``: the class of :data:`COMPOSITION`.
 
-    For each exercise, the answers of the composition (then right solutions
-    of the catalogue, in turn, for the other students) are dealt to the
-    students in an order drawn with ``seed``.
+    For each exercise, the answers of the composition, then right solutions
+    for the other students, are dealt in an order drawn with ``seed``. The
+    right solutions are the catalogue's first few, each given to at least
+    :data:`~tools.grading.similarity.COMMON` students: a common solution,
+    which the similarity check never flags. (Two students of the composition
+    share an uncommon ``compute_centroids``: the copied pair it flags.)
     """
     catalogue = _catalogue()
     rng = np.random.default_rng(seed)

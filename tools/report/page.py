@@ -30,7 +30,7 @@ h2 { font-size: 1.3rem; margin-top: 2rem; border-bottom: 2px solid var(--accent)
 h3 { font-size: 1.1rem; margin-top: 1.5rem; }
 p.meta, .muted { color: var(--muted); }
 nav ul { display: flex; flex-wrap: wrap; gap: 0.25rem 1rem; padding: 0; list-style: none; }
-img { display: block; max-width: 100%; height: auto; margin: 0.5rem 0; }
+img { display: block; width: 100%; max-width: 36rem; height: auto; margin: 0.5rem 0; }
 .scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; margin: 0.5rem 0; font-size: 0.9rem; }
 th, td { border-bottom: 1px solid var(--line); padding: 0.3rem 0.5rem; text-align: left;
