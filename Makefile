@@ -91,7 +91,7 @@ report: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m tools.report
 
 # A synthetic class of 30 from the catalogue of student solutions, graded in demo-class/
-# (never course/), with its report: demo-class/report/index.html (~4 min).
+# (never course/), with its report: demo-class/report/index.html (~5 min).
 demo-class: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m tools.demo_class
 
