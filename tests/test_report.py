@@ -190,7 +190,8 @@ def test_verdicts_csv_holds_every_student_and_exercise(demo):
         if row["status"] == "failed" and row["kind"] not in ("timeout", "not own work"):
             assert re.match(r"^\d+/\d+: \S", row["case"]), row
             assert row["hint"] and row["hint"] in row["message"]
-            assert "#" not in row["hint"] or "#" in row["message"]
+        if row["kind"] in ("timeout", "not own work"):  # stopped before any case
+            assert row["case"] == "", row
         if row["status"] == "passed":
             assert row["points"] == row["max_points"] and not row["kind"]
 

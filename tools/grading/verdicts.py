@@ -25,7 +25,8 @@ next grading run (which deletes ``course/autograde/``). Columns:
 ``case``
     the failing case, a stable id: ``<number>/<cases>: <description>``, e.g.
     ``1/35: 5 points, 2 centroids, 2 features`` (the same number is the same
-    inputs for everyone graded in the run), or the description alone.
+    inputs for everyone graded in the run); empty when the check stopped
+    before any case (not own work, wrong parameters, a check that never ran).
 ``diagnosis``
     the hint with its numbers as ``#``: the same mistake gets the same text.
 ``hint``
@@ -77,11 +78,19 @@ def hint_of(message: str) -> str:
 
 
 def case_id(message: str, description: str) -> str:
-    """``<number>/<cases>: <description>`` from a message's first line, or the description."""
+    """``<number>/<cases>: <description>`` from a message's first line ("" if no case failed).
+
+    Examples
+    --------
+    >>> case_id("f: case 2 of 9 failed (3 points)", "3 points")
+    '2/9: 3 points'
+    >>> case_id("f: your function calls the course's reference implementation", "3 points")
+    ''
+    """
     first = message.splitlines()[0] if message else ""
     found = _CASE_NUMBER.search(first)
     if found is None:
-        return description
+        return ""
     return f"{found[1]}/{found[2]}: {description}" if description else f"{found[1]}/{found[2]}"
 
 
