@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test lint format test-browser bench nav run-notebooks release autograde grades feedback install clean
+.PHONY: lab test lint format test-browser bench nav run-notebooks release autograde grades feedback report demo-class install clean
 
 install: $(STAMP)
 
@@ -86,5 +86,14 @@ grades: $(STAMP)
 feedback: $(STAMP)
 	$(BIN)/python -m tools.feedback
 
+# course/report/index.html: what the class got wrong (and its tables as CSV files).
+report: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m tools.report
+
+# A synthetic class of 30 from the catalogue of student solutions, graded in demo-class/
+# (never course/), with its report: demo-class/report/index.html (~5 min).
+demo-class: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m tools.demo_class
+
 clean:
-	rm -rf $(VENV) .pytest_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache test-artifacts demo-class

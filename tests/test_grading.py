@@ -42,6 +42,7 @@ import nbformat
 import pytest
 
 from kmeans_lab.checks.registry import REGISTRY
+from tools.submissions import filled
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
@@ -77,30 +78,6 @@ def index_of(nb, gid: str) -> int:
         if grade_id(cell) == gid:
             return i
     raise KeyError(gid)
-
-
-def without_markers(source: str) -> str:
-    """A solution cell as a student would write it: no BEGIN/END SOLUTION lines."""
-    return "\n".join(
-        line
-        for line in source.splitlines()
-        if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line
-    )
-
-
-def filled(release: Path, name: str):
-    """The released student notebook ``name`` with the solutions' code filled in."""
-    student = nbformat.read(release / f"{name}.ipynb", as_version=4)
-    solution = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
-    answers = {
-        grade_id(c): c.source
-        for c in solution.cells
-        if c.get("metadata", {}).get("nbgrader", {}).get("solution")
-    }
-    for cell in student.cells:
-        if grade_id(cell) in answers:
-            cell.source = without_markers(answers[grade_id(cell)])
-    return student
 
 
 def code_cell(source: str):
