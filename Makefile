@@ -1,12 +1,12 @@
 # kmeans-lab: two commands do all set-up.
-#   make lab   - create .venv if needed, install, open JupyterLab on the notebooks
+#   make lab   - create .venv if needed, install, open JupyterLab on your copy of the course
 #   make test  - create .venv if needed, install, run every test
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test lint format test-browser bench nav release autograde grades feedback install clean
+.PHONY: lab test lint format test-browser bench nav run-notebooks release autograde grades feedback report demo-class install clean
 
 install: $(STAMP)
 
@@ -21,10 +21,12 @@ $(STAMP): pyproject.toml Makefile tools/hide_instructor_tools.sh
 	PATH="$(CURDIR)/$(BIN):$$PATH" tools/hide_instructor_tools.sh
 	touch $(STAMP)
 
-# Students open the generated student versions; the solutions are in notebooks/.
-# (Jupyter refuses to run as root without --allow-root: containers, CI machines.)
+# Students work in their own copy of the course, my-course/ (gitignored): created from
+# the generated notebooks/student/ on first use, then updated without losing their work
+# (kmeans_lab/workspace.py says the rule). JupyterLab opens my-course/00_index.ipynb, with
+# .venv/bin first on the PATH of its notebooks (`!kmeans-lab ...`), and --allow-root as root.
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/student/
+	$(BIN)/kmeans-lab lab
 
 # The solution notebooks (not the generated student copies) are re-run by nbval.
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
@@ -58,6 +60,10 @@ bench: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python benchmarks/bench_quantize.py
 	MPLBACKEND=Agg $(BIN)/python benchmarks/bench_autograde.py
 
+# Re-execute the solution notebooks in place (after changing one, or what a check prints).
+run-notebooks: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m tools.run_notebooks
+
 # Regenerate the "< prev | Contents | next >" cells after adding or renaming a notebook
 # (make test fails while they are stale).
 nav: $(STAMP)
@@ -81,5 +87,14 @@ grades: $(STAMP)
 feedback: $(STAMP)
 	$(BIN)/python -m tools.feedback
 
+# course/report/index.html: what the class got wrong (and its tables as CSV files).
+report: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m tools.report
+
+# A synthetic class of 30 from the catalogue of student solutions, graded in demo-class/
+# (never course/), with its report: demo-class/report/index.html (~5 min).
+demo-class: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m tools.demo_class
+
 clean:
-	rm -rf $(VENV) .pytest_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache test-artifacts demo-class

@@ -45,10 +45,12 @@ if not os.path.isdir(os.path.join(REPO, "tools", "preprocessors")):
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
-from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties,
     CheckCellMetadata,
+    ClearHiddenTests,
+    GetGrades,
     IgnorePattern,
     LimitOutput,
     SaveAutoGrades,
@@ -118,5 +120,12 @@ c.Autograde.autograde_preprocessors = [
 
 # --- Feedback (tools.feedback) ---------------------------------------------------
 # nbgrader's generate_feedback renders the autograded notebook to HTML: the
-# student's code and outputs, the points of every check, and the check cells
-# as graded (hidden tests included, so a student sees which case failed).
+# student's code and outputs and the points of every check. Each check cell
+# shows its visible check and, first, the grader's verdict: for a failed
+# exercise, the failing case's inputs as a snippet to run, expected and got,
+# and the hint. The hidden tests' lines (their call and its seed=) are removed,
+# as in the student version (nbgrader's ClearHiddenTests); the grader's secret
+# seeds and the reference's code never reach a notebook. (tools.feedback runs it
+# with --ClearHiddenTests.enforce_metadata=False: a student's own cell quoting
+# the markers is cleared too instead of stopping their feedback.)
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]

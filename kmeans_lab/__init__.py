@@ -10,6 +10,8 @@ centroids are (K, 3), labels are (N,). Modules:
 - :mod:`kmeans_lab.metrics` -- MSE, PSNR, distortion
 - :mod:`kmeans_lab.plots` -- figures (take ``ax=None``, return the Axes)
 - :mod:`kmeans_lab.checks` -- the exercise checks used in the notebooks
+- :mod:`kmeans_lab.saved_functions` -- a student's function, once it passes its
+  check, saved for the next notebooks (``use_and_save``, ``use_saved``)
 - :mod:`kmeans_lab.fast` -- fast exact K-means for real photos:
   :func:`quantize` and :func:`fit_palette` (``fast.palette``, the CLI
   ``kmeans-lab compress`` uses them), :func:`dither` (``fast.dithering``,

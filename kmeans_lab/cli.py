@@ -1,4 +1,4 @@
-"""The ``kmeans-lab`` command: compress your own photo with K-means.
+"""The ``kmeans-lab`` command: compress your own photo with K-means, open the course.
 
 Examples
 --------
@@ -7,6 +7,11 @@ In a terminal::
     kmeans-lab compress photo.jpg -k 16 -o photo-16.png
     kmeans-lab compress photo.jpg -k 16 -o photo-16-dither.png --dither
     kmeans-lab compress --help
+
+From the root of the repository (:mod:`kmeans_lab.workspace`)::
+
+    kmeans-lab workspace      # create or update your copy of the course, my-course/
+    kmeans-lab lab            # the same, then open it in JupyterLab (what `make lab` runs)
 
 From Python (what the console script calls):
 
@@ -31,6 +36,7 @@ from .compression import CompressedImage
 from .fast import dither, fit_palette
 from .image_io import DEFAULT_MAX_PIXELS, ImageLoadError, load_image_8bit
 from .kmeans import INIT_METHODS
+from .workspace import DEFAULT_FOLDER, DEFAULT_SOURCE, WorkspaceError, lab_command, update_workspace
 
 __all__ = ["main", "build_parser"]
 
@@ -93,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="Compress images with K-means colour quantization (the kmeans-lab course library).",
-        epilog=f"Run '{PROG} compress --help' for the options of the compress command.",
+        epilog=f"Run '{PROG} COMMAND --help' for the options of a command.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -176,7 +182,51 @@ def build_parser() -> argparse.ArgumentParser:
         help="refuse larger images, a protection against decompression bombs "
         "(default: %(default)s)",
     )
+    rule = (
+        "Files you have not changed are refreshed when the course changes; files you changed "
+        "(a cell's source typed, cells added or deleted; not just run or saved) are kept and "
+        "never overwritten; new files are added; a file you deleted is handed out again (how "
+        "to start a notebook over); nothing is ever deleted. Prints what it did in one line."
+    )
+    workspace = commands.add_parser(
+        "workspace",
+        help=f"create or update your own copy of the course ({DEFAULT_FOLDER}/)",
+        description=(
+            f"Create FOLDER, your own copy of the course, from the course's student notebooks "
+            f"({DEFAULT_SOURCE}/), or update it. {rule}"
+        ),
+        epilog=f"example, from the root of the repository: {PROG} workspace",
+    )
+    _workspace_arguments(workspace)
+    lab = commands.add_parser(
+        "lab",
+        help="update your copy of the course, then open it in JupyterLab",
+        description=(
+            f"What '{PROG} workspace' does, then JupyterLab on FOLDER with its first notebook "
+            "(00_index.ipynb) open, and this environment's commands (kmeans-lab) on the PATH "
+            "of its notebooks. Options after -- go to 'jupyter lab'."
+        ),
+        epilog=f"example: {PROG} lab -- --no-browser --port=8890",
+    )
+    _workspace_arguments(lab)
     return parser
+
+
+def _workspace_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "folder",
+        metavar="FOLDER",
+        nargs="?",
+        default=DEFAULT_FOLDER,
+        help="your folder (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--from",
+        dest="source",
+        metavar="COURSE",
+        default=DEFAULT_SOURCE,
+        help="the course's student notebooks (default: %(default)s)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -184,9 +234,15 @@ def main(argv: list[str] | None = None) -> int:
 
     Returns the exit status: 0 on success, 1 when the input or output is
     unusable, 2 for a wrong command line, 130 if interrupted. Errors are
-    printed as one line ``kmeans-lab: error: ...`` on stderr.
+    printed as one line ``kmeans-lab: error: ...`` on stderr. ``lab`` does not
+    return when it succeeds: JupyterLab replaces the process.
     """
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    jupyter_args: list[str] = []
+    if argv[:1] == ["lab"] and "--" in argv:  # kmeans-lab lab [FOLDER] -- JUPYTER OPTIONS
+        cut = argv.index("--")
+        argv, jupyter_args = argv[:cut], argv[cut + 1 :]
     try:
         try:
             args = parser.parse_args(argv)
@@ -196,6 +252,12 @@ def main(argv: list[str] | None = None) -> int:
             return int(exc.code or 0)
         if args.command == "compress":
             return _compress(args)
+        if args.command == "workspace":
+            _update(args)
+            return 0
+        if args.command == "lab":
+            _update(args)
+            return _open_lab(args.folder, jupyter_args)
         return _fail(
             f"unknown command {args.command!r}", 2
         )  # pragma: no cover - argparse rejects it
@@ -319,6 +381,32 @@ def _compress(args) -> int:
         f"{fitted - loaded:.2f} s in {fit.n_iter} round{'s' if fit.n_iter != 1 else ''}, write and check {done - fitted:.2f} s)"
     )
     return 0
+
+
+def _update(args) -> None:
+    try:
+        report = update_workspace(args.folder, args.source)
+    except WorkspaceError as exc:
+        raise CommandError(str(exc)) from None
+    except OSError as exc:
+        raise CommandError(
+            f"cannot update '{args.folder}': {exc.strerror or exc}"
+            + (f" ({exc.filename})" if exc.filename else "")
+        ) from None
+    print(report.summary(), flush=True)
+
+
+def _open_lab(folder: str, jupyter_args: list[str]) -> int:
+    """Replace this process with JupyterLab (Ctrl-C then reaches JupyterLab itself)."""
+    argv, env = lab_command(folder, jupyter_args)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name != "posix":  # pragma: no cover - Windows has no exec: wait for it instead
+        import subprocess
+
+        return subprocess.call(argv, env=env)
+    os.execve(argv[0], argv, env)
+    return 0  # not reached: JupyterLab has replaced this process
 
 
 def _psnr(image, compressed: CompressedImage, rows: int = 256) -> float:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._text import count_noun
 from ._validation import (
     DEFAULT_SEED,
     NOT_GIVEN,
@@ -23,6 +24,7 @@ __all__ = [
     "plot_pixels_3d",
     "plot_kmeans_progress",
     "plot_distortion",
+    "plot_elbow",
     "plot_tradeoff",
 ]
 
@@ -113,7 +115,7 @@ def plot_palette(palette: ArrayLike, ax=None, *, title: str | None = None):
     ax.set_xticks(range(0, K, step))
     ax.set_yticks([])
     ax.set_xlabel("palette index")
-    ax.set_title(title if title is not None else f"Palette: {K} colour{'s' if K != 1 else ''}")
+    ax.set_title(title if title is not None else f"Palette: {count_noun(K, 'colour')}")
     return ax
 
 
@@ -162,7 +164,7 @@ def plot_pixels_3d(
         idx = generator.choice(X.shape[0], size=max_points, replace=False)
         X = X[idx]
     ax.scatter(X[:, 0], X[:, 1], X[:, 2], c=np.clip(X, 0, 1), s=3, alpha=0.6, depthshade=False)
-    title = f"{X.shape[0]:,} pixels in RGB space"
+    title = f"{count_noun(X.shape[0], 'pixel', thousands=True)} in RGB space"
     if centroids is not None:
         C = as_float_matrix(centroids, "centroids")
         ax.scatter(
@@ -178,7 +180,7 @@ def plot_pixels_3d(
             label="centroids",
         )
         ax.legend(loc="upper left")
-        title += f" with {C.shape[0]} centroids"
+        title += f" with {count_noun(C.shape[0], 'centroid')}"
     ax.set_xlabel("red")
     ax.set_ylabel("green")
     ax.set_zlabel("blue")
@@ -234,7 +236,7 @@ def plot_kmeans_progress(
     )
     ax.set_xlabel("feature 1")
     ax.set_ylabel("feature 2")
-    ax.set_title(f"Centroid paths over {history.shape[0] - 1} iterations")
+    ax.set_title(f"Centroid paths over {count_noun(history.shape[0] - 1, 'iteration')}")
     ax.legend(loc="best")
     return ax
 
@@ -263,6 +265,88 @@ def plot_distortion(distortions: Sequence[float], ax=None):
     ax.set_xlabel("iteration")
     ax.set_ylabel("distortion (mean squared distance)")
     ax.set_title("Distortion per iteration")
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+def plot_elbow(
+    Ks: Sequence[int],
+    distortions: ArrayLike,
+    ax=None,
+    *,
+    elbow: int | None = None,
+    log_axes: bool = False,
+):
+    """Plot the final distortion against K: the *elbow curve*.
+
+    More clusters always lower the distortion, so its minimum says nothing
+    about K. The elbow method looks instead for the K after which the curve
+    stops falling steeply (its "elbow"): beyond it, extra clusters only
+    split groups that were already well served. Data made of a few
+    well-separated groups have a clear elbow; a photograph usually has none.
+
+    Parameters
+    ----------
+    Ks : sequence of int, shape (n,)
+        The numbers of clusters tried, each ``>= 1``, in increasing order.
+    distortions : array-like of shape (n,)
+        The distortion J reached with each K (e.g. the lowest of a few
+        random starts, :func:`kmeans_lab.distortion`).
+    ax : matplotlib Axes, optional
+    elbow : int, optional
+        A K of ``Ks`` to circle in red and label as the elbow.
+    log_axes : bool, default=False
+        Draw both axes on a logarithmic scale (K in base 2, a tick at every
+        K; for ``Ks`` such as 2, 4, ..., 64). A distortion that falls by the
+        same factor at every doubling of K is then a straight line: a curve
+        without an elbow, whatever the range of K drawn.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+
+    See Also
+    --------
+    plot_distortion : the distortion against the iteration, for one K.
+    plot_tradeoff : quality and size against K, for a compressed image.
+
+    Examples
+    --------
+    >>> ax = plot_elbow([1, 2, 3, 4], [6.8, 3.5, 1.2, 1.0], elbow=3)
+    >>> ax.get_xlabel(), ax.get_title()
+    ('K, number of clusters', 'Elbow curve: distortion against K')
+    """
+    Ks = [check_int(K, "K", minimum=1) for K in Ks]
+    d = as_float_vector(distortions, "distortions")
+    if len(Ks) != d.size:
+        raise ValueError(
+            f"Ks and distortions must have the same length, got {len(Ks)} and {d.size}"
+        )
+    if any(b <= a for a, b in zip(Ks, Ks[1:])):
+        raise ValueError(f"Ks must be in increasing order, got {Ks}")
+    if elbow is not None and elbow not in Ks:
+        raise ValueError(f"elbow={elbow} is not one of Ks {Ks}")
+    if log_axes and np.any(d <= 0):
+        raise ValueError("log_axes=True needs distortions > 0")
+    ax = _axes(ax)
+    ax.plot(Ks, d, "o-", color="tab:blue")
+    if elbow is not None:
+        y = d[Ks.index(elbow)]
+        ax.plot([elbow], [y], "o", ms=14, mfc="none", mec="tab:red", mew=2, label="elbow")
+        ax.annotate(
+            f"elbow: K = {elbow}",
+            (elbow, y),
+            xytext=(12, 12),
+            textcoords="offset points",
+            color="tab:red",
+        )
+    if log_axes:
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+    ax.set_xticks(Ks, [str(K) for K in Ks])
+    ax.set_xlabel("K, number of clusters (log scale)" if log_axes else "K, number of clusters")
+    ax.set_ylabel(f"distortion J (mean squared distance{', log scale' if log_axes else ''})")
+    ax.set_title("Elbow curve: distortion against K")
     ax.grid(True, alpha=0.3)
     return ax
 

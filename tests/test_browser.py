@@ -3,7 +3,8 @@
 The test starts its own JupyterLab (see browser_helpers.py) on a temporary
 copy of notebooks/, opens 06_explore in Debian's Chromium through
 Playwright, runs every cell, moves the explorer's K slider with the
-keyboard, and checks that the readout and the compressed image change; it
+keyboard (its stops are the powers of two: one key press halves or doubles
+K; Home and End go to 1 and 256), and checks that the readout and the compressed image change; it
 then uploads a text file (a message, the image stays) and a photo through the
 browser's file input. A
 screenshot of the explorer goes to test-artifacts/ (repository root).
@@ -143,8 +144,8 @@ def test_explorer_in_jupyterlab_reacts_to_the_keyboard():
             handle = explorer.locator(".kmeans-K .noUi-handle")
             handle.scroll_into_view_if_needed()
             handle.focus()
-            for _ in range(8):  # 16 -> 8
-                page.keyboard.press("ArrowLeft")
+            # the K slider moves in powers of two: one key press halves or doubles K
+            page.keyboard.press("ArrowLeft")  # 16 -> 8
             expect(explorer.locator(".kmeans-K .widget-readout")).to_have_text("8", timeout=10_000)
             # K = 8: 24 * 8 + 16384 * 3 bits
             expect(readout).to_contain_text("49,344", timeout=60_000)
@@ -153,16 +154,17 @@ def test_explorer_in_jupyterlab_reacts_to_the_keyboard():
             assert readout.inner_text() != text_before
 
             page.keyboard.press("Home")  # K = 1: a single colour, no index bits
-            expect(readout).to_contain_text("K1 (1 distinct colours used)", timeout=60_000)
+            expect(readout).to_contain_text("K1 (1 distinct colour used)", timeout=60_000)
             expect(readout).to_contain_text("bits after24 ")
 
-            page.keyboard.press("End")  # K = 256
+            page.keyboard.press("End")  # K = 256, the last of the 9 stops
+            expect(explorer.locator(".kmeans-K .widget-readout")).to_have_text("256")
             expect(readout).to_contain_text("K256", timeout=60_000)
             expect(readout).to_contain_text("137,216")
 
             # uploads through the browser's file input: garbage first, then a real photo
             page.keyboard.press("Home")  # K = 1 (cached): keeps the next steps fast
-            expect(readout).to_contain_text("K1 (1 distinct colours used)", timeout=60_000)
+            expect(readout).to_contain_text("K1 (1 distinct colour used)", timeout=60_000)
             status = explorer.locator(".kmeans-status")
             upload(page, explorer, "notes.txt", "text/plain", b"this is not an image")
             expect(status).to_contain_text(
@@ -175,8 +177,9 @@ def test_explorer_in_jupyterlab_reacts_to_the_keyboard():
             )
             expect(readout).to_contain_text("upload: coffee.png, 256 x 171 = 43,776 pixels")
             handle.focus()
-            for _ in range(7):  # K 1 -> 8 on the uploaded photo
+            for _ in range(3):  # K 1 -> 2 -> 4 -> 8 on the uploaded photo
                 page.keyboard.press("ArrowRight")
+            expect(explorer.locator(".kmeans-K .widget-readout")).to_have_text("8", timeout=10_000)
             expect(readout).to_contain_text(f"{24 * 8 + 43_776 * 3:,}", timeout=60_000)
 
             explorer.evaluate("el => el.scrollIntoView({block: 'start'})")

@@ -18,7 +18,7 @@ from PIL import Image
 import kmeans_lab as kl
 from kmeans_lab import kmeans
 from kmeans_lab.compression import CompressedImage, compressed_bits
-from kmeans_lab.explorer import KMeansExplorer, explore, intake, model
+from kmeans_lab.explorer import KMeansExplorer, explore, intake, layout, model, render
 
 COURSE_PIXELS = 128 * 128
 
@@ -347,10 +347,61 @@ def test_image_dropdown_switches_to_a_bundled_photo(explorer, count_kmeans):
 def test_K_is_limited_by_the_number_of_pixels():
     tiny = np.random.default_rng(0).random((3, 3, 3))
     explorer = KMeansExplorer(tiny, K=16, iterations=2)
-    assert explorer.K_slider.max == 9 and explorer.result.K == 9
+    assert explorer.K_slider.options == (1, 2, 4, 8, 9) and explorer.result.K == 9
     assert distinct_colours(explorer.result.compressed.reconstruct()) <= 9
     explorer.K_slider.value = 4
     assert explorer.result.K == 4
+    explorer.configure(image="course")  # back to a large image: every stop again
+    assert explorer.K_slider.options == layout.K_STOPS and explorer.result.K == 4
+
+
+def test_K_slider_moves_in_powers_of_two(explorer):
+    assert explorer.K_slider.options == (1, 2, 4, 8, 16, 32, 64, 128, 256)
+    assert explorer.K_slider.value == 16
+    # one step to the right, as an arrow key does: K doubles, one more bit a pixel
+    explorer.K_slider.index += 1
+    assert explorer.result.K == 32
+    assert explorer.result.compressed_bits == compressed_bits(COURSE_PIXELS, 32)
+    assert explorer.result.compressed_bits - compressed_bits(COURSE_PIXELS, 16) == (
+        COURSE_PIXELS + 24 * 16
+    )
+    # half the slider is K <= 16, where the picture changes most
+    half = len(explorer.K_slider.options) // 2
+    assert explorer.K_slider.options[half] == 16
+
+
+def test_any_K_can_still_be_set_from_code(explorer):
+    explorer.configure(K=10)
+    assert explorer.result.K == 10 and explorer.K_slider.value == 10
+    assert explorer.K_slider.options == (1, 2, 4, 8, 10, 16, 32, 64, 128, 256)
+    explorer.K_slider.value = 16
+    assert explorer.result.K == 16
+    with pytest.raises(Exception, match="Invalid selection"):
+        explorer.K_slider.value = 12  # not a stop: the slider refuses it, configure takes it
+    assert KMeansExplorer(K=3, iterations=1).K_slider.value == 3
+    assert KMeansExplorer(K=1000, iterations=1).result.K == 256  # at most 256, as before
+    with pytest.raises(ValueError, match="K"):
+        KMeansExplorer(K=0)
+
+
+def test_K_options():
+    assert layout.K_options(128 * 128) == list(layout.K_STOPS)
+    assert layout.K_options(2) == [1, 2]
+    assert layout.K_options(1) == [1]
+    assert layout.K_options(300, K=200) == [1, 2, 4, 8, 16, 32, 64, 128, 200, 256]
+    assert layout.K_options(100, K=200) == [1, 2, 4, 8, 16, 32, 64, 100]  # K over the limit
+
+
+def test_readout_and_captions_say_one_colour_in_the_singular(explorer):
+    explorer.configure(K=1, iterations=0)
+    assert "1 (1 distinct colour used)" in explorer.readout.value
+    assert "(1 colour, iteration 0/0)" in explorer.compressed_caption.value
+    assert "(1 colour in use of K = 1;" in explorer.palette_caption.value
+    explorer.configure(K=2)
+    assert "2 (2 distinct colours used)" in explorer.readout.value
+    assert "(2 colours, iteration 0/0)" in explorer.compressed_caption.value
+    assert render.tradeoff_progress_text(0, 1) == "computing 1 value of K..."
+    assert render.tradeoff_progress_text(1, 8) == "computed 1 of 8 values of K"
 
 
 # ------------------------------------------------------------------ uploads
@@ -462,7 +513,7 @@ def test_an_unexpected_failure_becomes_a_message(explorer, monkeypatch):
         raise MemoryError("out of memory in the test")
 
     monkeypatch.setattr(model, "run_kmeans", broken)
-    explorer.K_slider.value = 3  # must not raise
+    explorer.K_slider.value = 2  # must not raise
     assert "MemoryError: out of memory in the test" in explorer.message
     monkeypatch.undo()
     explorer.K_slider.value = 4

@@ -59,12 +59,59 @@ def test_plot_kmeans_progress_and_distortion():
     assert (
         plots.plot_kmeans_progress(X, [X[:3], X[:3] + 0.1], labels=np.arange(50) % 3, ax=ax) is ax
     )
-    assert "1 iterations" in ax.get_title()
+    assert ax.get_title() == "Centroid paths over 1 iteration"
+    ax3 = plots.plot_kmeans_progress(X, [X[:3], X[:3] + 0.1, X[:3] + 0.2])
+    assert ax3.get_title() == "Centroid paths over 2 iterations"
     ax2 = plots.plot_distortion([3.0, 2.0, 1.0])
     assert ax2.get_xlabel() == "iteration"
     assert list(ax2.lines[0].get_ydata()) == [3.0, 2.0, 1.0]
     with pytest.raises(ValueError, match="2-D"):
         plots.plot_kmeans_progress(np.zeros((3, 3)), [np.zeros((2, 3))])
+
+
+def test_titles_say_one_in_the_singular():
+    assert plots.plot_palette(np.ones((1, 3))).get_title() == "Palette: 1 colour"
+    assert plots.plot_palette(np.eye(3)).get_title() == "Palette: 3 colours"
+    one = plots.plot_pixels_3d(np.full((1, 3), 0.5), centroids=np.full((1, 3), 0.5))
+    assert one.get_title() == "1 pixel in RGB space with 1 centroid"
+    many = plots.plot_pixels_3d(np.random.default_rng(0).random((2000, 3)), centroids=np.eye(3))
+    assert many.get_title() == "2,000 pixels in RGB space with 3 centroids"
+
+
+def test_plot_elbow_draws_distortion_against_K_and_marks_the_elbow():
+    fig, ax = plt.subplots()
+    Ks, J = [1, 2, 3, 4, 5], [6.8, 3.5, 1.2, 1.0, 0.9]
+    assert plots.plot_elbow(Ks, J, ax=ax, elbow=3) is ax
+    assert ax.get_xlabel() == "K, number of clusters"
+    assert ax.get_ylabel() == "distortion J (mean squared distance)"
+    assert "Elbow curve" in ax.get_title()
+    curve, mark = ax.lines
+    assert list(curve.get_xdata()) == Ks and list(curve.get_ydata()) == J
+    assert list(mark.get_xdata()) == [3] and list(mark.get_ydata()) == [1.2]
+    assert [t.get_text() for t in ax.texts] == ["elbow: K = 3"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3", "4", "5"]
+    assert ax.get_xscale() == "linear"
+
+
+def test_plot_elbow_on_log_axes_without_an_elbow():
+    ax = plots.plot_elbow([2, 4, 8, 16], [0.02, 0.008, 0.004, 0.002], log_axes=True)
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert "log scale" in ax.get_xlabel() and "log scale" in ax.get_ylabel()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2", "4", "8", "16"]
+    assert len(ax.lines) == 1 and not ax.texts
+    with pytest.raises(ValueError, match="distortions > 0"):
+        plots.plot_elbow([1, 2], [1.0, 0.0], log_axes=True)
+
+
+def test_plot_elbow_rejects_bad_input():
+    with pytest.raises(ValueError, match="same length"):
+        plots.plot_elbow([1, 2, 3], [1.0, 0.5])
+    with pytest.raises(ValueError, match="increasing order"):
+        plots.plot_elbow([2, 1], [1.0, 0.5])
+    with pytest.raises(ValueError, match="elbow=4 is not one of Ks"):
+        plots.plot_elbow([1, 2, 3], [3.0, 2.0, 1.0], elbow=4)
+    with pytest.raises(ValueError, match="K"):
+        plots.plot_elbow([0, 1], [1.0, 0.5])
 
 
 def test_plot_tradeoff_draws_quality_and_size_against_K():
@@ -118,3 +165,4 @@ def test_no_plot_helper_calls_show(monkeypatch):
     plots.plot_distortion([1.0])
     plots.show_images([np.zeros((2, 2, 3))])
     plots.plot_tradeoff([2, 4], [20.0, 25.0], [100, 200], 1000)
+    plots.plot_elbow([1, 2], [2.0, 1.0], elbow=2)

@@ -3,8 +3,12 @@
 ``make feedback`` runs ``python -m tools.feedback`` after ``make autograde``:
 ``nbgrader generate_feedback kmeans_lab --force`` in ``course/`` renders every
 autograded notebook to ``course/feedback/<student>/kmeans_lab/<notebook>.html``
-(the student's code and outputs, each check's points and message). On a
-JupyterHub, ``nbgrader release_feedback kmeans_lab`` then hands them back.
+(the student's code and outputs, each check's points and the grader's
+verdict: for a failed exercise, the failing case's inputs as a snippet to
+run, what was expected and what the code returned, and the hint). The hidden
+tests' lines are removed from the check cells (``course/nbgrader_config.py``:
+nbgrader's ``ClearHiddenTests``), so no seed is shown. On a JupyterHub,
+``nbgrader release_feedback kmeans_lab`` then hands them back.
 A student whose feedback cannot be rendered is named; the others still get theirs.
 """
 
@@ -29,7 +33,17 @@ def main(argv: list[str] | None = None) -> int:
     course = check_course(args.course)
     if not (course / "autograded").is_dir():
         raise SystemExit(f"nothing autograded in {course}: run `make autograde` first")
-    result = run_nbgrader(["generate_feedback", ASSIGNMENT, "--force"], course)
+    # a student's own cell that quotes the hidden-test markers is cleared too (by default
+    # ClearHiddenTests refuses it, and the student would get no feedback)
+    result = run_nbgrader(
+        [
+            "generate_feedback",
+            ASSIGNMENT,
+            "--force",
+            "--ClearHiddenTests.enforce_metadata=False",
+        ],
+        course,
+    )
     with open(course / "feedback.log", "w", encoding="utf-8") as log:
         log.write(result.stdout)
     failed = sorted(

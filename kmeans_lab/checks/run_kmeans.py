@@ -111,7 +111,7 @@ def _case(runner: Runner, X: np.ndarray, C0: np.ndarray, max_iters: int) -> None
         )
     hist = history(X, C0, max_iters + 1)
     if not np.allclose(got_C, exp_C, rtol=1e-9, atol=1e-12):
-        lines = expected_got(f"centroids after {max_iters} rounds", exp_C, got_C)
+        lines = expected_got(f"centroids after {_rounds(max_iters)}", exp_C, got_C)
         bad = ~np.isclose(got_C, exp_C, rtol=1e-9, atol=1e-12)
         k = int(np.argmax(bad.any(axis=1)))
         lines.append(

@@ -19,6 +19,8 @@ Examples
 >>> explorer = KMeansExplorer("course", K=16, iterations=10, rng=0)
 >>> explorer.result.compressed_bits, explorer.result.original_bits
 (65920, 393216)
+>>> explorer.K_slider.options[:5]         # powers of two: a step doubles K
+(1, 2, 4, 8, 16)
 >>> explorer.K_slider.value = 2          # what moving the slider does
 >>> explorer.result.compressed_bits
 16432
@@ -30,12 +32,12 @@ from contextlib import contextmanager
 
 from numpy.typing import ArrayLike
 
-from .._validation import NOT_GIVEN, check_choice, rng_from_seed_alias
+from .._validation import NOT_GIVEN, check_choice, check_int, rng_from_seed_alias
 from ..image_io import DEFAULT_MAX_PIXELS, ImageLoadError
 from ..kmeans import INIT_METHODS
 from . import render
 from .intake import WORKING_SIZE, ExplorerImage, decode_upload, image_from_array, load_sample
-from .layout import MAX_K, ExplorerLayout
+from .layout import MAX_K, ExplorerLayout, K_options
 from .model import TRADEOFF_KS, ExplorerResult, Frame, ResultCache, TradeoffTable, compute_tradeoff
 
 __all__ = ["KMeansExplorer", "explore"]
@@ -50,7 +52,9 @@ class KMeansExplorer(ExplorerLayout):
         A bundled photo (one of :func:`kmeans_lab.sample_image_names`) or
         an image array (floats in [0, 1] or uint8).
     K : int, default=16
-        Palette size, 1..256 (and at most the number of pixels).
+        Palette size, 1..256 (and at most the number of pixels). The K
+        slider moves in powers of two, 1, 2, 4, ..., 256; another K given
+        here or to :meth:`configure` becomes one more stop.
     iterations : int, default=10
         Rounds of K-means, 0..50.
     init : {"k-means++", "random"}, default="k-means++"
@@ -200,7 +204,7 @@ class KMeansExplorer(ExplorerLayout):
         if key not in self._original_png:
             self._original_png[key] = render.image_png(image.image, scale)
         with self._hold():
-            self.K_slider.max = min(MAX_K, image.n_pixels)
+            self._set_K(self.K_slider.value, image)
             if self.image_dropdown.value != key:
                 self.image_dropdown.value = key
         self.original_view.value = self._original_png[key]
@@ -209,6 +213,15 @@ class KMeansExplorer(ExplorerLayout):
         self.original_caption.value = render.original_caption(image)
         self.note.value = render.working_size_note(image, self.working_size)
         self._show_tradeoff()
+
+    def _set_K(self, K: int, image: ExplorerImage) -> None:
+        """Put the K slider on ``K`` (at most the image's limit), among its stops for ``image``."""
+        K = min(check_int(K, "K", minimum=1), MAX_K, image.n_pixels)
+        options = K_options(image.n_pixels, K)
+        if list(self.K_slider.options) != options:
+            with self._hold():
+                self.K_slider.options = options  # (resets the value to the first option)
+        self.K_slider.value = K
 
     def load_upload(self, name: str, data: bytes) -> bool:
         """Load an uploaded file's bytes and make it the current image.
@@ -273,7 +286,8 @@ class KMeansExplorer(ExplorerLayout):
         **settings
             Any of ``image`` (a key from :attr:`image_keys` or a sample
             name), ``K``, ``iterations``, ``init``, ``rng`` (the seed; ``seed``
-            is its deprecated old name).
+            is its deprecated old name). ``K`` may be any palette size, not
+            only a stop of the K slider (a power of two): it becomes one.
 
         Examples
         --------
@@ -287,12 +301,11 @@ class KMeansExplorer(ExplorerLayout):
                 settings.get("rng"), settings.pop("seed"), "configure"
             )
         controls = {
-            "K": self.K_slider,
             "iterations": self.iterations_slider,
             "init": self.init_buttons,
             "rng": self.seed_box,
         }
-        unknown = set(settings) - set(controls) - {"image"}
+        unknown = set(settings) - set(controls) - {"image", "K"}
         if unknown:
             raise TypeError(
                 f"unknown setting(s) {sorted(unknown)}; use image, K, iterations, init or rng"
@@ -303,6 +316,8 @@ class KMeansExplorer(ExplorerLayout):
                 if key not in self.image_keys and f"sample:{key}" in self.image_keys:
                     key = f"sample:{key}"
                 self._set_image(check_choice(key, "image", self.image_keys))
+            if "K" in settings:
+                self._set_K(settings["K"], self._image)
             for name, control in controls.items():
                 if name in settings:
                     control.value = settings[name]

@@ -12,20 +12,48 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
+from .._validation import check_int
 from ..datasets import sample_image_names
 from ..kmeans import INIT_METHODS
 from . import render
 from .intake import ExplorerImage
 from .model import TRADEOFF_KS
 
-__all__ = ["ExplorerLayout"]
+__all__ = ["ExplorerLayout", "K_STOPS", "K_options"]
 
 #: Largest K on the slider (an indexed PNG holds at most 256 colours).
 MAX_K = 256
+#: The stops of the K slider: the powers of two 1, 2, 4, ..., 256. Each step
+#: to the right doubles K and costs one more bit a pixel, so the slider's
+#: travel follows the trade-off (an even 1..256 scale spent three quarters
+#: of its travel above K = 64, where the picture hardly changes).
+K_STOPS: tuple[int, ...] = tuple(2**i for i in range(MAX_K.bit_length()))
 #: Most rounds of K-means on the iterations slider.
 MAX_ITERATIONS = 50
 #: Largest seed the seed box takes.
 MAX_SEED = 2**31 - 1
+
+
+def K_options(n_pixels: int, K: int | None = None) -> list[int]:
+    """The values of the K slider for an image of ``n_pixels`` pixels.
+
+    The stops of :data:`K_STOPS` up to the largest K the image allows,
+    ``min(MAX_K, n_pixels)``; that largest K itself, so that every pixel
+    can keep its own colour on a tiny image; and ``K``, a value set from
+    code (``configure(K=10)``), so that the slider can show it.
+
+    Examples
+    --------
+    >>> K_options(128 * 128)
+    [1, 2, 4, 8, 16, 32, 64, 128, 256]
+    >>> K_options(9), K_options(128 * 128, K=10)[:6]
+    ([1, 2, 4, 8, 9], [1, 2, 4, 8, 10, 16])
+    """
+    limit = min(MAX_K, n_pixels)
+    values = {k for k in K_STOPS if k <= limit} | {limit}
+    if K is not None and 1 <= K <= limit:
+        values.add(K)
+    return sorted(values)
 
 
 class ExplorerLayout:
@@ -46,6 +74,9 @@ class ExplorerLayout:
         The whole explorer; displaying the explorer displays it.
     image_dropdown, upload_button, K_slider, iterations_slider, init_buttons, seed_box
         The controls (change their ``value`` from Python to drive the explorer).
+        ``K_slider`` is a ``SelectionSlider`` whose values are
+        :func:`K_options` (powers of two): its ``value`` must be one of
+        them; ``configure(K=...)`` takes any K and adds it as a stop.
     iteration_slider, play
         The scrubber: which stored iteration the views show.
     original_view, compressed_view, palette_view : ipywidgets.Image
@@ -74,11 +105,10 @@ class ExplorerLayout:
             description="upload",
             tooltip="Upload your own image (PNG, JPEG, ...)",
         )
-        self.K_slider = W.IntSlider(
+        K = min(check_int(K, "K", minimum=1), MAX_K, first.n_pixels)
+        self.K_slider = W.SelectionSlider(
+            options=K_options(first.n_pixels, K),
             value=K,
-            min=1,
-            max=MAX_K,
-            step=1,
             description="K (colours)",
             continuous_update=False,
             style=wide,

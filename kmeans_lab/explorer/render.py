@@ -34,6 +34,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from PIL import Image
 
+from .._text import count_noun
 from .._validation import as_float_vector
 from ..compression import CompressedImage
 from ..image_io import to_uint8
@@ -323,10 +324,10 @@ def working_size_note(image: ExplorerImage, working_size: int) -> str:
 
 def frame_captions(result: ExplorerResult, frame: Frame) -> tuple[str, str]:
     """Captions of the compressed image and of its palette at ``frame``."""
-    colours = frame.compressed.n_colors
+    colours = count_noun(frame.compressed.n_colors, "colour")
     return (
-        f"<b>compressed</b> ({colours} colours, iteration {frame.iteration}/{result.n_iter})",
-        f"<b>palette</b> ({colours} colours in use of K = {result.K}; 8 bits a channel)",
+        f"<b>compressed</b> ({colours}, iteration {frame.iteration}/{result.n_iter})",
+        f"<b>palette</b> ({colours} in use of K = {result.K}; 8 bits a channel)",
     )
 
 
@@ -340,7 +341,7 @@ def readout_html(result: ExplorerResult, frame: Frame) -> str:
             f"{escape(result.image.label)}, {result.image.size[0]} x {result.image.size[1]} "
             f"= {result.image.n_pixels:,} pixels",
         ),
-        ("K", f"{result.K} ({c.n_colors} distinct colours used)"),
+        ("K", f"{result.K} ({count_noun(c.n_colors, 'distinct colour')} used)"),
         ("bits before", f"{c.original_bits:,} (24 per pixel)"),
         (
             "bits after",
@@ -368,9 +369,9 @@ TRADEOFF_NOT_COMPUTED = "<small>Press the button to compute it for these setting
 
 def tradeoff_progress_text(done: int, total: int) -> str:
     """The trade-off status while it is computed (``done`` of ``total`` values of K)."""
-    return (
-        f"computed {done} of {total} values of K" if done else f"computing {total} values of K..."
-    )
+    if done:
+        return f"computed {done} of {count_noun(total, 'value of K', 'values of K')}"
+    return f"computing {count_noun(total, 'value of K', 'values of K')}..."
 
 
 def tradeoff_status(label: str, init: str, seed: int, iterations: int) -> str:

@@ -7,7 +7,9 @@ autograde pipeline (``course/nbgrader_config.py``) executes nothing; its first
 preprocessor, :class:`tools.preprocessors.ApplyJudgedNotebook`, puts each
 judged notebook in place, and nbgrader's ``SaveAutoGrades`` and
 ``AssignLatePenalties`` write the gradebook as they always do. Then the
-report ``course/autograde_report.json`` (read by ``make grades``) is written.
+report ``course/autograde_report.json`` (read by ``make grades`` and ``make
+report``) and the verdicts as data, ``course/verdicts.csv`` (one row per
+student and exercise: :mod:`.verdicts`), are written beside the gradebook.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ import time
 from pathlib import Path
 
 from ..nbgrader_course import ASSIGNMENT, run_nbgrader
-from . import similarity
+from . import similarity, verdicts
 from .runs import RUN_FOLDER, Run
 
-__all__ = ["merge", "REPORT_NAME", "LOG_NAME", "load_results"]
+__all__ = ["merge", "report_entry", "REPORT_NAME", "LOG_NAME", "load_results"]
 
 REPORT_NAME = "autograde_report.json"
 LOG_NAME = "autograde.log"
@@ -37,6 +39,40 @@ def load_results(run: Run) -> dict[str, dict]:
         if result.get("run") == run.run_id:
             results[result["student"]] = result
     return results
+
+
+def report_entry(result: dict, matches: list[str], written: set[str]) -> dict:
+    """A student's entry of the report, from their result.
+
+    ``matches`` are their similarity flags; ``written`` the notebooks nbgrader
+    wrote to the gradebook (a graded notebook that is not is reported failed).
+    """
+    graded_notebooks = result.get("graded_notebooks", [])
+    graded = [n for n in graded_notebooks if n in written]
+    failed = dict(result.get("failed_notebooks", {}))
+    for name in set(graded_notebooks) - set(graded):
+        failed[name] = "could not be written to the gradebook (see course/autograde.log)"
+    notes = {
+        ex: v["note"]
+        for nb in result.get("notebooks", {}).values()
+        for ex, v in nb.get("exercises", {}).items()
+        if v.get("note")
+    }
+    return {
+        "status": result.get("status", "failed")
+        if not (set(graded_notebooks) - set(graded))
+        else "partial",
+        "problems": list(result.get("problems", [])),
+        "graded_notebooks": graded,
+        "failed_notebooks": failed,
+        "missing_notebooks": list(result.get("missing_notebooks", [])),
+        "flags": list(result.get("flags", [])) + list(matches),
+        "notes": notes,
+        "seconds": result.get("seconds"),
+        "notebook_seconds": {
+            name: entry.get("seconds") for name, entry in result.get("notebooks", {}).items()
+        },
+    }
 
 
 def merge(
@@ -74,31 +110,11 @@ def merge(
     report_path = Path(course) / REPORT_NAME
     report = {"assignment": ASSIGNMENT, "notebooks": expected, "run": run.run_id, "students": {}}
     for student, result in sorted(results.items()):
-        flags = list(result.get("flags", [])) + matches.get(student, [])
         autograded = Path(course) / "autograded" / student / ASSIGNMENT
-        graded = [
+        written = {
             n for n in result.get("graded_notebooks", []) if (autograded / f"{n}.ipynb").exists()
-        ]
-        failed = dict(result.get("failed_notebooks", {}))
-        for name in set(result.get("graded_notebooks", [])) - set(graded):
-            failed[name] = "could not be written to the gradebook (see course/autograde.log)"
-        notes = {
-            ex: v["note"]
-            for nb in result.get("notebooks", {}).values()
-            for ex, v in nb.get("exercises", {}).items()
-            if v.get("note")
         }
-        report["students"][student] = {
-            "status": result.get("status", "failed")
-            if not (set(result.get("graded_notebooks", [])) - set(graded))
-            else "partial",
-            "problems": list(result.get("problems", [])),
-            "graded_notebooks": graded,
-            "failed_notebooks": failed,
-            "missing_notebooks": list(result.get("missing_notebooks", [])),
-            "flags": flags,
-            "notes": notes,
-            "seconds": result.get("seconds"),
-        }
+        report["students"][student] = report_entry(result, matches.get(student, []), written)
     report_path.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    verdicts.write(course, verdicts.rows_of(run.run_id, results, report["students"]))
     return report

@@ -1,0 +1,536 @@
+"""Your functions from one notebook, in the next ones: saved when they pass their checks.
+
+Each notebook runs in a kernel of its own, so the ``find_closest_centroids``
+you write in notebook 03 does not exist in notebooks 04 and 05. This module
+carries it over, and says out loud what it does:
+
+- :func:`use_and_save`, in the cell after an exercise's check, checks your
+  function again. If it passes, it saves it to ``my_functions/<name>.py``
+  (beside the notebook) and returns it; if not, it saves nothing and
+  returns the course's reference implementation.
+- :func:`use_saved`, in a later notebook, loads ``my_functions/<name>.py``,
+  checks the function again and returns it if it passes; otherwise (nothing
+  saved, a file that no longer loads, a function that no longer passes) it
+  returns the reference.
+
+Both print one line: which function is used, and why.
+
+What is saved
+-------------
+The file is a small Python module: the imports and helpers your function
+needs, then its source as you wrote it. What the function uses from the
+notebook is saved with it:
+
+- a module (``np``, ``math``) becomes an import line; so does a function
+  imported from a module (``from scipy.spatial.distance import cdist``);
+- a helper function you defined in the notebook is saved too (with what
+  *it* uses);
+- a constant (a number, a string, a tuple of them) becomes an assignment.
+
+Another exercise's function is *not* saved with it: ``run_kmeans`` calls
+``find_closest_centroids`` and ``compute_centroids``, and :func:`use_saved`
+gives it your saved versions of those when they pass their checks, the
+references otherwise. So in notebook 05, your ``run_kmeans`` runs on your
+own steps. Anything else a function uses from the notebook (an array, an
+object) cannot be saved, and the message says which name to pass as an
+argument instead.
+
+Every saved function runs in a namespace of its own: a helper or constant
+in one file cannot clash with the names of another file or of the notebook
+that loads it.
+
+Where the files go
+------------------
+``my_functions/`` in the kernel's working directory, which Jupyter sets to
+the notebook's folder; the environment variable ``KMEANS_LAB_MY_FUNCTIONS``
+names another folder. A notebook run on its own (a fresh copy, the grading
+sandbox) finds nothing saved and says that it uses the reference.
+
+Changed your mind? Change the function in its notebook, then run its check
+and the cell after it again: the file is rewritten. A version that fails is
+not saved, and the file keeps the last version that passed (the message
+says so). Delete the file to make the next notebooks use the reference.
+
+Examples
+--------
+>>> import tempfile
+>>> import numpy as np
+>>> folder = tempfile.mkdtemp()
+>>> def compressed_bits(n_pixels, K):
+...     return 24 * K + n_pixels * int(np.ceil(np.log2(K)))
+>>> bits = use_and_save(compressed_bits, folder=folder)  # doctest: +ELLIPSIS
+using your compressed_bits: it passes its check (.../...); saved to .../compressed_bits.py ...
+>>> bits = use_saved("compressed_bits", folder=folder)  # doctest: +ELLIPSIS
+using your compressed_bits, saved by 05_compress_image: it passes its check (.../...)
+>>> bits(16384, 16)
+65920
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import dis
+import importlib
+import inspect
+import os
+import textwrap
+import types
+from collections.abc import Callable
+from pathlib import Path
+
+from .checks.fallback import check_function
+from .checks.registry import EXERCISES, REGISTRY
+from .checks.results import CheckFailure, CheckResult
+
+__all__ = ["use_and_save", "use_saved", "saved_folder", "FOLDER_NAME", "FOLDER_VARIABLE"]
+
+#: The folder, beside the notebook, where the functions are saved.
+FOLDER_NAME = "my_functions"
+#: The environment variable that names another folder.
+FOLDER_VARIABLE = "KMEANS_LAB_MY_FUNCTIONS"
+
+#: Instructions that read a global name (a module-level name, for a function).
+_GLOBAL_LOADS = frozenset({"LOAD_GLOBAL", "LOAD_NAME", "LOAD_FROM_DICT_OR_GLOBALS"})
+
+_README = """\
+Your functions, saved by the course notebooks when they pass their checks.
+
+The cell after an exercise's check, use_and_save(...), writes one file here;
+later notebooks load it with use_saved("<name>"), check it again, and use it
+if it passes (the course's reference otherwise). To change a function, change
+it in its notebook and run its check and the cell after it again. Delete a
+file to make the next notebooks use the reference.
+"""
+
+
+class _CannotSave(Exception):
+    """Why a function that passes its check cannot be saved (a message for the student)."""
+
+
+# ---------------------------------------------------------------- public
+
+
+def saved_folder(folder: str | os.PathLike | None = None) -> Path:
+    """The folder of the saved functions.
+
+    Parameters
+    ----------
+    folder : str or path-like, optional
+        Use this folder. Otherwise ``$KMEANS_LAB_MY_FUNCTIONS`` if set, else
+        ``my_functions`` in the working directory (the notebook's folder in
+        Jupyter).
+
+    Returns
+    -------
+    pathlib.Path
+        Not created until a function is saved.
+
+    Examples
+    --------
+    >>> saved_folder("elsewhere")
+    PosixPath('elsewhere')
+    """
+    if folder is not None:
+        return Path(folder)
+    return Path(os.environ.get(FOLDER_VARIABLE) or FOLDER_NAME)
+
+
+def use_and_save(
+    func: Callable | None,
+    name: str | None = None,
+    *,
+    folder: str | os.PathLike | None = None,
+    verbose: bool = True,
+) -> Callable:
+    """Use your function if it passes its check, and save it for the next notebooks.
+
+    Call it in the cell after an exercise's check. It runs the check again;
+    if your function passes, it is saved to ``my_functions/<name>.py`` and
+    returned. If it does not, nothing is saved (an earlier file, saved when
+    a previous version passed, stays) and the course's reference is
+    returned, so the rest of the notebook still runs.
+
+    Parameters
+    ----------
+    func : callable or None
+        Your function, e.g. ``find_closest_centroids``.
+    name : str, optional
+        The exercise; defaults to ``func.__name__``. One of
+        :data:`~kmeans_lab.checks.EXERCISES`.
+    folder : str or path-like, optional
+        Where to save; see :func:`saved_folder`.
+    verbose : bool, default=True
+        Print one line: which function is used, why, and what was saved.
+
+    Returns
+    -------
+    callable
+        ``func`` when it passes its check, otherwise the reference
+        implementation (e.g. :func:`kmeans_lab.find_closest_centroids`).
+
+    Raises
+    ------
+    ValueError
+        If the exercise cannot be told from ``name`` or ``func.__name__``.
+
+    See Also
+    --------
+    use_saved : the other half, in a later notebook.
+    kmeans_lab.checks.student_or_reference : the same choice, without saving.
+    """
+    name = _exercise(func, name)
+    reference = REGISTRY[name].reference_function()
+    path = saved_folder(folder) / f"{name}.py"
+    if func is None or not callable(func):
+        _say(verbose, f"using the reference {name}: yours is not defined ({_not_saved(path)})")
+        return reference
+    try:
+        result = check_function(name)(func)
+    except CheckFailure as failure:
+        _say(verbose, f"using the reference {name}: yours {failure.reason} ({_not_saved(path)})")
+        return reference
+    try:
+        text = _module_text(func, name, result)
+        _check_copy(_load_text(text, name, path, {}), name)
+        _write(path, text)
+    except _CannotSave as why:
+        _say(
+            verbose,
+            f"using your {name}: it passes its check ({result.n_passed}/{result.n_total}), "
+            f"but it could not be saved for the next notebooks: {why}",
+        )
+        return func
+    _say(
+        verbose,
+        f"using your {name}: it passes its check ({result.n_passed}/{result.n_total}); "
+        f"saved to {_shown(path)} for the next notebooks",
+    )
+    return func
+
+
+def use_saved(
+    name: str, *, folder: str | os.PathLike | None = None, verbose: bool = True
+) -> Callable:
+    """Your function saved by an earlier notebook if it still passes its check, else the reference.
+
+    Loads ``my_functions/<name>.py`` (written by :func:`use_and_save`), runs
+    the exercise's check on the function again, and returns it if it passes.
+    The other exercises it calls (``run_kmeans`` calls
+    ``find_closest_centroids`` and ``compute_centroids``) are your saved
+    versions when they pass their checks, the references otherwise. In every
+    other case (nothing saved, a file that no longer loads, a function that
+    no longer passes) the reference is returned.
+
+    Parameters
+    ----------
+    name : str
+        The exercise, one of :data:`~kmeans_lab.checks.EXERCISES`.
+    folder : str or path-like, optional
+        Where the functions were saved; see :func:`saved_folder`.
+    verbose : bool, default=True
+        Print one line: which function is used, and why.
+
+    Returns
+    -------
+    callable
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not an exercise.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> f = use_saved("find_closest_centroids", folder=tempfile.mkdtemp())  # doctest: +ELLIPSIS
+    using the reference find_closest_centroids: none saved in ... (03_find_closest_centroids saves yours once it passes its check)
+    >>> f.__module__
+    'kmeans_lab.kmeans'
+    """
+    if name not in REGISTRY:
+        raise ValueError(f"{name!r} is not an exercise; use one of {', '.join(EXERCISES)}")
+    func, line, _ = _load(name, saved_folder(folder), ())
+    _say(verbose, line)
+    return func
+
+
+# -------------------------------------------------------------- loading
+
+
+def _load(name: str, folder: Path, loading: tuple[str, ...]) -> tuple[Callable, str, bool]:
+    """(function, the line that explains it, whether it is the student's)."""
+    reference = REGISTRY[name].reference_function()
+    path = folder / f"{name}.py"
+    if name in loading:  # two saved files that call each other
+        return reference, f"using the reference {name}: it calls itself through other files", False
+    if not path.is_file():
+        return (
+            reference,
+            f"using the reference {name}: none saved in {_shown(folder)} "
+            f"({REGISTRY[name].notebook} saves yours once it passes its check)",
+            False,
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+        needs = _global_names(compile(text, str(path), "exec")) & set(REGISTRY) - {name}
+    except (OSError, SyntaxError, ValueError, UnicodeDecodeError) as exc:
+        return reference, f"using the reference {name}: {_cannot_read(path, exc)}", False
+    deps, built_on = {}, []
+    for dep in sorted(needs, key=EXERCISES.index):
+        deps[dep], _, yours = _load(dep, folder, loading + (name,))
+        built_on.append(f"{'your' if yours else 'the reference'} {dep}")
+    try:
+        func = _load_text(text, name, path, deps)
+    except _CannotSave as why:
+        return reference, f"using the reference {name}: {why}", False
+    try:
+        result = check_function(name)(func)
+    except CheckFailure as failure:
+        return (
+            reference,
+            f"using the reference {name}: your saved one ({_shown(path)}) {failure.reason}",
+            False,
+        )
+    on = f" and built on {' and '.join(built_on)}" if built_on else ""
+    return (
+        func,
+        f"using your {name}, saved by {REGISTRY[name].notebook}{on}: "
+        f"it passes its check ({result.n_passed}/{result.n_total})",
+        True,
+    )
+
+
+def _load_text(text: str, name: str, path: Path, deps: dict[str, Callable]) -> Callable:
+    """Run a saved file's text in a namespace of its own; return its function ``name``.
+
+    ``deps`` gives the other exercises it calls; those missing are the references.
+    """
+    try:
+        code = compile(text, str(path), "exec")
+    except (SyntaxError, ValueError) as exc:
+        raise _CannotSave(_cannot_read(path, exc)) from None
+    namespace: dict = {
+        "__name__": f"{FOLDER_NAME}.{name}",
+        "__file__": str(path),
+        "__builtins__": builtins,
+    }
+    for other in _global_names(code) & set(REGISTRY) - {name}:
+        namespace[other] = deps.get(other) or REGISTRY[other].reference_function()
+    try:
+        exec(code, namespace)
+    except Exception as exc:  # noqa: BLE001 - anything a saved file may raise
+        raise _CannotSave(
+            f"{_shown(path)} could not be loaded ({type(exc).__name__}: {exc})"
+        ) from None
+    func = namespace.get(name)
+    if not callable(func):
+        raise _CannotSave(f"{_shown(path)} does not define {name}")
+    return func
+
+
+def _check_copy(copy: Callable, name: str) -> None:
+    """The saved copy must pass the check too (nothing it needs was left behind)."""
+    try:
+        check_function(name)(copy)
+    except CheckFailure as failure:
+        raise _CannotSave(
+            f"the copy to be saved {failure.reason} (does your function use something "
+            "from the notebook that is not saved with it?)"
+        ) from None
+
+
+def _cannot_read(path: Path, exc: Exception) -> str:
+    return f"{_shown(path)} could not be read ({type(exc).__name__}: {exc})"
+
+
+# --------------------------------------------------------------- saving
+
+
+def _module_text(func: Callable, name: str, result: CheckResult) -> str:
+    """The text of ``my_functions/<name>.py`` for ``func``."""
+    parts = _Parts(name)
+    source = parts.add_function(func, main=True)
+    if func.__name__ != name:
+        source += f"\n\n{name} = {func.__name__}"
+    needs = sorted(parts.needs, key=EXERCISES.index)
+    about = (
+        f"{name}: your function from {REGISTRY[name].notebook}, saved by "
+        f"kmeans_lab.saved_functions.use_and_save when it passed its check "
+        f"({result.n_passed}/{result.n_total}). Later notebooks load it with "
+        f'use_saved("{name}"). To change it, change it in its notebook and run its check '
+        "and the cell after it again: that rewrites this file. Delete this file to make "
+        "the next notebooks use the course's reference instead."
+    )
+    if needs:
+        about += (
+            f" It calls {' and '.join(needs)}, not saved here: use_saved gives it your "
+            "saved version of each when that passes its check, the course's reference otherwise."
+        )
+    lines = ["# " + line for line in textwrap.wrap(about, 77)]
+    blocks = ["\n".join(lines)]
+    if parts.imports:
+        blocks.append("\n".join(parts.imports))
+    if parts.constants or parts.aliases:
+        blocks.append("\n".join(parts.constants + parts.aliases))
+    blocks += parts.helpers + [source]
+    return "\n\n\n".join(blocks).rstrip() + "\n"
+
+
+class _Parts:
+    """What a function needs from its notebook, collected for its saved file."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.imports: list[str] = []
+        self.constants: list[str] = []
+        self.aliases: list[str] = []
+        self.helpers: list[str] = []
+        self.needs: set[str] = set()
+        self._done: set[str] = {name}
+
+    def add_function(self, func: Callable, *, main: bool = False) -> str:
+        """The dedented source of ``func``; what it uses is collected on the way."""
+        what = "your function" if main else f"your helper {func.__name__}"
+        if not inspect.isfunction(func):
+            raise _CannotSave(f"{what} is a {type(func).__name__}, not a function defined with def")
+        if func.__name__ == "<lambda>":
+            raise _CannotSave(f"{what} is a lambda: define it with def")
+        if func.__code__.co_freevars:
+            raise _CannotSave(f"{what} is defined inside another function: define it in a cell")
+        try:
+            source = textwrap.dedent(inspect.getsource(func))
+        except (OSError, TypeError):
+            raise _CannotSave(
+                f"the source of {what} cannot be found (define it with def in a cell)"
+            ) from None
+        for global_name in sorted(_global_names(func.__code__)):
+            self._add_name(global_name, func)
+        return source.rstrip()
+
+    def _add_name(self, name: str, func: Callable) -> None:
+        if name in self._done:
+            return
+        self._done.add(name)
+        if name in REGISTRY:  # another exercise: use_saved provides it
+            self.needs.add(name)
+            return
+        namespace = func.__globals__
+        if name not in namespace:  # a builtin, or a name that is not defined at all
+            return
+        value = namespace[name]
+        if isinstance(value, types.ModuleType):
+            module = value.__name__
+            self.imports.append(f"import {module}" + (f" as {name}" if name != module else ""))
+            return
+        exercise = getattr(value, "__name__", None)
+        if callable(value) and exercise in REGISTRY and exercise != self.name:
+            # another exercise under another name (closest = find_closest_centroids)
+            self.needs.add(exercise)
+            self.aliases.append(f"{name} = {exercise}")
+            return
+        if inspect.isfunction(value) and value.__globals__ is namespace:
+            helper = self.add_function(value)  # defined in the notebook
+            if value.__name__ != name:
+                helper += f"\n\n{name} = {value.__name__}"
+            self.helpers.append(helper)
+            return
+        importable = _import_line(value, name)
+        if importable:
+            self.imports.append(importable)
+            return
+        if _is_literal(value):
+            self.constants.append(f"{name} = {value!r}")
+            return
+        raise _CannotSave(
+            f"it uses {name}, a {type(value).__name__} from your notebook, which cannot be "
+            f"saved with it: pass {name} as an argument, or create it inside the function"
+        )
+
+
+def _import_line(value: object, name: str) -> str | None:
+    """``from module import thing [as name]`` if ``value`` is importable that way, else None."""
+    module = getattr(value, "__module__", None)
+    attribute = getattr(value, "__qualname__", None) or getattr(value, "__name__", None)
+    if not isinstance(module, str) or not isinstance(attribute, str):
+        return None
+    if module in ("__main__", "builtins") or not attribute.isidentifier():
+        return None
+    try:
+        found = getattr(importlib.import_module(module), attribute)
+    except Exception:  # noqa: BLE001 - not importable: not this way
+        return None
+    if found is not value:
+        return None
+    return f"from {module} import {attribute}" + (f" as {name}" if name != attribute else "")
+
+
+def _is_literal(value: object) -> bool:
+    """Whether ``repr(value)`` is Python that gives ``value`` back (numbers, strings, tuples)."""
+    if isinstance(value, (tuple, frozenset)):
+        return all(_is_literal(v) for v in value) and type(value) in (tuple, frozenset)
+    if type(value) not in (bool, int, float, complex, str, bytes, type(None)):
+        return False
+    try:
+        return ast.literal_eval(repr(value)) == value
+    except (ValueError, SyntaxError):
+        return False  # nan, inf
+
+
+def _write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` at once (a reader never sees half a file)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        readme = path.parent / "README.txt"
+        if not readme.exists():
+            readme.write_text(_README, encoding="utf-8")
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    except OSError as exc:
+        raise _CannotSave(f"writing {_shown(path)} failed ({exc.strerror or exc})") from None
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _exercise(func: Callable | None, name: str | None) -> str:
+    if name is None:
+        name = getattr(func, "__name__", None)
+    if name not in REGISTRY:
+        raise ValueError(
+            f"cannot tell which exercise {name!r} is; pass name=, one of {', '.join(EXERCISES)}"
+        )
+    return name
+
+
+def _global_names(code: types.CodeType) -> set[str]:
+    """Every global name ``code`` (and the functions and comprehensions inside it) reads."""
+    names = {i.argval for i in dis.get_instructions(code) if i.opname in _GLOBAL_LOADS}
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _global_names(const)
+    return names
+
+
+def _not_saved(path: Path) -> str:
+    if path.is_file():
+        return f"not saved: the next notebooks use the version you saved before, {_shown(path)}"
+    return "not saved: the next notebooks use the reference too"
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory when it is inside it, with / separators."""
+    try:
+        shown = Path(os.path.relpath(path))
+        if shown.parts and shown.parts[0] == os.pardir:
+            shown = Path(os.path.abspath(path))
+    except ValueError:  # another drive (Windows)
+        shown = Path(os.path.abspath(path))
+    text = shown.as_posix()
+    return text + "/" if path.is_dir() or path.suffix == "" else text
+
+
+def _say(verbose: bool, line: str) -> None:
+    if verbose:
+        print(line)
