@@ -585,10 +585,10 @@ def run_peer(method: str, stem: Path, u8: np.ndarray, K: int, seed: int, tmp: Pa
 def bandwidth_probe(u8: np.ndarray, repeats: int = 20) -> dict:
     """One read pass over the float32 coordinates of the distinct colours,
     against a Lloyd round of quantize on them, K = 16 and 256."""
-    from kmeans_lab.fast import _lloyd
+    from kmeans_lab.fast import _colours, _lloyd
 
-    keys = _lloyd.pixel_keys(u8)
-    distinct, counts, _ = _lloyd.distinct_colors_of(keys, u8.shape[0] * u8.shape[1])
+    keys = _colours.pixel_keys(u8)
+    distinct, counts, _ = _colours.distinct_colors_of(keys, u8.shape[0] * u8.shape[1])
     points = _lloyd.Points(keys=distinct, weights=counts)
     passes = []
     for _ in range(repeats):

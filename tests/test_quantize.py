@@ -12,7 +12,10 @@ from hypothesis.extra.numpy import arrays
 
 import kmeans_lab as kl
 from kmeans_lab.fast import PaletteFit, dither, fit_palette, print_progress, quantize
+from kmeans_lab.fast import _colours as fc
 from kmeans_lab.fast import _lloyd as fk
+from kmeans_lab.fast import _search as fs
+from kmeans_lab.fast import _threads as ft
 
 
 @pytest.fixture(scope="module")
@@ -266,9 +269,9 @@ def test_kmeans_plusplus_matches_scikit_learn_quality(chelsea_small):
     from sklearn.cluster import kmeans_plusplus
 
     X = kl.image_to_pixels(chelsea_small)
-    keys = fk.pack_colors(chelsea_small)
-    distinct, counts = fk.distinct_colors(keys)
-    points = fk.unpack_colors(distinct)
+    keys = fc.pack_colors(chelsea_small)
+    distinct, counts = fc.distinct_colors(keys)
+    points = fc.unpack_colors(distinct)
 
     def cost(C):
         return kl.distortion(X, C, kl.find_closest_centroids(X, C))
@@ -418,9 +421,9 @@ def test_parallel_parts_give_the_same_result(chelsea_small, monkeypatch):
     for K, init in [(12, C0), (40, kl.init_centroids(X, 40, np.random.default_rng(5)))]:
         serial = fit_palette(chelsea_small, K, init=init, max_iter=6, tol=0)
         with monkeypatch.context() as m:
-            m.setattr(fk, "_PART", 700)
-            m.setattr(fk, "_KEY_STEP", 1000)  # many steps over the keys
-            m.setattr(fk, "_SORT_MAX_PIXELS", 0)  # through the table of every colour
+            m.setattr(ft, "_PART", 700)
+            m.setattr(fc, "_KEY_STEP", 1000)  # many steps over the keys
+            m.setattr(fc, "_SORT_MAX_PIXELS", 0)  # through the table of every colour
             parallel = fit_palette(chelsea_small, K, init=init, max_iter=6, tol=0)
             seeded = [fit_palette(chelsea_small, 8, rng=1).centroids for _ in range(2)]
         np.testing.assert_array_equal(parallel.centroids, serial.centroids)
@@ -433,9 +436,9 @@ def test_parallel_parts_give_the_same_result(chelsea_small, monkeypatch):
     )
     u8 = np.round(chelsea_small * 255).astype(np.uint8)
     with monkeypatch.context() as m:
-        m.setattr(fk, "_PART", 700)
-        np.testing.assert_array_equal(fk.pack_colors(u8), fk.pack_colors(chelsea_small))
-        assert fk.pack_colors(np.clip(chelsea_small + 1e-3, 0, 1)) is None
+        m.setattr(ft, "_PART", 700)
+        np.testing.assert_array_equal(fc.pack_colors(u8), fc.pack_colors(chelsea_small))
+        assert fc.pack_colors(np.clip(chelsea_small + 1e-3, 0, 1)) is None
 
 
 def test_relocated_empty_cluster_counts_its_pixels_once():
@@ -466,7 +469,7 @@ def noisy_photo():
         big = np.asarray(im.convert("RGB").resize((600, 400), Image.Resampling.BICUBIC))
     noise = np.random.default_rng(0).normal(0, 4, big.shape)
     u8 = np.clip(np.rint(big + noise), 0, 255).astype(np.uint8)
-    assert len(fk.distinct_colors(fk.pack_colors(u8))[0]) > fk._SEED_MAX_POINTS
+    assert len(fc.distinct_colors(fc.pack_colors(u8))[0]) > fk._SEED_MAX_POINTS
     return u8
 
 
@@ -502,11 +505,11 @@ def test_large_images_are_labelled_exactly_and_alike_on_any_number_of_threads(
         (3, 777, 1000, 1 << 30),
     ]:
         with monkeypatch.context() as m:
-            m.setattr(fk, "_n_threads", lambda threads=threads: threads)
-            m.setattr(fk, "_PART", part)
-            m.setattr(fk, "_KEY_STEP", step)
-            m.setattr(fk, "_SORT_MAX_PIXELS", sort_max)
-            m.setattr(fk, "_pool", None)
+            m.setattr(ft, "n_threads", lambda threads=threads: threads)
+            m.setattr(ft, "_PART", part)
+            m.setattr(fc, "_KEY_STEP", step)
+            m.setattr(fc, "_SORT_MAX_PIXELS", sort_max)
+            m.setattr(ft, "_pool", None)
             other = fit_palette(noisy_photo, K, max_iter=4, tol=0, rng=1)
         np.testing.assert_array_equal(other.centroids, fit.centroids)
         np.testing.assert_array_equal(other.labels, fit.labels)
@@ -519,8 +522,8 @@ def test_nearest_two_near_agrees_with_nearest_two():
     points = fk.Points(keys=keys, weights=np.ones(keys.size))
     C = rng.random((70, 3))
     for guess in (rng.integers(0, 70, keys.size), fk.assign(points, C)):
-        near = fk.nearest_two_near(points.XT, fk.Neighbours(C), guess, points.rows64)
-        full = fk.nearest_two(points.XT, points.xx, C, points.rows64)
+        near = fs.nearest_two_near(points.XT, fs.Neighbours(C), guess, points.rows64)
+        full = fs.nearest_two(points.XT, points.xx, C, points.rows64)
         np.testing.assert_array_equal(near[0], full[0])
         np.testing.assert_allclose(near[1], full[1], atol=2e-5)
         # the second distance is a lower bound (exact when measured)
@@ -531,19 +534,19 @@ def test_colour_index_ranks_colours_among_the_distinct_ones():
     rng = np.random.default_rng(0)
     keys = rng.integers(0, 1 << 24, 5000).astype(np.uint32)
     keys[:3] = [0, 63, (1 << 24) - 1]  # the ends of a group of 64 and of the table
-    expected, expected_counts = fk.distinct_colors(keys)
+    expected, expected_counts = fc.distinct_colors(keys)
     for sort_max in (0, 1 << 30):  # the table of every colour, or a sort
-        fk_sort = fk._SORT_MAX_PIXELS
-        fk._SORT_MAX_PIXELS = sort_max
+        fk_sort = fc._SORT_MAX_PIXELS
+        fc._SORT_MAX_PIXELS = sort_max
         try:
-            distinct, counts, index = fk.distinct_colors_of(lambda a, b: keys[a:b], keys.size)
+            distinct, counts, index = fc.distinct_colors_of(lambda a, b: keys[a:b], keys.size)
         finally:
-            fk._SORT_MAX_PIXELS = fk_sort
+            fc._SORT_MAX_PIXELS = fk_sort
         np.testing.assert_array_equal(distinct, expected)
         np.testing.assert_array_equal(counts, expected_counts)
         np.testing.assert_array_equal(index.rank(keys), np.searchsorted(distinct, keys))
     # the popcount used before NumPy 2 (np.bitwise_count) gives the same
     words = rng.integers(0, 2**63, 1000, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
     expected_ones = [bin(int(v)).count("1") for v in words]
-    np.testing.assert_array_equal(fk._popcount_bytes(words), expected_ones)
-    np.testing.assert_array_equal(fk._popcount(words), expected_ones)
+    np.testing.assert_array_equal(fc._popcount_bytes(words), expected_ones)
+    np.testing.assert_array_equal(fc._popcount(words), expected_ones)

@@ -46,11 +46,12 @@ files.
 - :mod:`kmeans_lab.fast.dithering` -- :func:`dither`, Floyd-Steinberg
   dithering with a given palette (for instance the one :func:`quantize`
   found).
-- ``kmeans_lab.fast._lloyd`` -- the private engine: points 1 to 5 above
-  (packing and indexing colours, float32 block distances, pruned search,
-  weighted k-means++ seeding, Lloyd's rounds with Hamerly's bounds, the
-  thread pool). Pure NumPy: a compiled kernel (numba) was measured and left
-  out, see ``benchmarks/README.md``.
+- the private engine: ``_lloyd`` (the points, the seeding, Lloyd's rounds
+  with Hamerly's bounds: points 3 to 5 above), ``_search`` (closest
+  centroids: float32 block distances, the pruned search, exact ties),
+  ``_colours`` (packing and indexing colours, the coarse histogram: point 1)
+  and ``_threads`` (the pool). Pure NumPy: a compiled kernel (numba) was
+  measured and left out, see ``benchmarks/README.md``.
 
 The public names are re-exported here and by :mod:`kmeans_lab`
 (``kl.quantize``, ``kl.fit_palette``, ``kl.PaletteFit``, ``kl.dither``).

@@ -4,342 +4,39 @@ Weighted K-means on points with integer weights: the distinct colours of an
 image, each weighted by the number of pixels that have it. Lloyd's algorithm
 on weighted distinct colours gives exactly the same centroids and labels as
 on all pixels (a colour's pixels are always in the same cluster), with far
-fewer points on real photos.
+fewer points on real photos. On 8-bit colours the cluster sums are sums of
+integers (count x level), exact in float64 in any order, so they do not
+depend on how the work is split. Lloyd rounds skip the points whose label
+provably cannot change (Hamerly's bounds, kept relative to how far each
+centroid has moved in all, so that a round touches one float32 and one
+label per point unless the point has to be measured again).
 
-Distances are computed in float32 through the expansion
-:math:`\\lVert x - \\mu \\rVert^2 = \\lVert x \\rVert^2 - 2 x \\cdot \\mu +
-\\lVert \\mu \\rVert^2` (a matrix product), one block of points at a time so
-that memory stays bounded and OpenBLAS stays single-threaded for the tiny
-(K x 3) @ (3 x rows) products (its threads would spin and slow the rest of the
-loop). Points within float32 rounding of a tie between their two closest
-centroids are decided again in float64, so the labels are those of the
-float64 reference. On 8-bit colours the cluster sums are sums of integers
-(count x level), exact in float64 in any order, so they do not depend on
-how the work is split. Lloyd rounds skip the points whose label provably
-cannot change (Hamerly's bounds, kept relative to how far each centroid has
-moved in all, so that a round touches one float32 and one label per point
-unless the point has to be measured again). Long passes are cut into
-fixed-size parts run on a small thread pool.
-
-Sections, in order: threads (the pool), colours (packing 8-bit colours into
-24-bit keys, distinct colours, labels back to pixels, the coarse histogram
-the seeding runs on), points, distances, seeding (weighted k-means++ and
-random), Lloyd. The only module of the package over 400 lines: the sections
-share the thread pool and the block sizes, and the tests patch them in one
-place.
+This module: the points (:class:`Points`), the seeding (weighted k-means++
+and random) and Lloyd's rounds. Its helpers: :mod:`._threads` (the pool),
+:mod:`._colours` (packed colours, distinct colours, their index, the coarse
+histogram), :mod:`._search` (closest centroids).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
 
-#: Entries of the (rows, K) float32 distance block computed at once (256 KB).
-_BLOCK_ENTRIES = 1 << 16
-#: Rows of the image converted to packed 24-bit keys at once.
-_PACK_ROWS = 1 << 15
-#: A float value is taken as 8-bit data when ``|255 x - round(255 x)|`` is at
-#: most this (in 8-bit levels; 1e-3 level = 4e-6 in [0, 1] units).
-GRID_TOLERANCE = 1e-3
+from . import _threads
+from ._colours import _CELL_BITS, coarse_cells, label_dtype, unpack_colors
+from ._search import (
+    _SQ_EPS,
+    _TRANSPOSED_MAX_K,
+    Neighbours,
+    _block_rows,
+    _distances_to_one,
+    nearest_two,
+    nearest_two_near,
+)
 
 Progress = Callable[[int, int, float], None]
-
-# ------------------------------------------------------------------ threads
-#
-# NumPy releases the GIL inside its loops and BLAS calls, so the blocks of a
-# long pass can run on several cores from plain Python threads. Work is cut
-# into parts of a fixed size (not one part per thread), so the result,
-# including the order of floating-point sums, does not depend on the number
-# of cores.
-
-#: Points per part of a parallel pass; shorter passes run in the calling thread.
-_PART = 1 << 17
-_pool = None
-
-
-def _n_threads() -> int:
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, 8))
-
-
-def _in_parts(n: int, work: Callable[[int, int], object], part: int | None = None) -> list:
-    """``[work(start, stop) for each part of range(n)]``, parts in parallel."""
-    step = _PART if part is None else part
-    bounds = list(range(0, n, step)) + [n]
-    parts = [(a, b) for a, b in zip(bounds[:-1], bounds[1:])] or [(0, 0)]
-    if len(parts) == 1 or _n_threads() == 1:
-        return [work(a, b) for a, b in parts]
-    global _pool
-    if _pool is None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _pool = ThreadPoolExecutor(max_workers=_n_threads(), thread_name_prefix="kmeans_lab")
-    return list(_pool.map(lambda ab: work(*ab), parts))
-
-
-# ---------------------------------------------------------------- colours
-
-
-def pack_colors(image: NDArray) -> NDArray[np.uint32] | None:
-    """Pack an (H, W, 3) image into 24-bit integers ``r << 16 | g << 8 | b``.
-
-    Returns keys of shape (H*W,) when the image is uint8 or a float image
-    whose values all lie on the 8-bit grid (multiples of 1/255 up to
-    :data:`GRID_TOLERANCE`), ``None`` otherwise.
-    """
-    keys = pixel_keys(image)
-    if keys is None:
-        return None
-    N = image.shape[0] * image.shape[1]
-    return keys(0, N)
-
-
-def _pack_uint8(X: NDArray[np.uint8], out: NDArray[np.uint32]) -> None:
-    block = X.astype(np.uint32)
-    np.left_shift(block[:, 0], 16, out=out)
-    block[:, 1] <<= 8
-    out |= block[:, 1]
-    out |= block[:, 2]
-
-
-def pixel_keys(image: NDArray) -> Callable[[int, int], NDArray[np.uint32]] | None:
-    """The packed colours of an image as a function ``keys(start, stop)``.
-
-    For a uint8 image the keys of pixels ``start:stop`` are packed when asked
-    for (no full-size copy is kept); a float image is checked and packed once
-    (``None`` when it is off the 8-bit grid).
-    """
-    X = image.reshape(-1, 3)
-    N = X.shape[0]
-    if image.dtype == np.uint8:
-
-        def keys_of(a, b):
-            out = np.empty(b - a, dtype=np.uint32)
-            for start in range(a, b, _PACK_ROWS):
-                stop = min(start + _PACK_ROWS, b)
-                _pack_uint8(X[start:stop], out[start - a : stop - a])
-            return out
-
-        return keys_of
-
-    keys = np.empty(N, dtype=np.uint32)
-    scale = X.dtype.type(255)
-    # r * 65536 + g * 256 + b is an integer below 2**24: exact in float32
-    weights = np.array([65536, 256, 1], dtype=X.dtype)
-
-    def work(a, b):
-        for start in range(a, b, _PACK_ROWS):
-            stop = min(start + _PACK_ROWS, b)
-            y = X[start:stop] * scale
-            q = np.rint(y)
-            np.subtract(y, q, out=y)
-            np.abs(y, out=y)
-            if y.size and y.max() > GRID_TOLERANCE:
-                return False
-            keys[start:stop] = np.einsum("ij,j->i", q, weights)
-        return True
-
-    if not all(_in_parts(N, work)):
-        return None
-    return lambda a, b: keys[a:b]
-
-
-def distinct_colors(keys: NDArray[np.uint32]) -> tuple[NDArray[np.uint32], NDArray[np.int64]]:
-    """Distinct packed colours (sorted) and how many pixels have each."""
-    s = np.sort(keys)
-    starts = np.empty(s.shape[0], dtype=bool)
-    starts[:1] = True
-    np.not_equal(s[1:], s[:-1], out=starts[1:])
-    first = np.flatnonzero(starts)
-    counts = np.diff(first, append=s.shape[0]).astype(np.int64)
-    return s[first], counts
-
-
-class ColourIndex:
-    """Where each 24-bit colour of an image stands among its distinct colours.
-
-    A bit per possible colour (2 MB) and a running count per 64 colours
-    (1 MB): the rank of a colour present in the image is the count before
-    its group of 64 plus the set bits below it in the group. This plays the
-    part of a look-up table from colour to index (which would take 64 MB for
-    int32 indices), in 3 MB.
-    """
-
-    def __init__(self, seen: NDArray[np.uint8] | None = None, distinct=None):
-        """From a table of 2**24 flags (``seen``), or from the sorted ``distinct``
-        colours themselves (small images: no 16 MB table)."""
-        if seen is not None:
-            self.bits = np.packbits(seen, bitorder="little").view(np.uint64)
-        else:
-            self.bits = np.zeros(1 << 18, dtype=np.uint64)
-            bit = np.left_shift(np.uint64(1), (distinct & 63).astype(np.uint64))
-            np.bitwise_or.at(self.bits, distinct >> 6, bit)
-        ones = _popcount(self.bits)
-        self.before = np.zeros(self.bits.shape[0], dtype=np.int64)
-        np.cumsum(ones[:-1], out=self.before[1:])
-
-    def rank(self, keys: NDArray[np.uint32]) -> NDArray[np.int64]:
-        """Index among the distinct colours (sorted) of each key (all present)."""
-        group = keys >> 6
-        below = np.left_shift(np.uint64(1), (keys & 63).astype(np.uint64))
-        below -= np.uint64(1)
-        below &= self.bits[group]
-        rank = _popcount(below).astype(np.int64)
-        rank += self.before[group]
-        return rank
-
-
-_BYTE_ONES = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
-
-
-def _popcount(x: NDArray[np.uint64]) -> NDArray:
-    """Set bits of each uint64 (np.bitwise_count, or a byte table before NumPy 2)."""
-    if hasattr(np, "bitwise_count"):
-        return np.bitwise_count(x)
-    return _popcount_bytes(x)  # pragma: no cover - NumPy < 2
-
-
-def _popcount_bytes(x: NDArray[np.uint64]) -> NDArray[np.uint8]:
-    return _BYTE_ONES[x.view(np.uint8)].reshape(-1, 8).sum(axis=1, dtype=np.uint8)
-
-
-#: Images up to this many pixels find their distinct colours by sorting their
-#: keys (faster than clearing and scanning the 16 MB table of larger images).
-_SORT_MAX_PIXELS = 1 << 19
-
-#: Pixels per step of the passes over an image's keys.
-_KEY_STEP = 1 << 18
-
-
-def distinct_colors_of(
-    keys: Callable[[int, int], NDArray[np.uint32]], N: int
-) -> tuple[NDArray[np.uint32], NDArray[np.int64], ColourIndex]:
-    """:func:`distinct_colors` of the keys of N pixels given by :func:`pixel_keys`,
-    and the :class:`ColourIndex` of the image.
-
-    Images over :data:`_SORT_MAX_PIXELS` pixels mark their colours in a
-    table of 2**24 bytes (16 MB, freed before returning), then count them
-    through the colour index, a part of the image at a time: no sort, and no
-    full-size copy of the keys. Smaller ones sort their keys.
-    """
-    if N <= _SORT_MAX_PIXELS:
-        distinct, counts = distinct_colors(keys(0, N))
-        return distinct, counts, ColourIndex(distinct=distinct)
-    seen = np.zeros(1 << 24, dtype=np.uint8)
-
-    def mark(a, b):
-        seen[keys(a, b)] = 1
-
-    _in_parts(N, mark)
-    distinct = np.flatnonzero(seen).astype(np.uint32)
-    index = ColourIndex(seen)
-    seen = None  # 16 MB freed
-    n = distinct.shape[0]
-    counts = np.zeros(n, dtype=np.int64)
-
-    def count(a, b):
-        return np.bincount(index.rank(keys(a, b)), minlength=n)
-
-    # one sum of counts per thread: integers, the same whatever the split
-    slots = _n_threads()
-    size = max(-(-N // slots), 1)
-
-    def count_range(a, b):
-        total = np.zeros(n, dtype=np.int64)
-        for s in range(a, b, _KEY_STEP):
-            total += count(s, min(s + _KEY_STEP, b))
-        return total
-
-    for part in _in_parts(N, count_range, part=size):
-        counts += part
-    return distinct, counts, index
-
-
-def unpack_colors(keys: NDArray[np.uint32]) -> NDArray[np.float64]:
-    """Packed 24-bit colours -> (n, 3) float64 in [0, 1].
-
-    ``k / 255.0`` in float64, bit for bit the values
-    :func:`kmeans_lab.load_image` gives for 8-bit data.
-    """
-    rgb = np.empty((keys.shape[0], 3), dtype=np.float64)
-    rgb[:, 0] = keys >> 16
-    rgb[:, 1] = (keys >> 8) & 255
-    rgb[:, 2] = keys & 255
-    rgb /= 255.0
-    return rgb
-
-
-def labels_from_lut(
-    keys: Callable[[int, int], NDArray[np.uint32]],
-    N: int,
-    index: ColourIndex,
-    distinct_labels: NDArray,
-    dtype,
-) -> NDArray:
-    """Label of every pixel from the labels of the distinct colours.
-
-    ``distinct_labels[index.rank(key)]``: two small tables read once per
-    pixel (the colour index, 3 MB, and one label per distinct colour), a
-    part of the image at a time.
-    """
-    table = np.asarray(distinct_labels).astype(dtype)
-    out = np.empty(N, dtype=dtype)
-
-    def work(a, b):
-        for s in range(a, b, _KEY_STEP):
-            e = min(s + _KEY_STEP, b)
-            np.take(table, index.rank(keys(s, e)), out=out[s:e])
-
-    _in_parts(N, work)
-    return out
-
-
-def label_dtype(K: int):
-    """Smallest unsigned dtype that holds labels 0..K-1."""
-    return np.uint8 if K <= 256 else np.uint16 if K <= 65536 else np.uint32
-
-
-#: Bits per channel of the coarse colour histogram the seeding runs on.
-_CELL_BITS = 5
-
-
-def coarse_cells(
-    distinct: NDArray[np.uint32], counts: NDArray, bits: int = _CELL_BITS
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.intp]]:
-    """The distinct colours binned into cubes of ``2**(8 - bits)`` levels a side.
-
-    Returns the weighted mean colour of every non-empty cube (n_cells, 3)
-    float64 in [0, 1], its pixel count, and the cube of every colour (an
-    int32 index into the first two).
-    """
-    drop = 8 - bits
-    mask = (1 << bits) - 1
-    cell = ((distinct >> (16 + drop)) & mask) << (2 * bits)
-    cell |= ((distinct >> (8 + drop)) & mask) << bits
-    cell |= (distinct >> drop) & mask
-    w = np.asarray(counts, dtype=np.float64)
-    size = 1 << (3 * bits)
-    weight = np.bincount(cell, weights=w, minlength=size)
-    used = np.flatnonzero(weight)
-    number = np.zeros(size, dtype=np.int32)
-    number[used] = np.arange(used.shape[0], dtype=np.int32)
-    of_point = number[cell]
-    del cell
-    means = np.empty((used.shape[0], 3))
-    for j, shift in enumerate((16, 8, 0)):
-        level = ((distinct >> shift) & 255).astype(np.float64)
-        level *= w
-        means[:, j] = np.bincount(of_point, weights=level, minlength=used.shape[0])
-    means /= weight[used, None]
-    means /= 255.0
-    return means, weight[used], of_point
-
 
 # ----------------------------------------------------------------- points
 
@@ -418,326 +115,9 @@ class Points:
         return total / (255.0 * 255.0)
 
 
-# ------------------------------------------------------------- distances
-#
-# Points are kept transposed, XT of shape (3, n), so that a block of
-# distances is (K, m) and the minimum over the K centroids is K - 1
-# vectorized np.minimum calls over m values, much faster than a per-row
-# argmin over (m, K) for small K. Larger K use the (m, K) layout.
-
-#: Largest K for the transposed (K, m) layout.
-_TRANSPOSED_MAX_K = 32
-#: Bound on the float32 rounding error of a squared distance computed by the
-#: expansion (values in [0, 1]: |x|^2 <= 3, |2 x.c| <= 6, so about 2e-6).
-_SQ_EPS = 1e-5
-
-Exact = Callable[[NDArray], NDArray[np.float64]]
-
-
-def _block_rows(K: int) -> int:
-    # rows * K * 3 stays below OpenBLAS's threshold for threading a product
-    return max(64, _BLOCK_ENTRIES // max(K, 1))
-
-
-def nearest_two(
-    XT: NDArray[np.float32],
-    xx: NDArray[np.float32],
-    centroids: NDArray,
-    exact: Exact | None = None,
-):
-    """Closest centroid of every point, and squared distances to the two closest.
-
-    Distances come from float32 matrix products. Points whose two closest
-    centroids are within float32 rounding error of a tie are decided again
-    with exact float64 differences, computed like
-    :func:`kmeans_lab.find_closest_centroids`, so the labels are those of
-    the float64 reference.
-
-    Parameters
-    ----------
-    XT : (3, n) float32, the points transposed
-    xx : (n,) float32, their squared norms
-    centroids : (K, 3) float64
-    exact : callable, optional
-        ``exact(i)`` gives the exact float64 rows (m, 3) of the points
-        ``i`` (indices into the columns of XT), for near ties.
-
-    Returns
-    -------
-    labels : (n,) intp, ties to the lowest index
-    d1 : (n,) float32, squared distance to the closest centroid (>= 0)
-    d2 : (n,) float32, squared distance to the second closest (inf if K = 1)
-    """
-    labels, d1, d2 = _nearest_two_f32(XT, xx, centroids)
-    if exact is not None and centroids.shape[0] > 1:
-        near = np.flatnonzero(d2 - d1 <= 2 * _SQ_EPS)
-        if near.size:
-            labels[near] = _closest_exact(exact(near), centroids)
-    return labels, d1, d2
-
-
-def _closest_exact(rows: NDArray[np.float64], centroids: NDArray) -> NDArray[np.intp]:
-    """Closest centroid in float64, summed like find_closest_centroids."""
-    C = np.asarray(centroids, dtype=np.float64)
-    out = np.empty(rows.shape[0], dtype=np.intp)
-    step = max(1, (1 << 15) // C.shape[0])
-    for a in range(0, rows.shape[0], step):
-        r = rows[a : a + step]
-        dist = np.zeros((r.shape[0], C.shape[0]))
-        for j in range(3):
-            diff = r[:, j, None] - C[None, :, j]
-            diff *= diff
-            dist += diff
-        out[a : a + step] = np.argmin(dist, axis=1)
-    return out
-
-
-class Neighbours:
-    """The centroids seen from each centroid, for :func:`nearest_two_near`.
-
-    Row a of ``order``: the centroids by distance from centroid a (a itself
-    first); ``by_gap[a, w]``: the distance from a of the (w+1)-th of them;
-    ``coords(w)[j]``: coordinate j of the w nearest, (w, K) float32. Made
-    once per set of centroids (a K x K matrix), shared by every call.
-    """
-
-    def __init__(self, centroids: NDArray):
-        C = np.asarray(centroids, dtype=np.float64)
-        K = C.shape[0]
-        self.C, self.K = C, K
-        self.C32T = np.ascontiguousarray(C.T, dtype=np.float32)
-        gap = np.sqrt(np.sum((C[:, None, :] - C[None, :, :]) ** 2, axis=2)).astype(np.float32)
-        # (any order among equal gaps will do: ties are decided exactly later)
-        self.order = np.argsort(gap, axis=1)
-        self.by_gap = np.concatenate(
-            [np.take_along_axis(gap, self.order, axis=1), np.full((K, 1), np.inf, np.float32)],
-            axis=1,
-        )
-        self.widths = []
-        w = min(8, K)
-        while True:
-            self.widths.append(w)
-            if w == K:
-                break
-            w = min(2 * w, K)
-        self._coords = {}
-
-    def coords(self, w: int) -> list:
-        """Coordinate j of the w centroids nearest each centroid, (w, K) float32
-        each, made when first needed (large w are rare)."""
-        found = self._coords.get(w)
-        if found is None:
-            found = [np.ascontiguousarray(self.C32T[j][self.order[:, :w]].T) for j in range(3)]
-            self._coords[w] = found  # threads may both make it: the same arrays
-        return found
-
-
-def nearest_two_near(
-    XT: NDArray[np.float32],
-    neighbours: Neighbours,
-    guess: NDArray,
-    exact: Exact | None = None,
-    d_guess: NDArray[np.float32] | None = None,
-):
-    """:func:`nearest_two` for points that each come with a guessed centroid.
-
-    If a point is at distance ``u`` from its guess ``a``, no centroid ``j``
-    with ``||c_a - c_j|| >= 2 u`` can be closer (the triangle inequality,
-    Elkan 2003), so only the centroids nearer to ``a`` than ``2 u`` are
-    measured: a handful for a good guess, instead of K. The others still
-    bound the distance to the second closest from below, by
-    ``||c_a - c_j|| - u``. Distances are float32 differences; near ties are
-    decided in float64 as in :func:`nearest_two`. ``d_guess`` is the
-    squared distance to the guess when already known.
-    """
-    near = neighbours
-    C, K, C32T, order, by_gap, widths = (
-        near.C,
-        near.K,
-        near.C32T,
-        near.order,
-        near.by_gap,
-        near.widths,
-    )
-    m = XT.shape[1]
-    labels = np.empty(m, dtype=np.intp)
-    d1 = np.empty(m, dtype=np.float32)
-    d2 = np.empty(m, dtype=np.float32)
-    guess = np.asarray(guess)
-
-    def work(a, b):
-        g = guess[a:b].astype(np.intp)
-        x = XT[:, a:b]
-        if d_guess is None:
-            u = np.zeros(b - a, dtype=np.float32)
-            for j in range(3):
-                diff = x[j] - C32T[j, g]
-                diff *= diff
-                u += diff
-        else:
-            u = d_guess[a:b].copy()
-        np.sqrt(u, out=u)
-        u *= np.float32(1 + 1e-5)
-        u += np.float32(1e-6)
-        radius = 2 * u + np.float32(1e-6)
-
-        def measure(pending, w):
-            """Label the points ``pending`` whose candidates are all among the
-            ``w`` centroids nearest their guess; return the others.
-
-            Distances are laid out (w, m), one row per candidate, so the
-            minimum over the candidates is a vectorized reduction over rows."""
-            m = pending.size
-            gp = g[pending]
-            D = np.empty((w, m), dtype=np.float32)
-            diff = np.empty((w, m), dtype=np.float32)
-            for j in range(3):
-                np.take(near.coords(w)[j], gp, axis=1, out=diff)
-                diff -= x[j, pending]
-                diff *= diff
-                if j:
-                    D += diff
-                else:
-                    D, diff = diff, D
-            first = np.minimum.reduce(D, axis=0)
-            col = np.zeros(m, dtype=np.intp)
-            for k in range(w - 1, 0, -1):
-                np.copyto(col, k, where=D[k] == first)
-            np.copyto(col, 0, where=D[0] == first)
-            D[col, np.arange(m)] = np.inf
-            second = np.minimum.reduce(D, axis=0) if w > 1 else np.full(m, np.inf, np.float32)
-            beyond = by_gap[gp, w]
-            if w < K:
-                done = beyond >= radius[pending]
-                rows = np.flatnonzero(done)
-                if rows.size < m:
-                    pending, gp, col, first, second, beyond = (
-                        v[rows] for v in (pending, gp, col, first, second, beyond)
-                    )
-                    rest = np.flatnonzero(~done)
-                else:
-                    rest = rows[:0]
-            else:
-                rest = np.zeros(0, dtype=np.intp)
-            out = pending + a
-            labels[out] = order[gp, col]
-            d1[out] = first
-            # a near tie can only be with a measured centroid: the others are
-            # farther than 2 u - u = u from the point, strictly (the margins)
-            tie[out] = second - first <= 2 * _SQ_EPS
-            # centroids not measured are at least gap - u away
-            bound = beyond - u[pending]
-            np.maximum(bound, 0.0, out=bound)
-            bound *= bound
-            d2[out] = np.minimum(second, bound)
-            return rest
-
-        # measure the 8 centroids nearest to the guess; the points with more
-        # centroids within their radius go on to 16, 32, ... (at most K)
-        pending = np.arange(b - a)
-        for w in widths:
-            # at most 2**18 distances at once, whatever K
-            step = max(64, (1 << 18) // w)
-            pending = np.concatenate(
-                [
-                    pending[s : s + step][measure(pending[s : s + step], w)]
-                    for s in range(0, pending.size, step)
-                ]
-            )
-            if not pending.size:
-                break
-
-    tie = np.zeros(m, dtype=bool)
-    if m:
-        _in_parts(m, work)
-    if exact is not None and K > 1:
-        near = np.flatnonzero(tie)
-        if near.size:
-            labels[near] = _closest_exact(exact(near), C)
-    return labels, d1, d2
-
-
-def _nearest_two_f32(XT, xx, centroids):
-    C = np.asarray(centroids, dtype=np.float32)
-    K = C.shape[0]
-    n = XT.shape[1]
-    labels = np.empty(n, dtype=np.intp)
-    d1 = np.empty(n, dtype=np.float32)
-    d2 = np.empty(n, dtype=np.float32)
-    M = np.ascontiguousarray(-2.0 * C)
-    MT = np.ascontiguousarray(M.T)
-    cc = np.einsum("ij,ij->i", C, C)
-    rows = _block_rows(K)
-    # (K, m) blocks of about 2 MB: few NumPy calls per point; the product is
-    # still computed `rows` columns at a time (single-threaded BLAS)
-    wide = min(max(rows, (1 << 19) // max(K, 1)), 1 << 16)
-
-    def transposed(a, b):
-        # the minimum over K is K - 1 vectorized np.minimum calls
-        m0 = min(wide, b - a)
-        D = np.empty((K, m0), dtype=np.float32)
-        mask = np.empty(m0, dtype=bool)
-        cols = np.arange(m0)
-        for start in range(a, b, wide):
-            stop = min(start + wide, b)
-            m = stop - start
-            Dm = D[:, :m]
-            for s in range(0, m, rows):
-                np.matmul(M, XT[:, start + s : start + min(s + rows, m)], out=Dm[:, s : s + rows])
-            Dm += cc[:, None]
-            best = d1[start:stop]
-            np.minimum.reduce(Dm, axis=0, out=best)
-            lab = labels[start:stop]
-            msk = mask[:m]
-            for k in range(K - 1, -1, -1):
-                np.equal(Dm[k], best, out=msk)
-                np.copyto(lab, k, where=msk)
-            if K > 1:
-                Dm[lab, cols[:m]] = np.inf
-                np.minimum.reduce(Dm, axis=0, out=d2[start:stop])
-
-    def by_rows(a, b):
-        cols = np.arange(min(rows, b - a))
-        for start in range(a, b, rows):
-            stop = min(start + rows, b)
-            m = stop - start
-            D = XT[:, start:stop].T @ MT
-            D += cc
-            lab = labels[start:stop]
-            np.argmin(D, axis=1, out=lab)
-            d1[start:stop] = D[cols[:m], lab]
-            D[cols[:m], lab] = np.inf
-            np.min(D, axis=1, out=d2[start:stop])
-
-    if n:
-        _in_parts(n, transposed if K <= _TRANSPOSED_MAX_K else by_rows)
-    d1 += xx
-    np.maximum(d1, 0.0, out=d1)
-    if K > 1:
-        d2 += xx
-        np.maximum(d2, 0.0, out=d2)
-    else:
-        d2.fill(np.inf)
-    return labels, d1, d2
-
-
 def assign(points: Points, centroids: NDArray) -> NDArray[np.intp]:
     """Index of the closest centroid of every point, see :func:`nearest_two`."""
     return nearest_two(points.XT, points.xx, centroids, points.rows64)[0]
-
-
-def _distances_to_one(XT, xx, c) -> NDArray[np.float32]:
-    """(n,) float32 squared distances to one point, clipped at 0."""
-    c = np.asarray(c, dtype=np.float32)
-    # x.c as three multiply-adds, not a BLAS matrix-vector product: OpenBLAS
-    # would run that on several threads, which then spin and slow what follows
-    out = XT[0] * (-2.0 * c[0])
-    out += XT[1] * (-2.0 * c[1])
-    out += XT[2] * (-2.0 * c[2])
-    out += xx
-    out += np.float32(c @ c)
-    np.maximum(out, 0.0, out=out)
-    return out
 
 
 # ---------------------------------------------------------------- seeding
@@ -806,7 +186,7 @@ def kmeans_plusplus_weighted(
                 pots += np.einsum("ij,j->i", g, w32[start:stop])  # no BLAS threads
             return pots
 
-        pots = np.sum(_in_parts(N, work), axis=0)
+        pots = np.sum(_threads.in_parts(N, work), axis=0)
         best = int(np.argmin(pots))
         chosen[k] = cand[best]
         np.maximum(G[best], 0.0, out=closest)
@@ -942,7 +322,7 @@ def weighted_lloyd(
         U[a:b], slack[a:b] = _bounds(d1, d2)
 
     # a part of the points at a time: the temporary arrays stay small
-    _in_parts(n, first)
+    _threads.in_parts(n, first)
     guess = None
     W, S = np.zeros(K), np.zeros((K, 3))
     for a in range(0, n, 1 << 16):  # in steps: no (3, n) float64 copy
@@ -1024,7 +404,7 @@ def weighted_lloyd(
             return idx, new_lab[changed], own[changed]
 
         n_changed = 0
-        for idx, new_lab, old_lab in _in_parts(n, reassign):
+        for idx, new_lab, old_lab in _threads.in_parts(n, reassign):
             if idx.size:
                 n_changed += idx.size
                 # +weight into the new cluster, -weight out of the old

@@ -28,7 +28,7 @@ from .._validation import (
 )
 from ..compression import CompressedImage
 from ..kmeans import INIT_METHODS
-from . import _lloyd
+from . import _colours, _lloyd
 
 __all__ = ["quantize", "fit_palette", "PaletteFit", "print_progress"]
 
@@ -89,7 +89,7 @@ class PaletteFit:
         colours8 = np.round(np.clip(self.centroids, 0.0, 1.0) * 255.0).astype(np.uint8)
         used = np.flatnonzero(self.counts > 0)
         unique8, inverse = np.unique(colours8[used], axis=0, return_inverse=True)
-        dtype = _lloyd.label_dtype(len(unique8))
+        dtype = _colours.label_dtype(len(unique8))
         remap = np.zeros(K, dtype=dtype)
         remap[used] = np.asarray(inverse).reshape(-1)
         labels = remap[self.labels]  # (np.take would first copy the labels as int64)
@@ -164,17 +164,17 @@ def fit_palette(
         progress, "progress", print_progress, "progress(iteration, max_iter, distortion)"
     )
 
-    keys = _lloyd.pixel_keys(img)
+    keys = _colours.pixel_keys(img)
     if keys is not None:
-        distinct, counts, index = _lloyd.distinct_colors_of(keys, N)
+        distinct, counts, index = _colours.distinct_colors_of(keys, N)
         n_distinct = int(distinct.shape[0])
         if n_distinct <= K:
             # every colour gets its own palette entry: exact, nothing to fit
-            labels = _lloyd.labels_from_lut(
-                keys, N, index, np.arange(n_distinct), _lloyd.label_dtype(n_distinct)
+            labels = _colours.labels_from_lut(
+                keys, N, index, np.arange(n_distinct), _colours.label_dtype(n_distinct)
             )
             return PaletteFit(
-                _lloyd.unpack_colors(distinct),
+                _colours.unpack_colors(distinct),
                 labels.reshape(H, W),
                 counts,
                 0.0,
@@ -192,7 +192,7 @@ def fit_palette(
             colours, inverse, counts = np.unique(
                 X64, axis=0, return_inverse=True, return_counts=True
             )
-            labels = np.asarray(inverse).reshape(H, W).astype(_lloyd.label_dtype(len(colours)))
+            labels = np.asarray(inverse).reshape(H, W).astype(_colours.label_dtype(len(colours)))
             return PaletteFit(colours, labels, counts, 0.0, 0, len(colours), (H, W, 3))
         points = _lloyd.Points(X64=X64)
 
@@ -201,8 +201,8 @@ def fit_palette(
     if sample is not None and sample < N:
         picked = np.sort(rng.integers(N, size=sample))
         if keys is not None:
-            picked_keys = _lloyd.pack_colors(img.reshape(-1, 3)[picked].reshape(-1, 1, 3))
-            fit_keys, fit_weights = _lloyd.distinct_colors(picked_keys)
+            picked_keys = _colours.pack_colors(img.reshape(-1, 3)[picked].reshape(-1, 1, 3))
+            fit_keys, fit_weights = _colours.distinct_colors(picked_keys)
             fit_points = _lloyd.Points(keys=fit_keys, weights=fit_weights)
         else:
             fit_points = _lloyd.Points(X64=X64[picked])
@@ -229,9 +229,9 @@ def fit_palette(
             diff = points.rows64(idx) - centroids[labels[idx]]
             inertia += float(np.einsum("i,ij,ij->", points.w[idx], diff, diff))
 
-    dtype = _lloyd.label_dtype(centroids.shape[0])
+    dtype = _colours.label_dtype(centroids.shape[0])
     if keys is not None:
-        pixel_labels = _lloyd.labels_from_lut(keys, N, index, labels, dtype)
+        pixel_labels = _colours.labels_from_lut(keys, N, index, labels, dtype)
     else:
         pixel_labels = labels.astype(dtype)
     return PaletteFit(
