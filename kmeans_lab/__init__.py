@@ -15,7 +15,8 @@ centroids are (K, 3), labels are (N,). Modules:
 - :mod:`kmeans_lab.fast` -- fast exact K-means for real photos:
   :func:`quantize` and :func:`fit_palette` (``fast.palette``, the CLI
   ``kmeans-lab compress`` uses them), :func:`dither` (``fast.dithering``,
-  Floyd-Steinberg with a given palette), the private engine ``fast._lloyd``
+  Floyd-Steinberg with a given palette), the private engine (``fast._lloyd``,
+  ``_search``, ``_colours``, ``_threads``)
 - :mod:`kmeans_lab.explorer` -- the interactive explorer (``explore()``): intake, model, render, app
 - :mod:`kmeans_lab.timing` -- ``best_time``, the shortest of a few runs
 - :mod:`kmeans_lab.grading` -- the hidden tests of the check cells

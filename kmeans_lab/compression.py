@@ -216,7 +216,8 @@ class CompressedImage:
         if path.exists() and not overwrite:
             raise FileExistsError(f"'{path}' already exists; pass overwrite=True to replace it")
         height, width = self.labels.shape
-        im = Image.frombytes("P", (width, height), self.labels.astype(np.uint8).tobytes())
+        indices = np.ascontiguousarray(self.labels, dtype=np.uint8)  # no copy when already so
+        im = Image.frombytes("P", (width, height), indices)
         im.putpalette(to_uint8(self.palette[None], "palette").reshape(-1).tolist(), rawmode="RGB")
         try:
             im.save(path, format="PNG", optimize=optimize)

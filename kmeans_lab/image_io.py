@@ -22,6 +22,7 @@ __all__ = [
     "ImageLoadError",
     "DEFAULT_MAX_PIXELS",
     "load_image",
+    "load_image_8bit",
     "image_from_pil",
     "save_image",
     "to_uint8",
@@ -99,6 +100,78 @@ def load_image(
             "the file is empty (0 bytes); it may not have been copied or downloaded completely"
         )
     return decode_image(path, fail, max_pixels=max_pixels)[0]
+
+
+def load_image_8bit(
+    path: str | os.PathLike, *, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> NDArray[np.uint8] | NDArray[np.float64]:
+    """Load an image file as 8-bit data when that is what it holds.
+
+    The same checks, orientation and conversions as :func:`load_image`, but
+    a file whose colours are 8 bits a channel and opaque (most photos: JPEG,
+    8-bit PNG, GIF, ...) gives its uint8 values, 3 bytes a pixel instead of
+    24: ``load_image_8bit(path) / 255`` equals ``load_image(path)``. Other
+    files (16-bit, floating point, or with transparent pixels) give the
+    float64 array of :func:`load_image`. The command line uses it.
+
+    Returns
+    -------
+    image : ndarray of shape (H, W, 3), uint8 or float64
+
+    Examples
+    --------
+    >>> from kmeans_lab import load_image, sample_image_path
+    >>> image = load_image_8bit(sample_image_path("course"))
+    >>> image.dtype, bool((image / 255 == load_image(sample_image_path("course"))).all())
+    (dtype('uint8'), True)
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or path-like, got {type(path).__name__}")
+    from ._validation import check_int
+
+    max_pixels = check_int(max_pixels, "max_pixels", minimum=1)
+    path = Path(path)
+
+    def fail(problem: str) -> ImageLoadError:
+        return ImageLoadError(f"cannot load image '{path}': {problem}")
+
+    if not path.exists():
+        raise fail(f"no such file; check the path and the current directory ({Path.cwd()})")
+    if path.is_dir():
+        raise fail("it is a directory, not an image file; give the path of a file inside it")
+    if path.stat().st_size == 0:
+        raise fail(
+            "the file is empty (0 bytes); it may not have been copied or downloaded completely"
+        )
+    return decode_image(path, fail, max_pixels=max_pixels, convert=_image_8bit_or_float)[0]
+
+
+#: Pillow modes whose colours convert to 8-bit RGB exactly (no alpha, no more
+#: than 8 bits a channel).
+_MODES_8BIT = ("1", "L", "P", "RGB", "CMYK", "YCbCr", "LAB", "HSV")
+
+
+def _image_8bit_or_float(im: Image.Image) -> NDArray:
+    """uint8 (H, W, 3) for opaque 8-bit images, else :func:`image_from_pil`."""
+    ImageOps.exif_transpose(im, in_place=True)  # (otherwise a copy, even when upright)
+    opaque = im
+    if im.mode in ("RGBA", "LA", "PA") and "transparency" not in im.info:
+        alpha = im.getchannel("A")
+        if alpha.getextrema() == (255, 255):  # an alpha channel with nothing transparent
+            opaque = im.convert("RGB")
+    if opaque.mode not in _MODES_8BIT or "transparency" in opaque.info:
+        return image_from_pil(im)
+    width, height = opaque.size
+    if width == 0 or height == 0:
+        raise ImageLoadError(f"the image has zero size ({width} x {height} pixels)")
+    # a band of rows at a time: Pillow keeps 4 bytes a pixel, and a whole-image
+    # conversion would add two more full copies (the RGB bytes and the array)
+    rgb = np.empty((height, width, 3), dtype=np.uint8)
+    rows = max(1, (1 << 18) // width)
+    for top in range(0, height, rows):
+        band = opaque.crop((0, top, width, min(top + rows, height)))
+        rgb[top : top + rows] = np.asarray(band if band.mode == "RGB" else band.convert("RGB"))
+    return rgb
 
 
 def decode_image(source, fail, *, max_pixels: int, convert=None, draft_size: int | None = None):

@@ -361,3 +361,30 @@ def test_reported_psnr_equals_the_library_psnr():
     exact = kl.CompressedImage.from_kmeans([[0.2, 0.4, 0.6]], np.zeros(4, int), (2, 2))
     assert _psnr(np.full((2, 2, 3), 0.2), exact) < 100
     assert _psnr(exact.reconstruct(), exact) == float("inf")
+
+
+def test_reported_psnr_of_8bit_data_is_computed_in_integers():
+    from kmeans_lab.cli import _psnr
+    from kmeans_lab.fast import quantize
+
+    image = kl.load_sample_image("chelsea")
+    u8 = np.round(image * 255).astype(np.uint8)
+    c = quantize(u8, 6, rng=0)
+    assert _psnr(u8, c, rows=7) == pytest.approx(kl.psnr(image, c.reconstruct()), rel=1e-12)
+    assert _psnr(u8, c) == pytest.approx(_psnr(image, c), rel=1e-12)
+    exact = kl.CompressedImage.from_kmeans([[0.2, 0.4, 0.6]], np.zeros(4, int), (2, 2))
+    assert _psnr(np.round(exact.reconstruct() * 255).astype(np.uint8), exact) == float("inf")
+
+
+def test_compress_reads_8bit_files_as_8bit(photo, tmp_path, capsys, monkeypatch):
+    # the command line never makes a float copy of an 8-bit photo
+    import kmeans_lab.cli as cli
+
+    seen = []
+    fit = cli.fit_palette
+    monkeypatch.setattr(
+        cli, "fit_palette", lambda image, *a, **k: seen.append(image) or fit(image, *a, **k)
+    )
+    assert main(["compress", str(photo), "-k", "8", "-o", str(tmp_path / "o.png"), "--quiet"]) == 0
+    capsys.readouterr()
+    assert seen[0].dtype == np.uint8

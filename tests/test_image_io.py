@@ -295,3 +295,60 @@ def test_our_max_pixels_governs_not_pillows_own_limit(tmp_path, monkeypatch, rgb
     assert Image.MAX_IMAGE_PIXELS == 100  # restored
     with pytest.raises(ImageLoadError, match="more than max_pixels=1,000"):
         kl.load_image(path, max_pixels=1000)
+
+
+# ------------------------------------------------------- load_image_8bit (#13)
+
+
+def _8bit_cases(rgb8):
+    """(name, Pillow image, save options, whether the file is opaque 8-bit)."""
+    grey = rgb8[:, :, 0]
+    opaque_rgba = np.dstack([rgb8, np.full(grey.shape, 255, np.uint8)])
+    see_through = opaque_rgba.copy()
+    see_through[0, 0, 3] = 0
+    return [
+        ("rgb.png", Image.fromarray(rgb8), {}, True),
+        ("grey.png", Image.fromarray(grey), {}, True),
+        ("palette.png", Image.fromarray(rgb8).quantize(16), {}, True),
+        ("photo.jpg", Image.fromarray(rgb8), {"quality": 90}, True),
+        ("cmyk.jpg", Image.fromarray(rgb8).convert("CMYK"), {}, True),
+        ("opaque-alpha.png", Image.fromarray(opaque_rgba), {}, True),
+        ("see-through.png", Image.fromarray(see_through), {}, False),
+        ("grey16.png", Image.fromarray(grey.astype(np.uint16) * 257), {}, False),
+    ]
+
+
+def test_load_image_8bit_is_load_image_in_8_bits(tmp_path, rgb8):
+    from kmeans_lab.image_io import load_image_8bit
+
+    for name, im, options, is_8bit in _8bit_cases(rgb8):
+        path = tmp_path / name
+        im.save(path, **options)
+        reference = kl.load_image(path)
+        got = load_image_8bit(path)
+        assert got.shape == reference.shape, name
+        if is_8bit:
+            assert got.dtype == np.uint8, name
+            np.testing.assert_array_equal(got / 255.0, reference, err_msg=name)
+        else:  # 16 bits or transparency: the float image of load_image
+            assert got.dtype == np.float64, name
+            np.testing.assert_array_equal(got, reference, err_msg=name)
+
+
+def test_load_image_8bit_applies_the_orientation_and_refuses_like_load_image(tmp_path):
+    from kmeans_lab.image_io import load_image_8bit
+
+    data = np.zeros((32, 48, 3), dtype=np.uint8)
+    data[:16, :16] = [255, 0, 0]
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = tmp_path / "rot.jpg"
+    Image.fromarray(data).save(path, exif=exif, quality=100)
+    np.testing.assert_array_equal(load_image_8bit(path) / 255.0, kl.load_image(path))
+    assert load_image_8bit(path).shape == (48, 32, 3)
+    with pytest.raises(ImageLoadError, match="no such file"):
+        load_image_8bit(tmp_path / "missing.png")
+    with pytest.raises(ImageLoadError, match="max_pixels"):
+        load_image_8bit(path, max_pixels=100)
+    with pytest.raises(TypeError, match="path must be"):
+        load_image_8bit(3)

@@ -10,13 +10,21 @@ The course runs K-means on the 16,384 pixels of a 128 x 128 image. A
    weighted by its number of pixels. The centroids are identical (a weighted
    mean equals the mean over the pixels) and a photo has far fewer distinct
    colours than pixels. With 8-bit data the colours are packed into one
-   24-bit integer each, ``r << 16 | g << 8 | b``, and sorted.
+   24-bit integer each, ``r << 16 | g << 8 | b``, marked in a table of one
+   byte per colour, then numbered by a 3 MB rank index (a bit per colour and
+   a running count), which also labels the pixels at the end: no sort, no
+   float copy of the image. Their cluster sums are sums of integers, exact.
 2. **Distances as a matrix product,** in float32 and in blocks of rows:
    :math:`\\lVert x - \\mu \\rVert^2 = \\lVert x \\rVert^2 - 2\\, x \\cdot \\mu
-   + \\lVert \\mu \\rVert^2`, where :math:`\\lVert x \\rVert^2` does not change
-   the arg min and is skipped. Memory stays bounded whatever the photo size.
-3. **Greedy k-means++ seeding** on the weighted colours, as scikit-learn
-   does (``2 + int(log K)`` candidates a step, keep the best).
+   + \\lVert \\mu \\rVert^2`. Memory stays bounded whatever the photo size.
+   For K > 32, a point with a good guess of its centroid only measures the
+   centroids closer to that guess than twice its distance to it (Elkan's
+   triangle inequality): a handful out of 256.
+3. **Greedy k-means++ seeding** (``2 + int(log K)`` candidates a step, keep
+   the best, as scikit-learn does) on the weighted colours; above 65,536
+   distinct colours, on a coarse histogram (the mean colour of each cube of
+   8 levels a side), refined by Lloyd rounds on those cubes, so that its
+   cost does not grow with the photo.
 4. **No wasted palette entry:** a centroid that loses all its pixels moves to
    the colour farthest from its centroid.
 5. **Only what can change is measured again:** after the first round, a
@@ -38,9 +46,12 @@ files.
 - :mod:`kmeans_lab.fast.dithering` -- :func:`dither`, Floyd-Steinberg
   dithering with a given palette (for instance the one :func:`quantize`
   found).
-- ``kmeans_lab.fast._lloyd`` -- the private engine: points 1 to 5 above
-  (packing colours, float32 block distances, weighted k-means++ seeding,
-  Lloyd's rounds with Hamerly's bounds, the thread pool).
+- the private engine: ``_lloyd`` (the points, the seeding, Lloyd's rounds
+  with Hamerly's bounds: points 3 to 5 above), ``_search`` (closest
+  centroids: float32 block distances, the pruned search, exact ties),
+  ``_colours`` (packing and indexing colours, the coarse histogram: point 1)
+  and ``_threads`` (the pool). Pure NumPy: a compiled kernel (numba) was
+  measured and left out, see ``benchmarks/README.md``.
 
 The public names are re-exported here and by :mod:`kmeans_lab`
 (``kl.quantize``, ``kl.fit_palette``, ``kl.PaletteFit``, ``kl.dither``).

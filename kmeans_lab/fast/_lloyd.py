@@ -4,321 +4,120 @@ Weighted K-means on points with integer weights: the distinct colours of an
 image, each weighted by the number of pixels that have it. Lloyd's algorithm
 on weighted distinct colours gives exactly the same centroids and labels as
 on all pixels (a colour's pixels are always in the same cluster), with far
-fewer points on real photos.
+fewer points on real photos. On 8-bit colours the cluster sums are sums of
+integers (count x level), exact in float64 in any order, so they do not
+depend on how the work is split. Lloyd rounds skip the points whose label
+provably cannot change (Hamerly's bounds, kept relative to how far each
+centroid has moved in all, so that a round touches one float32 and one
+label per point unless the point has to be measured again).
 
-Distances are computed in float32 through the expansion
-:math:`\\lVert x - \\mu \\rVert^2 = \\lVert x \\rVert^2 - 2 x \\cdot \\mu +
-\\lVert \\mu \\rVert^2` (a matrix product), one block of points at a time so
-that memory stays bounded and OpenBLAS stays single-threaded for the tiny
-(K x 3) @ (3 x rows) products (its threads would spin and slow the rest of the
-loop). Points within float32 rounding of a tie between their two closest
-centroids are decided again in float64, so the labels are those of the
-float64 reference; sums for the centroids are accumulated in float64. Lloyd
-rounds skip the points whose label provably cannot change (Hamerly's bounds).
-Long passes are cut into fixed-size parts run on a small thread pool.
-
-Sections, in order: threads (the pool), colours (packing 8-bit colours into
-24-bit keys, distinct colours, labels back to pixels), distances, seeding
-(weighted k-means++ and random), Lloyd. The only module of the package over
-400 lines: the sections share the thread pool and the block sizes, and the
-tests patch them in one place.
+This module: the points (:class:`Points`), the seeding (weighted k-means++
+and random) and Lloyd's rounds. Its helpers: :mod:`._threads` (the pool),
+:mod:`._colours` (packed colours, distinct colours, their index, the coarse
+histogram), :mod:`._search` (closest centroids).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
 
-#: Entries of the (rows, K) float32 distance block computed at once (256 KB).
-_BLOCK_ENTRIES = 1 << 16
-#: Rows of the image converted to packed 24-bit keys at once.
-_PACK_ROWS = 1 << 15
-#: A float value is taken as 8-bit data when ``|255 x - round(255 x)|`` is at
-#: most this (in 8-bit levels; 1e-3 level = 4e-6 in [0, 1] units).
-GRID_TOLERANCE = 1e-3
-
-#: Images up to this many pixels find each pixel's colour by binary search.
-_SEARCH_MAX_PIXELS = 1 << 20
+from . import _threads
+from ._colours import _CELL_BITS, coarse_cells, label_dtype, unpack_colors
+from ._search import (
+    _SQ_EPS,
+    _TRANSPOSED_MAX_K,
+    Neighbours,
+    _block_rows,
+    _distances_to_one,
+    nearest_two,
+    nearest_two_near,
+)
 
 Progress = Callable[[int, int, float], None]
 
-# ------------------------------------------------------------------ threads
-#
-# NumPy releases the GIL inside its loops and BLAS calls, so the blocks of a
-# long pass can run on several cores from plain Python threads. Work is cut
-# into parts of a fixed size (not one part per thread), so the result,
-# including the order of floating-point sums, does not depend on the number
-# of cores.
-
-#: Points per part of a parallel pass; shorter passes run in the calling thread.
-_PART = 1 << 17
-_pool = None
+# ----------------------------------------------------------------- points
 
 
-def _n_threads() -> int:
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, 8))
+class Points:
+    """The points K-means runs on, in the forms the engine needs.
 
-
-def _in_parts(n: int, work: Callable[[int, int], object]) -> list:
-    """``[work(start, stop) for each part of range(n)]``, parts in parallel."""
-    bounds = list(range(0, n, _PART)) + [n]
-    parts = [(a, b) for a, b in zip(bounds[:-1], bounds[1:])] or [(0, 0)]
-    if len(parts) == 1 or _n_threads() == 1:
-        return [work(a, b) for a, b in parts]
-    global _pool
-    if _pool is None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _pool = ThreadPoolExecutor(max_workers=_n_threads(), thread_name_prefix="kmeans_lab")
-    return list(_pool.map(lambda ab: work(*ab), parts))
-
-
-# ---------------------------------------------------------------- colours
-
-
-def pack_colors(image: NDArray) -> NDArray[np.uint32] | None:
-    """Pack an (H, W, 3) image into 24-bit integers ``r << 16 | g << 8 | b``.
-
-    Returns keys of shape (H*W,) when the image is uint8 or a float image
-    whose values all lie on the 8-bit grid (multiples of 1/255 up to
-    :data:`GRID_TOLERANCE`), ``None`` otherwise.
+    Either distinct 8-bit colours (``keys``, packed 24-bit) with integer
+    weights, or arbitrary float64 points (``X64``, (n, 3)) with optional
+    weights. Keeps float32 coordinates transposed, ``XT`` (3, n), and their
+    squared norms ``xx``; exact float64 rows are made on demand.
     """
-    X = image.reshape(-1, 3)
-    N = X.shape[0]
-    keys = np.empty(N, dtype=np.uint32)
-    if image.dtype == np.uint8:
 
-        def work(a, b):
-            for start in range(a, b, _PACK_ROWS):
-                stop = min(start + _PACK_ROWS, b)
-                block = X[start:stop].astype(np.uint32)
-                out = keys[start:stop]
-                np.left_shift(block[:, 0], 16, out=out)
-                out |= block[:, 1] << 8
-                out |= block[:, 2]
-            return True
-    else:
-        scale = X.dtype.type(255)
-        # r * 65536 + g * 256 + b is an integer below 2**24: exact in float32
-        weights = np.array([65536, 256, 1], dtype=X.dtype)
+    def __init__(
+        self,
+        keys: NDArray[np.uint32] | None = None,
+        X64: NDArray[np.float64] | None = None,
+        weights: NDArray | None = None,
+    ):
+        self.keys, self.X64 = keys, X64
+        if keys is not None:
+            n = keys.shape[0]
+            XT = np.empty((3, n), dtype=np.float32)
+            for j, shift in enumerate((16, 8, 0)):
+                XT[j] = (keys >> shift) & 255
+            XT /= np.float32(255)
+            self.XT = XT
+            # sums of count x level are integers: exact in float64 in any order
+            self.scale = 255.0
+        else:
+            n = X64.shape[0]
+            self.XT = np.ascontiguousarray(X64.T, dtype=np.float32)
+            self.scale = 1.0
+        self.n = n
+        self.xx = np.einsum("ij,ij->j", self.XT, self.XT)
+        self.w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
 
-        def work(a, b):
-            for start in range(a, b, _PACK_ROWS):
-                stop = min(start + _PACK_ROWS, b)
-                y = X[start:stop] * scale
-                q = np.rint(y)
-                np.subtract(y, q, out=y)
-                np.abs(y, out=y)
-                if y.size and y.max() > GRID_TOLERANCE:
-                    return False
-                keys[start:stop] = np.einsum("ij,j->i", q, weights)
-            return True
+    def guess(self, centroids: NDArray) -> NDArray[np.int32] | None:
+        """A likely closest centroid of every point (the one of its coarse
+        histogram cube), or None when there are too few colours to bother."""
+        if self.keys is None or self.n <= _SEED_MAX_POINTS:
+            return None
+        cells, _, of_point = coarse_cells(self.keys, self.w)
+        cells_T = np.ascontiguousarray(cells.T, dtype=np.float32)
+        xx = np.einsum("ij,ij->j", cells_T, cells_T)
+        cell_labels = nearest_two(cells_T, xx, centroids)[0].astype(np.int32)
+        return cell_labels[of_point]
 
-    return keys if all(_in_parts(N, work)) else None
+    def rows64(self, idx=None) -> NDArray[np.float64]:
+        """Exact float64 coordinates in [0, 1] of the points ``idx`` (all if None)."""
+        if self.keys is not None:
+            return unpack_colors(self.keys if idx is None else self.keys[idx])
+        return self.X64 if idx is None else self.X64[idx]
 
+    def weighted(self, idx=None) -> NDArray[np.float64]:
+        """(3, m) weight x coordinate, in units of 1/scale (integers for keys)."""
+        w = self.w if idx is None else self.w[idx]
+        if self.keys is not None:
+            keys = self.keys if idx is None else self.keys[idx]
+            out = np.empty((3, keys.shape[0]))
+            for j, shift in enumerate((16, 8, 0)):
+                out[j] = (keys >> shift) & 255
+            out *= w
+            return out
+        rows = self.X64 if idx is None else self.X64[idx]
+        return rows.T * w
 
-def distinct_colors(keys: NDArray[np.uint32]) -> tuple[NDArray[np.uint32], NDArray[np.int64]]:
-    """Distinct packed colours (sorted) and how many pixels have each."""
-    s = np.sort(keys)
-    starts = np.empty(s.shape[0], dtype=bool)
-    starts[:1] = True
-    np.not_equal(s[1:], s[:-1], out=starts[1:])
-    first = np.flatnonzero(starts)
-    counts = np.diff(first, append=s.shape[0]).astype(np.int64)
-    return s[first], counts
-
-
-def unpack_colors(keys: NDArray[np.uint32]) -> NDArray[np.float64]:
-    """Packed 24-bit colours -> (n, 3) float64 in [0, 1].
-
-    ``k / 255.0`` in float64, bit for bit the values
-    :func:`kmeans_lab.load_image` gives for 8-bit data.
-    """
-    rgb = np.empty((keys.shape[0], 3), dtype=np.float64)
-    rgb[:, 0] = keys >> 16
-    rgb[:, 1] = (keys >> 8) & 255
-    rgb[:, 2] = keys & 255
-    rgb /= 255.0
-    return rgb
-
-
-def labels_from_lut(
-    keys: NDArray[np.uint32], distinct: NDArray[np.uint32], distinct_labels: NDArray, dtype
-) -> NDArray:
-    """Label of every pixel from the labels of the distinct colours.
-
-    ``distinct`` is sorted. Small images use a binary search; large ones a
-    lookup table with one entry per 24-bit colour (16 MB for uint8 labels),
-    which is faster once its page faults are paid.
-    """
-    if keys.shape[0] <= _SEARCH_MAX_PIXELS:
-        return np.asarray(distinct_labels).astype(dtype)[np.searchsorted(distinct, keys)]
-    lut = np.zeros(1 << 24, dtype=dtype)
-    lut[distinct] = distinct_labels
-    out = np.empty(keys.shape[0], dtype=dtype)
-    _in_parts(keys.shape[0], lambda a, b: np.take(lut, keys[a:b], out=out[a:b]))
-    return out
+    def total_wxx(self) -> float:
+        """sum_i w_i ||x_i||^2 in [0, 1] units."""
+        if self.keys is None:
+            return float(np.einsum("i,ij,ij->", self.w, self.X64, self.X64))
+        total = 0.0
+        for shift in (16, 8, 0):
+            level = ((self.keys >> shift) & 255).astype(np.float64)
+            total += float(np.einsum("i,i,i->", self.w, level, level))  # integers: exact
+        return total / (255.0 * 255.0)
 
 
-def label_dtype(K: int):
-    """Smallest unsigned dtype that holds labels 0..K-1."""
-    return np.uint8 if K <= 256 else np.uint16 if K <= 65536 else np.uint32
-
-
-# ------------------------------------------------------------- distances
-#
-# Points are kept transposed, XT of shape (3, n), so that a block of
-# distances is (K, m) and the minimum over the K centroids is K - 1
-# vectorized np.minimum calls over m values, much faster than a per-row
-# argmin over (m, K) for small K. Larger K use the (m, K) layout.
-
-#: Largest K for the transposed (K, m) layout.
-_TRANSPOSED_MAX_K = 32
-#: Bound on the float32 rounding error of a squared distance computed by the
-#: expansion (values in [0, 1]: |x|^2 <= 3, |2 x.c| <= 6, so about 2e-6).
-_SQ_EPS = 1e-5
-
-
-def _block_rows(K: int) -> int:
-    # rows * K * 3 stays below OpenBLAS's threshold for threading a product
-    return max(64, _BLOCK_ENTRIES // max(K, 1))
-
-
-def nearest_two(
-    XT: NDArray[np.float32],
-    xx: NDArray[np.float32],
-    centroids: NDArray,
-    X64: NDArray[np.float64] | None = None,
-    index: NDArray | None = None,
-):
-    """Closest centroid of every point, and squared distances to the two closest.
-
-    Distances come from float32 matrix products. Points whose two closest
-    centroids are within float32 rounding error of a tie are decided again
-    with exact float64 differences, computed like
-    :func:`kmeans_lab.find_closest_centroids`, so the labels are those of
-    the float64 reference.
-
-    Parameters
-    ----------
-    XT : (3, n) float32, the points transposed
-    xx : (n,) float32, their squared norms
-    centroids : (K, 3) float64
-    X64 : (N, 3) float64, optional
-        The exact points, for near ties; row ``index[i]`` (or ``i``) is
-        column i of XT.
-    index : (n,) int, optional
-
-    Returns
-    -------
-    labels : (n,) intp, ties to the lowest index
-    d1 : (n,) float32, squared distance to the closest centroid (>= 0)
-    d2 : (n,) float32, squared distance to the second closest (inf if K = 1)
-    """
-    labels, d1, d2 = _nearest_two_f32(XT, xx, centroids)
-    if X64 is not None and centroids.shape[0] > 1:
-        near = np.flatnonzero(d2 - d1 <= 2 * _SQ_EPS)
-        if near.size:
-            rows = X64[near if index is None else index[near]]
-            C = np.asarray(centroids, dtype=np.float64)
-            dist = np.zeros((near.size, C.shape[0]))
-            for j in range(3):
-                diff = rows[:, j, None] - C[None, :, j]
-                diff *= diff
-                dist += diff
-            labels[near] = np.argmin(dist, axis=1)
-    return labels, d1, d2
-
-
-def _nearest_two_f32(XT, xx, centroids):
-    C = np.asarray(centroids, dtype=np.float32)
-    K = C.shape[0]
-    n = XT.shape[1]
-    labels = np.empty(n, dtype=np.intp)
-    d1 = np.empty(n, dtype=np.float32)
-    d2 = np.empty(n, dtype=np.float32)
-    M = np.ascontiguousarray(-2.0 * C)
-    MT = np.ascontiguousarray(M.T)
-    cc = np.einsum("ij,ij->i", C, C)
-    rows = _block_rows(K)
-    # (K, m) blocks of about 2 MB: few NumPy calls per point; the product is
-    # still computed `rows` columns at a time (single-threaded BLAS)
-    wide = min(max(rows, (1 << 19) // max(K, 1)), 1 << 16)
-
-    def transposed(a, b):
-        # the minimum over K is K - 1 vectorized np.minimum calls
-        m0 = min(wide, b - a)
-        D = np.empty((K, m0), dtype=np.float32)
-        mask = np.empty(m0, dtype=bool)
-        cols = np.arange(m0)
-        for start in range(a, b, wide):
-            stop = min(start + wide, b)
-            m = stop - start
-            Dm = D[:, :m]
-            for s in range(0, m, rows):
-                np.matmul(M, XT[:, start + s : start + min(s + rows, m)], out=Dm[:, s : s + rows])
-            Dm += cc[:, None]
-            best = d1[start:stop]
-            np.minimum.reduce(Dm, axis=0, out=best)
-            lab = labels[start:stop]
-            msk = mask[:m]
-            for k in range(K - 1, -1, -1):
-                np.equal(Dm[k], best, out=msk)
-                np.copyto(lab, k, where=msk)
-            if K > 1:
-                Dm[lab, cols[:m]] = np.inf
-                np.minimum.reduce(Dm, axis=0, out=d2[start:stop])
-
-    def by_rows(a, b):
-        cols = np.arange(min(rows, b - a))
-        for start in range(a, b, rows):
-            stop = min(start + rows, b)
-            m = stop - start
-            D = XT[:, start:stop].T @ MT
-            D += cc
-            lab = labels[start:stop]
-            np.argmin(D, axis=1, out=lab)
-            d1[start:stop] = D[cols[:m], lab]
-            D[cols[:m], lab] = np.inf
-            np.min(D, axis=1, out=d2[start:stop])
-
-    if n:
-        _in_parts(n, transposed if K <= _TRANSPOSED_MAX_K else by_rows)
-    d1 += xx
-    np.maximum(d1, 0.0, out=d1)
-    if K > 1:
-        d2 += xx
-        np.maximum(d2, 0.0, out=d2)
-    else:
-        d2.fill(np.inf)
-    return labels, d1, d2
-
-
-def assign(X64: NDArray[np.float64], centroids: NDArray) -> NDArray[np.intp]:
-    """Index of the closest centroid of every row of X64, see :func:`nearest_two`."""
-    XT = np.ascontiguousarray(X64.T, dtype=np.float32)
-    return nearest_two(XT, np.einsum("ij,ij->j", XT, XT), centroids, X64)[0]
-
-
-def _distances_to_one(XT, xx, c) -> NDArray[np.float32]:
-    """(n,) float32 squared distances to one point, clipped at 0."""
-    c = np.asarray(c, dtype=np.float32)
-    # x.c as three multiply-adds, not a BLAS matrix-vector product: OpenBLAS
-    # would run that on several threads, which then spin and slow what follows
-    out = XT[0] * (-2.0 * c[0])
-    out += XT[1] * (-2.0 * c[1])
-    out += XT[2] * (-2.0 * c[2])
-    out += xx
-    out += np.float32(c @ c)
-    np.maximum(out, 0.0, out=out)
-    return out
+def assign(points: Points, centroids: NDArray) -> NDArray[np.intp]:
+    """Index of the closest centroid of every point, see :func:`nearest_two`."""
+    return nearest_two(points.XT, points.xx, centroids, points.rows64)[0]
 
 
 # ---------------------------------------------------------------- seeding
@@ -387,24 +186,50 @@ def kmeans_plusplus_weighted(
                 pots += np.einsum("ij,j->i", g, w32[start:stop])  # no BLAS threads
             return pots
 
-        pots = np.sum(_in_parts(N, work), axis=0)
+        pots = np.sum(_threads.in_parts(N, work), axis=0)
         best = int(np.argmin(pots))
         chosen[k] = cand[best]
         np.maximum(G[best], 0.0, out=closest)
     return np.array(X[chosen], dtype=np.float64)
 
 
-def random_init_weighted(
-    X: NDArray, weights: NDArray | None, K: int, rng: np.random.Generator
-) -> NDArray[np.float64]:
+#: Above this many distinct colours, k-means++ runs on the coarse histogram.
+_SEED_MAX_POINTS = 1 << 16
+#: Lloyd rounds on the coarse histogram after k-means++ (part of the seeding).
+_SEED_ROUNDS = 10
+
+
+def seed_kmeans_plusplus(points: Points, K: int, rng: np.random.Generator) -> NDArray[np.float64]:
+    """The "k-means++" initialisation of :func:`kmeans_lab.quantize`.
+
+    Up to :data:`_SEED_MAX_POINTS` points: greedy k-means++ on the points
+    (:func:`kmeans_plusplus_weighted`). More distinct colours: greedy
+    k-means++ on the colours binned into cubes of 8 levels a side (the mean
+    colour of each cube, weighted by its pixels), refined by a few Lloyd
+    rounds on those cubes; its cost grows with the number of cubes (a few
+    thousand to a few tens of thousands on photos), not with the image.
+    """
+    if points.keys is None or points.n <= _SEED_MAX_POINTS:
+        return kmeans_plusplus_weighted(points.rows64(), points.w, K, rng)
+    for bits in (_CELL_BITS, _CELL_BITS + 1):
+        cells, cell_weights, _ = coarse_cells(points.keys, points.w, bits)
+        if cells.shape[0] >= 8 * K:
+            break
+    if cells.shape[0] < 8 * K:  # colours too concentrated for cubes to help
+        return kmeans_plusplus_weighted(points.rows64(), points.w, K, rng)
+    initial = kmeans_plusplus_weighted(cells, cell_weights, K, rng)
+    coarse = Points(X64=cells, weights=cell_weights)
+    return weighted_lloyd(coarse, initial, _SEED_ROUNDS, 0.0)[0]
+
+
+def seed_random(points: Points, K: int, rng: np.random.Generator) -> NDArray[np.float64]:
     """K points at distinct positions, drawn without replacement with
-    probability proportional to their weight (uniform if weights is None)."""
-    p = None
-    if weights is not None:
-        w = np.asarray(weights, dtype=np.float64)
-        p = w / w.sum()
-    idx = rng.choice(X.shape[0], size=K, replace=False, p=p)
-    return np.array(X[np.sort(idx)], dtype=np.float64)
+    probability proportional to their weight."""
+    if points.n < K:  # a sample with fewer distinct colours than K
+        return points.rows64().copy()
+    p = points.w / points.w.sum()
+    idx = rng.choice(points.n, size=K, replace=False, p=p)
+    return np.array(points.rows64(np.sort(idx)), dtype=np.float64)
 
 
 # ------------------------------------------------------------------ Lloyd
@@ -423,9 +248,12 @@ def _inertia(total_wxx: float, C: NDArray[np.float64], W, S) -> float:
     return max(float(value), 0.0)
 
 
+#: Safety margin of the float32 bounds (distances in [0, 1] units).
+_BOUND_EPS = np.float32(4e-6)
+
+
 def weighted_lloyd(
-    X64: NDArray[np.float64],
-    weights: NDArray | None,
+    points: Points,
     initial_centroids: NDArray,
     max_iter: int,
     tol: float,
@@ -442,15 +270,20 @@ def weighted_lloyd(
     changing (exact convergence: further rounds would change nothing).
 
     The reassignment skips the points that provably keep their label
-    (Hamerly's bounds): an upper bound on the distance to their centroid and
-    a lower bound on the distance to any other centroid, both loosened by how
-    far the centroids moved. Only points whose bounds overlap are measured
-    again; the result is the same as measuring all of them.
+    (Hamerly's bounds): an upper bound ``u`` on the distance to their
+    centroid and a lower bound ``l`` on the distance to any other centroid,
+    loosened every round by how far the centroids moved (``u`` grows by the
+    move of the point's centroid, ``l`` shrinks by the largest move of any
+    other). Both loosenings depend on the label only, so they are kept per
+    centroid, summed over the rounds (``T`` and ``D``): a point stores
+    ``U = u - T[label]`` and its slack ``s = (l + D[label]) - U``, and a
+    round only tests ``s < T[label] + D[label]``. Only points whose bounds
+    overlap are measured again; the result is the same as measuring all of
+    them.
 
     Parameters
     ----------
-    X64 : (n, 3) float64, the points
-    weights : (n,) integer weights, or None for all ones
+    points : :class:`Points`
     initial_centroids : (K, 3)
     max_iter, tol : see :func:`kmeans_lab.quantize`
     progress : called as ``progress(iteration, max_iter, distortion)``
@@ -459,125 +292,192 @@ def weighted_lloyd(
     Returns
     -------
     centroids : (K, 3) float64
-    labels : (N,) intp, assignment to the returned centroids
+    labels : (n,) integer, assignment to the returned centroids
     weights_per_cluster : (K,) float64
     inertia : float, weighted sum of squared distances
     n_iter : int, rounds run
     """
-    n = X64.shape[0]
+    n = points.n
     C = np.asarray(initial_centroids, dtype=np.float64).copy()
     K = C.shape[0]
-    XT = np.ascontiguousarray(X64.T, dtype=np.float32)
-    xx = np.einsum("ij,ij->j", XT, XT)
-    if weights is None:
-        w = np.ones(n)
-        WXT = X64.T
-    else:
-        w = np.asarray(weights, dtype=np.float64)
-        WXT = np.multiply(X64.T, w)
-    total_wxx = float(np.einsum("i,ij,ij->", w, X64, X64))
+    XT, xx, w = points.XT, points.xx, points.w
+    scale = points.scale
+    total_wxx = points.total_wxx()
     n_total = float(w.sum()) if n_total is None else n_total
+    many = K > _TRANSPOSED_MAX_K  # measure near a guess (Elkan) rather than all K
 
-    labels, d1, d2 = nearest_two(XT, xx, C, X64)
-    upper, lower = _bounds(d1, d2)
-    W, S = _cluster_sums(WXT, w, labels, K)
+    labels = np.empty(n, dtype=label_dtype(K))
+    U = np.empty(n, dtype=np.float32)
+    slack = np.empty(n, dtype=np.float32)
+    guess = points.guess(C) if many else None
+    near = Neighbours(C) if guess is not None else None
+
+    def first(a, b):
+        exact = lambda near: points.rows64(near + a)  # noqa: E731
+        if guess is not None:
+            lab, d1, d2 = nearest_two_near(XT[:, a:b], near, guess[a:b], exact)
+        else:
+            lab, d1, d2 = nearest_two(XT[:, a:b], xx[a:b], C, exact)
+        labels[a:b] = lab
+        U[a:b], slack[a:b] = _bounds(d1, d2)
+
+    # a part of the points at a time: the temporary arrays stay small
+    _threads.in_parts(n, first)
+    guess = None
+    W, S = np.zeros(K), np.zeros((K, 3))
+    for a in range(0, n, 1 << 16):  # in steps: no (3, n) float64 copy
+        part = np.arange(a, min(a + (1 << 16), n))
+        dW, dS = _cluster_sums(points.weighted(part), w[part], labels[part], K)
+        W += dW
+        S += dS
+    T = np.zeros(K)  # how far each centroid moved in all
+    D = np.zeros(K)  # how far the other centroids moved, the largest each round, in all
+
+    def inertia():
+        return _inertia(total_wxx, C, W, S / scale)
+
     if progress is not None:
-        progress(0, max_iter, _inertia(total_wxx, C, W, S) / n_total)
+        progress(0, max_iter, inertia() / n_total)
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
-        relocated = _relocate_empty(X64, w, C, labels, W, S, lower)
+        relocated = _relocate_empty(points, C, labels, W, S, slack)
         filled = W > 0
         new = C.copy()
-        new[filled] = S[filled] / W[filled, None]
+        new[filled] = S[filled] / W[filled, None] / scale
         delta = np.sqrt(np.sum((new - C) ** 2, axis=1))
         shift = float(delta.max())
         C = new
-        # loosen the bounds by how far the centroids moved: a point's lower
-        # bound drops by the largest move of a centroid other than its own
-        upper += delta.astype(np.float32)[labels]
         order = np.argsort(delta)
-        drop = np.full(K, delta[order[-1]], dtype=np.float32)
+        drop = np.full(K, delta[order[-1]])
         if K > 1:
             drop[order[-1]] = delta[order[-2]]
-        lower -= drop[labels]
-        todo = np.flatnonzero(upper > lower)
-        if todo.size:
+        T += delta
+        D += drop
+        # rounded up: a point is skipped only when float32 proves it safe
+        G = np.nextafter((T + D).astype(np.float32), np.float32(np.inf))
+        T32, D32 = T.astype(np.float32), D.astype(np.float32)
+        C32T = np.ascontiguousarray(C.T, dtype=np.float32)
+        near = Neighbours(C) if many else None
+        # twice the distance from each centroid to its nearest other one, rounded
+        # down: a point within u of its centroid is at least gap - u from any other
+        gap = near.by_gap[:, 1] if many else _nearest_gap(C)
+        gap = np.maximum(gap * np.float32(1 - 1e-6) - _BOUND_EPS, 0.0).astype(np.float32)
+
+        def reassign(a, b, C=C, G=G, T=T, D=D, T32=T32, D32=D32, C32T=C32T, near=near, gap=gap):
+            """Reassign the points a..b whose bounds overlap; return the
+            indices, new and old labels of those that changed."""
+            lab = labels[a:b]
+            todo = np.flatnonzero(slack[a:b] < G[lab])
+            own = lab[todo]
+            todo += a
             # tighten the upper bound: the exact distance to the own centroid
-            own = C.astype(np.float32)[labels[todo]]
             d_own = np.zeros(todo.size, dtype=np.float32)
             for j in range(3):
-                diff = XT[j, todo] - own[:, j]
+                diff = XT[j].take(todo)
+                diff -= C32T[j].take(own)
                 diff *= diff
                 d_own += diff
-            upper[todo] = np.sqrt(d_own) * np.float32(1 + 1e-5) + np.float32(1e-6)
-            todo = todo[upper[todo] > lower[todo]]
+            u = np.sqrt(d_own) * np.float32(1 + 1e-5) + _BOUND_EPS
+            lower = slack[todo] + U[todo] - D32[own] - _BOUND_EPS
+            # Elkan's bound from the centroids' own spacing (Hamerly's s(a)/2 test)
+            np.maximum(lower, gap[own] - u, out=lower)
+            keep = u <= lower
+            kept, ok = todo[keep], own[keep]
+            U[kept] = u[keep] - T32[ok] + _BOUND_EPS
+            slack[kept] = lower[keep] + D32[ok] - U[kept] - _BOUND_EPS
+            rest = ~keep
+            todo, own, d_own = todo[rest], own[rest], d_own[rest]
+            if not todo.size:
+                return todo, own, own
+            exact = lambda near: points.rows64(todo[near])  # noqa: E731
+            x = np.take(XT, todo, axis=1)
+            if many:
+                new_lab, d1, d2 = nearest_two_near(x, near, own, exact, d_own)
+            else:
+                new_lab, d1, d2 = nearest_two(x, xx[todo], C, exact)
+            u_new, s_new = _bounds(d1, d2)
+            U[todo] = u_new - T[new_lab].astype(np.float32) + _BOUND_EPS
+            slack[todo] = s_new + (D[new_lab] + T[new_lab]).astype(np.float32) - _BOUND_EPS
+            changed = new_lab != own
+            idx = todo[changed]
+            labels[idx] = new_lab[changed]
+            return idx, new_lab[changed], own[changed]
+
         n_changed = 0
-        if todo.size:
-            lab, a, b = nearest_two(XT[:, todo], xx[todo], C, X64, todo)
-            upper[todo], lower[todo] = _bounds(a, b)
-            changed = lab != labels[todo]
-            n_changed = int(np.count_nonzero(changed))
-            if n_changed:
-                idx = todo[changed]
-                new_lab = lab[changed]
-                # one pass: +weight into the new cluster, -weight out of the old
-                both = np.concatenate([new_lab, labels[idx]])
-                sign = np.concatenate([np.ones(idx.size), -np.ones(idx.size)])
-                dW, dS = _cluster_sums(
-                    np.tile(WXT[:, idx], 2) * sign, w[np.tile(idx, 2)] * sign, both, K
-                )
+        for idx, new_lab, old_lab in _threads.in_parts(n, reassign):
+            if idx.size:
+                n_changed += idx.size
+                # +weight into the new cluster, -weight out of the old
+                wx = points.weighted(idx)
+                dW, dS = _cluster_sums(wx, w[idx], new_lab, K)
                 W += dW
                 S += dS
-                W[np.abs(W) < 0.5] = 0.0  # weights are integers: remove rounding dust
-                labels[idx] = new_lab
+                dW, dS = _cluster_sums(wx, w[idx], old_lab, K)
+                W -= dW
+                S -= dS
+        W[np.abs(W) < 0.5] = 0.0  # weights are integers: remove rounding dust
         if progress is not None:
-            progress(n_iter, max_iter, _inertia(total_wxx, C, W, S) / n_total)
+            progress(n_iter, max_iter, inertia() / n_total)
         if shift <= tol:
             break
         if not relocated and n_changed == 0:
             break
-    return C, labels, W, _inertia(total_wxx, C, W, S), n_iter
+    return C, labels, W, inertia(), n_iter
+
+
+def _nearest_gap(C: NDArray) -> NDArray[np.float32]:
+    """(K,) distance from each centroid to the nearest other one (inf if K = 1)."""
+    gap = np.sqrt(np.sum((C[:, None, :] - C[None, :, :]) ** 2, axis=2))
+    np.fill_diagonal(gap, np.inf)
+    return gap.min(axis=1).astype(np.float32)
 
 
 def _bounds(d1_sq, d2_sq):
-    """Upper bound on the distance to the closest centroid, lower bound on
-    the distance to the second closest, safe against float32 rounding."""
+    """Upper bound on the distance to the closest centroid and the slack
+    (lower bound on the distance to the second closest, minus the upper
+    bound), safe against float32 rounding."""
     upper = np.sqrt(d1_sq + np.float32(_SQ_EPS))
-    lower = np.sqrt(np.maximum(d2_sq - np.float32(_SQ_EPS), 0.0))
-    return upper, lower
+    slack = np.sqrt(np.maximum(d2_sq - np.float32(_SQ_EPS), 0.0))
+    slack -= upper
+    return upper, slack
 
 
-def _relocate_empty(X64, w, C, labels, W, S, lower) -> bool:
+def _relocate_empty(points: Points, C, labels, W, S, slack) -> bool:
     """Give every empty cluster the point farthest from its centroid.
 
     Updates ``W``, ``S`` and ``labels`` in place (the point and its weight
-    move to the empty cluster, as scikit-learn does) and zeroes the point's
-    lower bound so its label is decided afresh; returns whether anything moved.
+    move to the empty cluster, as scikit-learn does) and sets the point's
+    slack to -inf so its label is decided afresh; returns whether anything
+    moved.
     """
     empty = np.flatnonzero(W == 0)
     if empty.size == 0:
         return False
-    d = np.zeros(X64.shape[0])
-    for j in range(3):
-        diff = X64[:, j] - C[labels, j]
-        diff *= diff
-        d += diff
-    m = min(empty.size, d.shape[0])
-    far = np.argpartition(-d, m - 1)[:m] if m < d.shape[0] else np.arange(d.shape[0])
+    n = points.n
+    d = np.zeros(n)
+    for a in range(0, n, 1 << 16):
+        b = min(a + (1 << 16), n)
+        rows = points.rows64(np.arange(a, b))
+        for j in range(3):
+            diff = rows[:, j] - C[labels[a:b], j]
+            diff *= diff
+            d[a:b] += diff
+    m = min(empty.size, n)
+    far = np.argpartition(-d, m - 1)[:m] if m < n else np.arange(n)
     far = far[np.argsort(-d[far], kind="stable")]
     moved = False
     for k, i in zip(empty, far):
         if d[i] <= 0:
             break
         old = labels[i]
-        wx = w[i] * X64[i]
+        wx = points.weighted(np.array([i]))[:, 0]
         S[old] -= wx
-        W[old] -= w[i]
+        W[old] -= points.w[i]
         if W[old] < 0.5:
             W[old] = 0.0
         S[k] = wx
-        W[k] = w[i]
+        W[k] = points.w[i]
         labels[i] = k  # or the next reassignment would move its weight a second time
-        lower[i] = 0.0
+        slack[i] = -np.inf
         moved = True
     return moved

@@ -1,0 +1,340 @@
+"""Closest and second-closest centroid of points (private).
+
+Distances are computed in float32 through the expansion
+:math:`\\lVert x - \\mu \\rVert^2 = \\lVert x \\rVert^2 - 2 x \\cdot \\mu +
+\\lVert \\mu \\rVert^2` (a matrix product), one block of points at a time so
+that memory stays bounded and OpenBLAS stays single-threaded for the tiny
+(K x 3) @ (3 x rows) products (its threads would spin and slow the rest of the
+loop); or, for points with a guessed centroid, as float32 differences to the
+few centroids the triangle inequality leaves (:func:`nearest_two_near`).
+Points within float32 rounding of a tie between their two closest centroids
+are decided again in float64, so the labels are those of the float64
+reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from . import _threads
+
+#: Entries of the (rows, K) float32 distance block computed at once (256 KB).
+_BLOCK_ENTRIES = 1 << 16
+
+#
+# Points are kept transposed, XT of shape (3, n), so that a block of
+# distances is (K, m) and the minimum over the K centroids is K - 1
+# vectorized np.minimum calls over m values, much faster than a per-row
+# argmin over (m, K) for small K. Larger K use the (m, K) layout.
+
+#: Largest K for the transposed (K, m) layout.
+_TRANSPOSED_MAX_K = 32
+#: Bound on the float32 rounding error of a squared distance computed by the
+#: expansion (values in [0, 1]: |x|^2 <= 3, |2 x.c| <= 6, so about 2e-6).
+_SQ_EPS = 1e-5
+
+Exact = Callable[[NDArray], NDArray[np.float64]]
+
+
+def _block_rows(K: int) -> int:
+    # rows * K * 3 stays below OpenBLAS's threshold for threading a product
+    return max(64, _BLOCK_ENTRIES // max(K, 1))
+
+
+def nearest_two(
+    XT: NDArray[np.float32],
+    xx: NDArray[np.float32],
+    centroids: NDArray,
+    exact: Exact | None = None,
+):
+    """Closest centroid of every point, and squared distances to the two closest.
+
+    Distances come from float32 matrix products. Points whose two closest
+    centroids are within float32 rounding error of a tie are decided again
+    with exact float64 differences, computed like
+    :func:`kmeans_lab.find_closest_centroids`, so the labels are those of
+    the float64 reference.
+
+    Parameters
+    ----------
+    XT : (3, n) float32, the points transposed
+    xx : (n,) float32, their squared norms
+    centroids : (K, 3) float64
+    exact : callable, optional
+        ``exact(i)`` gives the exact float64 rows (m, 3) of the points
+        ``i`` (indices into the columns of XT), for near ties.
+
+    Returns
+    -------
+    labels : (n,) intp, ties to the lowest index
+    d1 : (n,) float32, squared distance to the closest centroid (>= 0)
+    d2 : (n,) float32, squared distance to the second closest (inf if K = 1)
+    """
+    labels, d1, d2 = _nearest_two_f32(XT, xx, centroids)
+    if exact is not None and centroids.shape[0] > 1:
+        near = np.flatnonzero(d2 - d1 <= 2 * _SQ_EPS)
+        if near.size:
+            labels[near] = _closest_exact(exact(near), centroids)
+    return labels, d1, d2
+
+
+def _closest_exact(rows: NDArray[np.float64], centroids: NDArray) -> NDArray[np.intp]:
+    """Closest centroid in float64, summed like find_closest_centroids."""
+    C = np.asarray(centroids, dtype=np.float64)
+    out = np.empty(rows.shape[0], dtype=np.intp)
+    step = max(1, (1 << 15) // C.shape[0])
+    for a in range(0, rows.shape[0], step):
+        r = rows[a : a + step]
+        dist = np.zeros((r.shape[0], C.shape[0]))
+        for j in range(3):
+            diff = r[:, j, None] - C[None, :, j]
+            diff *= diff
+            dist += diff
+        out[a : a + step] = np.argmin(dist, axis=1)
+    return out
+
+
+class Neighbours:
+    """The centroids seen from each centroid, for :func:`nearest_two_near`.
+
+    Row a of ``order``: the centroids by distance from centroid a (a itself
+    first); ``by_gap[a, w]``: the distance from a of the (w+1)-th of them;
+    ``coords(w)[j]``: coordinate j of the w nearest, (w, K) float32. Made
+    once per set of centroids (a K x K matrix), shared by every call.
+    """
+
+    def __init__(self, centroids: NDArray):
+        C = np.asarray(centroids, dtype=np.float64)
+        K = C.shape[0]
+        self.C, self.K = C, K
+        self.C32T = np.ascontiguousarray(C.T, dtype=np.float32)
+        gap = np.sqrt(np.sum((C[:, None, :] - C[None, :, :]) ** 2, axis=2)).astype(np.float32)
+        # (any order among equal gaps will do: ties are decided exactly later)
+        self.order = np.argsort(gap, axis=1)
+        self.by_gap = np.concatenate(
+            [np.take_along_axis(gap, self.order, axis=1), np.full((K, 1), np.inf, np.float32)],
+            axis=1,
+        )
+        self.widths = []
+        w = min(8, K)
+        while True:
+            self.widths.append(w)
+            if w == K:
+                break
+            w = min(2 * w, K)
+        self._coords = {}
+
+    def coords(self, w: int) -> list:
+        """Coordinate j of the w centroids nearest each centroid, (w, K) float32
+        each, made when first needed (large w are rare)."""
+        found = self._coords.get(w)
+        if found is None:
+            found = [np.ascontiguousarray(self.C32T[j][self.order[:, :w]].T) for j in range(3)]
+            self._coords[w] = found  # threads may both make it: the same arrays
+        return found
+
+
+def nearest_two_near(
+    XT: NDArray[np.float32],
+    neighbours: Neighbours,
+    guess: NDArray,
+    exact: Exact | None = None,
+    d_guess: NDArray[np.float32] | None = None,
+):
+    """:func:`nearest_two` for points that each come with a guessed centroid.
+
+    If a point is at distance ``u`` from its guess ``a``, no centroid ``j``
+    with ``||c_a - c_j|| >= 2 u`` can be closer (the triangle inequality,
+    Elkan 2003), so only the centroids nearer to ``a`` than ``2 u`` are
+    measured: a handful for a good guess, instead of K. The others still
+    bound the distance to the second closest from below, by
+    ``||c_a - c_j|| - u``. Distances are float32 differences; near ties are
+    decided in float64 as in :func:`nearest_two`. ``d_guess`` is the
+    squared distance to the guess when already known.
+    """
+    near = neighbours
+    C, K, C32T, order, by_gap, widths = (
+        near.C,
+        near.K,
+        near.C32T,
+        near.order,
+        near.by_gap,
+        near.widths,
+    )
+    m = XT.shape[1]
+    labels = np.empty(m, dtype=np.intp)
+    d1 = np.empty(m, dtype=np.float32)
+    d2 = np.empty(m, dtype=np.float32)
+    guess = np.asarray(guess)
+
+    def work(a, b):
+        g = guess[a:b].astype(np.intp)
+        x = XT[:, a:b]
+        if d_guess is None:
+            u = np.zeros(b - a, dtype=np.float32)
+            for j in range(3):
+                diff = x[j] - C32T[j, g]
+                diff *= diff
+                u += diff
+        else:
+            u = d_guess[a:b].copy()
+        np.sqrt(u, out=u)
+        u *= np.float32(1 + 1e-5)
+        u += np.float32(1e-6)
+        radius = 2 * u + np.float32(1e-6)
+
+        def measure(pending, w):
+            """Label the points ``pending`` whose candidates are all among the
+            ``w`` centroids nearest their guess; return the others.
+
+            Distances are laid out (w, m), one row per candidate, so the
+            minimum over the candidates is a vectorized reduction over rows."""
+            m = pending.size
+            gp = g[pending]
+            D = np.empty((w, m), dtype=np.float32)
+            diff = np.empty((w, m), dtype=np.float32)
+            for j in range(3):
+                np.take(near.coords(w)[j], gp, axis=1, out=diff)
+                diff -= x[j, pending]
+                diff *= diff
+                if j:
+                    D += diff
+                else:
+                    D, diff = diff, D
+            first = np.minimum.reduce(D, axis=0)
+            col = np.zeros(m, dtype=np.intp)
+            for k in range(w - 1, 0, -1):
+                np.copyto(col, k, where=D[k] == first)
+            np.copyto(col, 0, where=D[0] == first)
+            D[col, np.arange(m)] = np.inf
+            second = np.minimum.reduce(D, axis=0) if w > 1 else np.full(m, np.inf, np.float32)
+            beyond = by_gap[gp, w]
+            if w < K:
+                done = beyond >= radius[pending]
+                rows = np.flatnonzero(done)
+                if rows.size < m:
+                    pending, gp, col, first, second, beyond = (
+                        v[rows] for v in (pending, gp, col, first, second, beyond)
+                    )
+                    rest = np.flatnonzero(~done)
+                else:
+                    rest = rows[:0]
+            else:
+                rest = np.zeros(0, dtype=np.intp)
+            out = pending + a
+            labels[out] = order[gp, col]
+            d1[out] = first
+            # a near tie can only be with a measured centroid: the others are
+            # farther than 2 u - u = u from the point, strictly (the margins)
+            tie[out] = second - first <= 2 * _SQ_EPS
+            # centroids not measured are at least gap - u away
+            bound = beyond - u[pending]
+            np.maximum(bound, 0.0, out=bound)
+            bound *= bound
+            d2[out] = np.minimum(second, bound)
+            return rest
+
+        # measure the 8 centroids nearest to the guess; the points with more
+        # centroids within their radius go on to 16, 32, ... (at most K)
+        pending = np.arange(b - a)
+        for w in widths:
+            # at most 2**18 distances at once, whatever K
+            step = max(64, (1 << 18) // w)
+            pending = np.concatenate(
+                [
+                    pending[s : s + step][measure(pending[s : s + step], w)]
+                    for s in range(0, pending.size, step)
+                ]
+            )
+            if not pending.size:
+                break
+
+    tie = np.zeros(m, dtype=bool)
+    if m:
+        _threads.in_parts(m, work)
+    if exact is not None and K > 1:
+        near = np.flatnonzero(tie)
+        if near.size:
+            labels[near] = _closest_exact(exact(near), C)
+    return labels, d1, d2
+
+
+def _nearest_two_f32(XT, xx, centroids):
+    C = np.asarray(centroids, dtype=np.float32)
+    K = C.shape[0]
+    n = XT.shape[1]
+    labels = np.empty(n, dtype=np.intp)
+    d1 = np.empty(n, dtype=np.float32)
+    d2 = np.empty(n, dtype=np.float32)
+    M = np.ascontiguousarray(-2.0 * C)
+    MT = np.ascontiguousarray(M.T)
+    cc = np.einsum("ij,ij->i", C, C)
+    rows = _block_rows(K)
+    # (K, m) blocks of about 2 MB: few NumPy calls per point; the product is
+    # still computed `rows` columns at a time (single-threaded BLAS)
+    wide = min(max(rows, (1 << 19) // max(K, 1)), 1 << 16)
+
+    def transposed(a, b):
+        # the minimum over K is K - 1 vectorized np.minimum calls
+        m0 = min(wide, b - a)
+        D = np.empty((K, m0), dtype=np.float32)
+        mask = np.empty(m0, dtype=bool)
+        cols = np.arange(m0)
+        for start in range(a, b, wide):
+            stop = min(start + wide, b)
+            m = stop - start
+            Dm = D[:, :m]
+            for s in range(0, m, rows):
+                np.matmul(M, XT[:, start + s : start + min(s + rows, m)], out=Dm[:, s : s + rows])
+            Dm += cc[:, None]
+            best = d1[start:stop]
+            np.minimum.reduce(Dm, axis=0, out=best)
+            lab = labels[start:stop]
+            msk = mask[:m]
+            for k in range(K - 1, -1, -1):
+                np.equal(Dm[k], best, out=msk)
+                np.copyto(lab, k, where=msk)
+            if K > 1:
+                Dm[lab, cols[:m]] = np.inf
+                np.minimum.reduce(Dm, axis=0, out=d2[start:stop])
+
+    def by_rows(a, b):
+        cols = np.arange(min(rows, b - a))
+        for start in range(a, b, rows):
+            stop = min(start + rows, b)
+            m = stop - start
+            D = XT[:, start:stop].T @ MT
+            D += cc
+            lab = labels[start:stop]
+            np.argmin(D, axis=1, out=lab)
+            d1[start:stop] = D[cols[:m], lab]
+            D[cols[:m], lab] = np.inf
+            np.min(D, axis=1, out=d2[start:stop])
+
+    if n:
+        _threads.in_parts(n, transposed if K <= _TRANSPOSED_MAX_K else by_rows)
+    d1 += xx
+    np.maximum(d1, 0.0, out=d1)
+    if K > 1:
+        d2 += xx
+        np.maximum(d2, 0.0, out=d2)
+    else:
+        d2.fill(np.inf)
+    return labels, d1, d2
+
+
+def _distances_to_one(XT, xx, c) -> NDArray[np.float32]:
+    """(n,) float32 squared distances to one point, clipped at 0."""
+    c = np.asarray(c, dtype=np.float32)
+    # x.c as three multiply-adds, not a BLAS matrix-vector product: OpenBLAS
+    # would run that on several threads, which then spin and slow what follows
+    out = XT[0] * (-2.0 * c[0])
+    out += XT[1] * (-2.0 * c[1])
+    out += XT[2] * (-2.0 * c[2])
+    out += xx
+    out += np.float32(c @ c)
+    np.maximum(out, 0.0, out=out)
+    return out
