@@ -947,3 +947,44 @@ def test_every_check_cell_has_its_hidden_test(solution):
         assert len(hidden) == 2, f"{gid} has no hidden tests"
         assert "from kmeans_lab.grading import hidden_check" in hidden[1], gid
         assert REGISTRY[exercise].hidden_call() in hidden[1], gid
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("two", "WORKERS must be a whole number of workers, got 'two'"),
+        ("0", "WORKERS must be at least 1, got 0"),
+    ],
+)
+def test_a_bad_number_of_workers_is_refused_in_one_line(raw, message):
+    from tools.autograde import _workers
+
+    with pytest.raises(SystemExit) as stop:
+        _workers(raw)
+    assert str(stop.value) == message
+
+
+def test_a_bad_time_limit_is_refused_in_one_line(monkeypatch):
+    from tools.grading.worker import Settings
+
+    monkeypatch.setenv("KMEANS_LAB_CELL_TIMEOUT", "1.5")
+    with pytest.raises(
+        SystemExit, match=r"^KMEANS_LAB_CELL_TIMEOUT must be a whole number of seconds, got '1.5'$"
+    ):
+        Settings()
+    monkeypatch.setenv("KMEANS_LAB_CELL_TIMEOUT", "30")
+    monkeypatch.setenv("KMEANS_LAB_NOTEBOOK_TIMEOUT", "-2")
+    with pytest.raises(
+        SystemExit, match=r"^KMEANS_LAB_NOTEBOOK_TIMEOUT must be at least 1, got -2$"
+    ):
+        Settings()
+
+
+def test_workers_default_to_the_number_of_cores(monkeypatch):
+    from tools.autograde import _workers
+
+    monkeypatch.delenv("WORKERS", raising=False)
+    assert _workers(None) == max(1, os.cpu_count() or 1)
+    monkeypatch.setenv("WORKERS", "3")
+    assert _workers(None) == 3
+    assert _workers("2") == 2

@@ -36,7 +36,7 @@ from pathlib import Path
 from .grading import integrity
 from .grading.merge import merge
 from .grading.runs import load_run, prepare_run
-from .grading.worker import Settings, grade_student
+from .grading.worker import Settings, grade_student, whole_number
 from .nbgrader_course import ASSIGNMENT, COURSE, check_course, db_url, find_assignment
 from .sandbox import Sandbox, SandboxUnavailable
 
@@ -70,13 +70,7 @@ def _workers(value: str | None) -> int:
     raw = value if value is not None else os.environ.get("WORKERS", "")
     if not raw:
         return max(1, os.cpu_count() or 1)
-    try:
-        n = int(raw)
-    except ValueError:
-        raise SystemExit(f"WORKERS must be a whole number of workers, got {raw!r}") from None
-    if n < 1:
-        raise SystemExit(f"WORKERS must be at least 1, got {n}")
-    return n
+    return whole_number("WORKERS", raw, "workers")
 
 
 def _grade(course: Path, students: list[str], expected: list[str], workers: int) -> None:

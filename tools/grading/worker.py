@@ -32,15 +32,22 @@ __all__ = ["grade_student", "result_path", "judged_folder", "Settings"]
 ANSWERS_DIR = "/home/student/.answers"
 
 
-def _seconds(name: str, default: int) -> int:
-    raw = os.environ.get(name) or str(default)
+def whole_number(name: str, raw: str, unit: str) -> int:
+    """Read a setting that must be a whole number of ``unit`` (plural), at least 1.
+
+    Raises SystemExit with a one-line message naming the setting otherwise.
+    """
     try:
         value = int(raw)
     except ValueError:
-        raise SystemExit(f"{name} must be a whole number of seconds, got {raw!r}") from None
+        raise SystemExit(f"{name} must be a whole number of {unit}, got {raw!r}") from None
     if value < 1:
-        raise SystemExit(f"{name} must be at least 1 second, got {value}")
+        raise SystemExit(f"{name} must be at least 1, got {value}")
     return value
+
+
+def _seconds(name: str, default: int) -> int:
+    return whole_number(name, os.environ.get(name) or str(default), "seconds")
 
 
 class Settings:
