@@ -56,6 +56,7 @@ test-browser: $(STAMP)
 # quantize and kmeans-lab compress vs libimagequant and pngquant, 0.25 to 24 MP (~25 min).
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'  # imagequant (libimagequant); pngquant is Debian's
+	MPLBACKEND=Agg $(BIN)/python benchmarks/bench_checks.py
 	MPLBACKEND=Agg $(BIN)/python benchmarks/bench_explorer.py
 	MPLBACKEND=Agg $(BIN)/python benchmarks/bench_quantize.py
 	MPLBACKEND=Agg $(BIN)/python benchmarks/bench_autograde.py
