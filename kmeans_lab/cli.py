@@ -352,12 +352,16 @@ def _compress(args) -> int:
         rng=args.seed,
         progress=None if args.quiet else progress,
     )
+    n_iter = fit.n_iter
     compressed = fit.to_compressed()
+    del fit  # its labels (a byte a pixel): the compressed image has its own
     if args.dither:
         compressed = dither(image, compressed.palette)
     fitted = time.perf_counter()
 
     size = _write_png(compressed, output_path)
+    original_bits, compressed_bits = compressed.original_bits, compressed.compressed_bits
+    del compressed  # the check reads the file back
     written = CompressedImage.load_png(output_path, max_pixels=args.max_pixels)
     quality = _psnr(image, written)
     done = time.perf_counter()
@@ -365,20 +369,20 @@ def _compress(args) -> int:
     H, W, _ = image.shape
     K = written.n_colors
     bits_per_pixel = (K - 1).bit_length()
-    ratio = compressed.original_bits / compressed.compressed_bits
+    ratio = original_bits / compressed_bits
     print(f"input:   {input_path}  {W} x {H} pixels, {input_path.stat().st_size:,} bytes")
     print(
         f"output:  {output_path}  {K} colour{'s' if K != 1 else ''}{' (dithered)' if args.dither else ''}, "
         f"{size:,} bytes (indexed PNG)"
     )
     print(
-        f"bits:    original {compressed.original_bits:,} (24 a pixel) -> compressed "
-        f"{compressed.compressed_bits:,} (palette 24 x {K} + {bits_per_pixel} a pixel), {ratio:.1f}x smaller"
+        f"bits:    original {original_bits:,} (24 a pixel) -> compressed "
+        f"{compressed_bits:,} (palette 24 x {K} + {bits_per_pixel} a pixel), {ratio:.1f}x smaller"
     )
     print(f"PSNR:    {quality:.2f} dB (the written PNG against the input)")
     print(
         f"time:    {done - started:.2f} s (load {loaded - started:.2f} s, K-means "
-        f"{fitted - loaded:.2f} s in {fit.n_iter} round{'s' if fit.n_iter != 1 else ''}, write and check {done - fitted:.2f} s)"
+        f"{fitted - loaded:.2f} s in {n_iter} round{'s' if n_iter != 1 else ''}, write and check {done - fitted:.2f} s)"
     )
     return 0
 
@@ -409,14 +413,18 @@ def _open_lab(folder: str, jupyter_args: list[str]) -> int:
     return 0  # not reached: JupyterLab has replaced this process
 
 
-def _psnr(image, compressed: CompressedImage, rows: int = 256) -> float:
+def _psnr(image, compressed: CompressedImage, rows: int | None = None) -> float:
     """PSNR of ``compressed`` against ``image``, as :func:`kmeans_lab.psnr`
-    computes it, a band of rows at a time (no full-size float copies).
+    computes it, a band of rows at a time (no full-size float copies; by
+    default bands of about 65,536 pixels, under 1 MB of temporaries for
+    8-bit data).
 
     A uint8 ``image`` is compared in integers with the 8-bit palette (exact
     sums of squared level differences), the same value as
     ``psnr(image / 255, compressed.reconstruct())``.
     """
+    if rows is None:
+        rows = max(1, (1 << 16) // max(image.shape[1], 1))
     if image.dtype == np.uint8:
         return _psnr_8bit(image, compressed, rows)
     total = 0.0

@@ -8,6 +8,7 @@ the coarse histogram the seeding runs on.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -178,22 +179,18 @@ def distinct_colors_of(
     seen = None  # 16 MB freed
     n = distinct.shape[0]
     counts = np.zeros(n, dtype=np.int64)
+    lock = threading.Lock()
 
     def count(a, b):
-        return np.bincount(index.rank(keys(a, b)), minlength=n)
-
-    # one sum of counts per thread: integers, the same whatever the split
-    slots = _threads.n_threads()
-    size = max(-(-N // slots), 1)
-
-    def count_range(a, b):
-        total = np.zeros(n, dtype=np.int64)
         for s in range(a, b, _KEY_STEP):
-            total += count(s, min(s + _KEY_STEP, b))
-        return total
+            part = np.bincount(index.rank(keys(s, min(s + _KEY_STEP, b))), minlength=n)
+            # integers: the same sum in any order, with one array of counts in
+            # all rather than one per thread (24 MP: 96 -> 58 MB while counting)
+            with lock:
+                np.add(counts, part, out=counts)
 
-    for part in _threads.in_parts(N, count_range, part=size):
-        counts += part
+    slots = _threads.n_threads()
+    _threads.in_parts(N, count, part=max(-(-N // slots), 1))
     return distinct, counts, index
 
 

@@ -230,6 +230,9 @@ def fit_palette(
             inertia += float(np.einsum("i,ij,ij->", points.w[idx], diff, diff))
 
     dtype = _colours.label_dtype(centroids.shape[0])
+    # the points' coordinates, norms and weights (about 32 bytes a distinct
+    # colour) are no longer needed: freed before the labels of every pixel
+    del points, fit_points
     if keys is not None:
         pixel_labels = _colours.labels_from_lut(keys, N, index, labels, dtype)
     else:
