@@ -592,3 +592,18 @@ def test_movers_tables():
     np.testing.assert_allclose(left_out[1, 5], 0.02)
     np.testing.assert_allclose(left_out[0, 5], 0.04)
     np.testing.assert_array_equal(left_out[2], 0.0)
+
+
+def test_exact_ties_in_the_pruned_search_go_to_the_lowest_index():
+    # points exactly halfway between two centroids (dyadic coordinates: exact
+    # in float64), guessed to be nearer the higher-numbered one
+    rng = np.random.default_rng(5)
+    C = rng.integers(0, 16, (40, 3)) / 64.0  # all far from the middle
+    C[7] = [0.25, 0.5, 0.5]
+    C[31] = [0.75, 0.5, 0.5]
+    X = np.vstack([[[0.5, 0.5, 0.5]] * 2, rng.integers(0, 64, (500, 3)) / 64.0])
+    points = fk.Points(X64=X)
+    for guess in (np.full(X.shape[0], 31), np.zeros(X.shape[0], dtype=int)):
+        labels = fs.nearest_two_near(points.XT, fs.Neighbours(C), guess, points.rows64)[0]
+        np.testing.assert_array_equal(labels, kl.find_closest_centroids(X, C))
+    assert labels[0] == 7

@@ -240,8 +240,14 @@ def nearest_two_near(
             labels[out] = order[gp, col]
             d1[out] = first
             # a near tie can only be with a measured centroid: the others are
-            # farther than 2 u - u = u from the point, strictly (the margins)
-            tie[out] = second - first <= 2 * _SQ_EPS
+            # farther than 2 u - u = u from the point, strictly (the margins),
+            # so it is decided among the measured ones, in float64
+            if exact is not None and K > 1:
+                ties = np.flatnonzero(second - first <= 2 * _SQ_EPS)
+                if ties.size:
+                    labels[out[ties]] = _closest_exact_among(
+                        exact(out[ties]), C, order[gp[ties], :w]
+                    )
             # centroids not measured are at least gap - u away
             bound = beyond - u[pending]
             np.maximum(bound, 0.0, out=bound)
@@ -264,14 +270,24 @@ def nearest_two_near(
             if not pending.size:
                 break
 
-    tie = np.zeros(m, dtype=bool)
     if m:
         _threads.in_parts(m, work)
-    if exact is not None and K > 1:
-        near = np.flatnonzero(tie)
-        if near.size:
-            labels[near] = _closest_exact(exact(near), C)
     return labels, d1, d2
+
+
+def _closest_exact_among(
+    rows: NDArray[np.float64], C: NDArray, candidates: NDArray
+) -> NDArray[np.intp]:
+    """:func:`_closest_exact` among the (m, w) ``candidates`` of each row
+    (centroid indices, lowest index on ties): the same labels when every
+    other centroid is farther."""
+    dist = np.zeros(candidates.shape)
+    for j in range(3):
+        diff = rows[:, j, None] - C[candidates, j]
+        diff *= diff
+        dist += diff
+    best = dist.min(axis=1)
+    return np.where(dist == best[:, None], candidates, C.shape[0]).min(axis=1)
 
 
 def _nearest_two_f32(XT, xx, centroids):
