@@ -38,18 +38,17 @@ _READ = 1 << 20
 _REFUSED = (b"tRNS", b"eXIf")
 
 
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+def _chunk(kind: bytes, data) -> list:
+    crc = zlib.crc32(data, zlib.crc32(kind))
+    return [struct.pack(">I", len(data)), kind, data, struct.pack(">I", crc)]
 
 
-def _band_png(width: int, rows: int, data: bytes) -> bytes:
+def _band_png(width: int, rows: int, data) -> bytes:
     header = struct.pack(">IIBBBBB", width, rows, 8, 2, 0, 0, 0)
-    return (
-        _SIGNATURE
-        + _chunk(b"IHDR", header)
-        + _chunk(b"IDAT", zlib.compress(data, 0))
-        + _chunk(b"IEND", b"")
-    )
+    parts = [_SIGNATURE, *_chunk(b"IHDR", header)]
+    parts += _chunk(b"IDAT", zlib.compress(data, 0))
+    parts += _chunk(b"IEND", b"")
+    return b"".join(parts)
 
 
 def read_rgb8(path: str | os.PathLike, check_size=None) -> NDArray[np.uint8] | None:
@@ -96,10 +95,10 @@ def _read_rows(fh, width: int, height: int) -> NDArray[np.uint8] | None:
 
     def decode(rows: int) -> None:
         nonlocal done, pending
-        data = bytes(pending[: rows * stride])
+        above = b"\x00" + out[done - 1].tobytes() if done else b""  # unfiltered
+        with memoryview(pending) as view:
+            data = above + view[: rows * stride]
         del pending[: rows * stride]
-        if done:  # the row above, unfiltered (filter type 0)
-            data = b"\x00" + out[done - 1].tobytes() + data
         with Image.open(io.BytesIO(_band_png(width, rows + (done > 0), data))) as im:
             out[done : done + rows] = np.asarray(im)[-rows:]
         done += rows
