@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from .._validation import DEFAULT_SEED
+from .._validation import DEFAULT_SEED, NOT_GIVEN, resolve_rng
 from ..compression import CompressedImage
 from . import _colours, _lloyd
 from .palette import _WEIGHTED_INITS, PaletteFit, check_arguments, fit_palette
@@ -61,9 +61,10 @@ def fit_palette_loading_twice(
             image, n_colors, init=init, max_iter=max_iter, tol=tol, rng=rng, progress=progress
         )
         return fit, image
-    K, init_array, max_iter, tol, rng, _, report = check_arguments(
-        n_colors, init, max_iter, tol, rng, None, progress
+    K, init_array, max_iter, tol, _, report = check_arguments(
+        n_colors, init, max_iter, tol, None, progress
     )
+    rng = resolve_rng(rng, NOT_GIVEN, "fit_palette")
     shape = image.shape
     H, W = shape[:2]
     N = H * W

@@ -118,9 +118,9 @@ def print_progress(iteration: int, max_iter: int, distortion: float, *, file=Non
     )
 
 
-def check_arguments(n_colors, init, max_iter, tol, rng, sample, progress, seed=NOT_GIVEN):
-    """The checked arguments of :func:`fit_palette` (private helper):
-    ``(K, init_array or None, max_iter, tol, rng, sample, report)``."""
+def check_arguments(n_colors, init, max_iter, tol, sample, progress):
+    """The checked arguments of :func:`fit_palette` but ``rng`` (private helper):
+    ``(K, init_array or None, max_iter, tol, sample, report)``."""
     K = check_int(n_colors, "n_colors", minimum=1)
     if isinstance(init, str):
         init_array = None
@@ -129,7 +129,6 @@ def check_arguments(n_colors, init, max_iter, tol, rng, sample, progress, seed=N
         init_array = as_colours(init, "init", n_colours=K, count_name="n_colors")
     max_iter = check_int(max_iter, "max_iter", minimum=0)
     tol = check_real(tol, "tol", minimum=0.0)
-    rng = resolve_rng(rng, seed, "fit_palette")
     if sample is not None:
         sample = check_int(sample, "sample", minimum=1)
         if sample < K:
@@ -140,7 +139,7 @@ def check_arguments(n_colors, init, max_iter, tol, rng, sample, progress, seed=N
     report = check_callback(
         progress, "progress", print_progress, "progress(iteration, max_iter, distortion)"
     )
-    return K, init_array, max_iter, tol, rng, sample, report
+    return K, init_array, max_iter, tol, sample, report
 
 
 def fit_palette(
@@ -173,9 +172,11 @@ def fit_palette(
         img = img.astype(np.float32)  # the engine computes in float32 and float64
     H, W = img.shape[:2]
     N = H * W
-    K, init_array, max_iter, tol, rng, sample, report = check_arguments(
-        n_colors, init, max_iter, tol, rng, sample, progress, seed
+    K, init_array, max_iter, tol, sample, report = check_arguments(
+        n_colors, init, max_iter, tol, sample, progress
     )
+    # here, not in a helper: a deprecation warning names the caller's line
+    rng = resolve_rng(rng, seed, "fit_palette")
 
     keys = _colours.pixel_keys(img)
     if keys is not None:
