@@ -571,10 +571,12 @@ def test_big_movers_left_out_of_the_bounds_change_nothing(noisy_photo, monkeypat
     np.testing.assert_array_equal(labels, kl.find_closest_centroids(X, fits[8].centroids))
 
 
-def test_movers_tables():
-    from kmeans_lab.fast._movers import Movers
+def test_movers_tables(monkeypatch):
+    from kmeans_lab.fast import _movers
 
-    movers = Movers(16)  # 2 big movers a round
+    assert _movers.Movers(32).m == 0  # small K: the plain Hamerly test
+    monkeypatch.setattr(_movers, "MIN_K", 16)
+    movers = _movers.Movers(16)  # 2 big movers a round
     moves = np.arange(16) / 100.0  # centroids 14 and 15 move most
     drop = movers.drop(moves)
     np.testing.assert_allclose(drop, np.full(16, 0.13) - np.eye(16)[13] * 0.01)

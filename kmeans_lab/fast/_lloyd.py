@@ -364,17 +364,19 @@ def weighted_lloyd(
         # the distance from each centroid to its nearest other one, rounded
         # down: a point within u of its centroid is at least gap - u from any other
         gap = _round_down(near.by_gap[:, 1] if many else _nearest_gap(gaps))
-        # the same test on the stored upper bound U + T, before it is tightened:
-        # U <= gap / 2 - T keeps the label (rounded down, with a margin)
-        H = _round_down(0.5 * gap - T)
-        # per (rho, label), rho the round of a point's last bounds (flattened):
-        # the same test against the big movers since rho; Hamerly's full test
-        reach = _round_down(movers.reach(gaps))
-        HB = _round_down(0.5 * reach - T).ravel()
-        left_out = movers.left_out_since()
-        GF = np.nextafter((T + D + left_out).astype(np.float32), np.float32(np.inf)).ravel()
-        left_out = np.nextafter(left_out.astype(np.float32), np.float32(np.inf)).ravel()
-        reach = reach.ravel()
+        H = HB = GF = reach = left_out = None
+        if movers.m:
+            # the same test on the stored upper bound U + T, before it is
+            # tightened: U <= gap / 2 - T keeps the label (rounded down)
+            H = _round_down(0.5 * gap - T)
+            # per (rho, label), rho the round of a point's last bounds (flattened):
+            # the same test against the big movers since rho; Hamerly's full test
+            reach = _round_down(movers.reach(gaps))
+            HB = _round_down(0.5 * reach - T).ravel()
+            left_out = movers.left_out_since()
+            GF = np.nextafter((T + D + left_out).astype(np.float32), np.float32(np.inf)).ravel()
+            left_out = np.nextafter(left_out.astype(np.float32), np.float32(np.inf)).ravel()
+            reach = reach.ravel()
         round_no = rho.dtype.type(n_iter)
 
         def reassign(
@@ -384,17 +386,18 @@ def weighted_lloyd(
             """Reassign the points a..b whose bounds overlap; return the
             indices, new and old labels of those that changed."""
             lab = labels[a:b]
-            loose = U[a:b] > H[lab]
             overlap = slack[a:b] < G[lab]
-            overlap &= loose
-            # the others: are they also far enough from the recent big movers?
-            check = np.flatnonzero(loose & ~overlap)
-            row = rho[a:b][check].astype(np.intp)
-            row *= K
-            row += lab[check]
-            fail = U[a:b][check] > HB[row]
-            fail &= slack[a:b][check] < GF[row]
-            overlap[check[fail]] = True
+            if movers.m:
+                loose = U[a:b] > H[lab]
+                overlap &= loose
+                # the others: are they also far enough from the recent big movers?
+                check = np.flatnonzero(loose & ~overlap)
+                row = rho[a:b][check].astype(np.intp)
+                row *= K
+                row += lab[check]
+                fail = U[a:b][check] > HB[row]
+                fail &= slack[a:b][check] < GF[row]
+                overlap[check[fail]] = True
             todo = np.flatnonzero(overlap)
             own = lab[todo]
             todo += a
@@ -409,10 +412,11 @@ def weighted_lloyd(
             lower = slack[todo] + U[todo] - D32[own] - _BOUND_EPS
             # ... for the centroids other than the big movers since rho; for all
             # of them: the nearest big mover's, or Hamerly's
-            row = rho[todo].astype(np.intp)
-            row *= K
-            row += own
-            np.maximum(np.minimum(lower, reach[row] - u), lower - left_out[row], out=lower)
+            if movers.m:
+                row = rho[todo].astype(np.intp)
+                row *= K
+                row += own
+                np.maximum(np.minimum(lower, reach[row] - u), lower - left_out[row], out=lower)
             # Elkan's bound from the centroids' own spacing (Hamerly's s(a)/2 test)
             np.maximum(lower, gap[own] - u, out=lower)
             keep = u <= lower

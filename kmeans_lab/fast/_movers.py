@@ -24,6 +24,8 @@ from numpy.typing import NDArray
 
 #: At most this many centroids (and K // 8) are left out of a round's loosening.
 BIG_MOVERS = 8
+#: Below this K, none: the test costs more passes over the points than it saves.
+MIN_K = 64
 
 
 class Movers:
@@ -37,7 +39,7 @@ class Movers:
 
     def __init__(self, K: int):
         self.K = K
-        self.m = min(BIG_MOVERS, K // 8)
+        self.m = min(BIG_MOVERS, K // 8) if K >= MIN_K else 0
         self.rounds: list[NDArray[np.intp]] = []
         # Hamerly's loosening less ours, summed over the rounds, after each round
         self.left_out = [np.zeros(K)]
