@@ -480,3 +480,20 @@ def test_compressed_in_place_equals_to_compressed(photo):
         assert (got.labels is fit.labels) == writeable
         if not writeable:
             np.testing.assert_array_equal(fit.labels, labels)  # untouched
+
+
+def test_compress_writes_at_zlib_default_level_without_the_optimize_pass(
+    photo, tmp_path, capsys, monkeypatch
+):
+    # Pillow's optimize pass costs up to seconds for files 0-6% smaller
+    import kmeans_lab.cli as cli
+
+    calls = []
+    save = cli.CompressedImage.save_png
+    monkeypatch.setattr(
+        cli.CompressedImage,
+        "save_png",
+        lambda self, path, **k: calls.append(k) or save(self, path, **k),
+    )
+    assert main(["compress", str(photo), "-k", "8", "-o", str(tmp_path / "o.png"), "--quiet"]) == 0
+    assert calls == [{"optimize": False}]
