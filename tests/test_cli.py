@@ -379,7 +379,9 @@ def test_reported_psnr_of_8bit_data_is_computed_in_integers():
 def test_compress_reads_8bit_files_as_8bit(photo, tmp_path, capsys, monkeypatch):
     # the command line never makes a float copy of an 8-bit photo
     import kmeans_lab.cli as cli
+    from kmeans_lab.fast import _two_loads
 
+    monkeypatch.setattr(_two_loads, "KEEP_MAX_PIXELS", 0)  # the course image is small
     seen = []
     load = cli.load_image_8bit
     monkeypatch.setattr(
@@ -389,16 +391,23 @@ def test_compress_reads_8bit_files_as_8bit(photo, tmp_path, capsys, monkeypatch)
     capsys.readouterr()
     # loaded twice (to count the colours, then to label the pixels), 8-bit both times
     assert [image.dtype for image in seen] == [np.uint8, np.uint8]
-    # with --dither the photo is loaded once and kept
+    # with --dither the photo is loaded once and kept, as a small photo is
     seen.clear()
     argv = ["compress", str(photo), "-k", "8", "-o", str(tmp_path / "d.png"), "--dither", "--quiet"]
     assert main(argv) == 0
     assert len(seen) == 1
+    monkeypatch.setattr(_two_loads, "KEEP_MAX_PIXELS", 128 * 128)
+    seen.clear()
+    assert main(["compress", str(photo), "-k", "8", "-o", str(tmp_path / "s.png"), "--quiet"]) == 0
+    assert len(seen) == 1
 
 
-def test_compress_gives_what_fit_palette_gives(photo, tmp_path, capsys):
+def test_compress_gives_what_fit_palette_gives(photo, tmp_path, capsys, monkeypatch):
     # loading the photo twice (not keeping it during the rounds) changes nothing
+    from kmeans_lab.fast import _two_loads
     from kmeans_lab.fast._two_loads import fit_palette_loading_twice
+
+    monkeypatch.setattr(_two_loads, "KEEP_MAX_PIXELS", 0)
     from kmeans_lab.image_io import load_image_8bit
 
     u8 = load_image_8bit(photo)
@@ -427,7 +436,9 @@ def test_compress_gives_what_fit_palette_gives(photo, tmp_path, capsys):
 
 def test_compress_refuses_a_photo_that_changes_while_it_runs(photo, tmp_path, capsys, monkeypatch):
     import kmeans_lab.cli as cli
+    from kmeans_lab.fast import _two_loads
 
+    monkeypatch.setattr(_two_loads, "KEEP_MAX_PIXELS", 0)  # loaded twice
     load = cli.load_image_8bit
 
     def load_and_touch(*a, **k):
