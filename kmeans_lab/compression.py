@@ -253,7 +253,7 @@ class CompressedImage:
         )
         K = max(int(labels.max()) + 1, 1)
         palette = raw[:K].astype(np.float64) / 255.0
-        return cls(palette, labels.astype(np.uint8), labels.shape + (3,))
+        return cls(palette, labels.astype(np.uint8, copy=False), labels.shape + (3,))
 
 
 def compress_image(

@@ -379,12 +379,132 @@ def test_reported_psnr_of_8bit_data_is_computed_in_integers():
 def test_compress_reads_8bit_files_as_8bit(photo, tmp_path, capsys, monkeypatch):
     # the command line never makes a float copy of an 8-bit photo
     import kmeans_lab.cli as cli
+    from kmeans_lab.fast import _two_loads
 
+    monkeypatch.setattr(_two_loads, "KEEP_MAX_PIXELS", 0)  # the course image is small
     seen = []
-    fit = cli.fit_palette
+    load = cli.load_image_8bit
     monkeypatch.setattr(
-        cli, "fit_palette", lambda image, *a, **k: seen.append(image) or fit(image, *a, **k)
+        cli, "load_image_8bit", lambda *a, **k: seen.append(load(*a, **k)) or seen[-1]
     )
     assert main(["compress", str(photo), "-k", "8", "-o", str(tmp_path / "o.png"), "--quiet"]) == 0
     capsys.readouterr()
-    assert seen[0].dtype == np.uint8
+    # loaded twice (to count the colours, then to label the pixels), 8-bit both times
+    assert [image.dtype for image in seen] == [np.uint8, np.uint8]
+    # with --dither the photo is loaded once and kept, as a small photo is
+    seen.clear()
+    argv = ["compress", str(photo), "-k", "8", "-o", str(tmp_path / "d.png"), "--dither", "--quiet"]
+    assert main(argv) == 0
+    assert len(seen) == 1
+    monkeypatch.setattr(_two_loads, "KEEP_MAX_PIXELS", 128 * 128)
+    seen.clear()
+    assert main(["compress", str(photo), "-k", "8", "-o", str(tmp_path / "s.png"), "--quiet"]) == 0
+    assert len(seen) == 1
+
+
+def test_compress_gives_what_fit_palette_gives(photo, tmp_path, capsys, monkeypatch):
+    # loading the photo twice (not keeping it during the rounds) changes nothing
+    from kmeans_lab.fast import _two_loads
+    from kmeans_lab.fast._two_loads import fit_palette_loading_twice
+
+    monkeypatch.setattr(_two_loads, "KEEP_MAX_PIXELS", 0)
+    from kmeans_lab.image_io import load_image_8bit
+
+    u8 = load_image_8bit(photo)
+    for K in (8, 300000):  # fitted, and more colours asked than the photo has
+        fit, image = fit_palette_loading_twice(lambda: u8.copy(), K, rng=3)
+        expected = kl.fit_palette(u8, K, rng=3)
+        np.testing.assert_array_equal(image, u8)
+        np.testing.assert_array_equal(fit.centroids, expected.centroids)
+        np.testing.assert_array_equal(fit.labels, expected.labels)
+        np.testing.assert_array_equal(fit.counts, expected.counts)
+        assert (fit.inertia, fit.n_iter, fit.n_distinct) == (
+            expected.inertia,
+            expected.n_iter,
+            expected.n_distinct,
+        )
+    out = tmp_path / "o.png"
+    assert main(["compress", str(photo), "-k", "8", "-o", str(out), "--seed", "3", "--quiet"]) == 0
+    written = kl.CompressedImage.load_png(out)
+    expected = kl.fit_palette(u8, 8, rng=3).to_compressed()
+    np.testing.assert_array_equal(written.labels, expected.labels)
+    np.testing.assert_array_equal(written.palette, expected.palette)
+    with pytest.raises(ValueError, match="changed between two loads"):
+        shapes = iter([u8, u8[:-1]])
+        fit_palette_loading_twice(lambda: next(shapes), 8)
+
+
+def test_compress_refuses_a_photo_that_changes_while_it_runs(photo, tmp_path, capsys, monkeypatch):
+    import kmeans_lab.cli as cli
+    from kmeans_lab.fast import _two_loads
+
+    monkeypatch.setattr(_two_loads, "KEEP_MAX_PIXELS", 0)  # loaded twice
+    load = cli.load_image_8bit
+
+    def load_and_touch(*a, **k):
+        image = load(*a, **k)
+        photo.write_bytes(photo.read_bytes() + b"\0")  # a different size next time
+        return image
+
+    monkeypatch.setattr(cli, "load_image_8bit", load_and_touch)
+    status, out, err = run(
+        ["compress", str(photo), "-k", "8", "-o", str(tmp_path / "o.png")], capsys
+    )
+    assert status != 0
+    assert "changed while it was being compressed" in err
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_compress_checks_the_file_it_wrote(photo, tmp_path, capsys, monkeypatch):
+    import kmeans_lab.cli as cli
+
+    real = cli.CompressedImage.load_png
+
+    def damaged(path, **k):
+        c = real(path, **k)
+        labels = c.labels.copy()
+        labels[0, 0] = (labels[0, 0] + 1) % c.n_colors
+        return cli.CompressedImage(c.palette, labels, c.shape)
+
+    monkeypatch.setattr(cli.CompressedImage, "load_png", damaged)
+    status, out, err = run(
+        ["compress", str(photo), "-k", "8", "-o", str(tmp_path / "o.png")], capsys
+    )
+    assert status != 0
+    assert "does not read back as it was written" in err
+
+
+def test_compressed_in_place_equals_to_compressed(photo):
+    from kmeans_lab.fast._two_loads import to_compressed_in_place
+    from kmeans_lab.image_io import load_image_8bit
+
+    u8 = load_image_8bit(photo)
+    for K, writeable in [(8, True), (300, True), (8, False)]:  # the last one is copied
+        fit = kl.fit_palette(u8, K, rng=1)
+        expected = fit.to_compressed()
+        labels = fit.labels.copy()
+        fit.labels.flags.writeable = writeable
+        got = to_compressed_in_place(fit, rows=7)
+        np.testing.assert_array_equal(got.palette, expected.palette)
+        np.testing.assert_array_equal(got.labels, expected.labels)
+        assert got.labels.dtype == expected.labels.dtype
+        assert (got.labels is fit.labels) == writeable
+        if not writeable:
+            np.testing.assert_array_equal(fit.labels, labels)  # untouched
+
+
+def test_compress_writes_at_zlib_default_level_without_the_optimize_pass(
+    photo, tmp_path, capsys, monkeypatch
+):
+    # Pillow's optimize pass costs up to seconds for files 0-6% smaller
+    import kmeans_lab.cli as cli
+
+    calls = []
+    save = cli.CompressedImage.save_png
+    monkeypatch.setattr(
+        cli.CompressedImage,
+        "save_png",
+        lambda self, path, **k: calls.append(k) or save(self, path, **k),
+    )
+    assert main(["compress", str(photo), "-k", "8", "-o", str(tmp_path / "o.png"), "--quiet"]) == 0
+    assert calls == [{"optimize": False}]

@@ -352,3 +352,103 @@ def test_load_image_8bit_applies_the_orientation_and_refuses_like_load_image(tmp
         load_image_8bit(path, max_pixels=100)
     with pytest.raises(TypeError, match="path must be"):
         load_image_8bit(3)
+
+
+# ------------------------------------------- PNG decoded a band of rows at a time
+
+
+def _noisy_rgb(height, width, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, (height, width, 3), dtype=np.uint8)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 300), (97, 5), (64, 81)])
+def test_png_bands_equal_pillow(tmp_path, monkeypatch, shape):
+    from kmeans_lab import _png_bands
+
+    monkeypatch.setattr(_png_bands, "_BAND_PIXELS", 200)  # many bands, one row at most
+    monkeypatch.setattr(_png_bands, "_READ", 333)  # chunks read in pieces
+    data = _noisy_rgb(*shape)
+    data[: shape[0] // 2] //= 17  # rows that compress: every PNG filter gets used
+    path = tmp_path / "p.png"
+    for options in ({}, {"compress_level": 0}, {"optimize": True}):
+        Image.fromarray(data).save(path, **options)
+        got = _png_bands.read_rgb8(path)
+        np.testing.assert_array_equal(got, data)
+    # one IDAT chunk holding the whole stream, as some encoders write it
+    path.write_bytes(_png_bands._band_png(shape[1], shape[0], _filtered_none(data)))
+    np.testing.assert_array_equal(_png_bands.read_rgb8(path), data)
+
+
+def _filtered_none(data):
+    rows = [b"\x00" + row.tobytes() for row in data]
+    return b"".join(rows)
+
+
+def test_png_bands_leave_other_files_to_pillow(tmp_path, rgb8):
+    from kmeans_lab import _png_bands
+    from kmeans_lab.image_io import load_image_8bit
+
+    im = Image.fromarray(rgb8)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    cases = {
+        "grey.png": (im.convert("L"), {}),
+        "rgba.png": (im.convert("RGBA"), {}),
+        "palette.png": (im.quantize(16), {}),
+        "trns.png": (im, {"transparency": (0, 0, 0)}),
+        "exif.png": (im, {"exif": exif}),
+        "photo.jpg": (im, {}),
+    }
+    for name, (image, options) in cases.items():
+        path = tmp_path / name
+        image.save(path, **options)
+        assert _png_bands.read_rgb8(path) is None, name
+        # and load_image_8bit still gives what Pillow gives
+        reference = kl.load_image(path)
+        got = load_image_8bit(path)
+        np.testing.assert_array_equal(got / 255.0 if got.dtype == np.uint8 else got, reference)
+    # an interlaced PNG (Pillow does not write them: the IHDR byte, its CRC redone)
+    im.save(tmp_path / "rgb.png")
+    data = bytearray((tmp_path / "rgb.png").read_bytes())
+    data[28] = 1
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
+    (tmp_path / "interlaced.png").write_bytes(bytes(data))
+    assert _png_bands.read_rgb8(tmp_path / "interlaced.png") is None
+    data[28] = 0
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
+    (tmp_path / "rgb.png").write_bytes(bytes(data))
+    np.testing.assert_array_equal(_png_bands.read_rgb8(tmp_path / "rgb.png"), rgb8)
+
+
+def test_png_bands_return_none_for_damaged_files_which_pillow_then_reports(tmp_path, rgb8):
+    from kmeans_lab import _png_bands
+    from kmeans_lab.image_io import load_image_8bit
+
+    path = tmp_path / "p.png"
+    Image.fromarray(rgb8).save(path)
+    good = path.read_bytes()
+    idat = good.index(b"IDAT")
+    damaged = {
+        "truncated": good[: len(good) // 2],
+        "no IEND": good[: good.index(b"IEND") - 4],
+        "bad CRC": good[: idat + 10] + bytes([good[idat + 10] ^ 1]) + good[idat + 11 :],
+    }
+    for problem, data in damaged.items():
+        path.write_bytes(data)
+        assert _png_bands.read_rgb8(path) is None, problem
+        # then Pillow decides, as for load_image (it does not check IDAT's CRC)
+        try:
+            reference = kl.load_image(path)
+        except ImageLoadError as exc:
+            with pytest.raises(ImageLoadError, match="cannot load image") as got:
+                load_image_8bit(path)
+            assert str(got.value) == str(exc)
+        else:
+            np.testing.assert_array_equal(load_image_8bit(path) / 255.0, reference)
+    path.write_bytes(damaged["truncated"])
+    with pytest.raises(ImageLoadError, match="truncated or damaged"):
+        load_image_8bit(path)
+    path.write_bytes(good)
+    with pytest.raises(ImageLoadError, match="max_pixels"):
+        load_image_8bit(path, max_pixels=100)
+    assert load_image_8bit(path).dtype == np.uint8

@@ -550,3 +550,62 @@ def test_colour_index_ranks_colours_among_the_distinct_ones():
     expected_ones = [bin(int(v)).count("1") for v in words]
     np.testing.assert_array_equal(fc._popcount_bytes(words), expected_ones)
     np.testing.assert_array_equal(fc._popcount(words), expected_ones)
+
+
+def test_big_movers_left_out_of_the_bounds_change_nothing(noisy_photo, monkeypatch):
+    # the centroids that moved most are checked by their distance instead of
+    # loosening every bound: the same labels and centroids as with Hamerly's
+    # loosening alone (BIG_MOVERS = 0), and the exact closest centroid of every pixel
+    from kmeans_lab.fast import _movers
+
+    X = noisy_photo.reshape(-1, 3) / 255.0
+    fits = {}
+    for m in (0, 8, 40):
+        with monkeypatch.context() as patch:
+            patch.setattr(_movers, "BIG_MOVERS", m)
+            fits[m] = fit_palette(noisy_photo, 256, max_iter=8, tol=0, rng=2)
+    for m in (8, 40):
+        np.testing.assert_array_equal(fits[m].centroids, fits[0].centroids)
+        np.testing.assert_array_equal(fits[m].labels, fits[0].labels)
+    labels = fits[8].labels.reshape(-1).astype(np.intp)
+    np.testing.assert_array_equal(labels, kl.find_closest_centroids(X, fits[8].centroids))
+
+
+def test_movers_tables(monkeypatch):
+    from kmeans_lab.fast import _movers
+
+    assert _movers.Movers(32).m == 0  # small K: the plain Hamerly test
+    monkeypatch.setattr(_movers, "MIN_K", 16)
+    movers = _movers.Movers(16)  # 2 big movers a round
+    moves = np.arange(16) / 100.0  # centroids 14 and 15 move most
+    drop = movers.drop(moves)
+    np.testing.assert_allclose(drop, np.full(16, 0.13) - np.eye(16)[13] * 0.01)
+    drop = movers.drop(moves[::-1])  # now centroids 0 and 1
+    C = np.zeros((16, 3))
+    C[:, 0] = np.arange(16)
+    gaps = fs.centroid_gaps(C)
+    reach = movers.reach(gaps)
+    assert reach.shape == (3, 16)
+    np.testing.assert_array_equal(reach[2], np.inf)  # no round after the last
+    assert reach[1, 5] == 4 and reach[1, 0] == 1 and reach[1, 1] == 1  # movers 0, 1
+    assert reach[0, 13] == 1 and reach[0, 15] == 1 and reach[0, 5] == 4  # and 14, 15
+    left_out = movers.left_out_since()
+    # Hamerly's loosening (0.15) less ours (0.13), summed over the rounds since rho
+    np.testing.assert_allclose(left_out[1, 5], 0.02)
+    np.testing.assert_allclose(left_out[0, 5], 0.04)
+    np.testing.assert_array_equal(left_out[2], 0.0)
+
+
+def test_exact_ties_in_the_pruned_search_go_to_the_lowest_index():
+    # points exactly halfway between two centroids (dyadic coordinates: exact
+    # in float64), guessed to be nearer the higher-numbered one
+    rng = np.random.default_rng(5)
+    C = rng.integers(0, 16, (40, 3)) / 64.0  # all far from the middle
+    C[7] = [0.25, 0.5, 0.5]
+    C[31] = [0.75, 0.5, 0.5]
+    X = np.vstack([[[0.5, 0.5, 0.5]] * 2, rng.integers(0, 64, (500, 3)) / 64.0])
+    points = fk.Points(X64=X)
+    for guess in (np.full(X.shape[0], 31), np.zeros(X.shape[0], dtype=int)):
+        labels = fs.nearest_two_near(points.XT, fs.Neighbours(C), guess, points.rows64)[0]
+        np.testing.assert_array_equal(labels, kl.find_closest_centroids(X, C))
+    assert labels[0] == 7

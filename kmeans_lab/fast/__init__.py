@@ -30,8 +30,10 @@ The course runs K-means on the 16,384 pixels of a 128 x 128 image. A
 5. **Only what can change is measured again:** after the first round, a
    colour whose distance to its centroid stays below its distance to every
    other centroid (bounds updated by how far the centroids moved, Hamerly
-   2010) keeps its label without a new distance computation; near ties are
-   decided in float64, so the labels are those of the float64 reference.
+   2010) keeps its label without a new distance computation; the few
+   centroids that moved most in a round are checked by their distance
+   rather than allowed to loosen every bound; near ties are decided in
+   float64, so the labels are those of the float64 reference.
 
 See ``benchmarks/`` for measurements against scikit-learn and Pillow.
 
@@ -49,9 +51,12 @@ files.
 - the private engine: ``_lloyd`` (the points, the seeding, Lloyd's rounds
   with Hamerly's bounds: points 3 to 5 above), ``_search`` (closest
   centroids: float32 block distances, the pruned search, exact ties),
-  ``_colours`` (packing and indexing colours, the coarse histogram: point 1)
-  and ``_threads`` (the pool). Pure NumPy: a compiled kernel (numba) was
-  measured and left out, see ``benchmarks/README.md``.
+  ``_colours`` (packing and indexing colours, the coarse histogram: point 1),
+  ``_movers`` (the centroids that moved most, kept out of the bounds: point
+  5), ``_threads`` (the pool) and ``_two_loads`` (the command line's fit,
+  which loads the photo again to label it rather than keep it during the
+  rounds). Pure NumPy: a compiled kernel (numba) was measured and left out,
+  see ``benchmarks/README.md``.
 
 The public names are re-exported here and by :mod:`kmeans_lab`
 (``kl.quantize``, ``kl.fit_palette``, ``kl.PaletteFit``, ``kl.dither``).

@@ -26,12 +26,14 @@ from numpy.typing import NDArray
 
 from . import _threads
 from ._colours import _CELL_BITS, coarse_cells, label_dtype, unpack_colors
+from ._movers import Movers, round_dtype
 from ._search import (
     _SQ_EPS,
     _TRANSPOSED_MAX_K,
     Neighbours,
     _block_rows,
     _distances_to_one,
+    centroid_gaps,
     nearest_two,
     nearest_two_near,
 )
@@ -309,6 +311,9 @@ def weighted_lloyd(
     labels = np.empty(n, dtype=label_dtype(K))
     U = np.empty(n, dtype=np.float32)
     slack = np.empty(n, dtype=np.float32)
+    # the round in which each point's lower bound was last set (see _movers)
+    rho = np.zeros(n, dtype=round_dtype(max_iter))
+    movers = Movers(K)
     guess = points.guess(C) if many else None
     near = Neighbours(C) if guess is not None else None
 
@@ -347,27 +352,53 @@ def weighted_lloyd(
         delta = np.sqrt(np.sum((new - C) ** 2, axis=1))
         shift = float(delta.max())
         C = new
-        order = np.argsort(delta)
-        drop = np.full(K, delta[order[-1]])
-        if K > 1:
-            drop[order[-1]] = delta[order[-2]]
+        drop = movers.drop(delta)
         T += delta
         D += drop
         # rounded up: a point is skipped only when float32 proves it safe
         G = np.nextafter((T + D).astype(np.float32), np.float32(np.inf))
         T32, D32 = T.astype(np.float32), D.astype(np.float32)
         C32T = np.ascontiguousarray(C.T, dtype=np.float32)
-        near = Neighbours(C) if many else None
-        # twice the distance from each centroid to its nearest other one, rounded
+        gaps = centroid_gaps(C)
+        near = Neighbours(C, gaps) if many else None
+        # the distance from each centroid to its nearest other one, rounded
         # down: a point within u of its centroid is at least gap - u from any other
-        gap = near.by_gap[:, 1] if many else _nearest_gap(C)
-        gap = np.maximum(gap * np.float32(1 - 1e-6) - _BOUND_EPS, 0.0).astype(np.float32)
+        gap = _round_down(near.by_gap[:, 1] if many else _nearest_gap(gaps))
+        H = HB = GF = reach = left_out = None
+        if movers.m:
+            # the same test on the stored upper bound U + T, before it is
+            # tightened: U <= gap / 2 - T keeps the label (rounded down)
+            H = _round_down(0.5 * gap - T)
+            # per (rho, label), rho the round of a point's last bounds (flattened):
+            # the same test against the big movers since rho; Hamerly's full test
+            reach = _round_down(movers.reach(gaps))
+            HB = _round_down(0.5 * reach - T).ravel()
+            left_out = movers.left_out_since()
+            GF = np.nextafter((T + D + left_out).astype(np.float32), np.float32(np.inf)).ravel()
+            left_out = np.nextafter(left_out.astype(np.float32), np.float32(np.inf)).ravel()
+            reach = reach.ravel()
+        round_no = rho.dtype.type(n_iter)
 
-        def reassign(a, b, C=C, G=G, T=T, D=D, T32=T32, D32=D32, C32T=C32T, near=near, gap=gap):
+        def reassign(
+            a, b, C=C, G=G, H=H, HB=HB, GF=GF, reach=reach, left_out=left_out, T=T, D=D,
+            T32=T32, D32=D32, C32T=C32T, near=near, gap=gap, round_no=round_no,
+        ):  # fmt: skip
             """Reassign the points a..b whose bounds overlap; return the
             indices, new and old labels of those that changed."""
             lab = labels[a:b]
-            todo = np.flatnonzero(slack[a:b] < G[lab])
+            overlap = slack[a:b] < G[lab]
+            if movers.m:
+                loose = U[a:b] > H[lab]
+                overlap &= loose
+                # the others: are they also far enough from the recent big movers?
+                check = np.flatnonzero(loose & ~overlap)
+                row = rho[a:b][check].astype(np.intp)
+                row *= K
+                row += lab[check]
+                fail = U[a:b][check] > HB[row]
+                fail &= slack[a:b][check] < GF[row]
+                overlap[check[fail]] = True
+            todo = np.flatnonzero(overlap)
             own = lab[todo]
             todo += a
             # tighten the upper bound: the exact distance to the own centroid
@@ -379,12 +410,20 @@ def weighted_lloyd(
                 d_own += diff
             u = np.sqrt(d_own) * np.float32(1 + 1e-5) + _BOUND_EPS
             lower = slack[todo] + U[todo] - D32[own] - _BOUND_EPS
+            # ... for the centroids other than the big movers since rho; for all
+            # of them: the nearest big mover's, or Hamerly's
+            if movers.m:
+                row = rho[todo].astype(np.intp)
+                row *= K
+                row += own
+                np.maximum(np.minimum(lower, reach[row] - u), lower - left_out[row], out=lower)
             # Elkan's bound from the centroids' own spacing (Hamerly's s(a)/2 test)
             np.maximum(lower, gap[own] - u, out=lower)
             keep = u <= lower
             kept, ok = todo[keep], own[keep]
             U[kept] = u[keep] - T32[ok] + _BOUND_EPS
             slack[kept] = lower[keep] + D32[ok] - U[kept] - _BOUND_EPS
+            rho[kept] = round_no
             rest = ~keep
             todo, own, d_own = todo[rest], own[rest], d_own[rest]
             if not todo.size:
@@ -398,6 +437,7 @@ def weighted_lloyd(
             u_new, s_new = _bounds(d1, d2)
             U[todo] = u_new - T[new_lab].astype(np.float32) + _BOUND_EPS
             slack[todo] = s_new + (D[new_lab] + T[new_lab]).astype(np.float32) - _BOUND_EPS
+            rho[todo] = round_no
             changed = new_lab != own
             idx = todo[changed]
             labels[idx] = new_lab[changed]
@@ -425,11 +465,21 @@ def weighted_lloyd(
     return C, labels, W, inertia(), n_iter
 
 
-def _nearest_gap(C: NDArray) -> NDArray[np.float32]:
-    """(K,) distance from each centroid to the nearest other one (inf if K = 1)."""
-    gap = np.sqrt(np.sum((C[:, None, :] - C[None, :, :]) ** 2, axis=2))
+def _nearest_gap(gaps: NDArray) -> NDArray[np.float32]:
+    """(K,) distance from each centroid to the nearest other one (inf if K = 1),
+    from the (K, K) distances between the centroids."""
+    gap = gaps.copy()
     np.fill_diagonal(gap, np.inf)
     return gap.min(axis=1).astype(np.float32)
+
+
+def _round_down(x: NDArray) -> NDArray[np.float32]:
+    """float32 values at most ``x`` less a margin for the rounding of float32
+    distances (relative 1e-6 and :data:`_BOUND_EPS`)."""
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(invalid="ignore"):  # inf stays inf
+        x = np.where(np.isfinite(x), x - np.abs(x) * 1e-6, x) - float(_BOUND_EPS)
+    return np.nextafter(x.astype(np.float32), np.float32(-np.inf))
 
 
 def _bounds(d1_sq, d2_sq):

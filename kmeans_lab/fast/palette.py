@@ -85,15 +85,19 @@ class PaletteFit:
         shape)`` (palette rounded to 8 bits, duplicate colours merged, unused
         colours dropped), computed on the K colours rather than the pixels.
         """
+        palette, remap = self._palette_and_remap()
+        labels = remap[self.labels]  # (np.take would first copy the labels as int64)
+        return CompressedImage(palette, labels, tuple(self.shape))
+
+    def _palette_and_remap(self):
+        """The 8-bit palette (float64 in [0, 1]) and each centroid's index in it."""
         K = self.centroids.shape[0]
         colours8 = np.round(np.clip(self.centroids, 0.0, 1.0) * 255.0).astype(np.uint8)
         used = np.flatnonzero(self.counts > 0)
         unique8, inverse = np.unique(colours8[used], axis=0, return_inverse=True)
-        dtype = _colours.label_dtype(len(unique8))
-        remap = np.zeros(K, dtype=dtype)
+        remap = np.zeros(K, dtype=_colours.label_dtype(len(unique8)))
         remap[used] = np.asarray(inverse).reshape(-1)
-        labels = remap[self.labels]  # (np.take would first copy the labels as int64)
-        return CompressedImage(unique8.astype(np.float64) / 255.0, labels, tuple(self.shape))
+        return unique8.astype(np.float64) / 255.0, remap
 
 
 def print_progress(iteration: int, max_iter: int, distortion: float, *, file=None) -> None:
@@ -112,6 +116,30 @@ def print_progress(iteration: int, max_iter: int, distortion: float, *, file=Non
         file=file if file is not None else sys.stdout,
         flush=True,
     )
+
+
+def check_arguments(n_colors, init, max_iter, tol, sample, progress):
+    """The checked arguments of :func:`fit_palette` but ``rng`` (private helper):
+    ``(K, init_array or None, max_iter, tol, sample, report)``."""
+    K = check_int(n_colors, "n_colors", minimum=1)
+    if isinstance(init, str):
+        init_array = None
+        check_choice(init, "init", INIT_METHODS)
+    else:
+        init_array = as_colours(init, "init", n_colours=K, count_name="n_colors")
+    max_iter = check_int(max_iter, "max_iter", minimum=0)
+    tol = check_real(tol, "tol", minimum=0.0)
+    if sample is not None:
+        sample = check_int(sample, "sample", minimum=1)
+        if sample < K:
+            raise ValueError(
+                f"sample={sample} is smaller than n_colors={K}; "
+                f"fit on at least {K} pixels, or pass sample=None to use them all"
+            )
+    report = check_callback(
+        progress, "progress", print_progress, "progress(iteration, max_iter, distortion)"
+    )
+    return K, init_array, max_iter, tol, sample, report
 
 
 def fit_palette(
@@ -144,25 +172,11 @@ def fit_palette(
         img = img.astype(np.float32)  # the engine computes in float32 and float64
     H, W = img.shape[:2]
     N = H * W
-    K = check_int(n_colors, "n_colors", minimum=1)
-    if isinstance(init, str):
-        init_array = None
-        check_choice(init, "init", INIT_METHODS)
-    else:
-        init_array = as_colours(init, "init", n_colours=K, count_name="n_colors")
-    max_iter = check_int(max_iter, "max_iter", minimum=0)
-    tol = check_real(tol, "tol", minimum=0.0)
-    rng = resolve_rng(rng, seed, "fit_palette")
-    if sample is not None:
-        sample = check_int(sample, "sample", minimum=1)
-        if sample < K:
-            raise ValueError(
-                f"sample={sample} is smaller than n_colors={K}; "
-                f"fit on at least {K} pixels, or pass sample=None to use them all"
-            )
-    report = check_callback(
-        progress, "progress", print_progress, "progress(iteration, max_iter, distortion)"
+    K, init_array, max_iter, tol, sample, report = check_arguments(
+        n_colors, init, max_iter, tol, sample, progress
     )
+    # here, not in a helper: a deprecation warning names the caller's line
+    rng = resolve_rng(rng, seed, "fit_palette")
 
     keys = _colours.pixel_keys(img)
     if keys is not None:
@@ -230,6 +244,9 @@ def fit_palette(
             inertia += float(np.einsum("i,ij,ij->", points.w[idx], diff, diff))
 
     dtype = _colours.label_dtype(centroids.shape[0])
+    # the points' coordinates, norms and weights (about 32 bytes a distinct
+    # colour) are no longer needed: freed before the labels of every pixel
+    del points, fit_points
     if keys is not None:
         pixel_labels = _colours.labels_from_lut(keys, N, index, labels, dtype)
     else:
