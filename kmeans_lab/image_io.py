@@ -13,6 +13,7 @@ import os
 import threading
 import warnings
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,33 @@ DEFAULT_MAX_PIXELS = 50_000_000
 
 class ImageLoadError(ValueError):
     """An image file could not be loaded; the message names the file and why."""
+
+
+def _image_file(path, max_pixels) -> tuple[Path, int, Callable[[str], ImageLoadError]]:
+    """Check the arguments of the loaders and that ``path`` names a non-empty file.
+
+    Returns the path, ``max_pixels`` and ``fail(problem)``, which makes the
+    :class:`ImageLoadError` naming the file; raises the first of them that applies.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or path-like, got {type(path).__name__}")
+    from ._validation import check_int
+
+    max_pixels = check_int(max_pixels, "max_pixels", minimum=1)
+    path = Path(path)
+
+    def fail(problem: str) -> ImageLoadError:
+        return ImageLoadError(f"cannot load image '{path}': {problem}")
+
+    if not path.exists():
+        raise fail(f"no such file; check the path and the current directory ({Path.cwd()})")
+    if path.is_dir():
+        raise fail("it is a directory, not an image file; give the path of a file inside it")
+    if path.stat().st_size == 0:
+        raise fail(
+            "the file is empty (0 bytes); it may not have been copied or downloaded completely"
+        )
+    return path, max_pixels, fail
 
 
 def load_image(
@@ -82,24 +110,7 @@ def load_image(
     >>> image.shape, image.dtype, float(image.min()) >= 0, float(image.max()) <= 1
     ((128, 128, 3), dtype('float64'), True, True)
     """
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a str or path-like, got {type(path).__name__}")
-    from ._validation import check_int
-
-    max_pixels = check_int(max_pixels, "max_pixels", minimum=1)
-    path = Path(path)
-
-    def fail(problem: str) -> ImageLoadError:
-        return ImageLoadError(f"cannot load image '{path}': {problem}")
-
-    if not path.exists():
-        raise fail(f"no such file; check the path and the current directory ({Path.cwd()})")
-    if path.is_dir():
-        raise fail("it is a directory, not an image file; give the path of a file inside it")
-    if path.stat().st_size == 0:
-        raise fail(
-            "the file is empty (0 bytes); it may not have been copied or downloaded completely"
-        )
+    path, max_pixels, fail = _image_file(path, max_pixels)
     return decode_image(path, fail, max_pixels=max_pixels)[0]
 
 
@@ -126,24 +137,7 @@ def load_image_8bit(
     >>> image.dtype, bool((image / 255 == load_image(sample_image_path("course"))).all())
     (dtype('uint8'), True)
     """
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a str or path-like, got {type(path).__name__}")
-    from ._validation import check_int
-
-    max_pixels = check_int(max_pixels, "max_pixels", minimum=1)
-    path = Path(path)
-
-    def fail(problem: str) -> ImageLoadError:
-        return ImageLoadError(f"cannot load image '{path}': {problem}")
-
-    if not path.exists():
-        raise fail(f"no such file; check the path and the current directory ({Path.cwd()})")
-    if path.is_dir():
-        raise fail("it is a directory, not an image file; give the path of a file inside it")
-    if path.stat().st_size == 0:
-        raise fail(
-            "the file is empty (0 bytes); it may not have been copied or downloaded completely"
-        )
+    path, max_pixels, fail = _image_file(path, max_pixels)
     # a plain 8-bit RGB PNG is decoded a band of rows at a time, straight into
     # the array (24 MP: 96 MB less at the peak); anything else goes to Pillow
     from ._png_bands import read_rgb8
