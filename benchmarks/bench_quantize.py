@@ -852,34 +852,11 @@ def dither_main(args) -> int:
             Image.fromarray(u8).save(png)
             for K in Ks:
                 row = {"mp": mp, "K": K}
+                cli = ["compress", str(png), "-k", str(K), "-o", str(tmp / "cli.png")]
+                cli += ["--quiet", "--force"]
                 for name, cmd in [
-                    (
-                        "cli",
-                        [
-                            "compress",
-                            str(png),
-                            "-k",
-                            str(K),
-                            "-o",
-                            str(tmp / "cli.png"),
-                            "--quiet",
-                            "--force",
-                        ],
-                    ),
-                    (
-                        "cli --dither",
-                        [
-                            "compress",
-                            str(png),
-                            "-k",
-                            str(K),
-                            "-o",
-                            str(tmp / "cli.png"),
-                            "--quiet",
-                            "--force",
-                            "--dither",
-                        ],
-                    ),
+                    ("cli", cli),
+                    ("cli --dither", [*cli, "--dither"]),
                     (
                         "pngquant --nofs",
                         ["--nofs", "--force", "--output", str(tmp / "pq.png"), str(K), str(png)],
