@@ -53,7 +53,8 @@ test-browser: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest tests/test_browser.py -v
 
 # Speed figures (not part of make test): check and explorer latency (~1 min), then
-# quantize and kmeans-lab compress vs libimagequant and pngquant, 0.25 to 24 MP (~25 min).
+# quantize and kmeans-lab compress vs libimagequant and pngquant, 0.25 to 24 MP (~25 min),
+# then the autograder's throughput (bench_autograde.py).
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'  # imagequant (libimagequant); pngquant is Debian's
 	MPLBACKEND=Agg $(BIN)/python benchmarks/bench_checks.py
