@@ -585,7 +585,7 @@ def run_peer(method: str, stem: Path, u8: np.ndarray, K: int, seed: int, tmp: Pa
 def bandwidth_probe(u8: np.ndarray, repeats: int = 20) -> dict:
     """One read pass over the float32 coordinates of the distinct colours,
     against a Lloyd round of quantize on them, K = 16 and 256."""
-    from kmeans_lab.fast import _colours, _lloyd
+    from kmeans_lab.fast import _colours, _lloyd, _seeding
 
     keys = _colours.pixel_keys(u8)
     distinct, counts, _ = _colours.distinct_colors_of(keys, u8.shape[0] * u8.shape[1])
@@ -598,7 +598,7 @@ def bandwidth_probe(u8: np.ndarray, repeats: int = 20) -> dict:
     one_pass = statistics.median(passes)
     rounds = {}
     for K in (16, 256):
-        initial = _lloyd.seed_kmeans_plusplus(points, K, np.random.default_rng(0))
+        initial = _seeding.seed_kmeans_plusplus(points, K, np.random.default_rng(0))
         stamps = []
         _lloyd.weighted_lloyd(
             points, initial, 10, 0.0, lambda i, m, d, s=stamps: s.append(time.perf_counter())

@@ -15,6 +15,7 @@ from kmeans_lab.fast import PaletteFit, dither, fit_palette, print_progress, qua
 from kmeans_lab.fast import _colours as fc
 from kmeans_lab.fast import _lloyd as fk
 from kmeans_lab.fast import _search as fs
+from kmeans_lab.fast import _seeding as fseed
 from kmeans_lab.fast import _threads as ft
 
 
@@ -249,20 +250,22 @@ def test_relocation_moves_the_farthest_point():
 def test_kmeans_plusplus_first_centre_follows_the_weights():
     X = np.array([[0.0, 0, 0], [1.0, 1, 1]])
     rng = np.random.default_rng(0)
-    firsts = [fk.kmeans_plusplus_weighted(X, np.array([1, 3]), 1, rng)[0, 0] for _ in range(4000)]
+    firsts = [
+        fseed.kmeans_plusplus_weighted(X, np.array([1, 3]), 1, rng)[0, 0] for _ in range(4000)
+    ]
     assert np.mean(firsts) == pytest.approx(0.75, abs=0.03)
 
 
 def test_kmeans_plusplus_picks_distinct_colours_and_stops_when_all_are_taken():
     X = np.array([[0.0, 0, 0], [1.0, 0, 0], [0, 1.0, 0]])
-    C = fk.kmeans_plusplus_weighted(X, np.array([5, 1, 1]), 3, np.random.default_rng(1))
+    C = fseed.kmeans_plusplus_weighted(X, np.array([5, 1, 1]), 3, np.random.default_rng(1))
     assert len(np.unique(C, axis=0)) == 3
-    C = fk.kmeans_plusplus_weighted(
+    C = fseed.kmeans_plusplus_weighted(
         X, np.array([5, 1, 1]), 3, np.random.default_rng(1), n_local_trials=1
     )
     assert len(np.unique(C, axis=0)) == 3
     X2 = np.array([[0.0, 0, 0], [0.0, 0, 0], [1.0, 0, 0]])
-    assert fk.kmeans_plusplus_weighted(X2, None, 3, np.random.default_rng(0)).shape == (2, 3)
+    assert fseed.kmeans_plusplus_weighted(X2, None, 3, np.random.default_rng(0)).shape == (2, 3)
 
 
 def test_kmeans_plusplus_matches_scikit_learn_quality(chelsea_small):
@@ -278,7 +281,7 @@ def test_kmeans_plusplus_matches_scikit_learn_quality(chelsea_small):
 
     ours = np.median(
         [
-            cost(fk.kmeans_plusplus_weighted(points, counts, 16, np.random.default_rng(s)))
+            cost(fseed.kmeans_plusplus_weighted(points, counts, 16, np.random.default_rng(s)))
             for s in range(8)
         ]
     )

@@ -48,8 +48,9 @@ files.
 - :mod:`kmeans_lab.fast.dithering` -- :func:`dither`, Floyd-Steinberg
   dithering with a given palette (for instance the one :func:`quantize`
   found).
-- the private engine: ``_lloyd`` (the points, the seeding, Lloyd's rounds
-  with Hamerly's bounds: points 3 to 5 above), ``_search`` (closest
+- the private engine: ``_lloyd`` (the points, Lloyd's rounds with
+  Hamerly's bounds: points 4 and 5 above), ``_seeding`` (weighted k-means++
+  and random, on the coarse histogram for large photos: point 3), ``_search`` (closest
   centroids: float32 block distances, the pruned search, exact ties),
   ``_colours`` (packing and indexing colours, the coarse histogram: point 1),
   ``_movers`` (the centroids that moved most, kept out of the bounds: point

@@ -11,8 +11,9 @@ provably cannot change (Hamerly's bounds, kept relative to how far each
 centroid has moved in all, so that a round touches one float32 and one
 label per point unless the point has to be measured again).
 
-This module: the points (:class:`Points`), the seeding (weighted k-means++
-and random) and Lloyd's rounds. Its helpers: :mod:`._threads` (the pool),
+This module: the points (:class:`Points`) and Lloyd's rounds; the seeding
+(weighted k-means++ and random) is in :mod:`._seeding`. Its helpers:
+:mod:`._threads` (the pool),
 :mod:`._colours` (packed colours, distinct colours, their index, the coarse
 histogram), :mod:`._search` (closest centroids).
 """
@@ -25,14 +26,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import _threads
-from ._colours import _CELL_BITS, coarse_cells, label_dtype, unpack_colors
+from ._colours import coarse_cells, label_dtype, unpack_colors
 from ._movers import Movers, round_dtype
 from ._search import (
     _SQ_EPS,
     _TRANSPOSED_MAX_K,
     Neighbours,
-    _block_rows,
-    _distances_to_one,
     centroid_gaps,
     nearest_two,
     nearest_two_near,
@@ -41,6 +40,10 @@ from ._search import (
 Progress = Callable[[int, int, float], None]
 
 # ----------------------------------------------------------------- points
+
+#: Above this many distinct colours, the coarse histogram is used: to seed
+#: k-means++ (:mod:`._seeding`) and to guess each colour's first centroid.
+_SEED_MAX_POINTS = 1 << 16
 
 
 class Points:
@@ -120,118 +123,6 @@ class Points:
 def assign(points: Points, centroids: NDArray) -> NDArray[np.intp]:
     """Index of the closest centroid of every point, see :func:`nearest_two`."""
     return nearest_two(points.XT, points.xx, centroids, points.rows64)[0]
-
-
-# ---------------------------------------------------------------- seeding
-
-
-def kmeans_plusplus_weighted(
-    X: NDArray,
-    weights: NDArray | None,
-    K: int,
-    rng: np.random.Generator,
-    n_local_trials: int | None = None,
-) -> NDArray[np.float64]:
-    """Greedy k-means++ on weighted points, as scikit-learn does it.
-
-    The first centroid is drawn with probability proportional to the
-    weights; each next one among ``n_local_trials`` candidates drawn with
-    probability proportional to ``weight * D(x)^2``, keeping the candidate
-    that lowers the weighted potential most (default ``2 + int(log K)``
-    candidates). On the distinct colours of an image weighted by their pixel
-    counts, this is the same random process as k-means++ on all pixels.
-
-    Distances are float32. Returns copies of K rows of X as float64. If every
-    point is already a centroid (the potential is 0), seeding stops early:
-    fewer than K centroids, all distinct, are returned.
-    """
-    N = X.shape[0]
-    if n_local_trials is None:
-        n_local_trials = 2 + int(np.log(K))
-    XT = np.ascontiguousarray(np.asarray(X).T, dtype=np.float32)
-    xx = np.einsum("ij,ij->j", XT, XT)
-    w = np.ones(N) if weights is None else np.asarray(weights, dtype=np.float64)
-    w32 = w.astype(np.float32)
-    first = int(np.searchsorted(np.cumsum(w), rng.random() * w.sum(), side="right"))
-    chosen = np.empty(K, dtype=np.intp)
-    chosen[0] = min(first, N - 1)
-    closest = _distances_to_one(XT, xx, XT[:, chosen[0]])
-    weighted = np.empty(N, dtype=np.float64)
-    cumulative = np.empty(N, dtype=np.float64)
-    rows = _block_rows(n_local_trials)
-    wide = 1 << 16
-    # min(closest, distance to each candidate), kept whole so that the best
-    # candidate's row becomes the new `closest` (scikit-learn keeps the same)
-    G = np.empty((n_local_trials, N), dtype=np.float32)
-    for k in range(1, K):
-        np.multiply(w, closest, out=weighted)
-        np.cumsum(weighted, out=cumulative)
-        pot = cumulative[-1]
-        if pot <= 0.0:
-            return np.array(X[chosen[:k]], dtype=np.float64)
-        cand = np.searchsorted(cumulative, rng.random(n_local_trials) * pot, side="right")
-        np.minimum(cand, N - 1, out=cand)
-        Cand = np.ascontiguousarray(XT[:, cand].T)
-        M = np.ascontiguousarray(-2.0 * Cand)
-        cc = np.einsum("ij,ij->i", Cand, Cand)[:, None]
-
-        def work(a, b, M=M, cc=cc):
-            pots = np.zeros(n_local_trials, dtype=np.float64)
-            for start in range(a, b, wide):
-                stop = min(start + wide, b)
-                g = G[:, start:stop]
-                for s in range(start, stop, rows):
-                    np.matmul(M, XT[:, s : min(s + rows, stop)], out=G[:, s : min(s + rows, stop)])
-                g += xx[start:stop]
-                g += cc
-                np.minimum(g, closest[start:stop], out=g)
-                pots += np.einsum("ij,j->i", g, w32[start:stop])  # no BLAS threads
-            return pots
-
-        pots = np.sum(_threads.in_parts(N, work), axis=0)
-        best = int(np.argmin(pots))
-        chosen[k] = cand[best]
-        np.maximum(G[best], 0.0, out=closest)
-    return np.array(X[chosen], dtype=np.float64)
-
-
-#: Above this many distinct colours, k-means++ runs on the coarse histogram.
-_SEED_MAX_POINTS = 1 << 16
-#: Lloyd rounds on the coarse histogram after k-means++ (part of the seeding).
-_SEED_ROUNDS = 10
-
-
-def seed_kmeans_plusplus(points: Points, K: int, rng: np.random.Generator) -> NDArray[np.float64]:
-    """The "k-means++" initialisation of :func:`kmeans_lab.quantize`.
-
-    Up to :data:`_SEED_MAX_POINTS` points: greedy k-means++ on the points
-    (:func:`kmeans_plusplus_weighted`). More distinct colours: greedy
-    k-means++ on the colours binned into cubes of 8 levels a side (the mean
-    colour of each cube, weighted by its pixels), refined by a few Lloyd
-    rounds on those cubes; its cost grows with the number of cubes (a few
-    thousand to a few tens of thousands on photos), not with the image.
-    """
-    if points.keys is None or points.n <= _SEED_MAX_POINTS:
-        return kmeans_plusplus_weighted(points.rows64(), points.w, K, rng)
-    for bits in (_CELL_BITS, _CELL_BITS + 1):
-        cells, cell_weights, _ = coarse_cells(points.keys, points.w, bits)
-        if cells.shape[0] >= 8 * K:
-            break
-    if cells.shape[0] < 8 * K:  # colours too concentrated for cubes to help
-        return kmeans_plusplus_weighted(points.rows64(), points.w, K, rng)
-    initial = kmeans_plusplus_weighted(cells, cell_weights, K, rng)
-    coarse = Points(X64=cells, weights=cell_weights)
-    return weighted_lloyd(coarse, initial, _SEED_ROUNDS, 0.0)[0]
-
-
-def seed_random(points: Points, K: int, rng: np.random.Generator) -> NDArray[np.float64]:
-    """K points at distinct positions, drawn without replacement with
-    probability proportional to their weight."""
-    if points.n < K:  # a sample with fewer distinct colours than K
-        return points.rows64().copy()
-    p = points.w / points.w.sum()
-    idx = rng.choice(points.n, size=K, replace=False, p=p)
-    return np.array(points.rows64(np.sort(idx)), dtype=np.float64)
 
 
 # ------------------------------------------------------------------ Lloyd

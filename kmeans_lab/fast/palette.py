@@ -28,7 +28,7 @@ from .._validation import (
 )
 from ..compression import CompressedImage
 from ..kmeans import INIT_METHODS
-from . import _colours, _lloyd
+from . import _colours, _lloyd, _seeding
 
 __all__ = ["quantize", "fit_palette", "PaletteFit", "print_progress"]
 
@@ -36,8 +36,8 @@ __all__ = ["quantize", "fit_palette", "PaletteFit", "print_progress"]
 #: of names), each on points weighted by their pixel counts: the same random
 #: process as on every pixel, run on the distinct colours.
 _WEIGHTED_INITS = {
-    "k-means++": _lloyd.seed_kmeans_plusplus,
-    "random": _lloyd.seed_random,
+    "k-means++": _seeding.seed_kmeans_plusplus,
+    "random": _seeding.seed_random,
 }
 
 
