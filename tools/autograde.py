@@ -37,7 +37,13 @@ from .grading import integrity
 from .grading.merge import merge
 from .grading.runs import load_run, prepare_run
 from .grading.worker import Settings, grade_student, whole_number
-from .nbgrader_course import ASSIGNMENT, COURSE, check_course, db_url, find_assignment
+from .nbgrader_course import (
+    ASSIGNMENT,
+    add_course_argument,
+    check_course,
+    db_url,
+    find_assignment,
+)
 from .sandbox import Sandbox, SandboxUnavailable
 
 __all__ = ["main", "assignment_notebooks", "students_of"]
@@ -134,12 +140,7 @@ def _grade(course: Path, students: list[str], expected: list[str], workers: int)
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--course",
-        type=Path,
-        default=COURSE,
-        help="course folder holding nbgrader_config.py (default: course/)",
-    )
+    add_course_argument(parser)
     parser.add_argument("--prepare", action="store_true", help="only prepare a new run")
     parser.add_argument(
         "--student",

@@ -16,19 +16,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from .nbgrader_course import ASSIGNMENT, COURSE, check_course, run_nbgrader
+from .nbgrader_course import ASSIGNMENT, add_course_argument, check_course, run_nbgrader
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--course",
-        type=Path,
-        default=COURSE,
-        help="course folder holding nbgrader_config.py (default: course/)",
-    )
+    add_course_argument(parser)
     args = parser.parse_args(argv)
     course = check_course(args.course)
     if not (course / "autograded").is_dir():

@@ -31,7 +31,13 @@ from pathlib import Path
 
 import nbformat
 
-from .nbgrader_course import ASSIGNMENT, COURSE, check_course, db_url, find_assignment
+from .nbgrader_course import (
+    ASSIGNMENT,
+    add_course_argument,
+    check_course,
+    db_url,
+    find_assignment,
+)
 
 COLUMNS = ["student", "notebook", "exercise", "points", "max_points", "note"]
 CHECK_PREFIX = "check_"
@@ -167,12 +173,7 @@ def collect(course: Path) -> list[dict[str, str]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--course",
-        type=Path,
-        default=COURSE,
-        help="course folder holding nbgrader_config.py (default: course/)",
-    )
+    add_course_argument(parser)
     parser.add_argument(
         "--output", type=Path, default=None, help="CSV file to write (default: <course>/grades.csv)"
     )

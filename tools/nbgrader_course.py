@@ -27,6 +27,19 @@ ASSIGNMENT = "kmeans_lab"
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 
 
+def add_course_argument(parser, holding: str = "nbgrader_config.py") -> None:
+    """Add the tools' common ``--course`` option (default: ``course/``) to ``parser``.
+
+    ``holding`` names what the tool reads there, for the option's help.
+    """
+    parser.add_argument(
+        "--course",
+        type=Path,
+        default=COURSE,
+        help=f"course folder holding {holding} (default: course/)",
+    )
+
+
 def solution_notebooks(notebooks_dir: Path = NOTEBOOKS) -> list[Path]:
     """The course's solution notebooks, sorted by name (``NN_name.ipynb``)."""
     return sorted(Path(notebooks_dir).glob(NOTEBOOK_GLOB))

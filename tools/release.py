@@ -31,9 +31,9 @@ import nbformat
 
 from .nbgrader_course import (
     ASSIGNMENT,
-    COURSE,
     NOTEBOOKS,
     STUDENT_NOTEBOOKS,
+    add_course_argument,
     check_course,
     run_nbgrader,
     solution_notebooks,
@@ -127,12 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only verify that the committed student notebooks are current",
     )
-    parser.add_argument(
-        "--course",
-        type=Path,
-        default=COURSE,
-        help="course folder holding nbgrader_config.py (default: course/)",
-    )
+    add_course_argument(parser)
     parser.add_argument(
         "--notebooks",
         type=Path,

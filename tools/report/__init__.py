@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 from ..grading import verdicts
-from ..nbgrader_course import ASSIGNMENT, COURSE
+from ..nbgrader_course import ASSIGNMENT, add_course_argument
 from . import tables as _tables
 from .page import render
 
@@ -78,12 +78,7 @@ def write_report(course: Path, *, generated: str | None = None) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--course",
-        type=Path,
-        default=COURSE,
-        help="course folder holding verdicts.csv (default: course/)",
-    )
+    add_course_argument(parser, "verdicts.csv")
     args = parser.parse_args(argv)
     page = write_report(args.course)
     built = _tables.build(verdicts.read(args.course), {})
