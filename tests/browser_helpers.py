@@ -69,6 +69,42 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def stop_server(proc: subprocess.Popen, url: str) -> list[int]:
+    """Stop a Jupyter server the tests started, and every kernel it started.
+
+    Asks the server to shut down (it stops its kernels itself), then
+    terminates and kills it if it does not, and kills any process it started
+    that outlived it. Returns the pids still alive after all that.
+    """
+    descendants = set(_children(proc.pid))
+    if proc.poll() is None:
+        try:  # clean shutdown: the server stops its kernels itself
+            req = urllib.request.Request(f"{url}/api/shutdown", method="POST", data=b"")
+            urllib.request.urlopen(req, timeout=5).close()
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            pass
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+    # kernels the server started, if any outlived it
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in descendants) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for pid in descendants:
+        if _alive(pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    return [pid for pid in descendants if _alive(pid)]
+
+
 class JupyterLabServer:
     """A JupyterLab server on a temporary copy of a directory.
 
@@ -95,7 +131,6 @@ class JupyterLabServer:
         self.proc: subprocess.Popen | None = None
         self.tmp: Path | None = None
         self.orphans: list[int] = []
-        self.descendants: set[int] = set()
 
     # -- start ------------------------------------------------------------
     def __enter__(self) -> JupyterLabServer:
@@ -196,35 +231,7 @@ class JupyterLabServer:
     def __exit__(self, *exc) -> None:
         proc = self.proc
         if proc is not None:
-            self.descendants.update(_children(proc.pid))
-            if proc.poll() is None:
-                try:  # clean shutdown: the server stops its kernels itself
-                    req = urllib.request.Request(
-                        f"{self.url}/api/shutdown", method="POST", data=b""
-                    )
-                    urllib.request.urlopen(req, timeout=5).close()
-                except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-                    pass
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.terminate()
-                    try:
-                        proc.wait(timeout=10)
-                    except subprocess.TimeoutExpired:
-                        proc.kill()
-                        proc.wait(timeout=10)
-            # kernels the server started, if any outlived it
-            deadline = time.monotonic() + 10
-            while any(_alive(pid) for pid in self.descendants) and time.monotonic() < deadline:
-                time.sleep(0.2)
-            for pid in self.descendants:
-                if _alive(pid):
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-            self.orphans = [pid for pid in self.descendants if _alive(pid)]
+            self.orphans = stop_server(proc, self.url)
         if getattr(self, "_log", None) is not None:
             self._log.close()
             if self.log_copy is not None:

@@ -470,7 +470,7 @@ def _kernels(pid: int) -> list[int]:
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux's /proc")
 def test_kmeans_lab_lab_serves_the_folder_with_the_course_command_on_path(course, tmp_path):
     """`kmeans-lab lab` started with a PATH that lacks the venv: the kernel finds kmeans-lab."""
-    from browser_helpers import free_port
+    from browser_helpers import free_port, stop_server
 
     source, folder = course
     port = free_port()
@@ -534,16 +534,7 @@ def test_kmeans_lab_lab_serves_the_folder_with_the_course_command_on_path(course
             assert path.split(os.pathsep)[0] == str(SCRIPTS)
             assert shutil.which("kmeans-lab", path=path) == str(SCRIPTS / "kmeans-lab")
     finally:
-        try:
-            shutdown = urllib.request.Request(base + "/api/shutdown", data=b"", method="POST")
-            urllib.request.urlopen(shutdown, timeout=10).close()
-        except OSError:
-            server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+        stop_server(server, base)
 
 
 # ------------------------------------------------------------------ invisible to the checks
