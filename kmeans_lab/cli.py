@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from ._text import count_noun
 from .compression import CompressedImage
 from .fast import dither, fit_palette
 from .fast._two_loads import fit_palette_loading_twice, to_compressed_in_place
@@ -395,7 +396,7 @@ def _compress(args) -> int:
     ratio = original_bits / compressed_bits
     print(f"input:   {input_path}  {W} x {H} pixels, {input_path.stat().st_size:,} bytes")
     print(
-        f"output:  {output_path}  {K} colour{'s' if K != 1 else ''}{' (dithered)' if args.dither else ''}, "
+        f"output:  {output_path}  {count_noun(K, 'colour')}{' (dithered)' if args.dither else ''}, "
         f"{size:,} bytes (indexed PNG)"
     )
     print(
@@ -405,7 +406,7 @@ def _compress(args) -> int:
     print(f"PSNR:    {quality:.2f} dB (the written PNG against the input)")
     print(
         f"time:    {done - started:.2f} s (load {sum(load_times):.2f} s, K-means "
-        f"{fitted - started - sum(load_times):.2f} s in {n_iter} round{'s' if n_iter != 1 else ''}, write and check {done - fitted:.2f} s)"
+        f"{fitted - started - sum(load_times):.2f} s in {count_noun(n_iter, 'round')}, write and check {done - fitted:.2f} s)"
     )
     return 0
 
