@@ -36,6 +36,7 @@ from ._text import count_noun
 from .compression import CompressedImage
 from .fast import dither, fit_palette
 from .fast._two_loads import fit_palette_loading_twice, to_compressed_in_place
+from .fast.palette import DEFAULT_MAX_ITER
 from .image_io import DEFAULT_MAX_PIXELS, ImageLoadError, load_image_8bit
 from .kmeans import INIT_METHODS
 from .workspace import DEFAULT_FOLDER, DEFAULT_SOURCE, WorkspaceError, lab_command, update_workspace
@@ -142,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-iter",
         metavar="N",
         type=_non_negative("--max-iter"),
-        default=20,
+        default=DEFAULT_MAX_ITER,
         help="maximum number of K-means (Lloyd) rounds (default: %(default)s)",
     )
     compress.add_argument(

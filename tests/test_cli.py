@@ -69,7 +69,7 @@ def test_compress_writes_an_indexed_png_with_at_most_K_colours(photo, tmp_path, 
     assert "original 393,216" in stdout and "compressed 65,920" in stdout
     assert "time:" in stdout
     # progress of every K-means round on stderr
-    assert "K-means round 0/20, distortion" in stderr
+    assert "K-means round 0/10, distortion" in stderr
 
 
 def test_dithering_lowers_psnr_but_keeps_the_palette(photo, tmp_path, capsys):

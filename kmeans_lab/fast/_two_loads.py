@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from .._validation import DEFAULT_SEED, NOT_GIVEN, resolve_rng
 from ..compression import CompressedImage
 from . import _colours, _lloyd
-from .palette import _WEIGHTED_INITS, PaletteFit, check_arguments, fit_palette
+from .palette import _WEIGHTED_INITS, DEFAULT_MAX_ITER, PaletteFit, check_arguments, fit_palette
 
 __all__ = ["fit_palette_loading_twice", "to_compressed_in_place"]
 
@@ -38,7 +38,7 @@ def fit_palette_loading_twice(
     n_colors: int = 16,
     *,
     init: str = "k-means++",
-    max_iter: int = 20,
+    max_iter: int = DEFAULT_MAX_ITER,
     tol: float = 1e-4,
     rng: int | np.random.Generator | None = DEFAULT_SEED,
     progress=None,
