@@ -485,9 +485,9 @@ def _write_png(compressed: CompressedImage, output_path: Path) -> int:
     except OSError as exc:
         raise CommandError(f"cannot write '{output_path}': {exc.strerror or exc}") from None
     try:
-        # zlib's default level, without Pillow's exhaustive "optimize" pass: on
-        # the benchmark photos that pass took 0.38 s of a 1 MP, K = 16 run
-        # (2.2 s at 6.5 MP) for files 0-6% smaller
+        # zlib's default level on every core (kmeans_lab._png_write), without
+        # Pillow's exhaustive "optimize" pass: on the benchmark photos that pass
+        # took 0.38 s of a 1 MP, K = 16 run (2.2 s at 6.5 MP) for files 0-6% smaller
         compressed.save_png(temporary, optimize=False)
         umask = os.umask(0)
         os.umask(umask)

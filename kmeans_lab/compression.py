@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from PIL import Image
 
+from ._png_write import write_indexed_png
 from ._validation import (
     DEFAULT_SEED,
     NOT_GIVEN,
@@ -200,6 +201,11 @@ class CompressedImage:
         them losslessly, so the file is usually smaller than
         :attr:`compressed_bits` / 8. Only K <= 256 fits a PNG palette.
 
+        ``optimize=True`` lets Pillow search for the smallest file (zlib
+        level 9, slow); ``optimize=False`` compresses at zlib's default level
+        as Pillow does, with the work split over the cores (on a 24-megapixel
+        image: 0.55 s instead of 1.1 s at K = 256, a file 0.25% larger).
+
         Examples
         --------
         >>> import numpy as np, tempfile, pathlib
@@ -216,11 +222,15 @@ class CompressedImage:
         if path.exists() and not overwrite:
             raise FileExistsError(f"'{path}' already exists; pass overwrite=True to replace it")
         height, width = self.labels.shape
-        indices = np.ascontiguousarray(self.labels, dtype=np.uint8)  # no copy when already so
-        im = Image.frombytes("P", (width, height), indices)
-        im.putpalette(to_uint8(self.palette[None], "palette").reshape(-1).tolist(), rawmode="RGB")
+        palette8 = to_uint8(self.palette[None], "palette")[0]
         try:
-            im.save(path, format="PNG", optimize=optimize)
+            if optimize:
+                indices = np.ascontiguousarray(self.labels, dtype=np.uint8)  # no copy if already so
+                im = Image.frombytes("P", (width, height), indices)
+                im.putpalette(palette8.reshape(-1).tolist(), rawmode="RGB")
+                im.save(path, format="PNG", optimize=True)
+            else:
+                write_indexed_png(path, palette8, self.labels)
         except OSError as exc:
             raise ValueError(f"cannot save '{path}': {exc}") from None
         return path.stat().st_size
