@@ -16,6 +16,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+import numpy.random  # noqa: F401 - NumPy imports it lazily: at import time here, not in the first call
 from numpy.typing import ArrayLike, NDArray
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 #: Points per part of a parallel pass; shorter passes run in the calling thread.
 _PART = 1 << 17
@@ -35,7 +36,5 @@ def in_parts(n: int, work: Callable[[int, int], object], part: int | None = None
         return [work(a, b) for a, b in parts]
     global _pool
     if _pool is None:
-        from concurrent.futures import ThreadPoolExecutor
-
         _pool = ThreadPoolExecutor(max_workers=n_threads(), thread_name_prefix="kmeans_lab")
     return list(_pool.map(lambda ab: work(*ab), parts))
