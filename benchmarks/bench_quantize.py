@@ -302,8 +302,8 @@ def course_timing(repeats: int = 50) -> dict:
     image = kl.load_sample_image().astype(np.float32)
     results = {}
     for name, kwargs in [
-        ("quantize (defaults: up to 20 rounds, tol=1e-4)", {}),
-        ("quantize (10 rounds, tol=0)", {"max_iter": 10, "tol": 0}),
+        ("quantize (defaults: up to 10 rounds, tol=1e-4)", {}),
+        ("quantize (20 rounds, tol=0)", {"max_iter": 20, "tol": 0}),
     ]:
         for _ in range(5):
             quantize(image, 16, **kwargs)
