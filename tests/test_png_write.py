@@ -114,3 +114,14 @@ def test_a_failed_write_is_a_clear_error(tmp_path):
     c = kl.CompressedImage.from_kmeans([[0, 0, 0], [1, 1, 1]], [0, 1, 1, 0], (2, 2))
     with pytest.raises(ValueError, match="cannot save"):
         c.save_png(tmp_path / "missing-folder" / "x.png", optimize=False)
+
+
+@pytest.mark.parametrize("optimize", [True, False])
+def test_an_empty_image_or_labels_outside_the_palette_are_refused(tmp_path, optimize):
+    empty = kl.CompressedImage(np.zeros((2, 3)), np.zeros((0, 5), dtype=np.uint8), (0, 5, 3))
+    with pytest.raises(ValueError, match="empty image"):
+        empty.save_png(tmp_path / "e.png", optimize=optimize)
+    outside = kl.CompressedImage(np.zeros((2, 3)), np.full((2, 5), 7, dtype=np.uint8), (2, 5, 3))
+    with pytest.raises(ValueError, match="palette of 2 colours .0 to 1., found 7"):
+        outside.save_png(tmp_path / "o.png", optimize=optimize)
+    assert not (tmp_path / "e.png").exists() and not (tmp_path / "o.png").exists()
