@@ -352,7 +352,7 @@ def test_seed_option_is_the_rng_of_fit_palette(photo, tmp_path, capsys):
 
 
 def test_reported_psnr_equals_the_library_psnr():
-    from kmeans_lab.cli import _psnr
+    from kmeans_lab._compress_command import _psnr
     from kmeans_lab.fast import quantize
 
     image = kl.load_sample_image("chelsea")
@@ -364,7 +364,7 @@ def test_reported_psnr_equals_the_library_psnr():
 
 
 def test_reported_psnr_of_8bit_data_is_computed_in_integers():
-    from kmeans_lab.cli import _psnr
+    from kmeans_lab._compress_command import _psnr
     from kmeans_lab.fast import quantize
 
     image = kl.load_sample_image("chelsea")
@@ -378,14 +378,14 @@ def test_reported_psnr_of_8bit_data_is_computed_in_integers():
 
 def test_compress_reads_8bit_files_as_8bit(photo, tmp_path, capsys, monkeypatch):
     # the command line never makes a float copy of an 8-bit photo
-    import kmeans_lab.cli as cli
+    import kmeans_lab._compress_command as command
     from kmeans_lab.fast import _two_loads
 
     monkeypatch.setattr(_two_loads, "KEEP_MAX_PIXELS", 0)  # the course image is small
     seen = []
-    load = cli.load_image_8bit
+    load = command.load_image_8bit
     monkeypatch.setattr(
-        cli, "load_image_8bit", lambda *a, **k: seen.append(load(*a, **k)) or seen[-1]
+        command, "load_image_8bit", lambda *a, **k: seen.append(load(*a, **k)) or seen[-1]
     )
     assert main(["compress", str(photo), "-k", "8", "-o", str(tmp_path / "o.png"), "--quiet"]) == 0
     capsys.readouterr()
@@ -435,18 +435,18 @@ def test_compress_gives_what_fit_palette_gives(photo, tmp_path, capsys, monkeypa
 
 
 def test_compress_refuses_a_photo_that_changes_while_it_runs(photo, tmp_path, capsys, monkeypatch):
-    import kmeans_lab.cli as cli
+    import kmeans_lab._compress_command as command
     from kmeans_lab.fast import _two_loads
 
     monkeypatch.setattr(_two_loads, "KEEP_MAX_PIXELS", 0)  # loaded twice
-    load = cli.load_image_8bit
+    load = command.load_image_8bit
 
     def load_and_touch(*a, **k):
         image = load(*a, **k)
         photo.write_bytes(photo.read_bytes() + b"\0")  # a different size next time
         return image
 
-    monkeypatch.setattr(cli, "load_image_8bit", load_and_touch)
+    monkeypatch.setattr(command, "load_image_8bit", load_and_touch)
     status, out, err = run(
         ["compress", str(photo), "-k", "8", "-o", str(tmp_path / "o.png")], capsys
     )
@@ -456,17 +456,17 @@ def test_compress_refuses_a_photo_that_changes_while_it_runs(photo, tmp_path, ca
 
 
 def test_compress_checks_the_file_it_wrote(photo, tmp_path, capsys, monkeypatch):
-    import kmeans_lab.cli as cli
+    import kmeans_lab._compress_command as command
 
-    real = cli.CompressedImage.load_png
+    real = command.CompressedImage.load_png
 
     def damaged(path, **k):
         c = real(path, **k)
         labels = c.labels.copy()
         labels[0, 0] = (labels[0, 0] + 1) % c.n_colors
-        return cli.CompressedImage(c.palette, labels, c.shape)
+        return command.CompressedImage(c.palette, labels, c.shape)
 
-    monkeypatch.setattr(cli.CompressedImage, "load_png", damaged)
+    monkeypatch.setattr(command.CompressedImage, "load_png", damaged)
     status, out, err = run(
         ["compress", str(photo), "-k", "8", "-o", str(tmp_path / "o.png")], capsys
     )
@@ -497,12 +497,12 @@ def test_compress_writes_at_zlib_default_level_without_the_optimize_pass(
     photo, tmp_path, capsys, monkeypatch
 ):
     # Pillow's optimize pass costs up to seconds for files 0-6% smaller
-    import kmeans_lab.cli as cli
+    import kmeans_lab._compress_command as command
 
     calls = []
-    save = cli.CompressedImage.save_png
+    save = command.CompressedImage.save_png
     monkeypatch.setattr(
-        cli.CompressedImage,
+        command.CompressedImage,
         "save_png",
         lambda self, path, **k: calls.append(k) or save(self, path, **k),
     )
