@@ -35,6 +35,16 @@ def _raw_rows(path):
     return ihdr, zlib.decompress(b"".join(body for kind, body in chunks if kind == b"IDAT"))
 
 
+def _ours_and_pillows(tmp_path, palette, labels):
+    """The same palette image written by write_indexed_png and by Pillow."""
+    ours, theirs = tmp_path / "ours.png", tmp_path / "pillow.png"
+    pw.write_indexed_png(ours, palette, labels)
+    im = Image.frombytes("P", labels.shape[::-1], np.ascontiguousarray(labels))
+    im.putpalette(palette.reshape(-1).tolist(), rawmode="RGB")
+    im.save(theirs, format="PNG")
+    return ours, theirs
+
+
 def test_adler32_combine_is_zlibs():
     rng = np.random.default_rng(0)
     for _ in range(300):
@@ -72,11 +82,7 @@ def test_rows_are_filtered_and_compressed_as_pillow_does(tmp_path, K):
         labels = np.asarray(im.convert("RGB").quantize(K, method=Image.Quantize.MEDIANCUT))
     K = int(labels.max()) + 1
     palette = np.random.default_rng(0).integers(0, 256, (K, 3)).astype(np.uint8)
-    ours, theirs = tmp_path / "ours.png", tmp_path / "pillow.png"
-    pw.write_indexed_png(ours, palette, labels)
-    im = Image.frombytes("P", labels.shape[::-1], np.ascontiguousarray(labels))
-    im.putpalette(palette.reshape(-1).tolist(), rawmode="RGB")
-    im.save(theirs, format="PNG")
+    ours, theirs = _ours_and_pillows(tmp_path, palette, labels)
     assert _raw_rows(ours) == _raw_rows(theirs)
     assert ours.stat().st_size <= theirs.stat().st_size + 64
 
@@ -135,11 +141,7 @@ def test_blocks_continue_the_stream_so_the_file_is_as_small_as_pillows(tmp_path,
     monkeypatch.setattr(pw, "_BLOCK", 1 << 17)
     labels = np.tile((np.arange(4000) % K).astype(np.uint8), (3000, 1))
     palette = np.random.default_rng(0).integers(0, 256, (K, 3)).astype(np.uint8)
-    ours, theirs = tmp_path / "ours.png", tmp_path / "pillow.png"
-    pw.write_indexed_png(ours, palette, labels)
-    im = Image.frombytes("P", labels.shape[::-1], np.ascontiguousarray(labels))
-    im.putpalette(palette.reshape(-1).tolist(), rawmode="RGB")
-    im.save(theirs, format="PNG")
+    ours, theirs = _ours_and_pillows(tmp_path, palette, labels)
     assert _raw_rows(ours) == _raw_rows(theirs)
     n_blocks = len([kind for kind, _ in _chunks(ours) if kind == b"IDAT"])
     assert n_blocks >= 10
