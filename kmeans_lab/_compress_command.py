@@ -1,10 +1,10 @@
 """``kmeans-lab compress`` (private; the parser is :mod:`kmeans_lab.cli`).
 
 Checks the paths before any work, fits the palette on the 8-bit photo
-(loading it twice above 8 megapixels rather than keeping it during the
-rounds), takes the PSNR a band of rows at a time, writes the PNG through a
-temporary file and reads it back: a report of what was written, never a
-half-written OUTPUT, never the INPUT overwritten.
+(loaded twice above 8 megapixels rather than kept during the rounds, unless
+``--dither`` needs it), takes the PSNR a band of rows at a time, writes the
+PNG through a temporary file and reads it back: a report of what was
+written, never a half-written OUTPUT, never the INPUT overwritten.
 """
 
 from __future__ import annotations
