@@ -27,9 +27,10 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
+from ._png_write import SIGNATURE, chunk, ihdr
+
 __all__ = ["read_rgb8"]
 
-_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 #: Pixels per band of rows (about 0.75 MB of RGB).
 _BAND_PIXELS = 1 << 18
 #: Bytes of the file read at once (an IDAT chunk can hold the whole image).
@@ -38,16 +39,10 @@ _READ = 1 << 20
 _REFUSED = (b"tRNS", b"eXIf")
 
 
-def _chunk(kind: bytes, data) -> list:
-    crc = zlib.crc32(data, zlib.crc32(kind))
-    return [struct.pack(">I", len(data)), kind, data, struct.pack(">I", crc)]
-
-
 def _band_png(width: int, rows: int, data) -> bytes:
-    header = struct.pack(">IIBBBBB", width, rows, 8, 2, 0, 0, 0)
-    parts = [_SIGNATURE, *_chunk(b"IHDR", header)]
-    parts += _chunk(b"IDAT", zlib.compress(data, 0))
-    parts += _chunk(b"IEND", b"")
+    parts = [SIGNATURE, *ihdr(width, rows, 8, 2)]
+    parts += chunk(b"IDAT", zlib.compress(data, 0))
+    parts += chunk(b"IEND", b"")
     return b"".join(parts)
 
 
@@ -67,7 +62,7 @@ def read_rgb8(path: str | os.PathLike, check_size=None) -> NDArray[np.uint8] | N
         None when the file is not such a PNG or does not read cleanly.
     """
     with open(path, "rb") as fh:
-        if fh.read(8) != _SIGNATURE:
+        if fh.read(8) != SIGNATURE:
             return None
         head = fh.read(25)
         if len(head) < 25 or head[:8] != b"\x00\x00\x00\x0dIHDR":

@@ -25,9 +25,10 @@ import zlib
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["write_indexed_png", "bit_depth"]
+__all__ = ["write_indexed_png", "bit_depth", "SIGNATURE", "chunk", "ihdr"]
 
-_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: The 8 bytes every PNG file starts with.
+SIGNATURE = b"\x89PNG\r\n\x1a\n"
 #: Raw bytes (rows with their filter byte) per independently compressed block.
 _BLOCK = 1 << 20
 #: zlib's compression level: its default, as Pillow's.
@@ -51,13 +52,16 @@ def bit_depth(n_colors: int) -> int:
     return 8
 
 
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return (
-        struct.pack(">I", len(data))
-        + kind
-        + data
-        + struct.pack(">I", zlib.crc32(data, zlib.crc32(kind)))
-    )
+def chunk(kind: bytes, data) -> list[bytes]:
+    """A PNG chunk as its four parts (length, type, data, CRC), for
+    ``file.writelines`` or ``b"".join``: the data is not copied."""
+    crc = zlib.crc32(data, zlib.crc32(kind))
+    return [struct.pack(">I", len(data)), kind, data, struct.pack(">I", crc)]
+
+
+def ihdr(width: int, height: int, depth: int, colour_type: int) -> list[bytes]:
+    """The IHDR chunk of a non-interlaced PNG (:func:`chunk`)."""
+    return chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, colour_type, 0, 0, 0))
 
 
 def _adler32_combine(adler1: int, adler2: int, length2: int) -> int:
@@ -164,9 +168,9 @@ def write_indexed_png(
     blocks = _threads.in_parts(H, block, part=rows_per_block)
     adler, first = 1, True
     with open(path, "wb") as f:
-        f.write(_SIGNATURE)
-        f.write(_chunk(b"IHDR", struct.pack(">IIBBBBB", W, H, depth, 3, 0, 0, 0)))
-        f.write(_chunk(b"PLTE", np.ascontiguousarray(palette8, dtype=np.uint8).tobytes()))
+        f.write(SIGNATURE)
+        f.writelines(ihdr(W, H, depth, 3))
+        f.writelines(chunk(b"PLTE", np.ascontiguousarray(palette8, dtype=np.uint8).tobytes()))
         for i, (data, block_adler, size) in enumerate(blocks):
             adler = block_adler if first else _adler32_combine(adler, block_adler, size)
             if first:
@@ -174,5 +178,5 @@ def write_indexed_png(
                 first = False
             if i == len(blocks) - 1:
                 data += struct.pack(">I", adler)
-            f.write(_chunk(b"IDAT", data))
-        f.write(_chunk(b"IEND", b""))
+            f.writelines(chunk(b"IDAT", data))
+        f.writelines(chunk(b"IEND", b""))
