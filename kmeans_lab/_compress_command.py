@@ -19,7 +19,7 @@ import numpy as np
 
 from ._cli_common import PROG, CommandError
 from ._text import count_noun
-from .compression import CompressedImage
+from .compression import CompressedImage, bits_per_index
 from .fast import dither, fit_palette
 from .fast._two_loads import fit_palette_loading_twice, to_compressed_in_place
 from .image_io import ImageLoadError, load_image_8bit
@@ -144,7 +144,7 @@ def compress(args) -> int:
     K = written.n_colors
     del compressed, written
     done = time.perf_counter()
-    bits_per_pixel = (K - 1).bit_length()
+    bits_per_pixel = bits_per_index(K)
     ratio = original_bits / compressed_bits
     print(f"input:   {input_path}  {W} x {H} pixels, {input_path.stat().st_size:,} bytes")
     print(
@@ -184,8 +184,7 @@ def _psnr(image, compressed: CompressedImage, rows: int | None = None) -> float:
             - compressed.palette[compressed.labels[start : start + rows]]
         )
         total += float(np.einsum("ijk,ijk->", diff, diff))
-    error = total / image.size
-    return float("inf") if error == 0 else float(10.0 * np.log10(1.0 / error))
+    return _decibels(total / image.size)
 
 
 def _psnr_8bit(image, compressed: CompressedImage, rows: int) -> float:
@@ -196,7 +195,11 @@ def _psnr_8bit(image, compressed: CompressedImage, rows: int) -> float:
         diff -= palette[compressed.labels[start : start + rows]]
         diff *= diff
         total += int(diff.sum(dtype=np.int64))
-    error = total / (255.0 * 255.0) / image.size
+    return _decibels(total / (255.0 * 255.0) / image.size)
+
+
+def _decibels(error: float) -> float:
+    """The PSNR of a mean squared error in [0, 1] units (inf when it is 0)."""
     return float("inf") if error == 0 else float(10.0 * np.log10(1.0 / error))
 
 
