@@ -21,7 +21,13 @@ from numpy.typing import NDArray
 from .._validation import DEFAULT_SEED, NOT_GIVEN, resolve_rng
 from ..compression import CompressedImage
 from . import _colours, _lloyd
-from .palette import _WEIGHTED_INITS, DEFAULT_MAX_ITER, PaletteFit, check_arguments, fit_palette
+from .palette import (
+    DEFAULT_MAX_ITER,
+    PaletteFit,
+    check_arguments,
+    fit_palette,
+    lloyd_from_start,
+)
 
 __all__ = ["fit_palette_loading_twice", "to_compressed_in_place"]
 
@@ -86,9 +92,8 @@ def fit_palette_loading_twice(
     else:
         points = _lloyd.Points(keys=distinct, weights=counts)
         del counts
-        initial = init_array if init_array is not None else _WEIGHTED_INITS[init](points, K, rng)
-        centroids, labels, cluster_w, inertia, n_iter = _lloyd.weighted_lloyd(
-            points, initial, max_iter, tol, report, n_total=float(N)
+        centroids, labels, cluster_w, inertia, n_iter = lloyd_from_start(
+            points, K, init, init_array, rng, max_iter, tol, report
         )
         del points
         cluster_w = np.rint(cluster_w).astype(np.int64)

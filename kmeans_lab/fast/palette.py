@@ -151,6 +151,17 @@ def check_arguments(n_colors, init, max_iter, tol, sample, progress):
     return K, init_array, max_iter, tol, sample, report
 
 
+def lloyd_from_start(points, K, init, init_array, rng, max_iter, tol, report):
+    """Lloyd's rounds on the weighted ``points`` from ``init_array``, or from
+    the start ``init`` names (private helper of :func:`fit_palette` and the
+    command line's fit): :func:`._lloyd.weighted_lloyd`'s ``(centroids,
+    labels, weights_per_cluster, inertia, n_iter)``, the distortion reported
+    per fitted pixel."""
+    initial = init_array if init_array is not None else _WEIGHTED_INITS[init](points, K, rng)
+    n_fit = float(points.w.sum())
+    return _lloyd.weighted_lloyd(points, initial, max_iter, tol, report, n_total=n_fit)
+
+
 def fit_palette(
     image: ArrayLike,
     n_colors: int = 16,
@@ -232,14 +243,8 @@ def fit_palette(
     else:
         sample = None
 
-    if init_array is not None:
-        initial = init_array
-    else:
-        initial = _WEIGHTED_INITS[init](fit_points, K, rng)
-
-    n_fit = float(fit_points.w.sum())
-    centroids, labels, cluster_w, inertia, n_iter = _lloyd.weighted_lloyd(
-        fit_points, initial, max_iter, tol, report, n_total=n_fit
+    centroids, labels, cluster_w, inertia, n_iter = lloyd_from_start(
+        fit_points, K, init, init_array, rng, max_iter, tol, report
     )
 
     if sample is not None:
