@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from . import _threads
 from ._colours import coarse_cells, label_dtype, unpack_colors
-from ._movers import Movers, round_dtype
+from ._movers import Movers
 from ._search import (
     _SQ_EPS,
     _TRANSPOSED_MAX_K,
@@ -203,7 +203,7 @@ def weighted_lloyd(
     U = np.empty(n, dtype=np.float32)
     slack = np.empty(n, dtype=np.float32)
     # the round in which each point's lower bound was last set (see _movers)
-    rho = np.zeros(n, dtype=round_dtype(max_iter))
+    rho = np.zeros(n, dtype=label_dtype(max_iter + 1))  # holds 0..max_iter
     movers = Movers(K)
     guess = points.guess(C) if many else None
     near = Neighbours(C) if guess is not None else None

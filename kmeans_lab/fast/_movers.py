@@ -51,13 +51,8 @@ class Movers:
         K, m = self.K, self.m
         order = np.argsort(delta)
         self.rounds.append(order[K - m :])
-        rest = order[: K - m]
-        drop = np.full(K, delta[rest[-1]])
-        if rest.size > 1:
-            drop[rest[-1]] = delta[rest[-2]]
-        full = np.full(K, delta[order[-1]])  # Hamerly's: the largest other move
-        if K > 1:
-            full[order[-1]] = delta[order[-2]]
+        drop = _largest_other(delta, order[: K - m])
+        full = _largest_other(delta, order)  # Hamerly's: the largest other move
         self.left_out.append(self.left_out[-1] + (full - drop))
         return drop
 
@@ -84,6 +79,10 @@ class Movers:
         return out
 
 
-def round_dtype(max_iter: int):
-    """Smallest unsigned dtype that holds round numbers 0..max_iter."""
-    return np.uint8 if max_iter < 256 else np.uint16 if max_iter < 65536 else np.uint32
+def _largest_other(delta: NDArray[np.float64], ranked: NDArray[np.intp]) -> NDArray[np.float64]:
+    """(K,) for each centroid, the largest move ``delta`` among the centroids
+    ``ranked`` (sorted by move, not empty) other than itself."""
+    out = np.full(delta.shape[0], delta[ranked[-1]])
+    if ranked.size > 1:
+        out[ranked[-1]] = delta[ranked[-2]]
+    return out
