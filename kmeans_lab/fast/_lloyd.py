@@ -283,9 +283,7 @@ def weighted_lloyd(
                 overlap &= loose
                 # the others: are they also far enough from the recent big movers?
                 check = np.flatnonzero(loose & ~overlap)
-                row = rho[a:b][check].astype(np.intp)
-                row *= K
-                row += lab[check]
+                row = _table_row(rho[a:b][check], lab[check], K)
                 fail = U[a:b][check] > HB[row]
                 fail &= slack[a:b][check] < GF[row]
                 overlap[check[fail]] = True
@@ -304,9 +302,7 @@ def weighted_lloyd(
             # ... for the centroids other than the big movers since rho; for all
             # of them: the nearest big mover's, or Hamerly's
             if movers.m:
-                row = rho[todo].astype(np.intp)
-                row *= K
-                row += own
+                row = _table_row(rho[todo], own, K)
                 np.maximum(np.minimum(lower, reach[row] - u), lower - left_out[row], out=lower)
             # Elkan's bound from the centroids' own spacing (Hamerly's s(a)/2 test)
             np.maximum(lower, gap[own] - u, out=lower)
@@ -362,6 +358,15 @@ def _nearest_gap(gaps: NDArray) -> NDArray[np.float32]:
     gap = gaps.copy()
     np.fill_diagonal(gap, np.inf)
     return gap.min(axis=1).astype(np.float32)
+
+
+def _table_row(rho: NDArray, labels: NDArray, K: int) -> NDArray[np.intp]:
+    """Index of (round ``rho``, label) in the flattened (rounds, K) tables of
+    :class:`._movers.Movers` (``reach``, ``left_out``, ``HB``, ``GF``)."""
+    row = rho.astype(np.intp)
+    row *= K
+    row += labels
+    return row
 
 
 def _round_down(x: NDArray) -> NDArray[np.float32]:
