@@ -30,6 +30,8 @@ Examples
 65920
 """
 
+from importlib import metadata as _metadata
+
 from .compression import (
     CompressedImage,
     bits_per_index,
@@ -57,7 +59,13 @@ from .kmeans import (
 )
 from .metrics import distortion, mse, psnr
 
-__version__ = "0.1.0"
+try:  # the installed distribution's version: pyproject.toml is its one source
+    __version__ = _metadata.version("kmeans-lab")
+except _metadata.PackageNotFoundError:  # imported from a copy that was never installed
+    __version__ = "unknown"
+
+#: Names imported on first use: the checks, and the explorer (it needs ipywidgets).
+_LAZY = ("checks", "KMeansExplorer", "explore")
 
 
 def __getattr__(name):
@@ -72,6 +80,10 @@ def __getattr__(name):
 
         return getattr(app, name)
     raise AttributeError(f"module 'kmeans_lab' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
 
 
 __all__ = [
@@ -103,4 +115,5 @@ __all__ = [
     "fit_palette",
     "quantize",
     "dither",
+    *_LAZY,
 ]

@@ -59,3 +59,23 @@ def test_extras_left_out_of_environment_yml_are_named_there():
         assert extra in project["optional-dependencies"]
         assert f"optional-dependencies.{extra}" in text
         assert f"pip install -e '.[{extra}]'" in text
+
+
+def test_version_is_the_installed_distributions_from_pyproject():
+    import kmeans_lab
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert kmeans_lab.__version__ == project["version"]
+    init = (ROOT / "kmeans_lab" / "__init__.py").read_text()
+    assert f'"{project["version"]}"' not in init, "one version: pyproject's, read back"
+
+
+def test_all_and_dir_list_what_the_package_offers_lazy_names_included():
+    import kmeans_lab
+
+    for name in kmeans_lab.__all__:
+        assert getattr(kmeans_lab, name) is not None, name
+    for lazy in ("checks", "explore", "KMeansExplorer"):
+        assert lazy in kmeans_lab.__all__
+        assert lazy in dir(kmeans_lab)
+    assert len(set(kmeans_lab.__all__)) == len(kmeans_lab.__all__)
