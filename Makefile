@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test lint format test-browser bench nav run-notebooks release autograde grades feedback report demo-class install clean
+.PHONY: lab test test-quick lint format test-browser bench nav run-notebooks release autograde grades feedback report demo-class install clean
 
 install: $(STAMP)
 
@@ -15,8 +15,16 @@ $(STAMP): pyproject.toml Makefile tools/hide_instructor_tools.sh
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
 	  { echo "kmeans-lab needs Python >= 3.10; set PYTHON=python3.x"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,instructor]'
+	# uv installs in seconds where pip takes a minute or more; pip bootstraps it into .venv, so
+	# nothing needs installing first. Where uv cannot be had, pip does the install (slower).
+	@if $(BIN)/python -m pip install --quiet --disable-pip-version-check uv 2>/dev/null; then \
+	  echo "$(BIN)/uv pip install -e '.[test,instructor]'"; \
+	  $(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test,instructor]'; \
+	else \
+	  echo "uv could not be installed here: installing with pip instead (slower)"; \
+	  $(BIN)/python -m pip install --quiet --upgrade pip && \
+	  $(BIN)/python -m pip install --quiet -e '.[test,instructor]'; \
+	fi
 	# .venv is the students' environment: hide nbgrader's instructor tools (Validate stays)
 	PATH="$(CURDIR)/$(BIN):$$PATH" tools/hide_instructor_tools.sh
 	touch $(STAMP)
@@ -31,12 +39,19 @@ lab: $(STAMP)
 # The solution notebooks (not the generated student copies) are re-run by nbval.
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
+# PYTEST_ARGS goes to pytest (e.g. make test-quick PYTEST_ARGS="-k checks -x").
 test: $(STAMP) lint
 	@status=0; MPLBACKEND=Agg $(BIN)/python -m pytest --durations=8 --doctest-modules kmeans_lab tests \
-	    $(if $(NOTEBOOKS),--nbval --nbval-current-env $(NOTEBOOKS)) || status=$$?; \
+	    $(if $(NOTEBOOKS),--nbval --nbval-current-env $(NOTEBOOKS)) $(PYTEST_ARGS) || status=$$?; \
 	test -x /usr/bin/chromium || echo "NOTE: the browser test (tests/test_browser.py) was NOT run:" \
 	    "/usr/bin/chromium not found. Install it with 'apt-get install -y chromium', then run 'make test-browser'."; \
 	exit $$status
+
+# The edit-test loop: everything but the tests marked slow (the sandboxed grading, the
+# browser and hub suites, end to end). `make test` and CI run those too.
+test-quick: $(STAMP) lint
+	MPLBACKEND=Agg $(BIN)/python -m pytest -m "not slow" --durations=5 --doctest-modules kmeans_lab tests \
+	    $(if $(NOTEBOOKS),--nbval --nbval-current-env $(NOTEBOOKS)) $(PYTEST_ARGS)
 
 # ruff: the lint rules and the formatting of every Python file (pyproject.toml [tool.ruff]).
 # `make format` rewrites the files ruff would change.

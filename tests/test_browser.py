@@ -26,6 +26,8 @@ from pathlib import Path
 import pytest
 from browser_helpers import JupyterLabServer
 
+pytestmark = pytest.mark.slow  # end to end: make test-quick skips this module
+
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"

@@ -44,6 +44,8 @@ import pytest
 from kmeans_lab.checks.registry import REGISTRY
 from tools.submissions import filled
 
+pytestmark = pytest.mark.slow  # end to end: make test-quick skips this module
+
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
 SOLUTIONS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))

@@ -41,6 +41,8 @@ from tools.report import write_report
 from tools.report.page import TOP
 from tools.report.tables import anonymise
 
+pytestmark = pytest.mark.slow  # end to end: make test-quick skips this module
+
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
