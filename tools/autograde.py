@@ -36,6 +36,7 @@ from pathlib import Path
 from .grading import integrity
 from .grading.merge import merge
 from .grading.runs import load_run, prepare_run
+from .grading.student_files import printable
 from .grading.worker import Settings, grade_student, whole_number
 from .nbgrader_course import (
     ASSIGNMENT,
@@ -61,14 +62,23 @@ def assignment_notebooks(course: Path) -> list[str]:
 
 
 def students_of(course: Path) -> tuple[list[str], list[str]]:
-    """(student folders, other entries) of ``course/submitted``."""
+    """(student folders, other entries) of ``course/submitted``.
+
+    A link there counts as a student (never followed: their submission is
+    refused with the reason, :mod:`tools.grading.student_files`).
+    """
     submitted = course / "submitted"
     if not submitted.is_dir():
         return [], []
     entries = sorted(submitted.iterdir())
+    student = [p.is_symlink() or p.is_dir() for p in entries]
     return (
-        [p.name for p in entries if p.is_dir()],
-        [f"{p.name}: not a student folder, ignored" for p in entries if not p.is_dir()],
+        [p.name for p, yes in zip(entries, student) if yes],
+        [
+            f"{printable(p.name)}: not a student folder, ignored"
+            for p, yes in zip(entries, student)
+            if not yes
+        ],
     )
 
 
@@ -89,7 +99,7 @@ def _grade(course: Path, students: list[str], expected: list[str], workers: int)
 
     def log(line: str) -> None:
         with lock, open(log_path, "a", encoding="utf-8") as f:
-            f.write(f"{time.strftime('%H:%M:%S')} {line}\n")
+            f.write(f"{time.strftime('%H:%M:%S')} {printable(line)}\n")
 
     free = list(range(workers))
 
@@ -120,7 +130,10 @@ def _grade(course: Path, students: list[str], expected: list[str], workers: int)
             except Exception as exc:  # a bug in the grader: report it, grade the others
                 log(f"{student}: the grader failed: {type(exc).__name__}: {exc}")
                 print(
-                    f"[{done}/{total}] {student}: the grader failed ({type(exc).__name__}: {exc})"
+                    printable(
+                        f"[{done}/{total}] {student}: the grader failed "
+                        f"({type(exc).__name__}: {exc})"
+                    )
                 )
                 continue
             verdicts = [v for nb in result["notebooks"].values() for v in nb["exercises"].values()]
@@ -130,12 +143,14 @@ def _grade(course: Path, students: list[str], expected: list[str], workers: int)
             eta = elapsed / done * (total - done)
             log(f"{student}: {result['status']}, {got:g} points, {result['seconds']:.1f} s")
             print(
-                f"[{done}/{total}] {student}: {result['status']}, {got:g} points in checks run "
-                f"({result['seconds']:.1f} s); elapsed {elapsed:.0f} s, ETA {eta:.0f} s",
+                printable(
+                    f"[{done}/{total}] {student}: {result['status']}, {got:g} points in checks "
+                    f"run ({result['seconds']:.1f} s); elapsed {elapsed:.0f} s, ETA {eta:.0f} s"
+                ),
                 flush=True,
             )
             for problem in result["problems"]:
-                print(f"    {problem}")
+                print(f"    {printable(problem)}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,7 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.student:
         unknown = sorted(set(args.student) - set(students))
         if unknown:
-            raise SystemExit(f"no submission folder for: {', '.join(unknown)}")
+            raise SystemExit(
+                f"no submission folder for: {', '.join(printable(u) for u in unknown)}"
+            )
     if everything and not students:
         print(
             f"no submissions: expected {course}/submitted/<student>/{ASSIGNMENT}/<notebook>.ipynb"

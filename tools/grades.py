@@ -31,6 +31,7 @@ from pathlib import Path
 
 import nbformat
 
+from .grading.student_files import printable
 from .nbgrader_course import (
     ASSIGNMENT,
     add_course_argument,
@@ -146,7 +147,7 @@ def collect(course: Path) -> list[dict[str, str]]:
                         "exercise": exercise_name(grade_id),
                         "points": _number(points),
                         "max_points": _number(max_score),
-                        "note": note,
+                        "note": printable(note),
                     }
                 )
             problems = list(outcome.get("problems", []))
@@ -165,7 +166,7 @@ def collect(course: Path) -> list[dict[str, str]]:
                     "exercise": "total",
                     "points": _number(total),
                     "max_points": _number(maximum),
-                    "note": "; ".join(problems),
+                    "note": printable("; ".join(problems)),
                 }
             )
     return rows

@@ -24,10 +24,12 @@ import nbformat
 from kmeans_lab.checks.registry import REGISTRY
 
 from ..nbgrader_course import ASSIGNMENT, db_url
+from .student_files import printable, read_submission
 
 __all__ = [
     "MAX_NOTEBOOK_BYTES",
     "read_notebook",
+    "parse_notebook",
     "sanitize",
     "check_cells",
     "execution_copy",
@@ -41,25 +43,37 @@ MAX_NOTEBOOK_BYTES = 20 << 20
 CHECK_PREFIX = "check_"
 
 
-def read_notebook(path: Path):
-    """``(notebook, None)`` or ``(None, reason)`` for a submitted file."""
+def parse_notebook(data: bytes):
+    """``(notebook, None)`` or ``(None, reason)`` for the bytes of a submitted notebook."""
     try:
-        size = path.stat().st_size
-        if not path.is_file() or path.is_symlink():
-            return None, "not a regular file"
-        if size > MAX_NOTEBOOK_BYTES:
-            return None, f"too large ({size / 1e6:.1f} MB, at most {MAX_NOTEBOOK_BYTES >> 20} MB)"
-        with open(path, "rb") as f:
-            text = f.read(MAX_NOTEBOOK_BYTES + 1).decode("utf-8")
-        nb = nbformat.reads(text, as_version=4)
+        if len(data) > MAX_NOTEBOOK_BYTES:
+            raise ValueError(f"more than {MAX_NOTEBOOK_BYTES >> 20} MB")
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
         nbformat.validate(nb)
     except Exception as exc:  # any parse or validation failure: report it, never run it
         first = str(exc).strip().splitlines()
         return (
             None,
-            f"not a readable notebook ({type(exc).__name__}: {first[0][:200] if first else ''})",
+            "not a readable notebook "
+            f"({type(exc).__name__}: {printable(first[0][:200]) if first else ''})",
         )
     return nb, None
+
+
+def read_notebook(path: Path):
+    """``(notebook, None)`` or ``(None, reason)`` for a submitted file.
+
+    The file is read as :mod:`.student_files` reads every submitted file: a
+    link, a hard link or anything but a regular file is refused with its reason.
+    """
+    path = Path(path)
+    listing = read_submission(path.parent, [], {path.name: MAX_NOTEBOOK_BYTES})
+    entry = listing.get(path.name)
+    if entry is None or entry.is_folder:
+        return None, "missing or a folder"
+    if entry.refused is not None:
+        return None, entry.refused
+    return parse_notebook(entry.data)
 
 
 def sanitize(nb, course: Path, student: str, notebook: str):
