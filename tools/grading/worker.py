@@ -23,9 +23,10 @@ from kmeans_lab.grading.capture import ANSWERS_VARIABLE, PLANS_VARIABLE
 from ..nbgrader_course import ASSIGNMENT
 from ..sandbox import Limits, Sandbox
 from . import flags
+from .cells import course_sources, graded_sources
 from .judge import judge, read_sandbox_report, verdict_dict
 from .runs import Run
-from .stage import check_cells, execution_copy, read_notebook, sanitize, solution_sources, stage
+from .stage import check_cells, execution_copy, read_notebook, sanitize, stage
 
 __all__ = ["grade_student", "result_path", "judged_folder", "Settings"]
 
@@ -167,8 +168,9 @@ def grade_student(
             result["failed_notebooks"][name] = reason
             result["problems"].append(f"{name}.ipynb: {reason}; scores 0")
             continue
-        result["sources"].update(solution_sources(submitted))
-        result["flags"] += flags.notebook_flags(course, name, submitted)
+        ours = course_sources(course, name)  # the gradebook's cells: the rest is the student's
+        result["sources"].update(graded_sources(nb, ours))
+        result["flags"] += flags.notebook_flags(course, name, submitted, ours)
         exercises = sorted(set(check_cells(nb).values()))
         entry = {"exercises": {}, "seconds": 0.0}
         if exercises:
