@@ -31,7 +31,7 @@ import nbformat
 from kmeans_lab.checks import remote
 from kmeans_lab.checks.registry import REGISTRY
 from tools import demo_class
-from tools.grading import flags, judge, similarity, verdicts
+from tools.grading import flags, judge, own_work, similarity, verdicts
 from tools.grading.cells import course_sources_of, graded_sources
 from tools.grading.merge import REPORT_NAME, report_entry
 from tools.grading.runs import prepare_run
@@ -102,7 +102,12 @@ def _result(student, answers, release, course, run, recorder, cell_timeout) -> d
             exercise = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
             if exercise not in REGISTRY:
                 continue
-            if answers[exercise].name == demo_class.LOOPS_FOREVER:
+            refused = own_work.refusals({exercise: result["sources"].get(exercise, "")})
+            if refused:  # a copy of the reference scores 0, as the worker decides
+                exercises[exercise] = judge.verdict_dict(
+                    judge.refused_verdict(exercise, refused[exercise])
+                )
+            elif answers[exercise].name == demo_class.LOOPS_FOREVER:
                 verdict = judge._verdict(exercise, None, run, _timeout_reason(cell_timeout))
                 exercises[exercise] = judge.verdict_dict(verdict)
             else:

@@ -8,6 +8,7 @@ submissions with the real tools (``@pytest.mark.slow``).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -207,3 +208,142 @@ def test_the_catalogue_of_right_answers_raises_no_flag():
         for entry in entries:
             source = inspect.getsource(inspect.getmodule(entry.func))
             assert flags.suspicious_lines(source) == [], (exercise, entry.name)
+
+
+# --- 3. similarity and the copy test on normalised source --------------------------------
+
+
+def _reference_source(exercise: str) -> str:
+    import inspect
+
+    from kmeans_lab.checks.registry import REGISTRY
+
+    return inspect.getsource(REGISTRY[exercise].reference_function())
+
+
+def _swap_first_two(source: str, first: str, second: str) -> str:
+    lines = source.split("\n")
+    i = next(k for k, line in enumerate(lines) if line.strip().startswith(first))
+    j = next(k for k, line in enumerate(lines) if line.strip().startswith(second))
+    lines[i], lines[j] = lines[j], lines[i]
+    return "\n".join(lines)
+
+
+REF = _reference_source("find_closest_centroids")
+
+#: The reference of find_closest_centroids, tweaked to hide the copy; each is still a copy.
+TWEAKS = {
+    "as is": REF,
+    "no-op lines": REF.replace(
+        "    labels = np.empty(N, dtype=np.intp)\n",
+        "    labels = np.empty(N, dtype=np.intp)\n    pass\n    42\n    K = K\n    K += 0\n",
+    ),
+    "unread variable": REF.replace(
+        "    rows = max(", "    unused = np.zeros(3)\n    spare = unused * 2\n    rows = max("
+    ),
+    "renamed": re.sub(r"\b(dist|chunk|labels|centroids|diff)\b", lambda m: m.group()[::-1], REF),
+    "reordered": _swap_first_two(REF, "X = as_float_matrix", "C = as_float_matrix"),
+    "constant folded": REF.replace("max(1, ", "max(2 - 1, ").replace(
+        "range(0, N", "range(0 * 7, N"
+    ),
+    "docstring and comments": REF.replace('"""Label every point', '"""Mine, all mine. Label')
+    + "    # my own comment\n",
+    "if False block": REF.replace(
+        "    return labels", "    if False:\n        print('never')\n    return labels"
+    ),
+    "all at once": _swap_first_two(
+        re.sub(r"\b(dist|chunk|labels)\b", lambda m: m.group()[::-1], REF), "X = as_", "C = as_"
+    )
+    .replace("max(1, ", "max(2 - 1, ")
+    .replace("    N, K =", "    pass\n    spare = 3\n    N, K ="),
+    "hidden in a helper": REF.replace("def find_closest_centroids(", "def _mine(")
+    + "\n\ndef find_closest_centroids(X, centroids):\n    return _mine(X, centroids)\n",
+}
+
+
+@pytest.mark.parametrize("source", TWEAKS.values(), ids=TWEAKS.keys())
+def test_a_tweaked_copy_of_the_reference_is_refused(source):
+    from tools.grading import own_work
+
+    assert own_work.copy_of("find_closest_centroids", source) == (
+        "kmeans_lab.kmeans.find_closest_centroids"
+    )
+    message = own_work.refusal("find_closest_centroids", source)
+    assert "copy of the course's reference implementation" in message and "scores 0" in message
+
+
+def test_a_copy_with_a_real_change_is_not_refused_but_flagged_for_review():
+    from tools.grading import own_work, similarity
+
+    changed = REF.replace("    return labels", "    print(labels[:3])\n    return labels")
+    assert own_work.copy_of("find_closest_centroids", changed) is None
+    found = similarity.find_matches({"ann": {"find_closest_centroids": changed}})
+    assert any("course's reference implementation" in f for f in found["ann"]), found
+
+
+def _right_answers():
+    import inspect
+
+    from tests.catalogue import RIGHT
+    from tools.submissions import solution_answers
+
+    for exercise, entries in RIGHT.items():
+        for entry in entries:
+            source = inspect.getsource(entry.func).replace(  # named as a student names it
+                f"def {entry.func.__name__}(", f"def {exercise}("
+            )
+            yield (
+                f"{exercise}-{entry.name}",
+                exercise,
+                "\n".join(line for line in source.splitlines() if not line.startswith("@")),
+            )
+    from kmeans_lab.checks.registry import REGISTRY
+
+    for exercise, record in REGISTRY.items():
+        yield f"{exercise}-solution", exercise, solution_answers(record.notebook)[exercise]
+
+
+RIGHT_ANSWERS = list(_right_answers())
+
+
+@pytest.mark.parametrize(
+    "exercise, source", [a[1:] for a in RIGHT_ANSWERS], ids=[a[0] for a in RIGHT_ANSWERS]
+)
+def test_honest_answers_are_not_copies_nor_close_to_the_reference(exercise, source):
+    from tools.grading import own_work, similarity
+
+    assert similarity.normalise(source, exercise) is not None  # it was read
+    assert own_work.copy_of(exercise, source) is None
+    assert similarity.find_matches({"honest": {exercise: source}}) == {}
+
+
+def test_tweaked_copies_between_students_match_and_a_common_solution_does_not():
+    from tools.grading import similarity
+
+    mine = _reference_source("compute_centroids").replace("def compute_centroids", "def _x")
+    ann = "import numpy as np\n\n" + LOOP_ANSWER
+    bob = "import numpy as np\n\n" + _swap_first_two(
+        LOOP_ANSWER.replace("total", "acc").replace("members", "pts"), "k_count", "acc = np"
+    ).replace("    return new", "    pass\n    return new")
+    common = "def compute_centroids(X, labels, centroids):\n    return np.array([X[labels == k].mean(0) for k in range(len(centroids))])\n"
+    sources = {"ann": {"compute_centroids": ann}, "bob": {"compute_centroids": bob}}
+    sources |= {f"c{i}": {"compute_centroids": common + mine} for i in range(3)}
+    found = similarity.find_matches(sources)
+    assert found["ann"] == ["compute_centroids matches bob's (100%)"]
+    assert found["bob"] == ["compute_centroids matches ann's (100%)"]
+    assert not any(f"c{i}" in found for i in range(3))
+
+
+LOOP_ANSWER = '''def compute_centroids(X, labels, centroids):
+    """Mine."""
+    new = np.array(centroids, dtype=float)
+    for k in range(len(centroids)):
+        members = X[labels == k]
+        k_count = len(members)
+        total = np.zeros(X.shape[1])
+        if k_count > 0:
+            for row in members:
+                total = total + row
+            new[k] = total / k_count
+    return new
+'''

@@ -22,7 +22,7 @@ from kmeans_lab.grading.capture import ANSWERS_VARIABLE, PLANS_VARIABLE
 
 from ..nbgrader_course import ASSIGNMENT
 from ..sandbox import Limits, Sandbox
-from . import flags
+from . import flags, own_work
 from .cells import course_sources, graded_sources
 from .judge import judge, read_sandbox_report, verdict_dict
 from .runs import Run
@@ -169,6 +169,8 @@ def grade_student(
             result["problems"].append(f"{name}.ipynb: {reason}; scores 0")
             continue
         ours = course_sources(course, name)  # the gradebook's cells: the rest is the student's
+        # the graded source of each exercise, from the student's cells (similarity and the
+        # copy test read result["sources"], whoever fills it)
         result["sources"].update(graded_sources(nb, ours))
         result["flags"] += flags.notebook_flags(course, name, submitted, ours)
         exercises = sorted(set(check_cells(nb).values()))
@@ -184,7 +186,15 @@ def grade_student(
                 timed_out=sandboxed.timed_out,
                 overflowed=sandboxed.overflowed,
             )
-            judged, verdicts = judge(nb, report, run, cell_timeout=settings.cell_timeout)
+            judged, verdicts = judge(
+                nb,
+                report,
+                run,
+                cell_timeout=settings.cell_timeout,
+                refused=own_work.refusals(
+                    {e: result["sources"][e] for e in exercises if e in result["sources"]}
+                ),
+            )
             entry["exercises"] = {v.exercise: verdict_dict(v) for v in verdicts}
             entry["died_in"] = report.died_in
             entry["timed_out"] = report.timed_out
