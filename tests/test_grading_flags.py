@@ -347,3 +347,130 @@ LOOP_ANSWER = '''def compute_centroids(X, labels, centroids):
             new[k] = total / k_count
     return new
 '''
+
+
+# --- 4. library shortcuts: the registry forbids them, the checks' watch enforces it ---------
+
+
+def _vq(X, centroids):
+    from scipy.cluster.vq import vq
+
+    return vq(X, centroids)[0]
+
+
+def _argmin(X, centroids):
+    from sklearn.metrics import pairwise_distances_argmin
+
+    return pairwise_distances_argmin(X, centroids)
+
+
+def _argmin_min(X, centroids):
+    import sklearn.metrics as m
+
+    return m.pairwise_distances_argmin_min(X, centroids)[0]
+
+
+def _kdtree(X, centroids):
+    from scipy.spatial import KDTree
+
+    return KDTree(centroids).query(X)[1]
+
+
+def _neighbours(X, centroids):
+    from sklearn.neighbors import NearestNeighbors
+
+    return NearestNeighbors(n_neighbors=1).fit(centroids).kneighbors(X)[1][:, 0]
+
+
+def _kmeans_labels(X, centroids):
+    from sklearn.cluster import KMeans
+
+    model = KMeans(len(centroids), init=centroids, n_init=1, max_iter=1).fit(centroids)
+    return model.predict(X)
+
+
+def _nearest_centroid(X, labels, centroids):
+    import numpy as np
+    from sklearn.neighbors import NearestCentroid
+
+    model = NearestCentroid().fit(X, labels)
+    out = np.array(centroids, dtype=float)
+    out[model.classes_] = model.centroids_
+    return out
+
+
+def _kmeans2_init(X, K, rng):
+    from scipy.cluster.vq import kmeans2
+
+    return kmeans2(X, K, iter=1, minit="points", seed=int(rng.integers(1 << 30)))[0]
+
+
+SHORTCUTS = {
+    "scipy vq": ("find_closest_centroids", _vq, "scipy.cluster"),
+    "pairwise_distances_argmin": (
+        "find_closest_centroids",
+        _argmin,
+        "sklearn.metrics.pairwise_distances_argmin",
+    ),
+    "pairwise_distances_argmin_min": (
+        "find_closest_centroids",
+        _argmin_min,
+        "sklearn.metrics.pairwise_distances_argmin_min",
+    ),
+    "KDTree": ("find_closest_centroids", _kdtree, "scipy.spatial.KDTree"),
+    "NearestNeighbors": ("find_closest_centroids", _neighbours, "sklearn.neighbors"),
+    "KMeans.predict": ("find_closest_centroids", _kmeans_labels, "sklearn.cluster"),
+    "NearestCentroid": ("compute_centroids", _nearest_centroid, "sklearn.neighbors"),
+    "kmeans2 init": ("init_centroids", _kmeans2_init, "scipy.cluster"),
+}
+
+
+@pytest.mark.parametrize("exercise, func, hit", SHORTCUTS.values(), ids=SHORTCUTS.keys())
+def test_a_library_shortcut_fails_the_notebooks_check_and_the_graders_replay_alike(
+    exercise, func, hit
+):
+    from kmeans_lab.checks import CheckFailure, remote
+    from kmeans_lab.checks.fallback import check_function
+
+    with pytest.raises(CheckFailure) as visible:
+        check_function(exercise)(func)
+    assert visible.value.kind == "not own work"
+    first = str(visible.value).splitlines()[0]
+    assert f"uses {hit}" in first and "does the whole job" in first, first
+    bundle = remote.plan(exercise, n_random=2, seed=7)
+    with pytest.raises(CheckFailure) as graded:
+        remote.replay(bundle, remote.record(bundle, func), n_random=2, seed=7)
+    assert str(graded.value).splitlines()[0] == first
+
+
+def test_distances_from_a_library_and_numpy_stay_allowed():
+    import numpy as np
+
+    from kmeans_lab.checks import check_find_closest_centroids
+
+    def with_cdist(X, centroids):
+        from scipy.spatial.distance import cdist
+
+        return cdist(X, centroids, "sqeuclidean").argmin(axis=1)
+
+    def with_pairwise_distances(X, centroids):
+        from sklearn.metrics import pairwise_distances
+
+        return pairwise_distances(X, centroids).argmin(axis=1)
+
+    def with_numpy(X, centroids):
+        return np.argmin(((X[:, None] - centroids[None]) ** 2).sum(axis=2), axis=1)
+
+    for func in (with_cdist, with_pairwise_distances, with_numpy):
+        check_find_closest_centroids(func)
+
+
+def test_compiled_library_calls_the_watch_cannot_see_are_flagged_from_the_source():
+    source = (
+        "def find_closest_centroids(X, centroids):\n"
+        "    from scipy.spatial import cKDTree as T\n"
+        "    return T(centroids).query(X)[1]\n"
+    )
+    assert flags.reference_names(source, "find_closest_centroids", {}) == ["scipy.spatial.cKDTree"]
+    cdist = "from scipy.spatial.distance import cdist\ndef find_closest_centroids(X, c):\n    return cdist(X, c).argmin(1)\n"
+    assert flags.reference_names(cdist, "find_closest_centroids", {}) == []

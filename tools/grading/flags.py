@@ -57,21 +57,33 @@ def _dotted(node: ast.AST, aliases: dict[str, str]) -> str | None:
 
 
 def reference_names(source: str, exercise: str, aliases: dict[str, str]) -> list[str]:
-    """Course functions forbidden to ``exercise`` that its function's body names."""
+    """What ``exercise``'s function names that it must not use.
+
+    The course functions forbidden to it (under any import alias), and the
+    library calls its registry record forbids (``forbidden_modules``: some,
+    such as ``scipy.spatial.cKDTree``, run as compiled code that the checks'
+    watch cannot see).
+    """
     try:
         tree = ast.parse(python_source(source))
     except (SyntaxError, ValueError):
         return []
-    forbidden = {d.rsplit(".", 1)[1]: d for d in REGISTRY[exercise].forbidden}
+    record = REGISTRY[exercise]
+    forbidden = {d.rsplit(".", 1)[1]: d for d in record.forbidden}
+    aliases = aliases | aliases_of(source)
     hits = []
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef) and node.name == exercise:
             for inner in ast.walk(node):
                 if isinstance(inner, (ast.Name, ast.Attribute)):
                     dotted = _dotted(inner, aliases)
-                    if dotted and dotted.startswith("kmeans_lab."):
-                        if dotted.rsplit(".", 1)[-1] in forbidden:
-                            hits.append(forbidden[dotted.rsplit(".", 1)[-1]])
+                    if not dotted:
+                        continue
+                    if dotted.startswith("kmeans_lab.") and dotted.rsplit(".", 1)[-1] in forbidden:
+                        hits.append(forbidden[dotted.rsplit(".", 1)[-1]])
+                    for entry in record.forbidden_modules:
+                        if dotted == entry or dotted.startswith(entry + "."):
+                            hits.append(entry)
     return sorted(set(hits))
 
 
@@ -97,5 +109,6 @@ def notebook_flags(
     for number, cell in own:
         for exercise in REGISTRY:  # whichever graded function the cell defines
             for name in reference_names(cell.source, exercise, aliases):
-                lines.append(f"{notebook} cell {number}: {exercise} names the course's {name}")
+                what = "the course's" if name.startswith("kmeans_lab.") else "the library call"
+                lines.append(f"{notebook} cell {number}: {exercise} names {what} {name}")
     return lines
