@@ -26,13 +26,16 @@ import json
 import shutil
 from pathlib import Path
 
+import nbformat
+
 from kmeans_lab.checks import remote
 from kmeans_lab.checks.registry import REGISTRY
 from tools import demo_class
-from tools.grading import flags, judge, similarity, verdicts
+from tools.grading import flags, judge, own_work, similarity, verdicts
+from tools.grading.cells import course_sources_of, graded_sources
 from tools.grading.merge import REPORT_NAME, report_entry
 from tools.grading.runs import prepare_run
-from tools.grading.stage import read_notebook, solution_sources
+from tools.grading.stage import read_notebook
 from tools.nbgrader_course import ASSIGNMENT
 
 REPO = Path(__file__).resolve().parents[1]
@@ -63,6 +66,11 @@ class _Judge:
         return dict(self.cache[key])
 
 
+def _course_cells(release: Path, name: str) -> frozenset[str]:
+    """The course's cells of a released notebook, as the grader reads them beside the gradebook."""
+    return course_sources_of(nbformat.read(release / f"{name}.ipynb", as_version=4).cells)
+
+
 def _result(student, answers, release, course, run, recorder, cell_timeout) -> dict:
     submission = demo_class.notebooks_of(answers, release)
     result = {
@@ -86,14 +94,20 @@ def _result(student, answers, release, course, run, recorder, cell_timeout) -> d
             result["failed_notebooks"][name] = reason
             result["problems"].append(f"{name}.ipynb: {reason}; scores 0")
             continue
-        result["sources"].update(solution_sources(content))
-        result["flags"] += flags.notebook_flags(course, name, content)
+        ours = _course_cells(release, name)
+        result["sources"].update(graded_sources(content, ours))
+        result["flags"] += flags.notebook_flags(course, name, content, ours)
         exercises = {}
         for cell in content.cells:
             exercise = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
             if exercise not in REGISTRY:
                 continue
-            if answers[exercise].name == demo_class.LOOPS_FOREVER:
+            refused = own_work.refusals({exercise: result["sources"].get(exercise, "")})
+            if refused:  # a copy of the reference scores 0, as the worker decides
+                exercises[exercise] = judge.verdict_dict(
+                    judge.refused_verdict(exercise, refused[exercise])
+                )
+            elif answers[exercise].name == demo_class.LOOPS_FOREVER:
                 verdict = judge._verdict(exercise, None, run, _timeout_reason(cell_timeout))
                 exercises[exercise] = judge.verdict_dict(verdict)
             else:

@@ -907,7 +907,7 @@ def test_hidden_check_in_the_sandbox_records_answers_and_judges_nothing(tmp_path
 
 
 def test_suspicious_lines_flag_code_that_reaches_into_the_grader():
-    from kmeans_lab.grading import suspicious_lines
+    from tools.grading.flags import suspicious_lines
 
     flagged = [
         "import kmeans_lab.checks as c",

@@ -16,7 +16,7 @@ submission folder, or known to the gradebook, gets every row: a submission
 that could not be graded at all scores 0 with its reason. The total row's note
 starts with ``review by hand`` when the grader flagged the submission, and
 says why: code reaching into the grader or the interpreter
-(``kmeans_lab.grading.SUSPICIOUS_PATTERNS``), a graded function naming the
+(``tools.grading.policy``, read by ``tools.grading.reading``), a graded function naming the
 course's reference, or a graded function that closely matches the reference
 or another student's (``tools.grading.similarity``). Flags never change points.
 """

@@ -151,6 +151,35 @@ def match(
     return None
 
 
+def _under(dotted: str, prefix: str) -> bool:
+    return dotted == prefix or dotted.startswith(prefix + ".")
+
+
+def defined_as(dotted: str) -> str | None:
+    """Where the object a public dotted name names was defined, if already imported.
+
+    ``sklearn.metrics.pairwise_distances_argmin`` -> ``sklearn.metrics.pairwise.
+    pairwise_distances_argmin``; a module gives its own name. None while its
+    package is not imported (then none of its code has run).
+    """
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        module = sys.modules.get(".".join(parts[:cut]))
+        if module is not None:
+            break
+    else:
+        return None
+    obj: Any = module
+    for name in parts[cut:]:  # a module's own names only: a lazy __getattr__ would import
+        obj = vars(obj).get(name) if isinstance(obj, types.ModuleType) else getattr(obj, name, None)
+        if obj is None:
+            return None
+    if isinstance(obj, types.ModuleType):
+        return obj.__name__
+    where, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
+    return f"{where}.{qualname}" if isinstance(where, str) and isinstance(qualname, str) else None
+
+
 class Watch:
     """A profile function (:func:`sys.setprofile`): notes the first forbidden frame.
 
@@ -158,6 +187,13 @@ class Watch:
     calls of the reference (for expected values) are never seen. Once it has
     seen a forbidden frame it puts ``previous`` back, so the rest of the call
     runs unwatched (and fast); it always passes events on to ``previous``.
+
+    ``modules`` are the exercise's forbidden modules and library calls
+    (:attr:`~.registry.Exercise.forbidden_modules`): a module prefix
+    (``scipy.cluster``) forbids every function defined under it; a function or
+    class under its public name (``sklearn.metrics.pairwise_distances_argmin``,
+    ``scipy.spatial.KDTree``) forbids that function, or the class's methods,
+    wherever the library defines them. A hit is reported as the name declared.
     """
 
     def __init__(
@@ -171,8 +207,22 @@ class Watch:
         self.names = {key[2] for key in self.keys}
         self.bodies = dict(bodies or {})
         self.modules = modules
+        self.tops = {m.split(".")[0] for m in modules}
+        self.defined: dict[str, str] = {}  # declared name -> where it was defined
         self.previous = previous
         self.hit: str | None = None
+
+    def library_hit(self, module: str, qualname: str) -> str | None:
+        """The declared entry that code of ``module`` named ``qualname`` belongs to, if any."""
+        where = f"{module}.{qualname}"
+        for entry in self.modules:
+            if _under(module, entry) or _under(where, entry):
+                return entry
+            if entry not in self.defined and (found := defined_as(entry)) is not None:
+                self.defined[entry] = found
+            if entry in self.defined and _under(where, self.defined[entry]):
+                return entry
+        return None
 
     def __call__(self, frame, event, arg):
         if event == "call" and self.hit is None:
@@ -183,10 +233,9 @@ class Watch:
                 self.hit = COPY + self.bodies[code.co_code][1]
             elif self.modules and code.co_name != "<module>":
                 module = frame.f_globals.get("__name__", "") or ""
-                for prefix in self.modules:
-                    if module == prefix or module.startswith(prefix + "."):
-                        self.hit = prefix
-                        break
+                if isinstance(module, str) and module.split(".")[0] in self.tops:
+                    qualname = getattr(code, "co_qualname", code.co_name)
+                    self.hit = self.library_hit(module, qualname)
             if self.hit is not None:
                 sys.setprofile(self.previous)
         if self.previous is not None:
@@ -223,7 +272,7 @@ def provenance_failure(exercise: Exercise, hit: str) -> tuple[str, list[str], st
     if hit.startswith(COPY):
         return _copy_failure(exercise, hit[len(COPY) :])
     library = LIBRARIES.get(hit.split(".")[0])
-    if library is not None:
+    if library is not None and exercise.uses:  # a step built on the course's steps: K-means
         return (
             f"{exercise.name}: your function uses {hit} ({library}'s clustering), a library "
             "implementation of K-means; write your own",
@@ -231,6 +280,14 @@ def provenance_failure(exercise: Exercise, hit: str) -> tuple[str, list[str], st
             "write the loop yourself: each round assigns the points, then moves the centroids, "
             "with your functions of notebooks 03 and 04",
             "calls a library K-means",
+        )
+    if library is not None:
+        return (
+            f"{exercise.name}: your function uses {hit} ({library}), a library call that does "
+            f"the whole job of {exercise.name}; this exercise is to write it yourself",
+            [],
+            f"write {exercise.name} with NumPy array operations of your own, without {hit}",
+            "calls a library function that does the whole exercise",
         )
     return (
         f"{exercise.name}: your function calls the course's reference implementation "

@@ -30,12 +30,27 @@ __all__ = [
     "ExceptionHint",
     "COURSE_FAST",
     "LIBRARIES",
+    "LIBRARY_KMEANS",
+    "LIBRARY_NEAREST",
     "points_summary",
 ]
 
 #: Modules whose code a K-means step must not run: the course's fast
 #: quantizer does every step at once.
 COURSE_FAST: tuple[str, ...] = ("kmeans_lab.fast",)
+
+#: Library code that does a K-means step's whole job (a library K-means computes every step).
+#: Computing distances is allowed (``scipy.spatial.distance.cdist``,
+#: ``sklearn.metrics.pairwise_distances``): the student still chooses the closest centroid.
+LIBRARY_KMEANS: tuple[str, ...] = ("sklearn.cluster", "scipy.cluster")
+#: ... and library calls that find each point's closest centroid at once.
+LIBRARY_NEAREST: tuple[str, ...] = (
+    "sklearn.metrics.pairwise_distances_argmin",
+    "sklearn.metrics.pairwise_distances_argmin_min",
+    "sklearn.neighbors",
+    "scipy.spatial.KDTree",
+    "scipy.spatial.cKDTree",
+)
 
 #: Library packages with a K-means of their own, and their names in messages.
 LIBRARIES: Mapping[str, str] = MappingProxyType({"sklearn": "scikit-learn", "scipy": "SciPy"})
@@ -195,7 +210,7 @@ _EXERCISES = (
         points=2,
         reference=_KMEANS + "init_centroids",
         also_forbidden=(_KMEANS + "kmeans_plusplus",),
-        forbidden_modules=COURSE_FAST,
+        forbidden_modules=LIBRARY_KMEANS + COURSE_FAST,
         mutation_hints={
             "X": "choose positions and take those rows, leaving X as it is: shuffling or sorting "
             "X in place changes the caller's array",
@@ -208,7 +223,7 @@ _EXERCISES = (
         params=("X", "centroids"),
         points=3,
         reference=_KMEANS + "find_closest_centroids",
-        forbidden_modules=COURSE_FAST,
+        forbidden_modules=LIBRARY_KMEANS + LIBRARY_NEAREST + COURSE_FAST,
         mutation_hints={
             "X": "compute into new arrays instead of changing X in place (-=, /=, sort): the "
             "caller's X must stay as it was",
@@ -231,7 +246,8 @@ _EXERCISES = (
         params=("X", "labels", "centroids"),
         points=3,
         reference=_KMEANS + "compute_centroids",
-        forbidden_modules=COURSE_FAST,
+        # sklearn.neighbors.NearestCentroid computes the centroids of labelled points
+        forbidden_modules=LIBRARY_KMEANS + ("sklearn.neighbors",) + COURSE_FAST,
         mutation_hints={
             "centroids": "fill a new array (a copy) instead of assigning into centroids: "
             "centroids is the caller's array",
@@ -247,7 +263,7 @@ _EXERCISES = (
         # A library K-means does every step at once; the reference steps
         # find_closest_centroids and compute_centroids are allowed (notebook 04
         # hands them out), and the check computes with them.
-        forbidden_modules=("sklearn.cluster", "scipy.cluster") + COURSE_FAST,
+        forbidden_modules=LIBRARY_KMEANS + COURSE_FAST,
         uses=(_KMEANS + "find_closest_centroids", _KMEANS + "compute_centroids"),
         mutation_hints={
             "initial_centroids": "work on a copy instead of assigning into initial_centroids: "

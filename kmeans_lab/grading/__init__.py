@@ -23,8 +23,8 @@ What :func:`hidden_check` does depends on where the notebook runs:
   the check in the kernel with ``n_random`` extra random cases, like the
   visible check.
 
-:func:`suspicious_lines` finds code that reaches into the grader or the
-interpreter; the grader flags such submissions for review by hand.
+What the grader flags for review by hand (its policy) is not here: it lives
+with the grader, outside this package (``tools/grading/policy.py``).
 
 Examples
 --------
@@ -37,35 +37,13 @@ compressed_bits: ... checks passed
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from ..checks.fallback import check_function
 from ..checks.registry import EXERCISES, REGISTRY
 from . import capture
 
-__all__ = ["hidden_check", "SUSPICIOUS_PATTERNS", "suspicious_lines"]
-
-#: Regular expressions for code that reaches into the grader or the interpreter.
-#: The grader flags a submission whose own cells match one, for the instructor
-#: to read (a flag never changes points).
-SUSPICIOUS_PATTERNS: tuple[str, ...] = (
-    r"kmeans_lab\.(checks|grading)\b",
-    r"\bfrom\s+kmeans_lab\s+import\s+[^\n]*\b(checks|grading)\b",
-    r"\bhidden_check\b",
-    r"^\s*check_\w+\s*=",
-    r"\bkmeans_lab\.\w+\.\w+\s*=[^=]",
-    r"\bsys\.modules\b",
-    r"\bsetprofile\b|\bsettrace\b",
-    r"\bimportlib\b|\b__import__\b|\bbuiltins\b",
-    r"\b__code__\b|\bf_back\b|\bf_locals\b|\bf_globals\b|\binspect\.(stack|currentframe)\b",
-    r"\bos\._exit\b|\bos\.kill\b|\bos\.killpg\b|\bsignal\.",
-    r"\bexec\s*\(|\bcompile\s*\(|\bgetsource\b",
-    r"\bsubprocess\b|\bos\.system\b|\bos\.fork\b|\bos\.setsid\b",
-    r"\b(np|numpy)\.\w+(\.\w+)*\s*=[^=]",
-    r"\b__file__\b|\bsite-packages\b|\.pth\b|\bsitecustomize\b",
-    r"\bgradebook\b|\bsqlite3\b|\bsubmitted\b",
-)
+__all__ = ["hidden_check"]
 
 
 def hidden_check(exercise: str, func: Callable, *, n_random: int = 25, seed: int = 0):
@@ -98,18 +76,3 @@ def hidden_check(exercise: str, func: Callable, *, n_random: int = 25, seed: int
     if capture.active():
         return capture.record_answers(exercise, func)
     return check_function(exercise)(func, n_random=n_random, seed=seed)
-
-
-def suspicious_lines(source: str) -> list[str]:
-    """The lines of ``source`` that match :data:`SUSPICIOUS_PATTERNS`.
-
-    Examples
-    --------
-    >>> suspicious_lines("x = 1\\nimport importlib")
-    ['import importlib']
-    """
-    hits = []
-    for line in source.splitlines():
-        if any(re.search(p, line) for p in SUSPICIOUS_PATTERNS):
-            hits.append(line.strip())
-    return hits

@@ -1,17 +1,19 @@
 """Code that asks for a look by hand: it reaches into the grader, or names the reference.
 
 Two static readings of a submitted notebook's own cells (the cells whose
-source is not in the released notebook: the student's answers and any cell
-they added), made by the trusted grader on the notebook's text:
+source is not one the gradebook stores: :func:`.cells.own_cells`, never the
+notebook's metadata), made by the trusted grader:
 
-- lines matching :data:`kmeans_lab.grading.SUSPICIOUS_PATTERNS` (the grader's
-  modules, ``sys.modules``, ``importlib``, stack frames, ``exec`` ...);
+- what a cell names of the grader's policy (:mod:`.policy`: the grader's
+  modules, ``sys.modules``, ``importlib``, stack frames, ``exec``, patched
+  modules ...), read on its syntax tree or its tokens (:mod:`.reading`), so
+  spacing, aliases and attribute chains do not hide it;
 - a graded function whose body names a course function it must not call
   (``kl.find_closest_centroids`` inside ``find_closest_centroids``), under
   any import alias.
 
 Both only raise a flag (``review by hand`` in the total row of the grades
-CSV); points are decided by the checks alone.
+CSV); points are decided by the checks (and :mod:`.own_work`).
 """
 
 from __future__ import annotations
@@ -19,38 +21,29 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import nbformat
-
 from kmeans_lab.checks.registry import REGISTRY
-from kmeans_lab.grading import suspicious_lines
 
-from ..nbgrader_course import ASSIGNMENT
+from .cells import course_sources, own_cells, python_source
+from .reading import aliases_of, findings
 
-__all__ = ["notebook_flags", "reference_names"]
-
-
-def _released_sources(course: Path, notebook: str) -> set[str]:
-    path = Path(course) / "release" / ASSIGNMENT / f"{notebook}.ipynb"
-    try:
-        return {c.source for c in nbformat.read(path, as_version=4).cells}
-    except Exception:
-        return set()
+__all__ = ["notebook_flags", "reference_names", "suspicious_lines"]
 
 
-def _aliases(tree: ast.AST) -> dict[str, str]:
-    """``{local name: dotted name}`` of the notebook's ``kmeans_lab`` imports."""
-    names: dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name.split(".")[0] == "kmeans_lab":
-                    names[alias.asname or alias.name.split(".")[0]] = (
-                        alias.name if alias.asname else alias.name.split(".")[0]
-                    )
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "kmeans_lab":
-            for alias in node.names:
-                names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    return names
+def suspicious_lines(source: str, aliases: dict[str, str] | None = None) -> list[str]:
+    """The lines of ``source`` that name something of the grader's policy, once each.
+
+    Examples
+    --------
+    >>> suspicious_lines("x = 1\\nimport importlib")
+    ['import importlib']
+    >>> suspicious_lines("import kmeans_lab as kl\\ng = getattr(kl, 'gra' + 'ding')")
+    ["g = getattr(kl, 'gra' + 'ding')"]
+    """
+    lines: list[str] = []
+    for finding in findings(source, aliases_of(source) | dict(aliases or {})):
+        if finding.text not in lines:
+            lines.append(finding.text)
+    return lines
 
 
 def _dotted(node: ast.AST, aliases: dict[str, str]) -> str | None:
@@ -64,48 +57,58 @@ def _dotted(node: ast.AST, aliases: dict[str, str]) -> str | None:
 
 
 def reference_names(source: str, exercise: str, aliases: dict[str, str]) -> list[str]:
-    """Course functions forbidden to ``exercise`` that its function's body names."""
+    """What ``exercise``'s function names that it must not use.
+
+    The course functions forbidden to it (under any import alias), and the
+    library calls its registry record forbids (``forbidden_modules``: some,
+    such as ``scipy.spatial.cKDTree``, run as compiled code that the checks'
+    watch cannot see).
+    """
     try:
-        tree = ast.parse(source)
-    except SyntaxError:
+        tree = ast.parse(python_source(source))
+    except (SyntaxError, ValueError):
         return []
-    forbidden = {d.rsplit(".", 1)[1]: d for d in REGISTRY[exercise].forbidden}
+    record = REGISTRY[exercise]
+    forbidden = {d.rsplit(".", 1)[1]: d for d in record.forbidden}
+    aliases = aliases | aliases_of(source)
     hits = []
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef) and node.name == exercise:
             for inner in ast.walk(node):
                 if isinstance(inner, (ast.Name, ast.Attribute)):
                     dotted = _dotted(inner, aliases)
-                    if dotted and dotted.rsplit(".", 1)[-1] in forbidden:
+                    if not dotted:
+                        continue
+                    if dotted.startswith("kmeans_lab.") and dotted.rsplit(".", 1)[-1] in forbidden:
                         hits.append(forbidden[dotted.rsplit(".", 1)[-1]])
+                    for entry in record.forbidden_modules:
+                        if dotted == entry or dotted.startswith(entry + "."):
+                            hits.append(entry)
     return sorted(set(hits))
 
 
-def notebook_flags(course: Path, notebook: str, nb) -> list[str]:
-    """One line per flag raised by a submitted notebook."""
-    released = _released_sources(course, notebook)
-    own = [
-        (number, cell)
-        for number, cell in enumerate(nb.cells, 1)
-        if cell.cell_type == "code"
-        and cell.source not in released
-        and not cell.get("metadata", {}).get("nbgrader", {}).get("locked")
-    ]
-    lines = [
-        f"{notebook} cell {number}: {line}"
-        for number, cell in own
-        for line in suspicious_lines(cell.source)
-    ]
+def notebook_flags(
+    course: Path, notebook: str, nb, course_cells: frozenset[str] | None = None
+) -> list[str]:
+    """One line per flag raised by a submitted notebook.
+
+    ``course_cells`` are the course's cell sources (default: the gradebook's,
+    :func:`.cells.course_sources`); every other code cell is the student's.
+    """
+    if course_cells is None:
+        course_cells = course_sources(course, notebook)
+    own = own_cells(nb, course_cells)
     aliases: dict[str, str] = {}
     for cell in nb.cells:
         if cell.cell_type == "code":
-            try:
-                aliases.update(_aliases(ast.parse(cell.source)))
-            except SyntaxError:  # shell escapes, magics, a broken cell: no imports read
-                pass
+            aliases.update(aliases_of(cell.source))
+    lines = []
     for number, cell in own:
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if grade_id in REGISTRY:
-            for name in reference_names(cell.source, grade_id, aliases):
-                lines.append(f"{notebook} cell {number}: {grade_id} names the course's {name}")
+        for finding in findings(cell.source, aliases):
+            lines.append(f"{notebook} cell {number}: {finding.text} ({finding.why})")
+    for number, cell in own:
+        for exercise in REGISTRY:  # whichever graded function the cell defines
+            for name in reference_names(cell.source, exercise, aliases):
+                what = "the course's" if name.startswith("kmeans_lab.") else "the library call"
+                lines.append(f"{notebook} cell {number}: {exercise} names {what} {name}")
     return lines

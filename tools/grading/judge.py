@@ -264,7 +264,22 @@ def _verdict(exercise: str, answers: bytes | None, run: Run, reason: str) -> Ver
     return Verdict(exercise, points, points, True, str(result), "")
 
 
-def judge(staged, report: SandboxReport, run: Run, *, cell_timeout: int):
+def refused_verdict(exercise: str, message: str) -> Verdict:
+    """The verdict of an exercise the grader refused before judging its answers (0 points)."""
+    first = message.splitlines()[0]
+    return Verdict(
+        exercise,
+        0.0,
+        float(REGISTRY[exercise].points),
+        False,
+        message,
+        f"CheckFailure: {first}",
+        "not own work",
+        diagnosis=re.sub(r"\d+", "#", first),
+    )
+
+
+def judge(staged, report: SandboxReport, run: Run, *, cell_timeout: int, refused=None):
     """The judged notebook and the verdict of each of its exercises.
 
     Parameters
@@ -274,6 +289,9 @@ def judge(staged, report: SandboxReport, run: Run, *, cell_timeout: int):
     report : SandboxReport
         What came back from the sandbox.
     run : Run
+    refused : mapping of str to str, optional
+        ``{exercise: message}`` of exercises that score 0 whatever their answers
+        (a copy of the reference: :mod:`.own_work`).
 
     Returns
     -------
@@ -307,7 +325,10 @@ def judge(staged, report: SandboxReport, run: Run, *, cell_timeout: int):
         if exercise is None:
             continue
         reason = _why_not_recorded(index, cell.outputs, report, cell_timeout)
-        verdict = _verdict(exercise, report.answers.get(exercise), run, reason)
+        if refused and exercise in refused:
+            verdict = refused_verdict(exercise, refused[exercise])
+        else:
+            verdict = _verdict(exercise, report.answers.get(exercise), run, reason)
         verdicts.append(verdict)
         cell.outputs = [verdict_output(verdict)] + [_harmless(o) for o in cell.outputs]
     return judged, verdicts

@@ -1,8 +1,10 @@
 """Is it the student's own work? Graded functions compared with the reference and each other.
 
-Every graded function is reduced to a normalised syntax tree: names,
-docstrings, comments, string contents and formatting are gone, the structure
-and the attributes used (``np.argmin``, ``.mean``) stay. Two functions whose
+Every graded function (from the source that was graded) is reduced to a
+normalised syntax tree (:mod:`.normalise`): names, docstrings, comments,
+string contents, formatting, no-op statements and unread variables are gone,
+constants folded and independent statements in a canonical order; the
+structure and the attributes used (``np.argmin``, ``.mean``) stay. Two functions whose
 trees are nearly the same token for token (:data:`THRESHOLD`) are a close
 match, as a plagiarism detector such as MOSS would report.
 
@@ -27,67 +29,16 @@ True
 
 from __future__ import annotations
 
-import ast
 import difflib
 import inspect
-import re
 from collections import Counter
 
 from kmeans_lab.checks.registry import REGISTRY
 
+from .normalise import normalise
+from .policy import COMMON, MIN_TOKENS, THRESHOLD
+
 __all__ = ["normalise", "similarity", "find_matches", "THRESHOLD", "MIN_TOKENS", "COMMON"]
-
-#: Similarity (0 to 1) from which two functions are a close match.
-THRESHOLD = 0.92
-#: Shortest normalised function compared (tokens of its dumped syntax tree).
-MIN_TOKENS = 300  # about 55 syntax-tree nodes: a one-line answer is too short to tell
-#: Students writing the same normalised function that make it a common solution.
-COMMON = 3
-
-
-class _Anonymise(ast.NodeTransformer):
-    def visit_FunctionDef(self, node):
-        node.name = "_"
-        body = node.body
-        if (
-            body
-            and isinstance(body[0], ast.Expr)
-            and isinstance(getattr(body[0], "value", None), ast.Constant)
-            and isinstance(body[0].value.value, str)
-        ):
-            node.body = body[1:] or [ast.Pass()]
-        self.generic_visit(node)
-        return node
-
-    def visit_Name(self, node):
-        return ast.copy_location(ast.Name(id="_", ctx=node.ctx), node)
-
-    def visit_arg(self, node):
-        node.arg = "_"
-        node.annotation = None
-        return node
-
-    def visit_Constant(self, node):
-        if isinstance(node.value, str):
-            return ast.copy_location(ast.Constant(value=""), node)
-        return node
-
-
-_TOKEN = re.compile(r"[A-Za-z_]+|\d+|[^\sA-Za-z_\d]")
-
-
-def normalise(source: str, name: str) -> tuple[str, ...] | None:
-    """The tokens of function ``name`` in ``source``, names and docstrings removed."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return None
-    functions = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == name]
-    if not functions:
-        return None
-    node = _Anonymise().visit(functions[0])
-    text = ast.dump(node, annotate_fields=False, include_attributes=False)
-    return tuple(_TOKEN.findall(text))
 
 
 def similarity(a: tuple[str, ...], b: tuple[str, ...], floor: float = 0.0) -> float:

@@ -33,7 +33,6 @@ __all__ = [
     "sanitize",
     "check_cells",
     "execution_copy",
-    "solution_sources",
     "stage",
     "CHECK_PREFIX",
 ]
@@ -129,16 +128,6 @@ def execution_copy(nb):
             f"{name}({exercise})\n"
         )
     return run
-
-
-def solution_sources(nb) -> dict[str, str]:
-    """``{exercise: source}`` of the solution cells of the exercises (for similarity)."""
-    sources = {}
-    for cell in nb.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.cell_type == "code" and meta.get("solution") and meta.get("grade_id") in REGISTRY:
-            sources[meta["grade_id"]] = cell.source
-    return sources
 
 
 def stage(nb, exercises: list[str], plans: Path) -> Path:

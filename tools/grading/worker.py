@@ -23,7 +23,8 @@ from kmeans_lab.grading.capture import ANSWERS_VARIABLE, PLANS_VARIABLE
 
 from ..nbgrader_course import ASSIGNMENT
 from ..sandbox import Limits, Sandbox
-from . import flags
+from . import flags, own_work
+from .cells import course_sources, graded_sources
 from .judge import judge, read_sandbox_report, verdict_dict
 from .runs import Run
 from .stage import (
@@ -32,7 +33,6 @@ from .stage import (
     execution_copy,
     parse_notebook,
     sanitize,
-    solution_sources,
     stage,
 )
 from .student_files import other_names, printable, read_submission
@@ -286,8 +286,11 @@ def grade_student(
             result["failed_notebooks"][name] = reason
             result["problems"].append(f"{name}.ipynb: {reason}; scores 0")
             continue
-        result["sources"].update(solution_sources(submitted))
-        result["flags"] += flags.notebook_flags(course, name, submitted)
+        ours = course_sources(course, name)  # the gradebook's cells: the rest is the student's
+        # the graded source of each exercise, from the student's cells (similarity and the
+        # copy test read result["sources"], whoever fills it)
+        result["sources"].update(graded_sources(nb, ours))
+        result["flags"] += flags.notebook_flags(course, name, submitted, ours)
         exercises = sorted(set(check_cells(nb).values()))
         entry = {"exercises": {}, "seconds": 0.0}
         if exercises:
@@ -301,7 +304,15 @@ def grade_student(
                 timed_out=sandboxed.timed_out,
                 overflowed=sandboxed.overflowed,
             )
-            judged, verdicts = judge(nb, report, run, cell_timeout=settings.cell_timeout)
+            judged, verdicts = judge(
+                nb,
+                report,
+                run,
+                cell_timeout=settings.cell_timeout,
+                refused=own_work.refusals(
+                    {e: result["sources"][e] for e in exercises if e in result["sources"]}
+                ),
+            )
             entry["exercises"] = {v.exercise: verdict_dict(v) for v in verdicts}
             entry["died_in"] = report.died_in
             entry["timed_out"] = report.timed_out
