@@ -104,3 +104,37 @@ def bits_counting_loop(n_pixels, K):
 @catalogue.right("numpy_int")
 def bits_numpy_int(n_pixels, K):
     return np.int64(24 * K + n_pixels * int(np.ceil(np.log2(K))))
+
+
+# -- Attempts written for issue 19 from notebook 05's exercise text ------------------------
+
+
+@catalogue.wrong("natural_log")
+def bits_natural_log(n_pixels, K):
+    return 24 * K + n_pixels * math.ceil(np.log(K))
+
+
+@catalogue.wrong("round_not_ceil")
+def bits_round_not_ceil(n_pixels, K):
+    return 24 * K + n_pixels * round(math.log2(K))
+
+
+@catalogue.wrong("palette_in_bytes")
+def bits_palette_in_bytes(n_pixels, K):
+    # 3 bytes a colour, but counted as 3
+    return 3 * K + n_pixels * math.ceil(math.log2(K))
+
+
+@catalogue.wrong("int_log2_plus_one")
+def bits_int_log2_plus_one(n_pixels, K):
+    return 24 * K + n_pixels * (int(math.log2(K)) + 1)
+
+
+@catalogue.wrong("log10")
+def bits_log10(n_pixels, K):
+    return 24 * K + n_pixels * math.ceil(math.log10(K))
+
+
+@catalogue.wrong("tuple_palette_and_indices")
+def bits_tuple_palette_and_indices(n_pixels, K):
+    return 24 * K, n_pixels * math.ceil(math.log2(K))

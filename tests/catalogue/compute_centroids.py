@@ -222,3 +222,84 @@ def compute_one_hot(X, labels, centroids):
     counts = onehot.sum(axis=0)
     means = (onehot.T @ X) / np.where(counts > 0, counts, 1)[:, None]
     return np.where(counts[:, None] > 0, means, centroids)
+
+
+# -- Attempts written for issue 19 from notebook 04's exercise text ------------------------
+
+
+@catalogue.wrong("divide_by_count_plus_one")
+def compute_divide_by_count_plus_one(X, labels, centroids):
+    # "+ 1 so that an empty cluster does not divide by zero"
+    new = centroids.astype(float)
+    for k in range(len(centroids)):
+        if np.any(labels == k):
+            new[k] = X[labels == k].sum(axis=0) / (np.sum(labels == k) + 1)
+    return new
+
+
+@catalogue.wrong("tuple_with_counts")
+def compute_tuple_with_counts(X, labels, centroids):
+    new = centroids.astype(float)
+    counts = np.bincount(labels, minlength=len(centroids))
+    for k in range(len(centroids)):
+        if counts[k]:
+            new[k] = X[labels == k].mean(axis=0)
+    return new, counts
+
+
+@catalogue.wrong("counts_of_unique_labels")
+def compute_counts_of_unique_labels(X, labels, centroids):
+    # np.unique's counts skip the empty clusters: they no longer line up with k
+    sums = np.zeros(centroids.shape)
+    np.add.at(sums, labels, X)
+    counts = np.unique(labels, return_counts=True)[1]
+    counts = np.concatenate([counts, np.ones(len(centroids) - len(counts), dtype=int)])
+    new = centroids.astype(float)
+    filled = np.bincount(labels, minlength=len(centroids)) > 0
+    new[filled] = (sums / counts[:, None])[filled]
+    return new
+
+
+@catalogue.wrong("sorts_labels_in_place", kind="mutation")
+def compute_sorts_labels_in_place(X, labels, centroids):
+    order = np.argsort(labels, kind="stable")
+    labels.sort()
+    Xs = X[order]
+    new = centroids.astype(float)
+    for k in range(len(centroids)):
+        if np.any(labels == k):
+            new[k] = Xs[labels == k].mean(axis=0)
+    return new
+
+
+@catalogue.wrong("first_feature_weights_only")
+def compute_first_feature_weights_only(X, labels, centroids):
+    # np.bincount's weights taken from the first column for every feature
+    K = len(centroids)
+    counts = np.bincount(labels, minlength=K)
+    sums = np.stack([np.bincount(labels, weights=X[:, 0], minlength=K)] * X.shape[1], axis=1)
+    new = centroids.astype(float)
+    new[counts > 0] = sums[counts > 0] / counts[counts > 0, None]
+    return new
+
+
+@catalogue.wrong("mean_of_centroid_and_points")
+def compute_mean_of_centroid_and_points(X, labels, centroids):
+    # the old centroid counted as one more point of its cluster
+    new = centroids.astype(float)
+    for k in range(len(centroids)):
+        members = X[labels == k]
+        new[k] = (members.sum(axis=0) + centroids[k]) / (len(members) + 1)
+    return new
+
+
+@catalogue.right("weights_per_column")
+def compute_weights_per_column(X, labels, centroids):
+    K = len(centroids)
+    counts = np.bincount(labels, minlength=K)
+    sums = np.stack(
+        [np.bincount(labels, weights=X[:, j], minlength=K) for j in range(X.shape[1])], axis=1
+    )
+    new = centroids.astype(float)
+    new[counts > 0] = sums[counts > 0] / counts[counts > 0, None]
+    return new

@@ -217,3 +217,58 @@ def find_default_parameter(X, centroids, squared=True):
 )
 def find_extra_parameter(X, c, extra):
     return 0
+
+
+# -- Attempts written for issue 19 from notebook 03's exercise text ------------------------
+
+
+@catalogue.wrong("sorts_centroids_first")
+def find_sorts_centroids_first(X, centroids):
+    # "tidy the centroids first": each column sorted, so the labels index other centroids
+    C = np.sort(centroids, axis=0)
+    return np.argmin(((X[:, None, :] - C[None, :, :]) ** 2).sum(axis=2), axis=1)
+
+
+@catalogue.wrong("expanded_sign_error")
+def find_expanded_sign_error(X, centroids):
+    d = (X**2).sum(1)[:, None] + 2 * X @ centroids.T + (centroids**2).sum(1)[None, :]
+    return d.argmin(axis=1)
+
+
+@catalogue.wrong("expanded_drops_centroid_norm")
+def find_expanded_drops_centroid_norm(X, centroids):
+    d = (X**2).sum(1)[:, None] - 2 * X @ centroids.T
+    return d.argmin(axis=1)
+
+
+@catalogue.wrong("uint8_differences")
+def find_uint8_differences(X, centroids):
+    # pixel values as 8-bit to save memory: negative differences wrap around to 255
+    Xb, Cb = X.astype(np.uint8), centroids.astype(np.uint8)
+    diff = Xb[:, None, :] - Cb[None, :, :]
+    return np.argmin((diff.astype(float) ** 2).sum(axis=2), axis=1)
+
+
+@catalogue.wrong("sorts_centroids_in_place", kind="mutation")
+def find_sorts_centroids_in_place(X, centroids):
+    centroids.sort(axis=0)
+    return np.argmin(((X[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2), axis=1)
+
+
+@catalogue.wrong("tuple_labels_and_distances")
+def find_tuple_labels_and_distances(X, centroids):
+    d = ((X[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
+    return d.argmin(axis=1), d.min(axis=1)
+
+
+@catalogue.wrong("distance_to_mean_centroid")
+def find_distance_to_mean_centroid(X, centroids):
+    # distances measured from the centroids' centre
+    shifted = centroids - centroids.mean(axis=0)
+    return np.argmin(((X[:, None, :] - shifted[None, :, :]) ** 2).sum(axis=2), axis=1)
+
+
+@catalogue.right("expanded_without_point_norm")
+def find_expanded_without_point_norm(X, centroids):
+    # ||x||^2 is the same for every centroid: it cannot change the argmin
+    return np.argmin(-2 * X @ centroids.T + (centroids**2).sum(1)[None, :], axis=1)

@@ -123,3 +123,52 @@ def pixels_uint8(image):
 def pixels_unpacked(image):
     height, width, channels = image.shape
     return image.reshape(height * width, channels)
+
+
+# -- Attempts written for issue 19 from notebook 01's exercise text ------------------------
+
+
+@catalogue.wrong(
+    "unique_pixels", accepted_by="issue 19: the cases' values are distinct and already sorted"
+)
+def image_unique_pixels(image):
+    # "one row per colour": np.unique drops repeated colours and sorts the rest
+    return np.unique(image.reshape(-1, image.shape[2]), axis=0)
+
+
+@catalogue.wrong(
+    "sorted_columns", accepted_by="issue 19: the cases' values are distinct and already sorted"
+)
+def image_sorted_columns(image):
+    return np.sort(image.reshape(-1, image.shape[2]), axis=0)
+
+
+@catalogue.wrong("rows_bottom_up")
+def image_rows_bottom_up(image):
+    # the image's rows read from the bottom, as in a plot with origin="lower"
+    return image[::-1].reshape(-1, image.shape[2])
+
+
+@catalogue.wrong("tuple_with_shape")
+def image_tuple_with_shape(image):
+    # keeps the shape for later, as pixels_to_image will need it
+    H, W, C = image.shape
+    return image.reshape(H * W, C), (H, W)
+
+
+@catalogue.wrong("scaled_to_unit_range")
+def image_scaled_to_unit_range(image):
+    # "normalise the colours" on the way
+    return image.reshape(-1, image.shape[2]) / 255
+
+
+@catalogue.wrong("drops_last_image_row")
+def image_drops_last_row(image):
+    H, W, C = image.shape
+    return image[: H - 1].reshape((H - 1) * W, C) if H > 1 else image.reshape(W, C)
+
+
+@catalogue.right("channels_last_via_transpose")
+def image_channels_last_via_transpose(image):
+    C = image.shape[2]
+    return image.transpose(2, 0, 1).reshape(C, -1).T

@@ -197,3 +197,51 @@ def init_shuffle_indices(X, K, rng):
     idx = np.arange(len(X))
     rng.shuffle(idx)
     return X[idx[:K]].copy()
+
+
+# -- Attempts written for issue 19 from notebook 02's exercise text ------------------------
+
+
+@catalogue.wrong(
+    "seeds_global_from_rng",
+    accepted_by="issue 19: the check only verifies that rng advanced",
+)
+def init_seeds_global_from_rng(X, K, rng):
+    np.random.seed(int(rng.integers(2**32)))
+    return X[np.random.choice(len(X), size=K, replace=False)]
+
+
+@catalogue.wrong("tuple_rows_and_positions")
+def init_tuple_rows_and_positions(X, K, rng):
+    positions = rng.choice(len(X), size=K, replace=False)
+    return X[positions], positions
+
+
+@catalogue.wrong("positions_from_unique_rows")
+def init_positions_from_unique_rows(X, K, rng):
+    # "K different colours": draw among the distinct rows
+    distinct = np.unique(X, axis=0)
+    return distinct[rng.choice(len(distinct), size=min(K, len(distinct)), replace=False)]
+
+
+@catalogue.wrong("integers_without_last")
+def init_integers_without_last(X, K, rng):
+    # rng.integers excludes its upper end: len(X) - 1 never comes out
+    positions = []
+    while len(positions) < K:
+        p = int(rng.integers(0, len(X) - 1)) if len(X) > 1 else 0
+        if p not in positions:
+            positions.append(p)
+    return X[positions]
+
+
+@catalogue.wrong("one_column_per_draw")
+def init_one_column_per_draw(X, K, rng):
+    # each feature drawn on its own: values of X, but mixed rows
+    cols = [X[rng.choice(len(X), size=K, replace=False), j] for j in range(X.shape[1])]
+    return np.stack(cols, axis=1)
+
+
+@catalogue.right("random_keys_argsort")
+def init_random_keys_argsort(X, K, rng):
+    return X[np.argsort(rng.random(len(X)))[:K]]

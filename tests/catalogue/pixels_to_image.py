@@ -101,3 +101,52 @@ def image_loops(pixels, shape):
     for i in range(len(pixels)):
         out[i // W, i % W] = pixels[i]
     return out
+
+
+# -- Attempts written for issue 19 from notebook 01's exercise text ------------------------
+
+
+@catalogue.wrong("swapped_parameters", kind="raises")
+def pixels_swapped_parameters(shape, pixels):
+    # the parameters in the other order, the body as the exercise reads
+    return np.reshape(pixels, shape)
+
+
+@catalogue.wrong(
+    "assumes_three_channels_for_two_sizes",
+    accepted_by="issue 19: every (H, W) case has C = 3",
+)
+def pixels_assumes_three_channels(pixels, shape):
+    C = shape[2] if len(shape) == 3 else 3  # "an image has 3 channels"
+    return pixels.reshape(shape[0], shape[1], C)
+
+
+@catalogue.wrong(
+    "sorted_columns", accepted_by="issue 19: the cases' values are distinct and already sorted"
+)
+def pixels_sorted_columns(pixels, shape):
+    return np.sort(pixels, axis=0).reshape(shape[0], shape[1], pixels.shape[1])
+
+
+@catalogue.wrong("tuple_with_shape")
+def pixels_tuple_with_shape(pixels, shape):
+    image = pixels.reshape(shape[0], shape[1], pixels.shape[1])
+    return image, image.shape
+
+
+@catalogue.wrong("to_uint8")
+def pixels_to_uint8(pixels, shape):
+    # "images are 8-bit": converting float pixels in [0, 1] to uint8 rounds them all to 0
+    return pixels.reshape(shape[0], shape[1], pixels.shape[1]).astype(np.uint8)
+
+
+@catalogue.wrong("upside_down")
+def pixels_upside_down(pixels, shape):
+    return pixels.reshape(shape[0], shape[1], pixels.shape[1])[::-1]
+
+
+@catalogue.right("transpose_then_reshape")
+def pixels_transpose_then_reshape(pixels, shape):
+    H, W = shape[0], shape[1]
+    C = pixels.shape[1]
+    return pixels.T.reshape(C, H, W).transpose(1, 2, 0)

@@ -283,3 +283,44 @@ def run_tuple_list(X, initial_centroids, max_iters):
     for _ in range(max_iters):
         centroids = compute_one_hot(X, find_cdist(X, centroids), centroids)
     return [centroids, find_cdist(X, centroids)]
+
+
+# -- Attempts written for issue 19 from notebook 04's exercise text ------------------------
+
+
+@catalogue.wrong("returns_initial_centroids")
+def run_returns_initial_centroids(X, initial_centroids, max_iters):
+    centroids = initial_centroids.copy()
+    for _ in range(max_iters):
+        labels = course_find(X, centroids)
+        centroids = course_compute(X, labels, centroids)
+    return initial_centroids, course_find(X, initial_centroids)
+
+
+@catalogue.wrong("returns_history_too")
+def run_returns_history_too(X, initial_centroids, max_iters):
+    centroids = initial_centroids.copy()
+    history = [centroids]
+    for _ in range(max_iters):
+        centroids = course_compute(X, course_find(X, centroids), centroids)
+        history.append(centroids)
+    return centroids, course_find(X, centroids), history
+
+
+@catalogue.wrong("early_stop_loose_tolerance")
+def run_early_stop_loose_tolerance(X, initial_centroids, max_iters):
+    centroids = initial_centroids.copy()
+    for _ in range(max_iters):
+        new = course_compute(X, course_find(X, centroids), centroids)
+        if np.allclose(new, centroids, atol=0.05):
+            break
+        centroids = new
+    return centroids, course_find(X, centroids)
+
+
+@catalogue.wrong("restarts_from_initial_each_round")
+def run_restarts_from_initial_each_round(X, initial_centroids, max_iters):
+    centroids = initial_centroids.copy()
+    for _ in range(max_iters):
+        centroids = course_compute(X, course_find(X, initial_centroids), initial_centroids)
+    return centroids, course_find(X, centroids)
