@@ -6,6 +6,7 @@ Run from the repository root::
     python benchmarks/bench_quantize.py --quick          # 0.25 and 1 MP, K = 16 and 256, one run
     python benchmarks/bench_quantize.py --dither         # --dither vs pngquant's dithering, perceptual
     python benchmarks/bench_quantize.py --sklearn        # the 2026-11-26 table: scikit-learn, Pillow, naive NumPy
+    python benchmarks/bench_quantize.py --corpus         # inertia and time against scikit-learn, 21 kinds of image
 
 The peers grid (issue #13)
 --------------------------
@@ -913,12 +914,22 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="a smoke test: small photos, one run")
     parser.add_argument("--dither", action="store_true", help="--dither vs pngquant's dithering")
     parser.add_argument("--sklearn", action="store_true", help="the earlier scikit-learn table")
+    parser.add_argument(
+        "--corpus", action="store_true", help="inertia against scikit-learn on 21 kinds of image"
+    )
     parser.add_argument("--json", help="also write all measurements to this file")
     # --sklearn options
     parser.add_argument("--naive-runs", type=int, default=3, help="--sklearn: naive NumPy runs")
     parser.add_argument("--pillow-runs", type=int, default=3, help="--sklearn: Pillow runs")
     parser.add_argument("--scale", type=int, default=8, help="--sklearn: upscaling of astronaut")
     parser.add_argument("--methods", default=",".join(METHODS), help="--sklearn: methods")
+    # --corpus options
+    parser.add_argument("--seeds", type=int, default=3, help="--corpus: seeds per method")
+    parser.add_argument("--preset", default=None, help="--corpus: quantize's preset")
+    parser.add_argument("--images", default=None, help="--corpus: images whose name has one of")
+    parser.add_argument(
+        "--corpus-size", default="full", choices=("full", "small"), help="--corpus: image size"
+    )
     # workers
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--peer-worker", help=argparse.SUPPRESS)
@@ -937,6 +948,10 @@ def main(argv=None) -> int:
         return sklearn_main(args)
     if args.dither:
         return dither_main(args)
+    if args.corpus:
+        from quality_corpus import corpus_main  # beside this script
+
+        return corpus_main(args)
     if args.quick:
         args.sizes, args.ks, args.runs = "0.25,1", "16,256", args.runs or 1
     args.runs = args.runs or 3

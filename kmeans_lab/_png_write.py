@@ -6,7 +6,7 @@ A zlib stream can be cut into blocks compressed independently, each ended
 by a sync flush and given the 32 KB of raw data before it as its dictionary,
 then concatenated: one valid stream, as pigz writes it. :func:`write_indexed_png`
 compresses fixed blocks of rows, about 1 MB of raw data each, on the threads
-of :mod:`kmeans_lab.fast._threads`: the file is the same whatever the number
+of :mod:`kmeans_lab._threads`: the file is the same whatever the number
 of cores, and a few bytes per block larger than one stream.
 
 The rows are stored as Pillow stores palette images: at the smallest bit
@@ -24,6 +24,8 @@ import zlib
 
 import numpy as np
 from numpy.typing import NDArray
+
+from . import _threads
 
 __all__ = ["write_indexed_png", "bit_depth", "SIGNATURE", "chunk", "ihdr"]
 
@@ -143,8 +145,6 @@ def write_indexed_png(
 
     Raises OSError if the file cannot be written.
     """
-    from .fast import _threads
-
     H, W = labels.shape
     K = palette8.shape[0]
     depth = bit_depth(K)

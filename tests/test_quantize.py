@@ -11,12 +11,12 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import kmeans_lab as kl
+from kmeans_lab import _threads as ft
 from kmeans_lab.fast import PaletteFit, dither, fit_palette, print_progress, quantize
 from kmeans_lab.fast import _colours as fc
 from kmeans_lab.fast import _lloyd as fk
 from kmeans_lab.fast import _search as fs
 from kmeans_lab.fast import _seeding as fseed
-from kmeans_lab.fast import _threads as ft
 
 
 @pytest.fixture(scope="module")

@@ -54,7 +54,7 @@ files.
   centroids: float32 block distances, the pruned search, exact ties),
   ``_colours`` (packing and indexing colours, the coarse histogram: point 1),
   ``_movers`` (the centroids that moved most, kept out of the bounds: point
-  5), ``_threads`` (the pool) and ``_two_loads`` (the command line's fit,
+  5), :mod:`kmeans_lab._threads` (the pool, shared with the PNG writer) and ``_two_loads`` (the command line's fit,
   which loads the photo again to label it rather than keep it during the
   rounds). Pure NumPy: a compiled kernel (numba) was measured and left out,
   see ``benchmarks/README.md``.
@@ -76,6 +76,7 @@ Examples
 (8, 8)
 """
 
+from .. import _threads  # noqa: F401 (its old place, kmeans_lab.fast._threads, still imports)
 from .dithering import dither
 from .palette import PaletteFit, fit_palette, print_progress, quantize
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from . import _threads
+from .. import _threads
 
 #: Rows of the image converted to packed 24-bit keys at once.
 _PACK_ROWS = 1 << 15

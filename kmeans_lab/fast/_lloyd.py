@@ -13,7 +13,7 @@ label per point unless the point has to be measured again).
 
 This module: the points (:class:`Points`) and Lloyd's rounds; the seeding
 (weighted k-means++ and random) is in :mod:`._seeding`. Its helpers:
-:mod:`._threads` (the pool),
+:mod:`kmeans_lab._threads` (the pool),
 :mod:`._colours` (packed colours, distinct colours, their index, the coarse
 histogram), :mod:`._search` (closest centroids).
 """
@@ -25,7 +25,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from . import _threads
+from .. import _threads
 from ._colours import coarse_cells, label_dtype, unpack_colors
 from ._movers import Movers
 from ._search import (

@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from . import _threads
+from .. import _threads
 
 #: Entries of the (rows, K) float32 distance block computed at once (256 KB).
 _BLOCK_ENTRIES = 1 << 16

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from . import _threads
+from .. import _threads
 from ._colours import _CELL_BITS, coarse_cells
 from ._lloyd import _SEED_MAX_POINTS, Points, weighted_lloyd
 from ._search import _block_rows, _distances_to_one

@@ -1,10 +1,14 @@
-"""The thread pool of the fast engine (private).
+"""The thread pool of the fast engine and the PNG writer (private).
 
 NumPy releases the GIL inside its loops and BLAS calls, so the blocks of a
 long pass can run on several cores from plain Python threads. Work is cut
 into parts of a fixed size (not one part per thread), so the result,
 including the order of floating-point sums, does not depend on the number of
 cores.
+
+A leaf module (it imports nothing from the package), so that
+:mod:`kmeans_lab.fast` and :mod:`kmeans_lab._png_write` both use it without
+one importing the other.
 """
 
 from __future__ import annotations
