@@ -6,7 +6,7 @@ notebook (:mod:`kmeans_lab._stamp`), and ``python -m tools.autograde`` refuses
 stamp than the clone's (:mod:`tools.student_version`). Each of these wrong
 versions of the check fails at least one test here (tried by hand): comparing
 only the version number, reading only the first notebook, the first student or
-the first output of a cell, following a symlinked notebook.
+the first output of a cell, following a symlinked notebook or folder.
 """
 
 from __future__ import annotations
@@ -108,12 +108,20 @@ def test_same_version_number_with_other_files_is_refused_too(tmp_path):
     assert problem is not None and "same version number, different files" in problem
 
 
-def test_a_symlinked_notebook_is_not_followed(tmp_path):
+def test_links_are_not_followed(tmp_path):
     outside = tmp_path / "elsewhere.ipynb"
     outside.write_text(json.dumps(_notebook({"version": "9", "fingerprint": "9"})))
     _submit(tmp_path, "alice", {"03.ipynb": _notebook(OURS)})
     (tmp_path / "submitted" / "alice" / "kmeans_lab" / "04.ipynb").symlink_to(outside)
     assert student_version.version_problem(tmp_path, ["alice"]) is None
+    elsewhere = tmp_path / "elsewhere"
+    _submit(elsewhere, "carol", {"03.ipynb": _notebook({"version": "9", "fingerprint": "9"})})
+    (tmp_path / "submitted" / "bob").symlink_to(elsewhere / "submitted" / "carol")
+    (tmp_path / "submitted" / "dan").mkdir()
+    (tmp_path / "submitted" / "dan" / "kmeans_lab").symlink_to(
+        elsewhere / "submitted" / "carol" / "kmeans_lab"
+    )
+    assert student_version.version_problem(tmp_path, ["alice", "bob", "dan"]) is None
 
 
 def _course_with_gradebook(tmp_path: Path, monkeypatch) -> Path:

@@ -72,7 +72,9 @@ def submitted_stamps(course: Path, students: list[str]) -> dict[tuple[str, str],
     for student in students:
         folder = Path(course) / "submitted" / student / ASSIGNMENT
         stamps = set()
-        for path in sorted(folder.glob("*.ipynb")) if folder.is_dir() else []:
+        # links are never followed, at any level (the grader refuses them itself)
+        real = folder.is_dir() and not (folder.parent.is_symlink() or folder.is_symlink())
+        for path in sorted(folder.glob("*.ipynb")) if real else []:
             if path.is_file() and not path.is_symlink():
                 stamps |= notebook_stamps(path)
         for stamp in stamps:
