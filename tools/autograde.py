@@ -46,6 +46,7 @@ from .nbgrader_course import (
     find_assignment,
 )
 from .sandbox import Sandbox, SandboxUnavailable
+from .student_version import version_problem
 
 __all__ = ["main", "assignment_notebooks", "students_of"]
 
@@ -174,6 +175,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--workers", default=None, help="parallel workers (default: WORKERS or the number of cores)"
     )
+    parser.add_argument(
+        "--ignore-student-version",
+        action="store_true",
+        help="grade even if the submitted notebooks ran another kmeans_lab than this clone",
+    )
     args = parser.parse_args(argv)
     course = check_course(args.course)
     expected = assignment_notebooks(course)
@@ -190,6 +196,11 @@ def main(argv: list[str] | None = None) -> int:
             f"no submissions: expected {course}/submitted/<student>/{ASSIGNMENT}/<notebook>.ipynb"
         )
         return 0
+    if (args.student or everything) and not args.ignore_student_version:
+        problem = version_problem(course, args.student or students)
+        if problem:  # the students' kernels ran another package: its checks are not ours
+            print(problem, file=sys.stderr)
+            return 1
     before = integrity.fingerprint()
     if args.prepare or everything:
         run = prepare_run(course, seed=args.seed)

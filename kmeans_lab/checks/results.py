@@ -6,6 +6,8 @@ import html
 import re
 from dataclasses import dataclass
 
+from .._stamp import STAMP_KEY, package_stamp
+
 __all__ = ["CheckFailure", "CheckResult", "KINDS"]
 
 #: The kinds of failure a check reports.
@@ -123,3 +125,9 @@ class CheckResult:
             f"<p><strong>{html.escape(self.exercise)}</strong>: "
             f"{self.n_passed}/{self.n_total} checks passed</p>"
         )
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> tuple[dict, dict]:
+        """No data of its own (IPython adds the text and HTML above); as metadata,
+        which kmeans_lab ran the check (``kmeans_lab._stamp``), saved with the output
+        so that ``make autograde`` can tell which version the student's kernel ran."""
+        return {}, {STAMP_KEY: package_stamp()}

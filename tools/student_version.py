@@ -1,0 +1,125 @@
+"""Refuse to grade when the students' kernels ran another kmeans_lab than this clone.
+
+On a JupyterHub the students' kernels run the hub image's install of the
+package, while ``make autograde`` grades with the instructor's clone. If they
+differ, the checks the students saw and the ones that grade them differ too.
+Every passing check saves, in its output's metadata, which package ran it: its
+version and a fingerprint of its files (:mod:`kmeans_lab._stamp`). Before
+grading, :func:`version_problem` reads those stamps from the submitted
+notebooks and returns one line naming both versions when any differs from this
+clone's; ``make autograde`` prints it and exits 1 without grading.
+
+Notebooks are read as plain JSON, with a size limit; a notebook that cannot be
+read or carries no stamp (no check passed) is skipped here (the grader reports
+unreadable notebooks itself). A stamp is a claim made by a file a student could
+edit: the line names the students whose notebooks carry each stamp, so the
+instructor can tell a whole class on another version from one edited file, and
+``--ignore-student-version`` grades anyway.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from kmeans_lab._stamp import STAMP_KEY, package_stamp
+
+from .nbgrader_course import ASSIGNMENT
+
+#: Submitted notebooks larger than this are not read here (the grader reports them).
+MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024
+#: Students named per stamp in the refusal line.
+NAMES_SHOWN = 5
+
+
+def notebook_stamps(path: Path) -> set[tuple[str, str]]:
+    """The (version, fingerprint) pairs saved in one notebook's outputs.
+
+    Examples
+    --------
+    >>> import json, tempfile, pathlib
+    >>> output = {"output_type": "execute_result", "data": {}, "execution_count": 1,
+    ...           "metadata": {"kmeans_lab": {"version": "0.1.0", "fingerprint": "ab12"}}}
+    >>> nb = {"cells": [{"cell_type": "code", "outputs": [output]}]}
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "nb.ipynb"
+    >>> _ = path.write_text(json.dumps(nb))
+    >>> notebook_stamps(path)
+    {('0.1.0', 'ab12')}
+    """
+    try:
+        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+            return set()
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    stamps = set()
+    cells = nb.get("cells") if isinstance(nb, dict) else None
+    for cell in cells if isinstance(cells, list) else []:
+        outputs = cell.get("outputs") if isinstance(cell, dict) else None
+        for output in outputs if isinstance(outputs, list) else []:
+            metadata = output.get("metadata") if isinstance(output, dict) else None
+            stamp = metadata.get(STAMP_KEY) if isinstance(metadata, dict) else None
+            if isinstance(stamp, dict):
+                version, print_ = stamp.get("version"), stamp.get("fingerprint")
+                if isinstance(version, str) and isinstance(print_, str):
+                    stamps.add((version[:40], print_[:40]))
+    return stamps
+
+
+def submitted_stamps(course: Path, students: list[str]) -> dict[tuple[str, str], list[str]]:
+    """{(version, fingerprint): students whose submitted notebooks carry it}."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for student in students:
+        folder = Path(course) / "submitted" / student / ASSIGNMENT
+        stamps = set()
+        # links are never followed, at any level (the grader refuses them itself)
+        real = folder.is_dir() and not (folder.parent.is_symlink() or folder.is_symlink())
+        for path in sorted(folder.glob("*.ipynb")) if real else []:
+            if path.is_file() and not path.is_symlink():
+                stamps |= notebook_stamps(path)
+        for stamp in stamps:
+            found.setdefault(stamp, []).append(student)
+    return found
+
+
+def _describe(stamp: tuple[str, str], students: list[str]) -> str:
+    names = ", ".join(students[:NAMES_SHOWN]) + (", ..." if len(students) > NAMES_SHOWN else "")
+    count = f"{len(students)} student{'s' * (len(students) != 1)}"
+    return f"kmeans-lab {stamp[0]} (files {stamp[1]}; {count}: {names})"
+
+
+def version_problem(
+    course: Path, students: list[str], ours: dict[str, str] | None = None
+) -> str | None:
+    """One line saying which students ran another kmeans_lab than ``ours``, or None.
+
+    Parameters
+    ----------
+    course : path
+        The course folder (``course/submitted/<student>/kmeans_lab/``).
+    students : list of str
+        The students about to be graded.
+    ours : dict, optional
+        ``{"version", "fingerprint"}`` of the package that grades (default:
+        this process's ``kmeans_lab``, the instructor's clone).
+
+    Returns
+    -------
+    str or None
+        None when every stamp found matches (or none was found).
+    """
+    ours = ours or package_stamp()
+    mine = (ours["version"], ours["fingerprint"])
+    others = {s: names for s, names in submitted_stamps(course, students).items() if s != mine}
+    if not others:
+        return None
+    theirs = "; ".join(_describe(s, names) for s, names in sorted(others.items()))
+    same_number = all(s[0] == mine[0] for s in others)
+    why = " (same version number, different files)" if same_number else ""
+    return (
+        f"make autograde: refused: the students' notebooks ran {theirs}, but this clone is "
+        f"kmeans-lab {mine[0]} (files {mine[1]}){why}: grade with the version the hub image "
+        "runs (check it out here and `make install`), or install this clone's version in "
+        "the hub image and have the students run their checks again; "
+        "`python -m tools.autograde --ignore-student-version` grades anyway"
+    )
