@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 install: $(STAMP)
 
 # Re-install when the package metadata or this recipe changes.
-$(STAMP): pyproject.toml Makefile tools/hide_instructor_tools.sh
+$(STAMP): pyproject.toml Makefile tools/hide_instructor_tools.sh tests/axe/package-lock.json
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
 	  { echo "kmeans-lab needs Python >= 3.10; set PYTHON=python3.x"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ $(STAMP): pyproject.toml Makefile tools/hide_instructor_tools.sh
 	$(BIN)/python -m pip install --quiet -e '.[test,instructor]'
 	# .venv is the students' environment: hide nbgrader's instructor tools (Validate stays)
 	PATH="$(CURDIR)/$(BIN):$$PATH" tools/hide_instructor_tools.sh
+	# axe-core (npm), for the accessibility tests (tests/test_accessibility.py)
+	if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/axe --no-audit --no-fund --silent; \
+	else echo "NOTE: npm not found: the accessibility tests need it ('apt-get install -y npm')"; fi
 	touch $(STAMP)
 
 # Students work in their own copy of the course, my-course/ (gitignored): created from
