@@ -36,7 +36,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
 test: $(STAMP) lint
 	@status=0; MPLBACKEND=Agg $(BIN)/python -m pytest --durations=8 --doctest-modules kmeans_lab tests \
-	    $(if $(NOTEBOOKS),--nbval --nbval-current-env $(NOTEBOOKS)) || status=$$?; \
+	    $(if $(NOTEBOOKS),--nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg $(NOTEBOOKS)) || status=$$?; \
 	test -x /usr/bin/chromium || echo "NOTE: the browser test (tests/test_browser.py) was NOT run:" \
 	    "/usr/bin/chromium not found. Install it with 'apt-get install -y chromium', then run 'make test-browser'."; \
 	exit $$status
