@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test lint format test-browser bench nav run-notebooks release autograde grades feedback report demo-class install clean
+.PHONY: html lab test lint format test-browser bench nav run-notebooks release autograde grades feedback report demo-class install clean
 
 install: $(STAMP)
 
@@ -103,3 +103,8 @@ demo-class: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts demo-class
+
+# build/html/<notebook>.html: the solution notebooks exported with the course's
+# contrast-safe nbconvert theme (tools/nbconvert_templates, WCAG 2.1 AA).
+html: $(STAMP)
+	$(BIN)/python -m tools.export_html
