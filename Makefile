@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test test-quick lint format test-browser bench nav run-notebooks release autograde grades feedback report demo-class install clean
+.PHONY: html lab test test-quick lint format test-browser bench nav run-notebooks release autograde grades feedback report demo-class install clean
 
 install: $(STAMP)
 
@@ -39,10 +39,18 @@ lab: $(STAMP)
 # The solution notebooks (not the generated student copies) are re-run by nbval.
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
+# axe-core (npm), for the accessibility tests only (tests/test_accessibility.py): not part of
+# the students' install, so `make lab` does not wait for it.
+AXE := tests/axe/node_modules/.installed
+$(AXE): tests/axe/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tests/axe --no-audit --no-fund --silent && touch $@; \
+	else echo "NOTE: npm not found: the accessibility tests need it ('apt-get install -y npm')"; fi
+
 # PYTEST_ARGS goes to pytest (e.g. make test-quick PYTEST_ARGS="-k checks -x").
-test: $(STAMP) lint
+test: $(STAMP) $(AXE) lint
 	@status=0; MPLBACKEND=Agg $(BIN)/python -m pytest --durations=8 --doctest-modules kmeans_lab tests \
-	    $(if $(NOTEBOOKS),--nbval --nbval-current-env $(NOTEBOOKS)) $(PYTEST_ARGS) || status=$$?; \
+	    $(if $(NOTEBOOKS),--nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg $(NOTEBOOKS)) $(PYTEST_ARGS) || status=$$?; \
 	test -x /usr/bin/chromium || echo "NOTE: the browser test (tests/test_browser.py) was NOT run:" \
 	    "/usr/bin/chromium not found. Install it with 'apt-get install -y chromium', then run 'make test-browser'."; \
 	exit $$status
@@ -51,7 +59,7 @@ test: $(STAMP) lint
 # browser and hub suites, end to end). `make test` and CI run those too.
 test-quick: $(STAMP) lint
 	MPLBACKEND=Agg $(BIN)/python -m pytest -m "not slow" --durations=5 --doctest-modules kmeans_lab tests \
-	    $(if $(NOTEBOOKS),--nbval --nbval-current-env $(NOTEBOOKS)) $(PYTEST_ARGS)
+	    $(if $(NOTEBOOKS),--nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg $(NOTEBOOKS)) $(PYTEST_ARGS)
 
 # ruff: the lint rules and the formatting of every Python file (pyproject.toml [tool.ruff]).
 # `make format` rewrites the files ruff would change.
@@ -115,3 +123,8 @@ demo-class: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts demo-class
+
+# build/html/<notebook>.html: the solution notebooks exported with the course's
+# contrast-safe nbconvert theme (tools/nbconvert_templates, WCAG 2.1 AA).
+html: $(STAMP)
+	$(BIN)/python -m tools.export_html

@@ -129,3 +129,10 @@ c.Autograde.autograde_preprocessors = [
 # with --ClearHiddenTests.enforce_metadata=False: a student's own cell quoting
 # the markers is cleared too instead of stopping their feedback.)
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+# The feedback page is nbgrader's inside kmeans-lab's contrast-safe theme (WCAG 2.1 AA:
+# lang set, code and prompts at 4.5:1, links underlined, figures with their alt text);
+# tools/export_html.py says where the templates are, tests/test_accessibility.py checks it.
+from tools.export_html import feedback_config  # noqa: E402
+
+for _name, _value in feedback_config().items():
+    setattr(c.HTMLExporter, _name, _value)

@@ -30,6 +30,25 @@ COLOURS = {
 }
 
 
+def _luminance(colour: str) -> float:
+    from matplotlib.colors import to_rgb
+
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(colour)]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def label_colour(background: str) -> str:
+    """Black or white, whichever contrasts more with ``background`` (WCAG's ratio).
+
+    >>> label_colour("#009E73"), label_colour("#000000")
+    ('#000000', '#ffffff')
+    """
+    light = _luminance(background)
+    on_black = (light + 0.05) / 0.05
+    on_white = 1.05 / (light + 0.05)
+    return "#000000" if on_black >= on_white else "#ffffff"
+
+
 @rc_context(STYLE)
 def plot_scores(scores: list[dict], max_total: float, ax=None):
     """Histogram of the students' total points, one bar per whole point."""
@@ -79,7 +98,13 @@ def plot_exercises(exercises: list[dict], ax=None):
         bars = ax.barh(y, values, left=left, color=COLOURS[outcome], label=outcome, height=0.7)
         total = max(sum(sum(v) for v in counts.values()) / max(len(exercises), 1), 1)
         labels = [f"{v:g}" if v >= 0.06 * total else "" for v in values]  # too thin: no label
-        ax.bar_label(bars, labels=labels, label_type="center", color="white", fontsize=10)
+        ax.bar_label(
+            bars,
+            labels=labels,
+            label_type="center",
+            color=label_colour(COLOURS[outcome]),
+            fontsize=10,
+        )
         left += values
     ax.set_yticks(y, names)
     ax.set_xlabel("students")

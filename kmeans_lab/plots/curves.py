@@ -1,5 +1,8 @@
-"""Figures for the course. Every helper takes ``ax=None``, returns the Axes
-it drew on, labels what it draws, and never calls ``plt.show()``."""
+"""Curves: the distortion per iteration, the elbow curve, the trade-off over K.
+
+Each helper attaches a text alternative with its numbers to the Axes it
+draws on (:func:`kmeans_lab.plots.alt_text`).
+"""
 
 from __future__ import annotations
 
@@ -8,237 +11,37 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._text import count_noun
-from ._validation import (
-    DEFAULT_SEED,
-    NOT_GIVEN,
-    as_float_matrix,
-    as_float_vector,
-    check_int,
-    resolve_rng,
-)
+from .._text import count_noun
+from .._validation import as_float_vector, check_int
+from ._alt import set_alt_text
+from .images import _axes
 
-__all__ = [
-    "show_images",
-    "plot_palette",
-    "plot_pixels_3d",
-    "plot_kmeans_progress",
-    "plot_distortion",
-    "plot_elbow",
-    "plot_tradeoff",
-]
+__all__ = ["plot_distortion", "plot_elbow", "plot_tradeoff"]
 
 
-def _axes(ax, **subplot_kw):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(subplot_kw=subplot_kw or None)
-    return ax
+def _g(v: float) -> str:
+    """A number as the figures print it: 3 significant digits."""
+    return f"{float(v):.3g}"
 
 
-def show_images(images: Sequence[ArrayLike], titles: Sequence[str] | None = None, axes=None):
-    """Show images side by side, each with its title.
-
-    Parameters
-    ----------
-    images : sequence of arrays of shape (H, W, 3) in [0, 1] (or uint8)
-    titles : sequence of str, optional
-    axes : sequence of matplotlib Axes, optional
-        One per image; a new figure with one row is made if omitted.
-
-    Returns
-    -------
-    axes : list of matplotlib.axes.Axes
+def describe_distortion(d) -> str:
+    """'distortion J falls from 0.093 to 0.021 over 10 iterations, 90% of the fall in the first 3'.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> axes = show_images([np.zeros((2, 2, 3)), np.ones((2, 2, 3))], ["black", "white"])
-    >>> [ax.get_title() for ax in axes]
-    ['black', 'white']
+    >>> describe_distortion([2.0, 2.0])
+    'distortion J stays at 2 over 1 iteration'
     """
-    import matplotlib.pyplot as plt
-
-    images = list(images)
-    if not images:
-        raise ValueError("images must contain at least one image")
-    if titles is not None and len(titles) != len(images):
-        raise ValueError(f"got {len(images)} images but {len(titles)} titles")
-    if axes is None:
-        _, axes = plt.subplots(1, len(images), figsize=(3.2 * len(images), 3.4), squeeze=False)
-        axes = list(axes[0])
-    axes = list(np.ravel(axes))
-    if len(axes) != len(images):
-        raise ValueError(f"got {len(images)} images but {len(axes)} axes")
-    for i, (ax, image) in enumerate(zip(axes, images)):
-        image = np.asarray(image)
-        ax.imshow(
-            np.clip(image, 0, 1) if image.dtype != np.uint8 else image, interpolation="nearest"
-        )
-        ax.set_title(titles[i] if titles is not None else f"image {i}")
-        ax.set_xlabel(f"{image.shape[1]} px")
-        ax.set_ylabel(f"{image.shape[0]} px")
-        ax.set_xticks([])
-        ax.set_yticks([])
-    return axes
-
-
-def plot_palette(palette: ArrayLike, ax=None, *, title: str | None = None):
-    """Draw a palette as a strip of coloured squares, index under each.
-
-    Parameters
-    ----------
-    palette : array-like of shape (K, 3)
-        Colours in [0, 1].
-    ax : matplotlib Axes, optional
-    title : str, optional
-        Defaults to "Palette: K colours".
-
-    Returns
-    -------
-    ax : matplotlib.axes.Axes
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> plot_palette(np.eye(3)).get_title()
-    'Palette: 3 colours'
-    """
-    P = as_float_matrix(palette, "palette")
-    if P.shape[1] != 3:
-        raise ValueError(f"palette must have shape (K, 3), got {P.shape}")
-    ax = _axes(ax)
-    K = P.shape[0]
-    ax.imshow(np.clip(P, 0, 1)[None, :, :], aspect="auto", interpolation="nearest")
-    step = max(1, K // 16)
-    ax.set_xticks(range(0, K, step))
-    ax.set_yticks([])
-    ax.set_xlabel("palette index")
-    ax.set_title(title if title is not None else f"Palette: {count_noun(K, 'colour')}")
-    return ax
-
-
-def plot_pixels_3d(
-    X: ArrayLike,
-    centroids: ArrayLike | None = None,
-    ax=None,
-    *,
-    max_points: int = 10_000,
-    rng=DEFAULT_SEED,
-    seed=NOT_GIVEN,
-):
-    """Scatter pixel colours in RGB space, each dot in its own colour.
-
-    Parameters
-    ----------
-    X : array-like of shape (N, 3)
-        Pixels in [0, 1]. At most ``max_points`` of them, sampled without
-        replacement with ``rng``, are drawn.
-    centroids : array-like of shape (K, 3), optional
-        Drawn as large black-edged crosses.
-    ax : matplotlib 3-D Axes, optional
-    max_points : int, default=10000
-    rng : int or numpy.random.Generator, default=0
-        Randomness of the sample of pixels drawn.
-    seed : int, optional
-        Deprecated old name of ``rng``.
-
-    Returns
-    -------
-    ax : mpl_toolkits.mplot3d.axes3d.Axes3D
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> ax = plot_pixels_3d(np.random.default_rng(0).random((50, 3)))
-    >>> ax.get_xlabel()
-    'red'
-    """
-    generator = resolve_rng(rng, seed, "plot_pixels_3d")
-    X = as_float_matrix(X, "X")
-    if X.shape[1] != 3:
-        raise ValueError(f"X must hold RGB pixels, shape (N, 3), got {X.shape}")
-    ax = _axes(ax, projection="3d")
-    if X.shape[0] > max_points:
-        idx = generator.choice(X.shape[0], size=max_points, replace=False)
-        X = X[idx]
-    ax.scatter(X[:, 0], X[:, 1], X[:, 2], c=np.clip(X, 0, 1), s=3, alpha=0.6, depthshade=False)
-    title = f"{count_noun(X.shape[0], 'pixel', thousands=True)} in RGB space"
-    if centroids is not None:
-        C = as_float_matrix(centroids, "centroids")
-        ax.scatter(
-            C[:, 0],
-            C[:, 1],
-            C[:, 2],
-            c=np.clip(C, 0, 1),
-            s=220,
-            marker="X",
-            edgecolors="black",
-            linewidths=1.5,
-            depthshade=False,
-            label="centroids",
-        )
-        ax.legend(loc="upper left")
-        title += f" with {count_noun(C.shape[0], 'centroid')}"
-    ax.set_xlabel("red")
-    ax.set_ylabel("green")
-    ax.set_zlabel("blue")
-    ax.set_title(title)
-    return ax
-
-
-def plot_kmeans_progress(
-    X: ArrayLike, centroid_history: Sequence[ArrayLike], labels: ArrayLike | None = None, ax=None
-):
-    """Show 2-D points and the path of every centroid over the iterations.
-
-    Parameters
-    ----------
-    X : array-like of shape (N, 2)
-    centroid_history : sequence of arrays of shape (K, 2)
-        ``centroid_history[0]`` is the initial state (e.g.
-        ``KMeansHistory.centroids``).
-    labels : array-like of shape (N,), optional
-        Colours the points by cluster.
-    ax : matplotlib Axes, optional
-
-    Returns
-    -------
-    ax : matplotlib.axes.Axes
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> X = np.array([[0.0, 0.0], [1.0, 1.0]])
-    >>> plot_kmeans_progress(X, [X, X]).get_xlabel()
-    'feature 1'
-    """
-    X = as_float_matrix(X, "X")
-    if X.shape[1] != 2:
-        raise ValueError(f"plot_kmeans_progress draws 2-D data, got X of shape {X.shape}")
-    history = np.stack([as_float_matrix(c, "centroids") for c in centroid_history])
-    ax = _axes(ax)
-    if labels is None:
-        ax.scatter(X[:, 0], X[:, 1], color="0.6", s=12, alpha=0.7)
-    else:
-        ax.scatter(X[:, 0], X[:, 1], c=np.asarray(labels), cmap="tab10", s=12, alpha=0.7)
-    for k in range(history.shape[1]):
-        ax.plot(history[:, k, 0], history[:, k, 1], "-o", color="black", ms=3, lw=1)
-    ax.plot(
-        history[-1, :, 0],
-        history[-1, :, 1],
-        "X",
-        color="red",
-        ms=12,
-        markeredgecolor="black",
-        label="final centroids",
+    d = np.asarray(d, dtype=float)
+    n = count_noun(d.size - 1, "iteration")
+    fall = d[0] - d[-1]
+    if d.size < 2 or not fall > 0:
+        return f"distortion J stays at {_g(d[0])} over {n}" if d.size else "no distortion"
+    first = int(np.argmax(d[0] - d >= 0.9 * fall))  # iterations until 90% of the fall
+    return (
+        f"distortion J falls from {_g(d[0])} to {_g(d[-1])} over {n}, "
+        f"90% of the fall in the first {first}"
     )
-    ax.set_xlabel("feature 1")
-    ax.set_ylabel("feature 2")
-    ax.set_title(f"Centroid paths over {count_noun(history.shape[0] - 1, 'iteration')}")
-    ax.legend(loc="best")
-    return ax
 
 
 def plot_distortion(distortions: Sequence[float], ax=None):
@@ -266,6 +69,7 @@ def plot_distortion(distortions: Sequence[float], ax=None):
     ax.set_ylabel("distortion (mean squared distance)")
     ax.set_title("Distortion per iteration")
     ax.grid(True, alpha=0.3)
+    set_alt_text(ax, describe_distortion(d))
     return ax
 
 
@@ -348,6 +152,17 @@ def plot_elbow(
     ax.set_ylabel(f"distortion J (mean squared distance{', log scale' if log_axes else ''})")
     ax.set_title("Elbow curve: distortion against K")
     ax.grid(True, alpha=0.3)
+    text = (
+        f"distortion J against K = {', '.join(map(str, Ks))}"
+        f"{' on log-log axes' if log_axes else ''}: J falls from {_g(d[0])} at K = {Ks[0]} "
+        f"to {_g(d[-1])} at K = {Ks[-1]}"
+    )
+    if len(Ks) > 1 and np.all(d > 0):
+        ratios = d[:-1] / d[1:]
+        text += f"; each step of K divides J by {ratios.min():.2f} to {ratios.max():.2f}"
+    if elbow is not None:
+        text += f"; the elbow, circled, at K = {elbow} (J = {_g(d[Ks.index(elbow)])})"
+    set_alt_text(ax, text)
     return ax
 
 
@@ -429,8 +244,19 @@ def plot_tradeoff(
         ax.set_xticks(Ks, [str(K) for K in Ks])
         ax.set_xlabel("K, number of colours (log scale)")
         ax.grid(True, alpha=0.3)
-    if current_K is not None and current_K in Ks:
+    marked = current_K is not None and current_K in Ks
+    if marked:
         i = Ks.index(current_K)
         for ax, y in ((ax_q, psnr[i]), (ax_s, kilobits[i])):
             ax.plot([current_K], [y], "o", ms=11, mfc="none", mec="tab:red", mew=2)
+    span = f"from K = {Ks[0]} to K = {Ks[-1]} (log scale)"
+    quality = f"PSNR goes from {psnr[0]:.1f} dB to {psnr[-1]:.1f} dB {span}"
+    size = f"compressed size goes from {kilobits[0]:.1f} to {kilobits[-1]:.1f} kilobits {span}"
+    if original_bits is not None:
+        size += f"; the original's {original / 1000:.1f} kilobits as a dashed line"
+    if marked:
+        quality += f"; K = {current_K} circled, {psnr[i]:.1f} dB"
+        size += f"; K = {current_K} circled, {kilobits[i]:.1f} kilobits"
+    set_alt_text(ax_q, quality)
+    set_alt_text(ax_s, size)
     return axes

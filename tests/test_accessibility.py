@@ -1,0 +1,120 @@
+"""WCAG 2.1 A/AA in a real browser: axe-core over every page the course produces.
+
+axe-core (npm, ``tests/axe``) runs in Debian's Chromium through Playwright
+(:mod:`axe_helpers`) over
+
+- the HTML exports of the solution notebooks (``tools.export_html``, our
+  nbconvert theme),
+- a feedback page (nbgrader's feedback template inside ours, as
+  ``make feedback`` renders it),
+- the class report (``make report``, on the demo class),
+- (JupyterLab with the explorer: ``tests/test_accessibility_lab.py``.)
+
+Every test here is slow (a browser).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from axe_helpers import CHROMIUM, CHROMIUM_ARGS, axe_missing, describe, run_axe
+
+REPO = Path(__file__).resolve().parents[1]
+
+_missing = axe_missing()
+if _missing and os.environ.get("KMEANS_LAB_REQUIRE_BROWSER") == "1":
+    pytest.fail(f"KMEANS_LAB_REQUIRE_BROWSER=1 but {_missing}", pytrace=False)
+if _missing:
+    pytest.skip(f"accessibility tests not run: {_missing}", allow_module_level=True)
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _axe_file(browser, path: Path) -> list[dict]:
+    page = browser.new_page()
+    try:
+        page.goto(path.resolve().as_uri())
+        return run_axe(page)
+    finally:
+        page.close()
+
+
+def test_the_html_exports_of_the_notebooks_have_no_violation(browser, tmp_path):
+    from tools import export_html
+
+    assert export_html.main(["--output-dir", str(tmp_path)]) == 0
+    pages = sorted(tmp_path.glob("*.html"))
+    assert len(pages) == 8
+    found = {p.name: _axe_file(browser, p) for p in pages}
+    bad = {name: v for name, v in found.items() if v}
+    assert not bad, "\n".join(f"{name}: {describe(v)}" for name, v in bad.items())
+    for page in pages:  # every figure is an image with its text, no nbconvert placeholder
+        text = page.read_text(encoding="utf-8")
+        assert "No description has been provided" not in text, page.name
+
+
+def _feedback_exporter():
+    """The HTMLExporter of ``make feedback``: course/nbgrader_config.py's settings, and the
+    stylesheet folder nbgrader's GenerateFeedback adds."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from tools.export_html import nbgrader_templates
+
+    course = PyFileConfigLoader("nbgrader_config.py", path=str(REPO / "course")).load_config()
+    config = Config()
+    config.HTMLExporter = course.HTMLExporter
+    config.HTMLExporter.extra_template_paths = [
+        str(nbgrader_templates().parent / "static" / "node_modules" / "bootstrap" / "dist" / "css")
+    ]
+    return HTMLExporter(config=config)
+
+
+def test_a_feedback_page_has_no_violation(browser, tmp_path):
+    import nbformat
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+
+    exporter = _feedback_exporter()
+    assert exporter.template_name == "kmeans_lab_feedback"
+    exporter.register_preprocessor(CSSHTMLHeaderPreprocessor(), enabled=True)
+    for name in ("03_find_closest_centroids", "04_compute_centroids"):
+        nb = nbformat.read(REPO / "notebooks" / f"{name}.ipynb", as_version=4)
+        for cell in nb.cells:  # as graded: every check cell scored (nbgrader's GetGrades)
+            grading = cell.metadata.get("nbgrader", {})
+            if grading.get("grade"):
+                grading["score"] = grading.get("points", 0) / 2
+        score = {"notebook": name, "score": 1.5, "max_score": 3, "late_penalty": 0}
+        body, _ = exporter.from_notebook_node(nb, resources={"nbgrader": score})
+        assert '<html lang="en">' in body and "(Top)" in body
+        page = tmp_path / f"{name}.html"
+        page.write_text(body, encoding="utf-8")
+        violations = _axe_file(browser, page)
+        assert not violations, f"{name}: " + describe(violations)
+    assert 'alt="Figure of 2 panels. Panel 1, Centroid paths' in body
+
+
+def test_the_class_report_has_no_violation(browser, tmp_path):
+    from demo_results import grade_demo_class
+
+    from tools.report import write_report
+
+    course = tmp_path / "course"
+    course.mkdir()
+    grade_demo_class(course)
+    violations = _axe_file(browser, write_report(course, generated="in the test"))
+    assert not violations, describe(violations)
