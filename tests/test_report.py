@@ -91,7 +91,11 @@ def test_argmax_is_the_top_diagnosis_of_find_closest_centroids_with_count_9(demo
     assert "use np.argmin, not np.argmax" in first
     glance = demo["html"].split('id="glance"', 1)[1].split("</section>", 1)[0]
     first = glance.split("<li>")[1]  # the class's most frequent mistake
-    assert f"{FIND}</code></a>: 9 students (30%): the closest centroid has" in first
+    rows = [r for r in demo["rows"] if r["exercise"] == FIND]
+    failed = sum(r["status"] == "failed" for r in rows)
+    graded = failed + sum(r["status"] == "passed" for r in rows)
+    assert f"{FIND}</code></a>: {failed} of {graded} graded answers failed (" in first
+    assert "most often, 9 students (30%): the closest centroid has" in first
 
 
 def test_every_mistake_of_the_composition_is_counted_with_its_hint(demo):
@@ -229,10 +233,48 @@ def test_no_student_id_appears_next_to_code(demo):
         unescaped = html.unescape(section)
         assert not [line for line in code_lines if line in unescaped]
     examples = re.findall(r"<pre><code>(.*?)</code></pre>", text, flags=re.S)
-    per_exercise = Counter(d["exercise"] for d in demo["table"]("diagnoses"))
-    assert len(examples) == sum(min(n, TOP) for n in per_exercise.values())
+    shown = Counter()
+    for d in demo["table"]("diagnoses"):
+        shown[d["exercise"]] += 1
+        if shown[d["exercise"]] <= TOP and d["example"]:
+            shown["examples"] += 1
+    assert len(examples) == shown["examples"] > 0
     for example in map(html.unescape, examples):
         assert not [line for line in example.splitlines() if line.lstrip().startswith("#")]
+
+
+def test_the_report_shows_code_only_of_3_or_more_students_and_none_of_a_flagged_one(demo):
+    flagged = {r["student"] for r in demo["table"]("review")}
+    ids = sorted(demo["answers"])
+    diagnoses = demo["table"]("diagnoses")
+    small = [d for d in diagnoses if int(d["students"]) < 3]
+    assert small and all(d["example"] == "" for d in small)  # e.g. the copied pair's card
+    shown = [d for d in diagnoses if d["example"]]
+    assert shown and all(int(d["students"]) >= 3 for d in shown)
+    for d in shown:  # each example is also the code of a student nobody flagged
+        writers = {
+            r["student"]
+            for r in demo["rows"]
+            if r["exercise"] == d["exercise"] and anonymise(r["code"], ids) == d["example"]
+        }
+        assert writers - flagged, d["exercise"]
+    # the cards of the flagged students' own mistakes show no code
+    for student in flagged:
+        for r in demo["rows"]:
+            if r["student"] == student and r["status"] == "failed":
+                card = next(
+                    d
+                    for d in diagnoses
+                    if d["exercise"] == r["exercise"]
+                    and d["diagnosis"] in (r["diagnosis"], r["kind"])
+                )
+                others = {
+                    o["student"]
+                    for o in demo["rows"]
+                    if o["exercise"] == r["exercise"] and o["diagnosis"] == r["diagnosis"]
+                } - flagged
+                if len(others) < 3:
+                    assert card["example"] == "", (student, r["exercise"])
 
 
 def test_anonymise_drops_comments_docstrings_and_ids():

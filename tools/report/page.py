@@ -96,14 +96,24 @@ def _glance(tables: Tables) -> str:
         for e in tables.exercises
         if any(d["exercise"] == e["exercise"] for d in tables.diagnoses)
     ]
+    graded = {
+        e["exercise"]: (int(e["failed"]), int(e["passed"]) + int(e["failed"]))
+        for e in tables.exercises
+    }
+
+    def failed(exercise: str) -> str:
+        count, of = graded[exercise]
+        return f"{count} of {of} graded answers failed ({count / of:.0%}); " if of else ""
+
     items = "".join(
         f'<li><a href="#d-{_e(top["exercise"])}"><code>{_e(top["exercise"])}</code></a>: '
-        f"{_n(top['students'], 'student')} "
+        f"{failed(top['exercise'])}most often, {_n(top['students'], 'student')} "
         f"({_e(top['share'])}): {_e(top['hint'] or top['diagnosis'])}</li>"
         for top in sorted(tops, key=lambda d: -d["students"])  # stable: ties in course order
     )
     body = (
-        "<p>The most frequent mistake in each exercise, the most frequent first:</p>"
+        "<p>For each exercise, how many graded answers failed and the most frequent mistake, "
+        "the exercise with the most frequent mistake first:</p>"
         f"<ul>{items}</ul>"
         if items
         else "<p>No graded answer failed.</p>"

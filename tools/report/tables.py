@@ -30,7 +30,9 @@ __all__ = [
     "LIMIT_KINDS",
 ]
 
-SCORE_COLUMNS = ["student", "points", "max_points"]
+SCORE_COLUMNS = ["student", "points", "max_points", "note"]
+#: A diagnosis shows a code example only when at least this many students share it.
+MIN_EXAMPLE_STUDENTS = 3
 EXERCISE_COLUMNS = [
     "exercise",
     "notebook",
@@ -122,15 +124,27 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
 
 
-def _scores(rows: list[dict]) -> tuple[list[dict], float]:
+def _scores(rows: list[dict], finals: dict[str, dict] | None) -> tuple[list[dict], float]:
+    """Each student's total: ``grades.csv``'s final one when given, else the verdicts' sum."""
     totals: dict[str, float] = defaultdict(float)
     maxima: dict[str, float] = defaultdict(float)
+    notes: dict[str, str] = {}
     for row in rows:
         totals[row["student"]] += float(row["points"] or 0)
         maxima[row["student"]] += float(row["max_points"] or 0)
+    for student, final in (finals or {}).items():
+        if student in totals:  # overrides and a late penalty are in grades.csv
+            totals[student] = float(final["points"] or 0)
+            maxima[student] = float(final["max_points"] or 0)
+            notes[student] = final.get("note", "")
     max_total = max(maxima.values(), default=0.0)
     return [
-        {"student": s, "points": _number(totals[s]), "max_points": _number(maxima[s])}
+        {
+            "student": s,
+            "points": _number(totals[s]),
+            "max_points": _number(maxima[s]),
+            "note": notes.get(s, ""),
+        }
         for s in sorted(totals)
     ], max_total
 
@@ -166,7 +180,19 @@ def _most_common(values) -> str:
     return min(v for v, n in counts.items() if n == best)  # ties: the same choice every time
 
 
-def _diagnoses(rows: list[dict], ids: list[str]) -> list[dict]:
+def _example(group: list[dict], ids: list[str], flagged: set[str]) -> str:
+    """The most common anonymised code of a diagnosis, or "" when showing it could identify.
+
+    Only a diagnosis of :data:`MIN_EXAMPLE_STUDENTS` or more students not
+    flagged for review by hand has an example, taken from their code only.
+    """
+    unflagged = [r for r in group if r["student"] not in flagged]
+    if len({r["student"] for r in unflagged}) < MIN_EXAMPLE_STUDENTS:
+        return ""
+    return _most_common(anonymise(r["code"], ids) for r in unflagged)
+
+
+def _diagnoses(rows: list[dict], ids: list[str], flagged: set[str] = frozenset()) -> list[dict]:
     table = []
     for exercise in REGISTRY:
         failed = [r for r in rows if r["exercise"] == exercise and r["status"] == "failed"]
@@ -186,7 +212,7 @@ def _diagnoses(rows: list[dict], ids: list[str]) -> list[dict]:
                     "diagnosis": diagnosis,
                     "hint": _most_common(r["hint"] for r in group),
                     "case": _most_common(r["case"] for r in group),
-                    "example": _most_common(anonymise(r["code"], ids) for r in group),
+                    "example": _example(group, ids, flagged),
                 }
             )
     return table
@@ -247,22 +273,31 @@ def _grading(report: dict[str, dict]) -> tuple[list[dict], float, int]:
     return table, total, notebooks
 
 
-def build(rows: list[dict], report: dict, *, whole_flags: bool = False) -> Tables:
+def build(
+    rows: list[dict],
+    report: dict,
+    *,
+    whole_flags: bool = False,
+    finals: dict[str, dict] | None = None,
+) -> Tables:
     """The report's tables from the verdicts' rows and ``autograde_report.json``.
 
-    ``whole_flags`` keeps the lines of code the flags quote (for the CSV).
+    ``whole_flags`` keeps the lines of code the flags quote (for the CSV);
+    ``finals``, ``{student: total row of grades.csv}``, gives the final
+    scores (overrides, late penalty) when ``make grades`` has run.
     """
     students_report = report.get("students", {})
     students = sorted(set(students_report) | {r["student"] for r in rows})
     runs = sorted({r["run"] for r in rows}) or [report.get("run", "")]
-    scores, max_total = _scores(rows)
+    scores, max_total = _scores(rows, finals)
     grading, seconds, notebooks = _grading(students_report)
+    review = _review(rows, students_report, whole=whole_flags)
     return Tables(
         run=", ".join(runs),
         scores=scores,
         exercises=_exercises(rows),
-        diagnoses=_diagnoses(rows, students),
-        review=_review(rows, students_report, whole=whole_flags),
+        diagnoses=_diagnoses(rows, students, {r["student"] for r in review}),
+        review=review,
         grading=grading,
         max_total=max_total,
         seconds=seconds,
