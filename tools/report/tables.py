@@ -54,6 +54,8 @@ DIAGNOSIS_COLUMNS = [
     "hint",
     "case",
     "example",
+    "evidence",
+    "hints",
 ]
 REVIEW_COLUMNS = ["student", "why"]
 GRADING_COLUMNS = ["student", "status", "seconds", "problems"]
@@ -141,8 +143,9 @@ def _scores(rows: list[dict], finals: dict[str, dict] | None) -> tuple[list[dict
     return [
         {
             "student": s,
-            "points": _number(totals[s]),
-            "max_points": _number(maxima[s]),
+            # grades.csv's own text of the number, so both files read the same
+            "points": finals[s]["points"] if s in notes else _number(totals[s]),
+            "max_points": finals[s]["max_points"] if s in notes else _number(maxima[s]),
             "note": notes.get(s, ""),
         }
         for s in sorted(totals)
@@ -192,16 +195,55 @@ def _example(group: list[dict], ids: list[str], flagged: set[str]) -> str:
     return _most_common(anonymise(r["code"], ids) for r in unflagged)
 
 
+def evidence(message: str) -> str:
+    """The message's ``first mismatch at ...`` line: where the answer first differs, and what
+    was expected there ("" when the message has none).
+
+    It is written by the check from the case's inputs and the expected answer,
+    not from the student's answer nor the hint.
+
+    Examples
+    --------
+    >>> evidence("f: case 2 of 9 failed\n  first mismatch at row 2: cluster 2 has no points\n"
+    ...          "  hint: keep it")
+    'first mismatch at row 2: cluster 2 has no points'
+    """
+    for line in message.splitlines():
+        if line.strip().startswith("first mismatch at "):
+            return line.strip()
+    return ""
+
+
+def mistake_of(row: dict) -> tuple[str, str, str]:
+    """What makes two failures one mistake: ``(kind, case, evidence)``, or the diagnosis.
+
+    Two answers that fail the same case (the same inputs for everyone in the
+    run) in the same way (kind) and first differ from the expected answer at
+    the same place, with the same expected value, made one mistake, whatever
+    the hint guessed from what they returned (e.g. an empty cluster given
+    zeros or NaN: one mistake, the empty cluster forgotten). Without that
+    evidence (no case, or no mismatch line), the diagnosis decides.
+    """
+    found = evidence(row.get("message", ""))
+    if row["case"] and found:
+        return (row["kind"], row["case"], found)
+    return (row["kind"], "", row["diagnosis"] or row["kind"])
+
+
 def _diagnoses(rows: list[dict], ids: list[str], flagged: set[str] = frozenset()) -> list[dict]:
     table = []
     for exercise in REGISTRY:
         failed = [r for r in rows if r["exercise"] == exercise and r["status"] == "failed"]
         students = sum(1 for r in rows if r["exercise"] == exercise)
-        groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+        groups: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
         for row in failed:
-            groups[(row["diagnosis"] or row["kind"], row["kind"])].append(row)
-        ranked = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
-        for rank, ((diagnosis, kind), group) in enumerate(ranked, 1):
+            groups[mistake_of(row)].append(row)
+        ranked = sorted(
+            groups.items(),
+            key=lambda item: (-len(item[1]), _most_common(r["diagnosis"] for r in item[1])),
+        )
+        for rank, ((kind, _, _), group) in enumerate(ranked, 1):
+            hints = Counter(r["hint"] for r in group if r["hint"])
             table.append(
                 {
                     "exercise": exercise,
@@ -209,10 +251,14 @@ def _diagnoses(rows: list[dict], ids: list[str], flagged: set[str] = frozenset()
                     "students": len(group),
                     "share": f"{len(group) / students:.0%}",
                     "kind": kind,
-                    "diagnosis": diagnosis,
+                    "diagnosis": _most_common(r["diagnosis"] or r["kind"] for r in group),
                     "hint": _most_common(r["hint"] for r in group),
                     "case": _most_common(r["case"] for r in group),
                     "example": _example(group, ids, flagged),
+                    "evidence": evidence(group[0].get("message", "")),
+                    "hints": " | ".join(
+                        f"{n} x {h}" for h, n in sorted(hints.items(), key=lambda i: (-i[1], i[0]))
+                    ),
                 }
             )
     return table
@@ -250,8 +296,13 @@ def _review(rows: list[dict], report: dict[str, dict], *, whole: bool) -> list[d
     return table
 
 
-def _grading(report: dict[str, dict]) -> tuple[list[dict], float, int]:
+def _grading(report: dict[str, dict], rows: list[dict]) -> tuple[list[dict], float, int]:
     table, total, notebooks = [], 0.0, 0
+    stopped: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        if row["kind"] in LIMIT_KINDS:
+            reason = row["message"].split(": ", 1)[-1]
+            stopped[row["student"]].append(f"{row['exercise']}: {reason}")
     for student, entry in sorted(report.items()):
         total += float(entry.get("seconds") or 0.0)
         notebooks += len(entry.get("graded_notebooks", []))
@@ -262,10 +313,12 @@ def _grading(report: dict[str, dict]) -> tuple[list[dict], float, int]:
             for p in entry.get("problems", [])
             if not any(p.startswith(f"{n}.ipynb") for n in failed)
         ]
+        problems += [p for p in stopped[student] if p not in problems]
+        status = entry.get("status", "")
         table.append(
             {
                 "student": student,
-                "status": entry.get("status", ""),
+                "status": "partial" if stopped[student] and status == "graded" else status,
                 "seconds": f"{float(entry.get('seconds') or 0.0):.1f}",
                 "problems": "; ".join(problems),
             }
@@ -286,11 +339,17 @@ def build(
     ``finals``, ``{student: total row of grades.csv}``, gives the final
     scores (overrides, late penalty) when ``make grades`` has run.
     """
+    # a check stopped by a limit was not graded: one status in every table (it counts neither
+    # as a failure nor as a diagnosis; the grading and review tables say why)
+    rows = [
+        dict(r, status="not graded") if r["kind"] in LIMIT_KINDS and r["status"] == "failed" else r
+        for r in rows
+    ]
     students_report = report.get("students", {})
     students = sorted(set(students_report) | {r["student"] for r in rows})
     runs = sorted({r["run"] for r in rows}) or [report.get("run", "")]
     scores, max_total = _scores(rows, finals)
-    grading, seconds, notebooks = _grading(students_report)
+    grading, seconds, notebooks = _grading(students_report, rows)
     review = _review(rows, students_report, whole=whole_flags)
     return Tables(
         run=", ".join(runs),
