@@ -206,3 +206,17 @@ def test_an_override_reaches_the_export_with_its_reason(course):
         overrides.record(course, "s02", "nope", "1", "x")
     lines = (course / "overrides.csv").read_text().splitlines()
     assert lines[0] == ",".join(overrides.COLUMNS) and len(lines) == 2  # refused ones not kept
+
+
+def test_the_demo_class_roster_keys_every_export(tmp_path):
+    from tools import demo_class
+
+    course = tmp_path / "demo"
+    course.mkdir()
+    demo_class.write_roster(course)
+    write_grades(course, {s: {"image_to_pixels": 1} for s in demo_class.STUDENTS[:-1]})
+    for name in lms.FORMATS:
+        rows = read(export.export(course, name))
+        assert len(rows) == 30 + (2 if name == "canvas" else 1)
+    notes = read(course / "export" / "notes.csv")
+    assert [r[0] for r in notes if r[3] == "no submission"] == [demo_class.STUDENTS[-1]]
