@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: html lab test test-quick lint format test-browser bench nav run-notebooks release autograde grades feedback report demo-class install clean
+.PHONY: html lab test test-quick lint format test-browser bench nav run-notebooks release autograde grades feedback report export override demo-class install clean
 
 install: $(STAMP)
 
@@ -95,26 +95,42 @@ nav: $(STAMP)
 	$(BIN)/python -m tools.nav
 
 # --- instructors (nbgrader; README "For instructors") ---
+# Every instructor target works on COURSE (default: course/).
+COURSE ?= course
 # Regenerate notebooks/student/ from the solution notebooks (commit the result).
+# GRADED=1: a graded release in $(COURSE)/release/ without the hints that give an answer.
 release: $(STAMP)
-	$(BIN)/python -m tools.release
+	$(BIN)/python -m tools.release --course $(COURSE) $(if $(GRADED),--graded)
 
 # Grade every submission in course/submitted/<student>/kmeans_lab/: each notebook in
 # its own sandbox (bubblewrap), judged outside it, WORKERS at a time (default: cores).
 autograde: $(STAMP)
-	MPLBACKEND=Agg WORKERS=$(WORKERS) $(BIN)/python -m tools.autograde
+	MPLBACKEND=Agg WORKERS=$(WORKERS) $(BIN)/python -m tools.autograde --course $(COURSE)
 
 # course/grades.csv: one row per student and exercise, plus a total.
 grades: $(STAMP)
-	$(BIN)/python -m tools.grades
+	$(BIN)/python -m tools.grades --course $(COURSE)
 
 # course/feedback/<student>/kmeans_lab/<notebook>.html
 feedback: $(STAMP)
-	$(BIN)/python -m tools.feedback
+	$(BIN)/python -m tools.feedback --course $(COURSE)
 
 # course/report/index.html: what the class got wrong (and its tables as CSV files).
 report: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m tools.report
+	MPLBACKEND=Agg $(BIN)/python -m tools.report --course $(COURSE)
+
+# $(COURSE)/export/$(LMS).csv: the final grades in an LMS's import format, through $(COURSE)/roster.csv.
+export: $(STAMP)
+	@test -n "$(LMS)" || { echo "make export: say LMS=canvas, moodle, blackboard or gradescope"; exit 2; }
+	$(BIN)/python -m tools.export --course $(COURSE) --lms $(LMS)
+
+# Change one score by hand, with the reason (recorded in $(COURSE)/overrides.csv), then
+# rewrite grades.csv and the report.
+override: $(STAMP)
+	$(BIN)/python -m tools.overrides --course $(COURSE) --student "$(STUDENT)" \
+	    --exercise "$(EXERCISE)" --points "$(POINTS)" --why "$(WHY)"
+	$(BIN)/python -m tools.grades --course $(COURSE)
+	MPLBACKEND=Agg $(BIN)/python -m tools.report --course $(COURSE)
 
 # A synthetic class of 30 from the catalogue of student solutions, graded in demo-class/
 # (never course/), with its report: demo-class/report/index.html (~5 min).

@@ -39,7 +39,7 @@ from tools.demo_class import COMPOSITION, LOOPS_FOREVER, NOT_ATTEMPTED, NOT_SUBM
 from tools.grading import verdicts
 from tools.report import write_report
 from tools.report.page import TOP
-from tools.report.tables import anonymise
+from tools.report.tables import LIMIT_KINDS, anonymise, mistake_of
 
 pytestmark = pytest.mark.slow  # end to end: make test-quick skips this module
 
@@ -92,8 +92,21 @@ def test_argmax_is_the_top_diagnosis_of_find_closest_centroids_with_count_9(demo
     assert "9 students</span> (30% of the class)" in first
     assert "use np.argmin, not np.argmax" in first
     glance = demo["html"].split('id="glance"', 1)[1].split("</section>", 1)[0]
-    first = glance.split("<li>")[1]  # the class's most frequent mistake
-    assert f"{FIND}</code></a>: 9 students (30%): the closest centroid has" in first
+    items = glance.split("<li>")[1:]
+    # the class's most frequent mistake: the empty cluster forgotten (zeros or NaN), 10 of 30
+    assert "compute_centroids</code></a>:" in items[0]
+    assert "most often, 10 students (33%): a cluster with no points" in items[0]
+    (mine,) = [i for i in items if f"{FIND}</code></a>" in i]
+    rows = [r for r in demo["rows"] if r["exercise"] == FIND]
+    failed = sum(r["status"] == "failed" for r in rows)
+    graded = failed + sum(r["status"] == "passed" for r in rows)
+    assert (failed, graded) == (19, 29)  # 30 less the one who did not attempt it
+    assert f"{FIND}</code></a>: 19 of 29 graded answers failed (66%); most often, 9 " in mine
+    assert "9 students (30%): the closest centroid has" in mine
+
+
+#: Mistakes of the composition that are one mistake: the same case, failed at the same place.
+ONE_MISTAKE = {"compute_centroids": [("zero_for_empty_cluster", "nan_for_empty_cluster")]}
 
 
 def test_every_mistake_of_the_composition_is_counted_with_its_hint(demo):
@@ -101,22 +114,32 @@ def test_every_mistake_of_the_composition_is_counted_with_its_hint(demo):
     diagnoses = demo["table"]("diagnoses")
     for exercise, composition in COMPOSITION.items():
         mine = [d for d in diagnoses if d["exercise"] == exercise]
-        mistakes = {n: c for n, c in composition.items() if n not in demo_class._NOT_CODE}
-        # each mistake of the demo has its own diagnosis: one row per mistake, its count
-        assert sorted(int(d["students"]) for d in mine) == sorted(mistakes.values()), exercise
+        mistakes = {
+            n: c
+            for n, c in composition.items()
+            if n not in demo_class._NOT_CODE and n != LOOPS_FOREVER  # not graded: no diagnosis
+        }
+        # each mistake of the demo has its own diagnosis: one row per mistake, its count; the
+        # empty cluster forgotten is one mistake whether the answer gave zeros or NaN there
+        counts = dict(mistakes)
+        for a, b in ONE_MISTAKE.get(exercise, ()):
+            counts[a] += counts.pop(b)
+        assert sorted(int(d["students"]) for d in mine) == sorted(counts.values()), exercise
         assert [int(d["rank"]) for d in mine] == list(range(1, len(mine) + 1))
         assert [int(d["students"]) for d in mine] == sorted(
             (int(d["students"]) for d in mine), reverse=True
         )
-        for name, count in mistakes.items():
-            if name == LOOPS_FOREVER:
-                (row,) = [d for d in mine if d["kind"] == "timeout"]
-                assert int(row["students"]) == count and "ran longer than # s" in row["diagnosis"]
-                continue
+        assert not [d for d in mine if d["kind"] == "timeout"]
+        merged = {b: a for a, b in ONE_MISTAKE.get(exercise, ())}
+        for name in mistakes:
             entry = next(e for e in catalogue.WRONG[exercise] if e.name == name)
             if entry.hint:
-                found = [int(d["students"]) for d in mine if entry.hint in d["hint"]]
-                assert count in found, (exercise, name, found)
+                found = [int(d["students"]) for d in mine if entry.hint in d["hints"]]
+                assert counts[merged.get(name, name)] in found, (exercise, name, found)
+    (row,) = [d for d in diagnoses if d["exercise"] == "compute_centroids" and d["rank"] == "1"]
+    assert row["students"] == "10" and row["share"] == "33%"
+    assert "first mismatch at row 2: cluster 2 has no points" in row["evidence"]
+    assert "6 x a cluster with no points" in row["hints"] and "4 x a cluster" in row["hints"]
 
 
 def test_the_exercise_table_counts_passed_failed_and_not_attempted(demo):
@@ -129,8 +152,9 @@ def test_the_exercise_table_counts_passed_failed_and_not_attempted(demo):
         assert int(row["students"]) == len(answers) == 30
         assert int(row["passed"]) == right, exercise
         assert int(row["not_attempted"]) == not_attempted, exercise
-        assert int(row["not_graded"]) == given[UNREADABLE], exercise
-        assert int(row["failed"]) == 30 - right - not_attempted - given[UNREADABLE], exercise
+        not_graded = given[UNREADABLE] + given[LOOPS_FOREVER]  # a time limit: not graded
+        assert int(row["not_graded"]) == not_graded, exercise
+        assert int(row["failed"]) == 30 - right - not_attempted - not_graded, exercise
         assert row["max_points"] == str(REGISTRY[exercise].points)
     assert [r["exercise"] for r in demo["table"]("exercises")] == list(REGISTRY)
 
@@ -171,7 +195,15 @@ def test_submissions_that_could_not_be_graded_are_listed(demo):
     assert len(grading) == 30
     assert grading[broken]["status"] == "partial"
     assert "02_init_centroids.ipynb not a readable notebook" in grading[broken]["problems"]
-    assert [s for s, r in grading.items() if r["problems"]] == [broken]
+    (looper,) = students_with(demo["answers"], "compute_centroids", LOOPS_FOREVER)
+    assert sorted(s for s, r in grading.items() if r["problems"]) == sorted([broken, looper])
+    # the timeout is one status everywhere: not graded in the tables, partial here, and why
+    assert grading[looper]["status"] == "partial"
+    assert (
+        "compute_centroids: not graded: the check cell ran longer than"
+        in (grading[looper]["problems"])
+    )
+    assert "ran longer than # s" not in demo["html"]
     section = demo["html"].split('id="grading"', 1)[1].split("</section>", 1)[0]
     assert broken in section and "not a readable notebook" in section
     assert (
@@ -231,10 +263,52 @@ def test_no_student_id_appears_next_to_code(demo):
         unescaped = html.unescape(section)
         assert not [line for line in code_lines if line in unescaped]
     examples = re.findall(r"<pre><code>(.*?)</code></pre>", text, flags=re.S)
-    per_exercise = Counter(d["exercise"] for d in demo["table"]("diagnoses"))
-    assert len(examples) == sum(min(n, TOP) for n in per_exercise.values())
+    shown = Counter()
+    for d in demo["table"]("diagnoses"):
+        shown[d["exercise"]] += 1
+        if shown[d["exercise"]] <= TOP and d["example"]:
+            shown["examples"] += 1
+    assert len(examples) == shown["examples"] > 0
     for example in map(html.unescape, examples):
         assert not [line for line in example.splitlines() if line.lstrip().startswith("#")]
+
+
+def test_the_report_shows_code_only_of_3_or_more_students_and_none_of_a_flagged_one(demo):
+    flagged = {r["student"] for r in demo["table"]("review")}
+    ids = sorted(demo["answers"])
+    diagnoses = demo["table"]("diagnoses")
+    small = [d for d in diagnoses if int(d["students"]) < 3]
+    assert small and all(d["example"] == "" for d in small)  # e.g. the copied pair's card
+    shown = [d for d in diagnoses if d["example"]]
+    assert shown and all(int(d["students"]) >= 3 for d in shown)
+    for d in shown:  # each example is also the code of a student nobody flagged
+        writers = {
+            r["student"]
+            for r in demo["rows"]
+            if r["exercise"] == d["exercise"] and anonymise(r["code"], ids) == d["example"]
+        }
+        assert writers - flagged, d["exercise"]
+    # the cards of the flagged students' own mistakes show no code unless 3 others share them
+    for student in flagged:
+        for r in demo["rows"]:
+            if r["student"] != student or r["status"] != "failed" or r["kind"] in LIMIT_KINDS:
+                continue
+            group = [
+                o
+                for o in demo["rows"]
+                if o["exercise"] == r["exercise"]
+                and o["status"] == "failed"
+                and mistake_of(o) == mistake_of(r)
+            ]
+            (card,) = [
+                d
+                for d in diagnoses
+                if d["exercise"] == r["exercise"]
+                and int(d["students"]) == len(group)
+                and d["diagnosis"] in {o["diagnosis"] or o["kind"] for o in group}
+            ]
+            if len({o["student"] for o in group} - flagged) < 3:
+                assert card["example"] == "", (student, r["exercise"])
 
 
 def test_anonymise_drops_comments_docstrings_and_ids():

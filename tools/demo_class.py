@@ -6,7 +6,8 @@ it releases the assignment, writes one submission per student of the class
 described by :data:`COMPOSITION`, grades them with the real tools and the real
 sandbox (``tools.autograde``, a fixed seed, 10 s per cell), then writes the
 grades CSV, the students' feedback and the class report
-``demo-class/report/index.html``. A new instructor sees there what the report
+``demo-class/report/index.html``, a roster (:func:`write_roster`) and the
+export for every LMS (``demo-class/export/``). A new instructor sees there what the report
 of a real batch looks like; the tests build the same class
 (``tests/test_report.py``).
 
@@ -62,6 +63,7 @@ __all__ = [
     "class_answers",
     "notebooks_of",
     "write_class",
+    "write_roster",
     "main",
 ]
 
@@ -332,6 +334,20 @@ def write_class(course: Path, release: Path, answers: dict[str, dict[str, Answer
 # --- make demo-class -------------------------------------------------------------------
 
 
+def write_roster(course: Path, students=STUDENTS) -> Path:
+    """``course/roster.csv`` for the demo class: made-up names, e-mails, LMS ids and logins."""
+    lines = ["student,name,email,lms_id,login,section"]
+    for number, student in enumerate(students, 1):
+        section = "A" if number <= len(students) // 2 else "B"
+        lines.append(
+            f'{student},"Demo, Student {number:02d}",{student}@demo.example,'
+            f"{10000 + number},{student},{section}"
+        )
+    path = Path(course) / "roster.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def _tool(module: str, course: Path, *args: str, env: dict | None = None) -> None:
     started = time.monotonic()
     print(f"$ python -m tools.{module} --course {course} {' '.join(args)}".rstrip(), flush=True)
@@ -392,6 +408,9 @@ def main(argv: list[str] | None = None) -> int:
     _tool("grades", course)
     _tool("feedback", course)
     _tool("report", course)
+    write_roster(course)
+    for lms in ("canvas", "moodle", "blackboard", "gradescope"):
+        _tool("export", course, "--lms", lms)
     print(
         f"the demo class's report: {course / 'report' / 'index.html'} "
         f"({time.monotonic() - started:.0f} s in all)"

@@ -19,6 +19,13 @@ says why: code reaching into the grader or the interpreter
 (``tools.grading.policy``, read by ``tools.grading.reading``), a graded function naming the
 course's reference, or a graded function that closely matches the reference
 or another student's (``tools.grading.similarity``). Flags never change points.
+
+Overrides (``course/overrides.csv``, :mod:`tools.overrides`) replace an
+exercise's points, and its note says who changed it, when, why and what the
+grader had given; a score changed in nbgrader's formgrader says so too. The
+total row also gives the submission's time (nbgrader's ``timestamp.txt``) and,
+with a late policy (``course/late_policy.json``, :mod:`tools.late`), the
+penalty taken off the total.
 """
 
 from __future__ import annotations
@@ -31,7 +38,9 @@ from pathlib import Path
 
 import nbformat
 
+from . import overrides
 from .grading.student_files import printable
+from .late import lateness, read_policy
 from .nbgrader_course import (
     ASSIGNMENT,
     add_course_argument,
@@ -96,6 +105,14 @@ def check_messages(course: Path, student: str, notebook: str) -> dict[str, str]:
     return messages
 
 
+def _formgrader_note(grade) -> str:
+    """The note of a score changed by hand in nbgrader's formgrader ("" if it was not)."""
+    manual, auto = grade.manual_score, grade.auto_score
+    if manual is None or auto is None or float(manual) == float(auto):
+        return ""
+    return f"changed by hand in the formgrader (graded {_number(auto)})"
+
+
 def collect(course: Path) -> list[dict[str, str]]:
     """All rows of the grades CSV (see the module docstring)."""
     from nbgrader.api import Gradebook, MissingEntry
@@ -104,6 +121,8 @@ def collect(course: Path) -> list[dict[str, str]]:
     report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else {}
     outcomes = report.get("students", {})
 
+    changed = overrides.latest(course)
+    policy = read_policy(course)
     rows = []
     with Gradebook(db_url(course)) as gb:
         assignment = find_assignment(gb, "run `make release` and `make autograde` first")
@@ -130,7 +149,10 @@ def collect(course: Path) -> list[dict[str, str]]:
                         note = "not autograded yet (run make autograde)"
                     else:
                         points = float(grade.score or 0.0)
-                        if points < max_score:
+                        by_hand = _formgrader_note(grade)
+                        if by_hand:
+                            note = by_hand
+                        elif points < max_score:
                             note = outcome.get("notes", {}).get(exercise_name(grade_id), "")
                             if not note:
                                 if notebook not in messages_cache:
@@ -138,18 +160,18 @@ def collect(course: Path) -> list[dict[str, str]]:
                                         course, student, notebook
                                     )
                                 note = messages_cache[notebook].get(grade_id, "")
-                total += points
+                row = {
+                    "student": student,
+                    "notebook": notebook,
+                    "exercise": exercise_name(grade_id),
+                    "points": _number(points),
+                    "max_points": _number(max_score),
+                    "note": printable(note),
+                }
+                (row,) = overrides.apply([row], changed)
+                total += float(row["points"])
                 maximum += max_score
-                rows.append(
-                    {
-                        "student": student,
-                        "notebook": notebook,
-                        "exercise": exercise_name(grade_id),
-                        "points": _number(points),
-                        "max_points": _number(max_score),
-                        "note": printable(note),
-                    }
-                )
+                rows.append(row)
             problems = list(outcome.get("problems", []))
             if not outcome:
                 problems.append("no submission folder (known to the gradebook only)")
@@ -159,6 +181,10 @@ def collect(course: Path) -> list[dict[str, str]]:
                     0,
                     "review by hand: " + " / ".join(flags[:5]) + (" ..." if len(flags) > 5 else ""),
                 )
+            late = lateness(course, student, total, maximum, policy)
+            if late.note:
+                problems.append(late.note)
+            total = max(0.0, total - late.penalty)
             rows.append(
                 {
                     "student": student,
@@ -181,7 +207,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     course = check_course(args.course)
     output = args.output or course / "grades.csv"
-    rows = collect(course)
+    try:
+        rows = collect(course)
+    except ValueError as exc:  # a late policy that cannot be read
+        raise SystemExit(f"make grades: {exc}") from None
     with open(output, "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=COLUMNS)
         writer.writeheader()

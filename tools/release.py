@@ -11,6 +11,13 @@
 3. writes the result, normalised, to ``notebooks/student/`` (committed: the
    folder students open) and removes student notebooks whose solution is gone.
 
+``python -m tools.release --graded`` (``make release GRADED=1``) is the release
+for a graded assignment: the same steps 1 and 2, then the collapsed hints that
+give an exercise's whole answer (:mod:`tools.answer_hints`: their code passes
+the exercise's check) are removed from ``course/release/kmeans_lab/`` (what
+``nbgrader release_assignment`` hands out); ``notebooks/student/``, the
+self-study copies with every hint, is left as it is.
+
 ``python -m tools.release --check`` does the same in a temporary copy of the
 course and fails (exit 1, naming the files) if the committed student notebooks
 differ from freshly generated ones; it changes nothing. The output is
@@ -29,6 +36,7 @@ from pathlib import Path
 
 import nbformat
 
+from .answer_hints import without_answer_hints
 from .nbgrader_course import (
     ASSIGNMENT,
     NOTEBOOKS,
@@ -100,6 +108,18 @@ def write(generated: dict[str, str], student_dir: Path) -> None:
             print(f"wrote {target}")
 
 
+def strip_answer_hints(release: Path) -> list[str]:
+    """Remove the hints that give an answer from the notebooks in ``release``; say which."""
+    removed = []
+    for path in solution_notebooks(release):
+        nb = nbformat.read(path, as_version=4)
+        gone = without_answer_hints(nb)
+        if gone:
+            nbformat.write(nb, path)
+            removed += [f"{path.name}: {what}" for what in gone]
+    return removed
+
+
 def compare(generated: dict[str, str], student_dir: Path) -> list[str]:
     """Differences between generated and committed student notebooks (empty: current)."""
     problems = []
@@ -127,6 +147,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="only verify that the committed student notebooks are current",
     )
+    parser.add_argument(
+        "--graded",
+        action="store_true",
+        help="a graded release: leave out the hints that give an answer (course/release only)",
+    )
     add_course_argument(parser)
     parser.add_argument(
         "--notebooks",
@@ -144,6 +169,21 @@ def main(argv: list[str] | None = None) -> int:
     course = check_course(args.course)
     notebooks = solution_notebooks(args.notebooks)
 
+    if args.graded and args.check:
+        parser.error(
+            "--graded and --check do not go together (--check is about notebooks/student/)"
+        )
+    if args.graded:
+        generated = generate(course, notebooks)
+        release = course / "release" / ASSIGNMENT
+        removed = strip_answer_hints(release)
+        for line in removed:
+            print(f"left out {line}")
+        print(
+            f"graded release of {len(generated)} notebooks in {release}, without the "
+            f"{len(removed)} hints that give an answer ({args.student_dir} unchanged)"
+        )
+        return 0
     if not args.check:
         generated = generate(course, notebooks)
         write(generated, args.student_dir)

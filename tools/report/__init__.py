@@ -17,8 +17,11 @@ problems, times), and writes ``course/report/``:
     the same tables, for the instructor's own analysis.
 
 The page never shows a student's id next to code: code examples are
-anonymised (:func:`tables.anonymise`), and the lines of code a flag quotes
-stay in ``review.csv``.
+anonymised (:func:`tables.anonymise`), shown only for a diagnosis shared by
+at least 3 students and never taken from a student flagged for review by
+hand; the lines of code a flag quotes stay in ``review.csv``. The scores are
+``grades.csv``'s final totals (overrides, late penalty) once ``make grades``
+has run, with their notes in ``scores.csv``.
 """
 
 from __future__ import annotations
@@ -48,6 +51,15 @@ _CSV = {
 }
 
 
+def _finals(course: Path) -> dict[str, dict]:
+    """``{student: total row}`` of ``grades.csv`` (the final scores), {} before ``make grades``."""
+    path = course / "grades.csv"
+    if not path.exists():
+        return {}
+    with open(path, newline="", encoding="utf-8") as f:
+        return {r["student"]: r for r in csv.DictReader(f) if r["exercise"] == "total"}
+
+
 def write_report(course: Path, *, generated: str | None = None) -> Path:
     """Write ``course/report/`` (see the module docstring); return the page's path."""
     course = Path(course)
@@ -56,13 +68,14 @@ def write_report(course: Path, *, generated: str | None = None) -> Path:
     report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else {}
     folder = course / FOLDER
     folder.mkdir(exist_ok=True)
-    whole = _tables.build(rows, report, whole_flags=True)  # the CSV keeps the flags' code
+    finals = _finals(course)
+    whole = _tables.build(rows, report, whole_flags=True, finals=finals)  # CSV: flags' code
     for file_name, (attribute, columns) in _CSV.items():
         with open(folder / file_name, "w", newline="", encoding="utf-8") as f:
             writer = csv.DictWriter(f, fieldnames=columns)
             writer.writeheader()
             writer.writerows(getattr(whole, attribute))
-    page_tables = _tables.build(rows, report)
+    page_tables = _tables.build(rows, report, finals=finals)
     page = folder / "index.html"
     page.write_text(
         render(

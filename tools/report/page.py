@@ -96,14 +96,24 @@ def _glance(tables: Tables) -> str:
         for e in tables.exercises
         if any(d["exercise"] == e["exercise"] for d in tables.diagnoses)
     ]
+    graded = {
+        e["exercise"]: (int(e["failed"]), int(e["passed"]) + int(e["failed"]))
+        for e in tables.exercises
+    }
+
+    def failed(exercise: str) -> str:
+        count, of = graded[exercise]
+        return f"{count} of {of} graded answers failed ({count / of:.0%}); " if of else ""
+
     items = "".join(
         f'<li><a href="#d-{_e(top["exercise"])}"><code>{_e(top["exercise"])}</code></a>: '
-        f"{_n(top['students'], 'student')} "
+        f"{failed(top['exercise'])}most often, {_n(top['students'], 'student')} "
         f"({_e(top['share'])}): {_e(top['hint'] or top['diagnosis'])}</li>"
         for top in sorted(tops, key=lambda d: -d["students"])  # stable: ties in course order
     )
     body = (
-        "<p>The most frequent mistake in each exercise, the most frequent first:</p>"
+        "<p>For each exercise, how many graded answers failed and the most frequent mistake, "
+        "the exercise with the most frequent mistake first:</p>"
         f"<ul>{items}</ul>"
         if items
         else "<p>No graded answer failed.</p>"
@@ -146,8 +156,23 @@ def _exercises(tables: Tables) -> str:
         'not attempt it">'
         + _table(tables.exercises, columns, numeric)
         + '<p class="muted">Not attempted: the exercise\'s stub was left, or its notebook was '
-        "not submitted. Not graded: the notebook could not be read or run (see Grading).</p>"
+        "not submitted. Not graded: the notebook could not be read or run, or the check was "
+        "stopped by a time limit (see Grading).</p>"
     )
+
+
+def _hints(d: dict) -> str:
+    """The hint the students of a diagnosis were shown; each, with its count, if they differ."""
+    variants = [v for v in (d.get("hints") or "").split(" | ") if v]
+    if len(variants) > 1:
+        items = "".join(f"<li>{_e(v.replace(' x ', ' students: ', 1))}</li>" for v in variants)
+        return (
+            "<p>One mistake, seen in what they returned in different ways; the hints they "
+            f"were shown:</p><ul>{items}</ul>"
+        )
+    if d["hint"]:
+        return f"<p>The hint they were shown:</p><blockquote>{_e(d['hint'])}</blockquote>"
+    return f"<p>Diagnosis: {_e(d['diagnosis'])}</p>"
 
 
 def _diagnoses(tables: Tables) -> str:
@@ -173,11 +198,8 @@ def _diagnoses(tables: Tables) -> str:
                 f'<p><span class="count">{_n(students, "student")}</span>'
                 f" ({_e(d['share'])} of the class) &middot; {_e(d['kind'])}</p>"
                 + (f"<p>Failing case: {_e(_case(d['case']))}</p>" if d["case"] else "")
-                + (
-                    f"<p>The hint they were shown:</p><blockquote>{_e(d['hint'])}</blockquote>"
-                    if d["hint"]
-                    else f"<p>Diagnosis: {_e(d['diagnosis'])}</p>"
-                )
+                + (f"<p>Where it goes wrong: {_e(d['evidence'])}</p>" if d.get("evidence") else "")
+                + _hints(d)
                 + (
                     f"<p>An example of the code (anonymised):</p><pre><code>{_e(d['example'])}"
                     "</code></pre>"
