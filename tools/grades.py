@@ -24,13 +24,13 @@ or another student's (``tools.grading.similarity``). Flags never change points.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from pathlib import Path
 
 import nbformat
 
+from .csv_safe import write_csv
 from .grading.student_files import printable
 from .nbgrader_course import (
     ASSIGNMENT,
@@ -182,10 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     course = check_course(args.course)
     output = args.output or course / "grades.csv"
     rows = collect(course)
-    with open(output, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(output, COLUMNS, rows)  # no cell a spreadsheet runs (tools.csv_safe)
     totals = [r for r in rows if r["exercise"] == "total"]
     for row in totals:
         print(f"{row['student']}: {row['points']}/{row['max_points']}")

@@ -24,11 +24,11 @@ stay in ``review.csv``.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import time
 from pathlib import Path
 
+from ..csv_safe import write_csv
 from ..grading import verdicts
 from ..nbgrader_course import ASSIGNMENT, add_course_argument
 from . import tables as _tables
@@ -58,10 +58,7 @@ def write_report(course: Path, *, generated: str | None = None) -> Path:
     folder.mkdir(exist_ok=True)
     whole = _tables.build(rows, report, whole_flags=True)  # the CSV keeps the flags' code
     for file_name, (attribute, columns) in _CSV.items():
-        with open(folder / file_name, "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=columns)
-            writer.writeheader()
-            writer.writerows(getattr(whole, attribute))
+        write_csv(folder / file_name, columns, getattr(whole, attribute))  # tools.csv_safe
     page_tables = _tables.build(rows, report)
     page = folder / "index.html"
     page.write_text(
