@@ -29,6 +29,7 @@ from pathlib import Path
 
 import nbformat
 
+from .course_privacy import make_private_file, warn_if_shared
 from .nbgrader_course import (
     ASSIGNMENT,
     NOTEBOOKS,
@@ -145,7 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     notebooks = solution_notebooks(args.notebooks)
 
     if not args.check:
+        warn_if_shared(course, "make release")
         generated = generate(course, notebooks)
+        make_private_file(course / "gradebook.db")
         write(generated, args.student_dir)
         print(
             f"released {len(generated)} notebooks: {course / 'release' / ASSIGNMENT} "
