@@ -52,7 +52,7 @@ from tools.grading.judge import Verdict, judge_answers, verdict_output
 from tools.grading.runs import N_RANDOM, Run
 from tools.grading.stage import parse_notebook, read_notebook
 from tools.grading.student_files import other_names, printable, read_submission
-from tools.sandbox import Limits, Sandbox
+from tools.sandbox import Limits, Sandbox, SandboxUnavailable
 from tools.sandbox_ids import CGROUP_FOLDER, CGROUP_ROOT, SandboxCgroup, lease_uid, uid_range
 from tools.submissions import filled
 
@@ -934,3 +934,10 @@ def test_two_concurrent_student_tasks_one_holding_64_processes(tmp_path):
     assert points(rows, "honest")["find_closest_centroids"] == 3.0, second_out
     assert points(rows, "hog")["find_closest_centroids"] == 3.0, first_out
     assert hog_processes() == 0
+
+
+@needs_root_sandbox
+def test_a_bad_uid_setting_is_one_clear_line_not_a_traceback(tmp_path, monkeypatch):
+    monkeypatch.setenv("KMEANS_LAB_SANDBOX_UIDS", "0")
+    with pytest.raises(SandboxUnavailable, match="KMEANS_LAB_SANDBOX_UIDS at least 1, got"):
+        Sandbox(tmp_path).check_available(tmp_path)

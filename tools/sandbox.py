@@ -372,11 +372,14 @@ class Sandbox:
 
     def check_available(self, input_dir: Path) -> None:
         """Raise :class:`SandboxUnavailable` (saying why) unless a sandbox starts here."""
-        result = self.run(
-            input_dir,
-            ["-c", "import os, sys; os.write(int(sys.argv[2]), b'ok')"],
-            result_arg="--result-fd",
-        )
+        try:
+            result = self.run(
+                input_dir,
+                ["-c", "import os, sys; os.write(int(sys.argv[2]), b'ok')"],
+                result_arg="--result-fd",
+            )
+        except (RuntimeError, OSError, ValueError) as exc:  # no uid to lease, a bad setting ...
+            raise SandboxUnavailable(f"the grading sandbox cannot start: {exc}") from None
         if result.data != b"ok":
             reason = result.stderr.strip().splitlines()[-1:] or ["no output"]
             raise SandboxUnavailable(
