@@ -33,6 +33,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
+from .course_privacy import warn_if_shared
 from .grading import integrity
 from .grading.merge import merge
 from .grading.runs import load_run, prepare_run
@@ -182,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     course = check_course(args.course)
+    warn_if_shared(course, "make autograde")
     expected = assignment_notebooks(course)
     everything = not (args.prepare or args.student or args.merge)
     students, ignored = students_of(course)

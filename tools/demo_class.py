@@ -51,6 +51,7 @@ import numpy as np
 
 from kmeans_lab.checks.registry import EXERCISES, REGISTRY
 
+from .course_privacy import make_private_folder
 from .grading.similarity import COMMON
 from .nbgrader_course import ASSIGNMENT
 from .submissions import filled
@@ -371,7 +372,7 @@ def _fresh_folder(folder: Path) -> None:
         if not (folder / MARKER).exists():
             raise SystemExit(f"{folder} exists and is not a demo class: move it away first")
         shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    make_private_folder(folder)  # a course folder: the instructor's alone (tools.course_privacy)
     (folder / MARKER).write_text("built by python -m tools.demo_class; deleted when rebuilt\n")
 
 

@@ -31,7 +31,6 @@ penalty taken off the total.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from pathlib import Path
@@ -39,6 +38,7 @@ from pathlib import Path
 import nbformat
 
 from . import overrides
+from .csv_safe import write_csv
 from .grading.student_files import printable
 from .late import lateness, read_policy
 from .nbgrader_course import (
@@ -211,10 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = collect(course)
     except ValueError as exc:  # a late policy that cannot be read
         raise SystemExit(f"make grades: {exc}") from None
-    with open(output, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(output, COLUMNS, rows)  # no cell a spreadsheet runs (tools.csv_safe)
     totals = [r for r in rows if r["exercise"] == "total"]
     for row in totals:
         print(f"{row['student']}: {row['points']}/{row['max_points']}")

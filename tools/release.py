@@ -37,6 +37,7 @@ from pathlib import Path
 import nbformat
 
 from .answer_hints import without_answer_hints
+from .course_privacy import make_private_file, warn_if_shared
 from .nbgrader_course import (
     ASSIGNMENT,
     NOTEBOOKS,
@@ -185,7 +186,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     if not args.check:
+        warn_if_shared(course, "make release")
         generated = generate(course, notebooks)
+        make_private_file(course / "gradebook.db")
         write(generated, args.student_dir)
         print(
             f"released {len(generated)} notebooks: {course / 'release' / ASSIGNMENT} "

@@ -5,11 +5,13 @@ Each submitted notebook runs in its own bubblewrap sandbox (Debian's
 
 - **its own namespaces**: mount, PID, network (loopback only), IPC and UTS.
   It cannot see or signal any process outside, nor reach any network.
-- **an unprivileged user**: when the grader runs as root (CI, a container),
-  bwrap builds the sandbox and ``setpriv`` switches to the uid
-  ``KMEANS_LAB_SANDBOX_UID`` (default 61000) plus the worker's slot, with no
-  capabilities and ``no_new_privs``; otherwise the sandbox runs in a user
-  namespace as the instructor's own uid, without capabilities.
+- **an unprivileged user of its own**: when the grader runs as root (CI, a
+  container), bwrap builds the sandbox and ``setpriv`` switches to a uid
+  leased for this sandbox alone (:mod:`tools.sandbox_ids`: one of
+  ``KMEANS_LAB_SANDBOX_UID``, default 61000, onwards, locked machine-wide for
+  the sandbox's lifetime, so no two sandboxes of any grading tasks share one),
+  with no capabilities and ``no_new_privs``; otherwise the sandbox runs in a
+  user namespace as the instructor's own uid, without capabilities.
 - **a read-only view of the system** (``/usr``), the Python interpreter and
   the environment's installed packages, and a **read-only copy** of the
   ``kmeans_lab`` package (never the working tree: a cell cannot change the
@@ -20,7 +22,9 @@ Each submitted notebook runs in its own bubblewrap sandbox (Debian's
   working directory) and a size-limited ``/tmp``, both gone with the sandbox.
 - **limits**: address space, processes, file size, open files, CPU seconds
   (``setrlimit``), and a wall-clock limit after which the whole sandbox is
-  killed. When the notebook ends, every process it started is gone (its PID
+  killed; where the machine allows it, a cgroup of its own bounds its
+  processes and memory together (``pids.max``, ``memory.max``:
+  :class:`tools.sandbox_ids.SandboxCgroup`), removed afterwards. When the notebook ends, every process it started is gone (its PID
   namespace dies with it).
 
 The notebook's results come back through a pipe, read with a size limit
@@ -30,6 +34,7 @@ The notebook's results come back through a pipe, read with a size limit
 
 from __future__ import annotations
 
+import itertools
 import os
 import resource
 import shutil
@@ -41,10 +46,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Limits", "SandboxResult", "SandboxUnavailable", "Sandbox", "sandbox_uid"]
+from .sandbox_ids import SandboxCgroup, lease_uid, uid_range
 
-#: First uid of the sandboxes when the grader runs as root (one uid per worker).
-DEFAULT_UID = 61000
+__all__ = ["Limits", "SandboxResult", "SandboxUnavailable", "Sandbox", "sandbox_uid"]
 
 
 class SandboxUnavailable(RuntimeError):
@@ -64,6 +68,7 @@ class Limits:
     tmp_bytes: int = 64 << 20  #: /tmp (tmpfs)
     wall_seconds: float = 600.0  #: the whole notebook, then every process is killed
     result_bytes: int = 64 << 20  #: most bytes of results read back
+    total_memory_bytes: int = 3 << 30  #: all its processes together (its cgroup, where made)
 
 
 @dataclass
@@ -76,11 +81,15 @@ class SandboxResult:
     overflowed: bool = False  #: it wrote more than Limits.result_bytes
     seconds: float = 0.0
     stderr: str = ""
+    cgroup_unavailable: str | None = None  #: why it had no cgroup of its own (or only some)
+
+
+_COUNTER = itertools.count()
 
 
 def sandbox_uid(slot: int = 0) -> int:
-    """The uid of the sandbox run by worker ``slot`` (when the grader runs as root)."""
-    return int(os.environ.get("KMEANS_LAB_SANDBOX_UID", DEFAULT_UID)) + slot
+    """The ``slot``-th uid sandboxes may lease (when the grader runs as root; :mod:`.sandbox_ids`)."""
+    return uid_range()[slot]
 
 
 def _parents(path: str) -> list[str]:
@@ -100,7 +109,7 @@ class Sandbox:
         sandbox can import.
     limits : Limits
     slot : int
-        The worker's number (its sandboxes run as their own uid).
+        The worker's number (for its log; the uid is leased per sandbox).
     """
 
     package_copy: Path
@@ -198,8 +207,13 @@ class Sandbox:
         env.update(extra)
         return env
 
-    def command(self, input_dir: Path, argv: list[str], env: dict[str, str]) -> list[str]:
-        """The full command line that runs ``argv`` (a Python command) in the sandbox."""
+    def command(
+        self, input_dir: Path, argv: list[str], env: dict[str, str], uid: int | None = None
+    ) -> list[str]:
+        """The full command line that runs ``argv`` (a Python command) in the sandbox.
+
+        ``uid``: the one it runs as when the grader is root (default: the first of the range).
+        """
         if self.bwrap is None:
             raise SandboxUnavailable(
                 "bubblewrap is not installed: install it with 'apt-get install bubblewrap' "
@@ -230,7 +244,7 @@ class Sandbox:
             cmd += ["--setenv", key, value]
         cmd.append("--")
         if self.as_root:
-            uid = sandbox_uid(self.slot)
+            uid = sandbox_uid() if uid is None else uid
             cmd += [
                 self.setpriv,
                 f"--reuid={uid}",
@@ -268,10 +282,35 @@ class Sandbox:
 
         The command gets ``result_arg N``: the file descriptor of the result pipe.
         """
+        if not self.as_root:
+            return self._run(input_dir, argv, env, result_arg, None)
+        with lease_uid(timeout=self.limits.wall_seconds) as lease:
+            return self._run(input_dir, argv, env, result_arg, lease.uid)
+
+    def _run(self, input_dir, argv, env, result_arg, uid) -> SandboxResult:
+        name = f"sandbox-{os.getuid() if uid is None else uid}-{os.getpid()}-{next(_COUNTER)}"
+        cgroup = SandboxCgroup(name, self.limits.processes, self.limits.total_memory_bytes)
+        if self.as_root:
+            cgroup.create()
+        else:
+            cgroup.unavailable = "the grader is not root"
+        try:
+            result = self._popen(input_dir, argv, env, result_arg, uid, cgroup)
+        finally:
+            cgroup.remove()
+        result.cgroup_unavailable = cgroup.unavailable
+        return result
+
+    def _popen(self, input_dir, argv, env, result_arg, uid, cgroup) -> SandboxResult:
         read_end, write_end = os.pipe()
         argv = argv + [result_arg, str(write_end)]
-        cmd = self.command(input_dir, argv, self.environment(env or {}))
+        cmd = self.command(input_dir, argv, self.environment(env or {}), uid)
         start = time.monotonic()
+
+        def in_the_child() -> None:
+            self._set_limits()
+            cgroup.enter()
+
         try:
             proc = subprocess.Popen(
                 cmd,
@@ -279,7 +318,7 @@ class Sandbox:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
-                preexec_fn=self._set_limits,
+                preexec_fn=in_the_child,
                 start_new_session=True,
             )
         finally:
@@ -333,11 +372,14 @@ class Sandbox:
 
     def check_available(self, input_dir: Path) -> None:
         """Raise :class:`SandboxUnavailable` (saying why) unless a sandbox starts here."""
-        result = self.run(
-            input_dir,
-            ["-c", "import os, sys; os.write(int(sys.argv[2]), b'ok')"],
-            result_arg="--result-fd",
-        )
+        try:
+            result = self.run(
+                input_dir,
+                ["-c", "import os, sys; os.write(int(sys.argv[2]), b'ok')"],
+                result_arg="--result-fd",
+            )
+        except (RuntimeError, OSError, ValueError) as exc:  # no uid to lease, a bad setting ...
+            raise SandboxUnavailable(f"the grading sandbox cannot start: {exc}") from None
         if result.data != b"ok":
             reason = result.stderr.strip().splitlines()[-1:] or ["no output"]
             raise SandboxUnavailable(

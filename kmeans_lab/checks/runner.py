@@ -24,6 +24,7 @@ import numpy as np
 
 from . import provenance
 from .messages import describe, row, snippet, where_raised
+from .plain import plain
 from .registry import EXERCISES, REGISTRY, Exercise
 from .results import CheckFailure, CheckResult
 
@@ -134,6 +135,10 @@ class Raised:
             isinstance(exc, NotImplementedError),
             where_raised(exc, func),
         )
+
+
+class _NotTheAnswers(Exception):
+    """An error of the runner itself (a replay's), carried through :meth:`Runner.run`."""
 
 
 @dataclass
@@ -270,11 +275,12 @@ class Runner:
                 if counter is not None:
                     sys.settrace(counter)
                 try:
-                    outcome.result = self.func(*fresh)
+                    result = self.func(*fresh)
                 finally:
                     if counter is not None:
                         sys.settrace(tracing)
                     sys.setprofile(previous)
+            outcome.result = plain(result)
         except Exception as exc:  # the student's error, reported by call()
             outcome.raised = Raised.from_exception(exc, self.func)
         finally:
@@ -304,7 +310,10 @@ class Runner:
         if not self.signature_checked:
             self._check_signature(fresh)
             self.signature_checked = True
-        outcome = self.invoke(fresh, count_lines)
+        try:
+            outcome = self.invoke(fresh, count_lines)
+        except Exception as exc:  # the runner's own (a replay's plan or recording): not judged here
+            raise _NotTheAnswers(exc) from None
         self.last_lines = outcome.lines
         if outcome.hit is not None:
             self._raise(*provenance.provenance_failure(self.exercise, outcome.hit), "not own work")
@@ -421,5 +430,21 @@ class Runner:
             self.case_no = number
             self.description = description
             self.last_call = None
-            body(self)
+            try:
+                body(self)
+            except _NotTheAnswers as wrapped:
+                raise wrapped.args[0] from None
+            except CheckFailure:
+                raise
+            except Exception as exc:  # the check could not handle this answer: a clear failure
+                self._cannot_compare(exc)
         return CheckResult(self.exercise.name, self.n_cases, self.n_cases)
+
+    def _cannot_compare(self, exc: Exception) -> None:
+        try:
+            first = (str(exc).strip().splitlines() or [""])[0][:200]
+        except Exception:  # a message that cannot be made a string
+            first = ""
+        what = "the check could not compare what your function returned with the expected answer"
+        hint = "return plain numbers: an array of ints or floats (not structured, object or text)"
+        self.fail([f"{what} ({type(exc).__name__}: {first})"], hint, kind="wrong type")

@@ -31,8 +31,16 @@ from kmeans_lab.grading.execute import read_frames
 
 from .runs import N_RANDOM, Run
 from .stage import check_cells
+from .student_files import printable, utf8_safe
 
-__all__ = ["Verdict", "SandboxReport", "judge", "read_sandbox_report"]
+__all__ = [
+    "Verdict",
+    "SandboxReport",
+    "judge",
+    "judge_answers",
+    "read_sandbox_report",
+    "describe_error",
+]
 
 TIMEOUT_ERRORS = ("CellTimeoutError", "KeyboardInterrupt")
 
@@ -52,8 +60,8 @@ class Verdict:
     diagnosis: str = ""  #: the hint with its numbers as "#": the same mistake, the same text
 
 
-#: Kinds of a verdict on an exercise whose answers never came back.
-NOT_RUN_KINDS = ("timeout", "kernel died", "not run", "unreadable answers")
+#: Kinds of a verdict on an exercise whose answers never came back, or could not be judged.
+NOT_RUN_KINDS = ("timeout", "kernel died", "not run", "unreadable answers", "not judged")
 
 
 @dataclass
@@ -279,6 +287,41 @@ def refused_verdict(exercise: str, message: str) -> Verdict:
     )
 
 
+def describe_error(exc: BaseException) -> str:
+    """``"<type>: <first line of the message>"``, printable, even if the message raises."""
+    try:
+        text = str(exc).strip().splitlines()
+    except Exception:  # a message whose __str__ raises
+        text = []
+    first = text[0][:200] if text else ""
+    return printable(f"{type(exc).__name__}: {first}" if first else type(exc).__name__)
+
+
+def judge_answers(exercise: str, answers: bytes | None, run: Run, reason: str) -> Verdict:
+    """The verdict on one exercise's answers, whatever they are: never raises.
+
+    Any failure of the grader while judging them (an answer no check foresaw,
+    a message it cannot print ...) becomes a verdict "not graded: the grader
+    could not judge this answer (<reason>)", kind ``not judged``, 0 points; the
+    batch goes on. Every text of the verdict can be written as UTF-8.
+    """
+    try:
+        verdict = _verdict(exercise, answers, run, reason)
+    except Exception as exc:
+        note = f"not graded: the grader could not judge this answer ({describe_error(exc)})"
+        verdict = Verdict(
+            exercise,
+            0.0,
+            float(REGISTRY[exercise].points),
+            False,
+            f"{exercise}: {note}",
+            note,
+            "not judged",
+            diagnosis="the grader could not judge the answer",
+        )
+    return Verdict(**utf8_safe(asdict(verdict)))
+
+
 def judge(staged, report: SandboxReport, run: Run, *, cell_timeout: int, refused=None):
     """The judged notebook and the verdict of each of its exercises.
 
@@ -328,10 +371,10 @@ def judge(staged, report: SandboxReport, run: Run, *, cell_timeout: int, refused
         if refused and exercise in refused:
             verdict = refused_verdict(exercise, refused[exercise])
         else:
-            verdict = _verdict(exercise, report.answers.get(exercise), run, reason)
+            verdict = judge_answers(exercise, report.answers.get(exercise), run, reason)
         verdicts.append(verdict)
         cell.outputs = [verdict_output(verdict)] + [_harmless(o) for o in cell.outputs]
-    return judged, verdicts
+    return nbformat.from_dict(utf8_safe(judged)), verdicts
 
 
 def verdict_dict(verdict: Verdict) -> dict:

@@ -18,6 +18,7 @@ import json
 import time
 from pathlib import Path
 
+from ..course_privacy import make_private_file
 from ..nbgrader_course import ASSIGNMENT, run_nbgrader
 from . import similarity, verdicts
 from .runs import RUN_FOLDER, Run
@@ -101,6 +102,7 @@ def merge(
     if skipped:
         args.append("--CourseDirectory.student_id_exclude=" + ",".join(skipped))
     out = run_nbgrader(args, course, timeout=timeout) if set(have) & set(results) else None
+    make_private_file(Path(course) / "gradebook.db")
     with open(Path(course) / LOG_NAME, "a", encoding="utf-8") as log:
         if out is not None:
             log.write(

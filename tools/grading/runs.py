@@ -34,6 +34,8 @@ from kmeans_lab.checks import remote
 from kmeans_lab.checks.provenance import PACKAGE_DIR
 from kmeans_lab.checks.registry import EXERCISES, REGISTRY
 
+from ..course_privacy import make_private_file, make_private_folder
+
 __all__ = ["Run", "prepare_run", "load_run", "RUN_FOLDER", "N_RANDOM"]
 
 #: The run's folder, inside the course folder.
@@ -94,8 +96,9 @@ def prepare_run(course: Path, *, seed: int | None = None) -> Run:
     (folder / "results").mkdir()
     package = folder / "package" / "kmeans_lab"
     shutil.copytree(PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    for path in [folder, folder / "package", *package.rglob("*"), package]:
+    for path in [folder / "package", *package.rglob("*"), package]:
         os.chmod(path, 0o755 if path.is_dir() else 0o644)  # readable by the sandbox's user
+    make_private_folder(folder)  # the sandbox sees the package by a bind mount, never this path
     seeds = _seeds(seed)
     for name in EXERCISES:
         bundle = remote.plan(name, n_random=N_RANDOM[name], seed=seeds[name])
@@ -106,6 +109,7 @@ def prepare_run(course: Path, *, seed: int | None = None) -> Run:
         seeds,
         _tree_hash(package),
     )
+    (folder / "run.json").touch(mode=0o600)  # private before the seeds are in it
     (folder / "run.json").write_text(
         json.dumps(
             {
@@ -119,6 +123,7 @@ def prepare_run(course: Path, *, seed: int | None = None) -> Run:
         + "\n",
         encoding="utf-8",
     )
+    make_private_file(folder / "run.json")  # whatever the umask
     return run
 
 

@@ -24,7 +24,7 @@ import nbformat
 from kmeans_lab.checks.registry import REGISTRY
 
 from ..nbgrader_course import ASSIGNMENT, db_url
-from .student_files import printable, read_submission
+from .student_files import printable, read_submission, utf8_safe
 
 __all__ = [
     "MAX_NOTEBOOK_BYTES",
@@ -49,6 +49,7 @@ def parse_notebook(data: bytes):
             raise ValueError(f"more than {MAX_NOTEBOOK_BYTES >> 20} MB")
         nb = nbformat.reads(data.decode("utf-8"), as_version=4)
         nbformat.validate(nb)
+        nb = nbformat.from_dict(utf8_safe(nb))  # a lone surrogate ("\udc80" in JSON) as text
     except Exception as exc:  # any parse or validation failure: report it, never run it
         first = str(exc).strip().splitlines()
         return (

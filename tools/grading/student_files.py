@@ -34,7 +34,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["printable", "Entry", "Listing", "read_submission", "other_names", "KINDS"]
+__all__ = ["printable", "Entry", "Listing", "read_submission", "other_names", "utf8_safe", "KINDS"]
 
 #: What a non-regular entry is, for the reasons given.
 KINDS = {
@@ -77,6 +77,22 @@ def printable(text: str) -> str:
         else:
             out.append(repr(ch)[1:-1])
     return "".join(out)
+
+
+def utf8_safe(value):
+    """``value`` (str, list, dict, nested) with every lone surrogate written as ``\\udcXX`` text.
+
+    What a sandbox sends back is JSON, which may carry lone surrogates (an
+    exception message, an output); they cannot be written as UTF-8 (the
+    judged notebook, the CSVs). Everything else is kept as it is.
+    """
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, list):
+        return [utf8_safe(v) for v in value]
+    if isinstance(value, dict):
+        return type(value)((utf8_safe(k), utf8_safe(v)) for k, v in value.items())
+    return value
 
 
 def _kind(mode: int) -> str:

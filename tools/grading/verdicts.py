@@ -40,11 +40,12 @@ next grading run (which deletes ``course/autograde/``). Columns:
 
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 
 from kmeans_lab.checks.registry import REGISTRY
+
+from ..csv_safe import read_csv, write_csv
 
 __all__ = ["COLUMNS", "FILE_NAME", "STATUSES", "rows_of", "write", "read", "hint_of", "case_id"]
 
@@ -159,15 +160,8 @@ def rows_of(run_id: str, results: dict[str, dict], report: dict[str, dict]) -> l
 
 
 def write(course: Path, rows: list[dict]) -> Path:
-    """Write ``course/verdicts.csv``; return its path."""
-    path = Path(course) / FILE_NAME
-    partial = path.with_suffix(".partial")
-    with open(partial, "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-    partial.replace(path)
-    return path
+    """Write ``course/verdicts.csv`` (no cell a spreadsheet runs: :mod:`tools.csv_safe`)."""
+    return write_csv(Path(course) / FILE_NAME, COLUMNS, rows)
 
 
 def read(course: Path) -> list[dict]:
@@ -175,5 +169,4 @@ def read(course: Path) -> list[dict]:
     path = Path(course) / FILE_NAME
     if not path.exists():
         raise SystemExit(f"no {path}: run `make autograde` first")
-    with open(path, newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
+    return read_csv(path)

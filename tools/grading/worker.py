@@ -25,7 +25,7 @@ from ..nbgrader_course import ASSIGNMENT
 from ..sandbox import Limits, Sandbox
 from . import flags, own_work
 from .cells import course_sources, graded_sources
-from .judge import judge, read_sandbox_report, verdict_dict
+from .judge import describe_error, judge, read_sandbox_report, verdict_dict
 from .runs import Run
 from .stage import (
     MAX_NOTEBOOK_BYTES,
@@ -35,7 +35,7 @@ from .stage import (
     sanitize,
     stage,
 )
-from .student_files import other_names, printable, read_submission
+from .student_files import other_names, printable, read_submission, utf8_safe
 
 __all__ = ["grade_student", "result_path", "judged_folder", "Settings"]
 
@@ -247,6 +247,62 @@ def _run_in_sandbox(nb, exercises: list[str], run: Run, settings: Settings, slot
     return result
 
 
+def _run_and_judge(
+    nb,
+    name: str,
+    student: str,
+    run: Run,
+    settings: Settings,
+    slot: int,
+    log,
+    problems: list[str],
+    out: Path,
+    *,
+    refused: dict[str, str] | None = None,
+) -> dict:
+    """Run one restored notebook in its sandbox, judge it, write the judged copy; its entry."""
+    exercises = sorted(set(check_cells(nb).values()))
+    entry = {"exercises": {}, "seconds": 0.0}
+    if exercises:
+        if log:
+            log(f"{student}: {name} in the sandbox")
+        sandboxed = _run_in_sandbox(nb, exercises, run, settings, slot)
+        code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+        report = read_sandbox_report(
+            sandboxed.data,
+            code_cells,
+            timed_out=sandboxed.timed_out,
+            overflowed=sandboxed.overflowed,
+        )
+        judged, verdicts = judge(
+            nb,
+            report,
+            run,
+            cell_timeout=settings.cell_timeout,
+            refused={e: m for e, m in (refused or {}).items() if e in exercises},
+        )
+        entry["exercises"] = {v.exercise: verdict_dict(v) for v in verdicts}
+        entry["died_in"] = report.died_in
+        entry["timed_out"] = report.timed_out
+        if report.timed_out:
+            problems.append(
+                f"{name}.ipynb: stopped after {settings.notebook_timeout:.0f} s (notebook time "
+                f"limit) in cell {report.died_in}; the checks after it score 0"
+            )
+        elif report.died_in:
+            problems.append(
+                f"{name}.ipynb: the kernel died in cell {report.died_in}"
+                + (f" ({report.problem})" if report.problem else "")
+                + "; the cells after it did not run and their checks score 0"
+            )
+        elif report.problem:
+            problems.append(f"{name}.ipynb: {report.problem}")
+    else:  # no graded cells: nothing to run (it earns no points)
+        judged = nb
+    nbformat.write(judged, out / f"{name}.ipynb")
+    return entry
+
+
 def grade_student(
     course: Path,
     run: Run,
@@ -291,47 +347,24 @@ def grade_student(
         # copy test read result["sources"], whoever fills it)
         result["sources"].update(graded_sources(nb, ours))
         result["flags"] += flags.notebook_flags(course, name, submitted, ours)
-        exercises = sorted(set(check_cells(nb).values()))
-        entry = {"exercises": {}, "seconds": 0.0}
-        if exercises:
-            if log:
-                log(f"{student}: {name} in the sandbox")
-            sandboxed = _run_in_sandbox(nb, exercises, run, settings, slot)
-            code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-            report = read_sandbox_report(
-                sandboxed.data,
-                code_cells,
-                timed_out=sandboxed.timed_out,
-                overflowed=sandboxed.overflowed,
-            )
-            judged, verdicts = judge(
+        try:
+            entry = _run_and_judge(
                 nb,
-                report,
+                name,
+                student,
                 run,
-                cell_timeout=settings.cell_timeout,
-                refused=own_work.refusals(
-                    {e: result["sources"][e] for e in exercises if e in result["sources"]}
-                ),
+                settings,
+                slot,
+                log,
+                result["problems"],
+                out,
+                refused=own_work.refusals(result["sources"]),
             )
-            entry["exercises"] = {v.exercise: verdict_dict(v) for v in verdicts}
-            entry["died_in"] = report.died_in
-            entry["timed_out"] = report.timed_out
-            if report.timed_out:
-                result["problems"].append(
-                    f"{name}.ipynb: stopped after {settings.notebook_timeout:.0f} s (notebook time "
-                    f"limit) in cell {report.died_in}; the checks after it score 0"
-                )
-            elif report.died_in:
-                result["problems"].append(
-                    f"{name}.ipynb: the kernel died in cell {report.died_in}"
-                    + (f" ({report.problem})" if report.problem else "")
-                    + "; the cells after it did not run and their checks score 0"
-                )
-            elif report.problem:
-                result["problems"].append(f"{name}.ipynb: {report.problem}")
-        else:  # no graded cells: nothing to run (it earns no points)
-            judged = nb
-        nbformat.write(judged, out / f"{name}.ipynb")
+        except Exception as exc:  # the grader failed on this notebook: 0, the reason, go on
+            reason = f"not graded: the grader could not judge this notebook ({describe_error(exc)})"
+            result["failed_notebooks"][name] = reason
+            result["problems"].append(f"{name}.ipynb: {reason}; scores 0")
+            continue
         entry["seconds"] = round(time.monotonic() - nb_started, 2)
         result["notebooks"][name] = entry
         result["graded_notebooks"].append(name)
@@ -343,6 +376,7 @@ def grade_student(
         if result["graded_notebooks"]
         else "failed"
     )
+    result = utf8_safe(result)
     path = result_path(run, student)
     partial = path.with_suffix(".partial")
     partial.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n", encoding="utf-8")

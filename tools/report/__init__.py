@@ -32,6 +32,7 @@ import json
 import time
 from pathlib import Path
 
+from ..csv_safe import write_csv
 from ..grading import verdicts
 from ..nbgrader_course import ASSIGNMENT, add_course_argument
 from . import tables as _tables
@@ -71,10 +72,7 @@ def write_report(course: Path, *, generated: str | None = None) -> Path:
     finals = _finals(course)
     whole = _tables.build(rows, report, whole_flags=True, finals=finals)  # CSV: flags' code
     for file_name, (attribute, columns) in _CSV.items():
-        with open(folder / file_name, "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=columns)
-            writer.writeheader()
-            writer.writerows(getattr(whole, attribute))
+        write_csv(folder / file_name, columns, getattr(whole, attribute))  # tools.csv_safe
     page_tables = _tables.build(rows, report, finals=finals)
     page = folder / "index.html"
     page.write_text(
