@@ -30,7 +30,7 @@ import copy
 import operator
 import re
 
-from .cells import python_source
+from .cells import UNREADABLE, parse
 
 __all__ = ["normalise", "functions"]
 
@@ -231,32 +231,31 @@ def _tokens_of(function: ast.FunctionDef) -> tuple[str, ...]:
     return tuple(_TOKEN.findall(text))
 
 
-def _parse(source: str) -> ast.Module | None:
-    try:
-        return ast.parse(python_source(source))
-    except (SyntaxError, ValueError):
-        return None
-
-
 def functions(source: str) -> list[tuple[str, tuple[str, ...]]]:
     """``[(name, tokens)]`` of every function defined in ``source``, normalised."""
-    tree = _parse(source)
+    tree = parse(source)
     if tree is None:
         return []
-    return [
-        (n.name, _tokens_of(n))
-        for n in ast.walk(tree)
-        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
-    ]
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            try:
+                found.append((node.name, _tokens_of(node)))
+            except UNREADABLE:  # nested too deep to normalise: not compared
+                continue
+    return found
 
 
 def normalise(source: str, name: str) -> tuple[str, ...] | None:
     """The normalised tokens of function ``name`` in ``source`` (its last definition), or None."""
-    tree = _parse(source)
+    tree = parse(source)
     if tree is None:
         return None
     found = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name]
     found = found or [
         n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == name
     ]
-    return _tokens_of(found[-1]) if found else None
+    try:
+        return _tokens_of(found[-1]) if found else None
+    except UNREADABLE:  # nested too deep to normalise: not compared
+        return None

@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass
 
 from . import policy
-from .cells import python_source
+from .cells import UNREADABLE, parse, python_source
 
 __all__ = ["Finding", "findings", "aliases_of"]
 
@@ -51,9 +51,8 @@ def _under(dotted: str, prefixes) -> str | None:
 
 def aliases_of(source: str) -> dict[str, str]:
     """``{local name: dotted name}`` bound by the imports of a cell (empty if it does not parse)."""
-    try:
-        tree = ast.parse(python_source(source))
-    except (SyntaxError, ValueError):
+    tree = parse(source)
+    if tree is None:
         return {}
     names: dict[str, str] = {}
     for node in ast.walk(tree):
@@ -258,10 +257,12 @@ _TOKEN = re.compile(
 
 def _tokens(source: str) -> list[tuple[str, str, int]]:
     found = []
+    line, counted = 1, 0
     for match in _TOKEN.finditer(source):
-        kind = match.lastgroup
-        if kind != "comment":
-            found.append((kind, match.group(), source.count("\n", 0, match.start()) + 1))
+        line += source.count("\n", counted, match.start())
+        counted = match.start()
+        if match.lastgroup != "comment":
+            found.append((match.lastgroup, match.group(), line))
     return found
 
 
@@ -369,14 +370,15 @@ def findings(source: str, aliases: dict[str, str]) -> list[Finding]:
         In line order, without repeats.
     """
     python = python_source(source)
+    tree = parse(source)
     try:
-        tree = ast.parse(python)
-    except (SyntaxError, ValueError):
-        found = _token_findings(python, aliases)
-    else:
+        if tree is None:
+            raise SyntaxError
         reader = _Reader(aliases, python.splitlines())
         reader.visit(tree)
         found = reader.found
+    except UNREADABLE:  # broken, or nested too deep for a syntax tree: read its tokens
+        found = _token_findings(python, aliases)
     unique: dict[tuple[int, str], Finding] = {}
     for finding in found:
         unique.setdefault((finding.line, finding.why), finding)
