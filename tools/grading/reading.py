@@ -24,7 +24,9 @@ Examples
 from __future__ import annotations
 
 import ast
+import importlib
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from . import policy
@@ -46,6 +48,32 @@ def _under(dotted: str, prefixes) -> str | None:
     for prefix in prefixes:
         if dotted == prefix or dotted.startswith(prefix + "."):
             return prefix
+    return None
+
+
+def _star_problem(module: str) -> str | None:
+    """Why ``from module import *`` is flagged, or None.
+
+    A course module's names are read from the module (the grader's own
+    package); any other module is flagged when something forbidden lies under it
+    (``from os import *`` brings ``_exit`` and ``system``).
+    """
+    if hit := _under(module, policy.FORBIDDEN):
+        return f"names {hit}"
+    if module.split(".")[0] == "kmeans_lab":
+        try:
+            names = getattr(importlib.import_module(module), "__all__", None)
+        except Exception:
+            names = None
+        if names is not None:
+            bad = [
+                n
+                for n in names
+                if n in policy.PROTECTED or _under(f"{module}.{n}", policy.FORBIDDEN)
+            ]
+            return f"imports {bad[0]} with everything from {module}" if bad else None
+    if any(p.startswith(module + ".") for p in policy.FORBIDDEN):
+        return f"imports everything from {module}"
     return None
 
 
@@ -88,6 +116,10 @@ def _fold(node: ast.AST) -> object:
     return None
 
 
+#: What IPython rewrites a magic into (the magic's name is judged, :data:`.policy.SHELL_MAGICS`).
+_MAGIC_CALLS = ("run_line_magic", "run_cell_magic")
+
+
 class _Reader(ast.NodeVisitor):
     def __init__(self, aliases: dict[str, str], lines: list[str]):
         self.aliases = policy.CONVENTIONS | dict(aliases)
@@ -95,6 +127,7 @@ class _Reader(ast.NodeVisitor):
         self.lines = lines
         self.found: list[Finding] = []
         self.local: set[str] = set()  # names the cell binds itself: variables, not modules
+        self.shell: set[int] = set()  # get_ipython names judged with the attribute they call
 
     def visit_Module(self, node: ast.Module) -> None:
         for inner in ast.walk(node):
@@ -144,9 +177,8 @@ class _Reader(ast.NodeVisitor):
         module = node.module or ""
         for alias in node.names:
             if alias.name == "*":
-                self.check_dotted(node, module)
-                if any(p.startswith(module + ".") for p in policy.FORBIDDEN):
-                    self.flag(node, f"imports everything from {module}")
+                if why := _star_problem(module):
+                    self.flag(node, why)
                 continue
             self.check_dotted(node, f"{module}.{alias.name}")
             self.aliases[alias.asname or alias.name] = f"{module}.{alias.name}"
@@ -159,9 +191,11 @@ class _Reader(ast.NodeVisitor):
             self.flag(node, f"rebinds the grader's {name}")
 
     def visit_Name(self, node: ast.Name) -> None:
+        if node.id == "get_ipython" and id(node) not in self.shell:
+            self.flag(node, "uses the IPython shell")
         if node.id in policy.NAMES:
             self.flag(node, f"uses {node.id}")
-        elif node.id == policy.RECORDER and isinstance(node.ctx, ast.Load):
+        elif node.id in policy.RECORDERS and isinstance(node.ctx, ast.Load):
             self.flag(node, f"calls the grader's recorder {node.id}")
         if isinstance(node.ctx, ast.Store | ast.Del):
             self.check_binding(node, node.id)
@@ -178,12 +212,13 @@ class _Reader(ast.NodeVisitor):
             if base not in policy.PATCHABLE:
                 self.flag(node, f"changes the module {base}")
         if (
-            node.attr in policy.SHELL_MAGICS
-            and isinstance(node.value, ast.Call)
+            isinstance(node.value, ast.Call)
             and isinstance(node.value.func, ast.Name)
             and node.value.func.id == "get_ipython"
         ):
-            self.flag(node, "runs a shell command")
+            self.shell.add(id(node.value.func))  # judged here, not as a bare get_ipython
+            if node.attr not in _MAGIC_CALLS:  # a magic is judged by visit_Call
+                self.flag(node, f"uses the IPython shell's .{node.attr}")
         self.generic_visit(node)
 
     def is_module(self, node: ast.AST) -> bool:
@@ -218,7 +253,7 @@ class _Reader(ast.NodeVisitor):
                 self.check_dotted(node, self.dotted(node))
         if (
             isinstance(func, ast.Attribute)
-            and func.attr in ("run_line_magic", "run_cell_magic")
+            and func.attr in _MAGIC_CALLS
             and node.args
             and _fold(node.args[0]) in policy.SHELL_MAGICS
         ):
@@ -261,7 +296,9 @@ def _tokens(source: str) -> list[tuple[str, str, int]]:
     for match in _TOKEN.finditer(source):
         line += source.count("\n", counted, match.start())
         counted = match.start()
-        if match.lastgroup != "comment":
+        if match.lastgroup == "name":  # Python reads identifiers NFKC-normalised
+            found.append(("name", unicodedata.normalize("NFKC", match.group()), line))
+        elif match.lastgroup != "comment":
             found.append((match.lastgroup, match.group(), line))
     return found
 
@@ -319,8 +356,8 @@ def _token_findings(source: str, aliases: dict[str, str]) -> list[Finding]:
                     if name == ")":
                         k += 1
                         break
-                    if name == "*" and any(p.startswith(module + ".") for p in policy.FORBIDDEN):
-                        flag(line, f"imports everything from {module}")
+                    if name == "*" and (why := _star_problem(module)):
+                        flag(line, why)
                     elif tokens[k][0] == "name" and name != "as" and tokens[k - 1][1] != "as":
                         check(f"{module}.{name}", tokens[k][2])
                     k += 1
@@ -333,7 +370,7 @@ def _token_findings(source: str, aliases: dict[str, str]) -> list[Finding]:
                 flag(line, f"reaches .{name}")
         if chain[0] in policy.NAMES:
             flag(line, f"uses {chain[0]}")
-        if chain[0] == policy.RECORDER:
+        if chain[0] in policy.RECORDERS:
             flag(line, f"calls the grader's recorder {chain[0]}")
         following = tokens[j][1] if j < len(tokens) else ""
         assigns = following == "=" or (
@@ -379,6 +416,9 @@ def findings(source: str, aliases: dict[str, str]) -> list[Finding]:
         found = reader.found
     except UNREADABLE:  # broken, or nested too deep for a syntax tree: read its tokens
         found = _token_findings(python, aliases)
+    written = source.splitlines()
+    if len(written) == len(python.splitlines()):  # show a magic's line as the student wrote it
+        found = [Finding(f.line, written[f.line - 1].strip(), f.why) for f in found]
     unique: dict[tuple[int, str], Finding] = {}
     for finding in found:
         unique.setdefault((finding.line, finding.why), finding)
