@@ -112,6 +112,7 @@ def own_cells(nb, course_cells: frozenset[str]) -> list[tuple[int, object]]:
     ]
 
 
+@functools.lru_cache(maxsize=512)
 def python_source(source: str) -> str:
     """The Python a kernel runs for a cell: magics and ``!`` escapes as IPython rewrites them."""
     try:

@@ -128,29 +128,35 @@ def _barrier(stmt: ast.stmt) -> bool:
 class _Simplify(ast.NodeTransformer):
     """No-op statements and dead stores removed, independent statements in canonical order."""
 
-    def __init__(self, read: set[str]):
+    def __init__(self, read: set[str], order: bool):
         self.read = read
+        self.order = order  # put independent statements in canonical order (the last pass)
+        self.changed = False  # a statement was removed or replaced
 
     def block(self, body: list[ast.stmt]) -> list[ast.stmt]:
         kept = []
         for stmt in body:
             stmt = self.visit(stmt)
             if stmt is None or _no_op(stmt):
+                self.changed = True
                 continue
             if isinstance(stmt, ast.If) and isinstance(stmt.test, ast.Constant):
                 kept.extend(stmt.body if stmt.test.value else stmt.orelse)
+                self.changed = True
                 continue
             if isinstance(stmt, ast.While) and isinstance(stmt.test, ast.Constant):
                 if not stmt.test.value:
                     kept.extend(stmt.orelse)
+                    self.changed = True
                     continue
             if isinstance(stmt, ast.Assign | ast.AnnAssign) and all(
                 isinstance(t, ast.Name) and t.id not in self.read
                 for t in getattr(stmt, "targets", None) or [stmt.target]
             ):
+                self.changed = True
                 continue  # a store nobody reads
             kept.append(stmt)
-        return _canonical(kept)
+        return _canonical(kept) if self.order else kept
 
     def generic_visit(self, node: ast.AST) -> ast.AST:
         for field in ("body", "orelse", "finalbody"):
@@ -218,13 +224,12 @@ _TOKEN = re.compile(r"[A-Za-z_]+|\d+(?:\.\d+)?(?:e-?\d+)?|[^\sA-Za-z_\d]")
 def _tokens_of(function: ast.FunctionDef) -> tuple[str, ...]:
     node = copy.deepcopy(function)
     node = _Fold().visit(node)
-    read = _names(node, ast.Load)
-    for _ in range(5):  # dead stores, until none is left (a store read only by a dead one)
-        before = ast.dump(node)
-        node = _Simplify(read).visit(node)
-        read = _names(node, ast.Load)
-        if ast.dump(node) == before:
+    for _ in range(8):  # dead stores, until none is left (a store read only by a dead one)
+        simplify = _Simplify(_names(node, ast.Load), order=False)
+        node = simplify.visit(node)
+        if not simplify.changed:
             break
+    node = _Simplify(_names(node, ast.Load), order=True).visit(node)
     node.body = node.body or [ast.Pass()]
     node = _Anonymise().visit(node)
     text = ast.dump(node, annotate_fields=False, include_attributes=False)

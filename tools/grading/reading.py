@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import re
 import unicodedata
@@ -79,6 +80,11 @@ def _star_problem(module: str) -> str | None:
 
 def aliases_of(source: str) -> dict[str, str]:
     """``{local name: dotted name}`` bound by the imports of a cell (empty if it does not parse)."""
+    return dict(_aliases(source))
+
+
+@functools.lru_cache(maxsize=512)
+def _aliases(source: str) -> tuple[tuple[str, str], ...]:
     tree = parse(source)
     if tree is None:
         return {}
@@ -92,7 +98,7 @@ def aliases_of(source: str) -> dict[str, str]:
             for alias in node.names:
                 if alias.name != "*":
                     names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    return names
+    return tuple(names.items())
 
 
 def _fold(node: ast.AST) -> object:
