@@ -208,6 +208,19 @@ def test_code_nested_too_deep_for_a_syntax_tree_is_read_token_by_token():
     assert flags.reference_names(function, "find_closest_centroids", {}) == []
 
 
+def test_huge_constants_are_not_built_while_reading():
+    import time
+
+    from tools.grading.normalise import normalise
+
+    started = time.monotonic()
+    source = "x = 'a' * 10**9\ny = 'kmeans_lab.' + 'gra' + 'ding'"
+    assert flags.suspicious_lines(source) == ["y = 'kmeans_lab.' + 'gra' + 'ding'"]
+    tower = "def f(X):\n    return X + (((9**64)**64)**64)**64 + 2**3"
+    assert normalise(tower, "f") == normalise(tower.replace("2**3", "8"), "f")
+    assert time.monotonic() - started < 30  # a gigabyte string or a 16-million-bit power
+
+
 def test_the_policy_is_outside_the_students_package():
     import kmeans_lab.grading
 

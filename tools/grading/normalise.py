@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import math
 import operator
 import re
 
@@ -50,6 +51,14 @@ def _number(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and type(node.value) in (int, float, complex, bool)
 
 
+def _small_power(base, exponent) -> bool:
+    """True when ``base ** exponent`` is cheap to compute (at most about 4096 bits)."""
+    try:
+        return abs(exponent) <= 64 and math.log2(abs(base) + 2) * abs(exponent) <= 4096
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
 class _Fold(ast.NodeTransformer):
     """Constant expressions of numbers folded into one constant."""
 
@@ -57,7 +66,7 @@ class _Fold(ast.NodeTransformer):
         self.generic_visit(node)
         op = _FOLD.get(type(node.op))
         if op and _number(node.left) and _number(node.right):
-            if isinstance(node.op, ast.Pow) and abs(node.right.value) > 64:
+            if isinstance(node.op, ast.Pow) and not _small_power(node.left.value, node.right.value):
                 return node
             try:
                 return ast.copy_location(ast.Constant(op(node.left.value, node.right.value)), node)
