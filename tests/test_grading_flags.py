@@ -142,7 +142,15 @@ DODGES = {
     "getattr folded": "import kmeans_lab as kl\ngetattr(kl, 'gra' + 'ding')",
     "getattr computed": "import kmeans_lab as kl\nname = ''.join(['gra', 'ding'])\ngetattr(kl, name)",
     "dunder import": "__import__('kmeans_lab.grading')",
-    "star import": "from kmeans_lab import *",
+    "star import of os": "from os import *",
+    "IPython events": "ip = get_ipython()\nip.events.register('post_run_cell', record_again)",
+    "IPython run_cell": "get_ipython().run_cell('hidden_check(1, 2)')",
+    "the grader's alias of the recorder": "_record_for_the_grader('find_closest_centroids', f)",
+    "pickle runs code": "import pickle\npickle.loads(payload)",
+    "a thread after the check": "import threading\nthreading.Timer(1, later).start()",
+    "pip magic": "%pip install kmeans-lab-answers",
+    "writefile magic": "%%writefile /tmp/sitecustomize.py\nprint(1)\n",
+    "fullwidth name in a broken cell": "for\n\uff49mportlib.import_module('x')",
     "star import of the checks": "from kmeans_lab.checks import *",
     "line continuation": "import kmeans_lab as kl\nx = (kl\n     .checks)",
     "implicit concatenation": "import importlib as il\nil.import_module('kmeans_lab.' 'grading')",
@@ -173,6 +181,7 @@ HONEST = {
     "numpy": "import numpy as np\nlabels = np.argmin(d, axis=1)\nnp.random.seed(0)",
     "plug in my own": "import kmeans_lab as kl\nkl.find_closest_centroids = find_closest_centroids",
     "comparison": "check = labels == expected\nok = x >= 3",
+    "star import of the course": "from kmeans_lab import *",
     "course helpers": "from kmeans_lab.plots import show_images\nfrom kmeans_lab import quantize",
     "a variable named like a module": "signal = X.mean(axis=0)\nprint(signal.max())",
     "getattr with a name": "import numpy as np\nf = getattr(np, 'argmin')",
@@ -187,6 +196,29 @@ HONEST = {
 @pytest.mark.parametrize("source", HONEST.values(), ids=HONEST.keys())
 def test_honest_code_is_not_flagged(source):
     assert flags.suspicious_lines(source, {"np": "numpy"}) == []
+
+
+def test_code_nested_too_deep_for_a_syntax_tree_is_read_token_by_token():
+    from tools.grading import own_work
+
+    deep = "import kmeans_lab.grading\nx = " + "+".join(["1"] * 20000)
+    assert flags.suspicious_lines(deep) == ["import kmeans_lab.grading"]
+    function = "def find_closest_centroids(X, c):\n    return " + "-".join(["X"] * 20000)
+    assert own_work.copy_of("find_closest_centroids", function) is None  # not read, no crash
+    assert flags.reference_names(function, "find_closest_centroids", {}) == []
+
+
+def test_huge_constants_are_not_built_while_reading():
+    import time
+
+    from tools.grading.normalise import normalise
+
+    started = time.monotonic()
+    source = "x = 'a' * 10**9\ny = 'kmeans_lab.' + 'gra' + 'ding'"
+    assert flags.suspicious_lines(source) == ["y = 'kmeans_lab.' + 'gra' + 'ding'"]
+    tower = "def f(X):\n    return X + (((9**64)**64)**64)**64 + 2**3"
+    assert normalise(tower, "f") == normalise(tower.replace("2**3", "8"), "f")
+    assert time.monotonic() - started < 30  # a gigabyte string or a 16-million-bit power
 
 
 def test_the_policy_is_outside_the_students_package():
@@ -474,3 +506,113 @@ def test_compiled_library_calls_the_watch_cannot_see_are_flagged_from_the_source
     assert flags.reference_names(source, "find_closest_centroids", {}) == ["scipy.spatial.cKDTree"]
     cdist = "from scipy.spatial.distance import cdist\ndef find_closest_centroids(X, c):\n    return cdist(X, c).argmin(1)\n"
     assert flags.reference_names(cdist, "find_closest_centroids", {}) == []
+
+
+# --- hostile submissions graded with the real tools, in the sandbox -------------------------
+
+WRONG = (
+    "import numpy as np\n\ndef find_closest_centroids(X, centroids):\n"
+    "    d = ((X[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)\n"
+    "    return np.argmax(d, axis=1)\n"
+)
+#: The reference, tweaked everywhere at once, with what it needs to run.
+TWEAKED_COPY = (
+    "import numpy as np\nfrom numpy.typing import ArrayLike, NDArray\n"
+    "from kmeans_lab._validation import as_float_matrix, check_same_features\n"
+    "_CHUNK_ENTRIES = 1 << 15\n\n" + TWEAKS["all at once"]
+)
+VQ = (
+    "def find_closest_centroids(X, centroids):\n"
+    "    from scipy.cluster.vq import vq\n"
+    "    return vq(X, centroids)[0]\n"
+)
+
+
+def _answer(source: str | None = None, *, strip: bool = False, cell: tuple | None = None):
+    """A builder of notebook 03: an answer, its metadata stripped, a cell after it."""
+
+    def build(release: Path):
+        nb = filled(release, FIND, {"find_closest_centroids": source} if source else None)
+        answer = nb.cells[index_of(nb, "find_closest_centroids")]
+        if strip:
+            del answer.metadata["nbgrader"]
+        if cell is not None:
+            text, claims = cell
+            with_cell(nb, "find_closest_centroids", text, claims)
+        return nb
+
+    return build
+
+
+#: student -> (builder, points, a piece of the notes, a piece of the flag or None)
+HOSTILE = {
+    "aaa_honest": (_answer(), 3, None, None),
+    "honest_without_metadata": (_answer(strip=True), 3, None, None),
+    "locked_patches_recorder": (
+        _answer(WRONG, cell=(PATCH_RECORDER, dict(LOCKED, grade_id="my_locked_cell"))),
+        0,
+        None,
+        "kmeans_lab.grading",
+    ),
+    "tweaked_copy": (
+        _answer(TWEAKED_COPY),
+        0,
+        "copy of the course's reference implementation",
+        "matches the course's reference implementation",
+    ),
+    "scipy_vq": (_answer(VQ), 0, "uses scipy.cluster", "names the library call scipy.cluster"),
+    "zzz_honest": (_answer(), 3, None, None),
+}
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    import csv
+
+    if shutil.which("bwrap") is None and os.environ.get("KMEANS_LAB_REQUIRE_SANDBOX") != "1":
+        pytest.skip("bubblewrap is not installed (apt-get install bubblewrap): no grading sandbox")
+    tmp = tmp_path_factory.mktemp("hostile")
+    course = tmp / "course"
+    course.mkdir()
+    shutil.copy2(REPO / "course" / "nbgrader_config.py", course)
+    env = dict(os.environ, MPLBACKEND="Agg", KMEANS_LAB_CELL_TIMEOUT="20")
+
+    def tool(*args, **extra):
+        done = subprocess.run(
+            [sys.executable, "-m", *args],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=1500,
+            env=dict(env, **extra),
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done
+
+    tool("tools.release", "--course", str(course), "--student-dir", str(tmp / "student"))
+    release = course / "release" / ASSIGNMENT
+    for student, (build, *_) in HOSTILE.items():
+        folder = course / "submitted" / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        nbformat.write(build(release), folder / f"{FIND}.ipynb")
+    tool("tools.autograde", "--course", str(course), "--seed", "5", WORKERS="2")
+    tool("tools.grades", "--course", str(course))
+    with open(course / "grades.csv", newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("student", sorted(HOSTILE))
+def test_hostile_submissions_graded_with_the_real_tools(hostile, student):
+    _, want, note, flag = HOSTILE[student]
+    rows = [r for r in hostile if r["student"] == student]
+    find = next(r for r in rows if r["exercise"] == "find_closest_centroids")
+    total = next(r for r in rows if r["exercise"] == "total")
+    assert float(find["points"]) == want, find
+    assert float(total["points"]) == want
+    if note is not None:
+        assert note in find["note"], find["note"]
+    if flag is None:
+        assert "review by hand" not in total["note"], total["note"]
+    else:
+        assert "review by hand" in total["note"] and flag in total["note"], total["note"]

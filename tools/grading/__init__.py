@@ -20,9 +20,13 @@
    puts the judged notebooks in place), so nbgrader's gradebook, late
    penalties and feedback work as always, written by one trusted process;
 4. :mod:`.similarity` compares every graded function with the reference and
-   with the other students' (normalised syntax trees), and flags close
-   matches for review by hand, beside the code :mod:`.flags` finds reaching
-   into the grader. Flags never change points.
+   with the other students' (normalised syntax trees, :mod:`.normalise`), and
+   flags close matches for review by hand, beside the code :mod:`.flags` finds
+   reaching into the grader (the policy of :mod:`.policy`, read by
+   :mod:`.reading` in the student's cells, which :mod:`.cells` tells from the
+   course's by the gradebook). Flags never change points; a graded function
+   that is a normalised copy of the reference scores 0 (:mod:`.own_work`, in
+   step 2).
 
 :mod:`.integrity` verifies before and after the batch that the package and
 the environment the grader runs with have not changed.

@@ -41,7 +41,12 @@ __all__ = [
     "python_source",
     "graded_sources",
     "same_source",
+    "parse",
+    "UNREADABLE",
 ]
+
+#: What parsing or walking a cell may raise: broken code, and code nested too deep to read.
+UNREADABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
 
 
 def same_source(source: str) -> str:
@@ -107,6 +112,7 @@ def own_cells(nb, course_cells: frozenset[str]) -> list[tuple[int, object]]:
     ]
 
 
+@functools.lru_cache(maxsize=512)
 def python_source(source: str) -> str:
     """The Python a kernel runs for a cell: magics and ``!`` escapes as IPython rewrites them."""
     try:
@@ -117,10 +123,22 @@ def python_source(source: str) -> str:
         return source
 
 
-def _defines(source: str) -> set[str]:
+@functools.lru_cache(maxsize=256)
+def parse(source: str) -> ast.Module | None:
+    """The syntax tree of a cell as its kernel runs it, or None if it cannot be read.
+
+    Cached: the flags, the graded sources and the normalisation read the same
+    cells; callers must not change the tree.
+    """
     try:
-        tree = ast.parse(python_source(source))
-    except (SyntaxError, ValueError):
+        return ast.parse(python_source(source))
+    except UNREADABLE:
+        return None
+
+
+def _defines(source: str) -> set[str]:
+    tree = parse(source)
+    if tree is None:
         return set()
     return {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from kmeans_lab.checks.registry import REGISTRY
 
-from .cells import course_sources, own_cells, python_source
+from .cells import course_sources, own_cells, parse
 from .reading import aliases_of, findings
 
 __all__ = ["notebook_flags", "reference_names", "suspicious_lines"]
@@ -64,9 +64,8 @@ def reference_names(source: str, exercise: str, aliases: dict[str, str]) -> list
     such as ``scipy.spatial.cKDTree``, run as compiled code that the checks'
     watch cannot see).
     """
-    try:
-        tree = ast.parse(python_source(source))
-    except (SyntaxError, ValueError):
+    tree = parse(source)
+    if tree is None:
         return []
     record = REGISTRY[exercise]
     forbidden = {d.rsplit(".", 1)[1]: d for d in record.forbidden}

@@ -27,10 +27,11 @@ from __future__ import annotations
 
 import ast
 import copy
+import math
 import operator
 import re
 
-from .cells import python_source
+from .cells import UNREADABLE, parse
 
 __all__ = ["normalise", "functions"]
 
@@ -50,6 +51,14 @@ def _number(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and type(node.value) in (int, float, complex, bool)
 
 
+def _small_power(base, exponent) -> bool:
+    """True when ``base ** exponent`` is cheap to compute (at most about 4096 bits)."""
+    try:
+        return abs(exponent) <= 64 and math.log2(abs(base) + 2) * abs(exponent) <= 4096
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
 class _Fold(ast.NodeTransformer):
     """Constant expressions of numbers folded into one constant."""
 
@@ -57,7 +66,7 @@ class _Fold(ast.NodeTransformer):
         self.generic_visit(node)
         op = _FOLD.get(type(node.op))
         if op and _number(node.left) and _number(node.right):
-            if isinstance(node.op, ast.Pow) and abs(node.right.value) > 64:
+            if isinstance(node.op, ast.Pow) and not _small_power(node.left.value, node.right.value):
                 return node
             try:
                 return ast.copy_location(ast.Constant(op(node.left.value, node.right.value)), node)
@@ -128,29 +137,35 @@ def _barrier(stmt: ast.stmt) -> bool:
 class _Simplify(ast.NodeTransformer):
     """No-op statements and dead stores removed, independent statements in canonical order."""
 
-    def __init__(self, read: set[str]):
+    def __init__(self, read: set[str], order: bool):
         self.read = read
+        self.order = order  # put independent statements in canonical order (the last pass)
+        self.changed = False  # a statement was removed or replaced
 
     def block(self, body: list[ast.stmt]) -> list[ast.stmt]:
         kept = []
         for stmt in body:
             stmt = self.visit(stmt)
             if stmt is None or _no_op(stmt):
+                self.changed = True
                 continue
             if isinstance(stmt, ast.If) and isinstance(stmt.test, ast.Constant):
                 kept.extend(stmt.body if stmt.test.value else stmt.orelse)
+                self.changed = True
                 continue
             if isinstance(stmt, ast.While) and isinstance(stmt.test, ast.Constant):
                 if not stmt.test.value:
                     kept.extend(stmt.orelse)
+                    self.changed = True
                     continue
             if isinstance(stmt, ast.Assign | ast.AnnAssign) and all(
                 isinstance(t, ast.Name) and t.id not in self.read
                 for t in getattr(stmt, "targets", None) or [stmt.target]
             ):
+                self.changed = True
                 continue  # a store nobody reads
             kept.append(stmt)
-        return _canonical(kept)
+        return _canonical(kept) if self.order else kept
 
     def generic_visit(self, node: ast.AST) -> ast.AST:
         for field in ("body", "orelse", "finalbody"):
@@ -218,45 +233,43 @@ _TOKEN = re.compile(r"[A-Za-z_]+|\d+(?:\.\d+)?(?:e-?\d+)?|[^\sA-Za-z_\d]")
 def _tokens_of(function: ast.FunctionDef) -> tuple[str, ...]:
     node = copy.deepcopy(function)
     node = _Fold().visit(node)
-    read = _names(node, ast.Load)
-    for _ in range(5):  # dead stores, until none is left (a store read only by a dead one)
-        before = ast.dump(node)
-        node = _Simplify(read).visit(node)
-        read = _names(node, ast.Load)
-        if ast.dump(node) == before:
+    for _ in range(8):  # dead stores, until none is left (a store read only by a dead one)
+        simplify = _Simplify(_names(node, ast.Load), order=False)
+        node = simplify.visit(node)
+        if not simplify.changed:
             break
+    node = _Simplify(_names(node, ast.Load), order=True).visit(node)
     node.body = node.body or [ast.Pass()]
     node = _Anonymise().visit(node)
     text = ast.dump(node, annotate_fields=False, include_attributes=False)
     return tuple(_TOKEN.findall(text))
 
 
-def _parse(source: str) -> ast.Module | None:
-    try:
-        return ast.parse(python_source(source))
-    except (SyntaxError, ValueError):
-        return None
-
-
 def functions(source: str) -> list[tuple[str, tuple[str, ...]]]:
     """``[(name, tokens)]`` of every function defined in ``source``, normalised."""
-    tree = _parse(source)
+    tree = parse(source)
     if tree is None:
         return []
-    return [
-        (n.name, _tokens_of(n))
-        for n in ast.walk(tree)
-        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
-    ]
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            try:
+                found.append((node.name, _tokens_of(node)))
+            except UNREADABLE:  # nested too deep to normalise: not compared
+                continue
+    return found
 
 
 def normalise(source: str, name: str) -> tuple[str, ...] | None:
     """The normalised tokens of function ``name`` in ``source`` (its last definition), or None."""
-    tree = _parse(source)
+    tree = parse(source)
     if tree is None:
         return None
     found = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name]
     found = found or [
         n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == name
     ]
-    return _tokens_of(found[-1]) if found else None
+    try:
+        return _tokens_of(found[-1]) if found else None
+    except UNREADABLE:  # nested too deep to normalise: not compared
+        return None

@@ -43,6 +43,12 @@ FORBIDDEN: tuple[str, ...] = (
     "types.CodeType",
     "types.FunctionType",
     "marshal",
+    "pickle",
+    "_pickle",
+    "copyreg",
+    "shelve",
+    "threading",
+    "_thread",
     "ctypes",
     "gc",
     "atexit",
@@ -119,10 +125,13 @@ NAMES: frozenset[str] = frozenset(
     }
 )
 
-#: What IPython rewrites a magic into, and the magics that run other programs or files.
+#: Magics that run other programs, files or installers, or replay cells
+#: (``%matplotlib``, ``%time`` ... are fine). Any other use of ``get_ipython()``
+#: (its events, its namespace, ``run_cell``) is flagged too.
 SHELL_MAGICS: frozenset[str] = frozenset(
     {"system", "getoutput", "bash", "sh", "script", "perl", "ruby", "python", "python2"}
-    | {"python3", "pypy", "writefile", "run", "load", "sx", "sc", "env", "alias", "store"}
+    | {"python3", "pypy", "writefile", "file", "run", "load", "sx", "sc", "env", "alias"}
+    | {"store", "pip", "conda", "mamba", "load_ext", "reload_ext", "rerun", "macro"}
 )
 
 #: Pieces of a string literal that point at the grader's files or settings.
@@ -160,10 +169,12 @@ MODULES: frozenset[str] = frozenset(sys.stdlib_module_names) | {
 #: (``kl.find_closest_centroids = mine`` only changes what later cells call ``kl.``).
 PATCHABLE: frozenset[str] = frozenset({"kmeans_lab"})
 
-#: Names of the grader's entry points: rebinding one is flagged; ``hidden_check`` is
-#: flagged wherever a student's cell names it (it is the recorder).
-PROTECTED: frozenset[str] = frozenset({e.check_name for e in REGISTRY.values()} | {"hidden_check"})
-RECORDER = "hidden_check"
+#: The recorder under its names: its own, and the alias the grader's copy of each check
+#: cell binds it to (``tools/grading/stage.py`` ``execution_copy``).
+RECORDERS: frozenset[str] = frozenset({"hidden_check", "_record_for_the_grader"})
+#: Names of the grader's entry points: rebinding one is flagged; the recorder is
+#: flagged wherever a student's cell names it.
+PROTECTED: frozenset[str] = frozenset({e.check_name for e in REGISTRY.values()}) | RECORDERS
 
 # --- similarity (:mod:`.similarity`) ------------------------------------------------
 

@@ -24,11 +24,14 @@ Examples
 from __future__ import annotations
 
 import ast
+import functools
+import importlib
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from . import policy
-from .cells import python_source
+from .cells import UNREADABLE, parse, python_source
 
 __all__ = ["Finding", "findings", "aliases_of"]
 
@@ -49,11 +52,41 @@ def _under(dotted: str, prefixes) -> str | None:
     return None
 
 
+def _star_problem(module: str) -> str | None:
+    """Why ``from module import *`` is flagged, or None.
+
+    A course module's names are read from the module (the grader's own
+    package); any other module is flagged when something forbidden lies under it
+    (``from os import *`` brings ``_exit`` and ``system``).
+    """
+    if hit := _under(module, policy.FORBIDDEN):
+        return f"names {hit}"
+    if module.split(".")[0] == "kmeans_lab":
+        try:
+            names = getattr(importlib.import_module(module), "__all__", None)
+        except Exception:
+            names = None
+        if names is not None:
+            bad = [
+                n
+                for n in names
+                if n in policy.PROTECTED or _under(f"{module}.{n}", policy.FORBIDDEN)
+            ]
+            return f"imports {bad[0]} with everything from {module}" if bad else None
+    if any(p.startswith(module + ".") for p in policy.FORBIDDEN):
+        return f"imports everything from {module}"
+    return None
+
+
 def aliases_of(source: str) -> dict[str, str]:
     """``{local name: dotted name}`` bound by the imports of a cell (empty if it does not parse)."""
-    try:
-        tree = ast.parse(python_source(source))
-    except (SyntaxError, ValueError):
+    return dict(_aliases(source))
+
+
+@functools.lru_cache(maxsize=512)
+def _aliases(source: str) -> tuple[tuple[str, str], ...]:
+    tree = parse(source)
+    if tree is None:
         return {}
     names: dict[str, str] = {}
     for node in ast.walk(tree):
@@ -65,7 +98,7 @@ def aliases_of(source: str) -> dict[str, str]:
             for alias in node.names:
                 if alias.name != "*":
                     names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    return names
+    return tuple(names.items())
 
 
 def _fold(node: ast.AST) -> object:
@@ -76,6 +109,10 @@ def _fold(node: ast.AST) -> object:
         left, right = _fold(node.left), _fold(node.right)
         if left is None or right is None:
             return None
+        if isinstance(node.op, ast.Mult) and any(
+            type(v) is int and abs(v) > 10_000 for v in (left, right)
+        ):
+            return None  # "x" * 10**9 would build a gigabyte of text here
         try:
             value = {ast.Add: lambda: left + right, ast.Mult: lambda: left * right}.get(
                 type(node.op), lambda: left % right
@@ -89,6 +126,10 @@ def _fold(node: ast.AST) -> object:
     return None
 
 
+#: What IPython rewrites a magic into (the magic's name is judged, :data:`.policy.SHELL_MAGICS`).
+_MAGIC_CALLS = ("run_line_magic", "run_cell_magic")
+
+
 class _Reader(ast.NodeVisitor):
     def __init__(self, aliases: dict[str, str], lines: list[str]):
         self.aliases = policy.CONVENTIONS | dict(aliases)
@@ -96,6 +137,7 @@ class _Reader(ast.NodeVisitor):
         self.lines = lines
         self.found: list[Finding] = []
         self.local: set[str] = set()  # names the cell binds itself: variables, not modules
+        self.shell: set[int] = set()  # get_ipython names judged with the attribute they call
 
     def visit_Module(self, node: ast.Module) -> None:
         for inner in ast.walk(node):
@@ -145,9 +187,8 @@ class _Reader(ast.NodeVisitor):
         module = node.module or ""
         for alias in node.names:
             if alias.name == "*":
-                self.check_dotted(node, module)
-                if any(p.startswith(module + ".") for p in policy.FORBIDDEN):
-                    self.flag(node, f"imports everything from {module}")
+                if why := _star_problem(module):
+                    self.flag(node, why)
                 continue
             self.check_dotted(node, f"{module}.{alias.name}")
             self.aliases[alias.asname or alias.name] = f"{module}.{alias.name}"
@@ -160,9 +201,11 @@ class _Reader(ast.NodeVisitor):
             self.flag(node, f"rebinds the grader's {name}")
 
     def visit_Name(self, node: ast.Name) -> None:
+        if node.id == "get_ipython" and id(node) not in self.shell:
+            self.flag(node, "uses the IPython shell")
         if node.id in policy.NAMES:
             self.flag(node, f"uses {node.id}")
-        elif node.id == policy.RECORDER and isinstance(node.ctx, ast.Load):
+        elif node.id in policy.RECORDERS and isinstance(node.ctx, ast.Load):
             self.flag(node, f"calls the grader's recorder {node.id}")
         if isinstance(node.ctx, ast.Store | ast.Del):
             self.check_binding(node, node.id)
@@ -179,12 +222,13 @@ class _Reader(ast.NodeVisitor):
             if base not in policy.PATCHABLE:
                 self.flag(node, f"changes the module {base}")
         if (
-            node.attr in policy.SHELL_MAGICS
-            and isinstance(node.value, ast.Call)
+            isinstance(node.value, ast.Call)
             and isinstance(node.value.func, ast.Name)
             and node.value.func.id == "get_ipython"
         ):
-            self.flag(node, "runs a shell command")
+            self.shell.add(id(node.value.func))  # judged here, not as a bare get_ipython
+            if node.attr not in _MAGIC_CALLS:  # a magic is judged by visit_Call
+                self.flag(node, f"uses the IPython shell's .{node.attr}")
         self.generic_visit(node)
 
     def is_module(self, node: ast.AST) -> bool:
@@ -219,7 +263,7 @@ class _Reader(ast.NodeVisitor):
                 self.check_dotted(node, self.dotted(node))
         if (
             isinstance(func, ast.Attribute)
-            and func.attr in ("run_line_magic", "run_cell_magic")
+            and func.attr in _MAGIC_CALLS
             and node.args
             and _fold(node.args[0]) in policy.SHELL_MAGICS
         ):
@@ -258,10 +302,14 @@ _TOKEN = re.compile(
 
 def _tokens(source: str) -> list[tuple[str, str, int]]:
     found = []
+    line, counted = 1, 0
     for match in _TOKEN.finditer(source):
-        kind = match.lastgroup
-        if kind != "comment":
-            found.append((kind, match.group(), source.count("\n", 0, match.start()) + 1))
+        line += source.count("\n", counted, match.start())
+        counted = match.start()
+        if match.lastgroup == "name":  # Python reads identifiers NFKC-normalised
+            found.append(("name", unicodedata.normalize("NFKC", match.group()), line))
+        elif match.lastgroup != "comment":
+            found.append((match.lastgroup, match.group(), line))
     return found
 
 
@@ -318,8 +366,8 @@ def _token_findings(source: str, aliases: dict[str, str]) -> list[Finding]:
                     if name == ")":
                         k += 1
                         break
-                    if name == "*" and any(p.startswith(module + ".") for p in policy.FORBIDDEN):
-                        flag(line, f"imports everything from {module}")
+                    if name == "*" and (why := _star_problem(module)):
+                        flag(line, why)
                     elif tokens[k][0] == "name" and name != "as" and tokens[k - 1][1] != "as":
                         check(f"{module}.{name}", tokens[k][2])
                     k += 1
@@ -332,7 +380,7 @@ def _token_findings(source: str, aliases: dict[str, str]) -> list[Finding]:
                 flag(line, f"reaches .{name}")
         if chain[0] in policy.NAMES:
             flag(line, f"uses {chain[0]}")
-        if chain[0] == policy.RECORDER:
+        if chain[0] in policy.RECORDERS:
             flag(line, f"calls the grader's recorder {chain[0]}")
         following = tokens[j][1] if j < len(tokens) else ""
         assigns = following == "=" or (
@@ -369,14 +417,18 @@ def findings(source: str, aliases: dict[str, str]) -> list[Finding]:
         In line order, without repeats.
     """
     python = python_source(source)
+    tree = parse(source)
     try:
-        tree = ast.parse(python)
-    except (SyntaxError, ValueError):
-        found = _token_findings(python, aliases)
-    else:
+        if tree is None:
+            raise SyntaxError
         reader = _Reader(aliases, python.splitlines())
         reader.visit(tree)
         found = reader.found
+    except UNREADABLE:  # broken, or nested too deep for a syntax tree: read its tokens
+        found = _token_findings(python, aliases)
+    written = source.splitlines()
+    if len(written) == len(python.splitlines()):  # show a magic's line as the student wrote it
+        found = [Finding(f.line, written[f.line - 1].strip(), f.why) for f in found]
     unique: dict[tuple[int, str], Finding] = {}
     for finding in found:
         unique.setdefault((finding.line, finding.why), finding)

@@ -335,6 +335,12 @@ def grade_student(
         (out / name).write_bytes(data)
     for name, submitted in sorted(found["readable"].items()):
         nb_started = time.monotonic()
+        ours = course_sources(course, name)  # the gradebook's cells: the rest is the student's
+        # flags read the submission as it came, even one nbgrader cannot restore
+        try:
+            result["flags"] += flags.notebook_flags(course, name, submitted, ours)
+        except Exception as exc:  # code the reader chokes on is itself worth a look
+            result["flags"].append(f"{name}: the grader could not read its code ({exc!r:.80})")
         try:
             nb = sanitize(submitted, course, student, name)
         except Exception as exc:  # nbgrader refused the notebook's metadata
@@ -342,11 +348,9 @@ def grade_student(
             result["failed_notebooks"][name] = reason
             result["problems"].append(f"{name}.ipynb: {reason}; scores 0")
             continue
-        ours = course_sources(course, name)  # the gradebook's cells: the rest is the student's
         # the graded source of each exercise, from the student's cells (similarity and the
         # copy test read result["sources"], whoever fills it)
         result["sources"].update(graded_sources(nb, ours))
-        result["flags"] += flags.notebook_flags(course, name, submitted, ours)
         try:
             entry = _run_and_judge(
                 nb,
