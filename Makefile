@@ -83,6 +83,7 @@ bench: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python benchmarks/bench_checks.py
 	MPLBACKEND=Agg $(BIN)/python benchmarks/bench_explorer.py
 	MPLBACKEND=Agg $(BIN)/python benchmarks/bench_quantize.py
+	MPLBACKEND=Agg $(BIN)/python benchmarks/bench_quantize.py --corpus
 	MPLBACKEND=Agg $(BIN)/python benchmarks/bench_autograde.py
 
 # Re-execute the solution notebooks in place (after changing one, or what a check prints).

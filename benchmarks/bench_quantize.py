@@ -428,11 +428,12 @@ SIZES = (0.25, 1.0, 6.5, 24.0)
 KS = (2, 16, 64, 256)
 PEERS = {
     "quantize": "kmeans_lab.quantize",
+    "quantize-fast": 'quantize(preset="fast")',
     "libimagequant": "libimagequant (imagequant)",
     "cli": "kmeans-lab compress",
     "pngquant": "pngquant --nofs",
 }
-IN_PROCESS = {"quantize", "libimagequant"}
+IN_PROCESS = {"quantize", "quantize-fast", "libimagequant"}
 
 
 def build_mosaic(megapixels: float, sigma: float = 4.0, gradient: float = 0.08, seed: int = 0):
@@ -501,7 +502,7 @@ def peer_worker(method: str, stem: str, K: int, seed: int) -> dict:
     from PIL import Image
 
     u8 = np.load(stem + ".npy")
-    if method == "quantize":
+    if method.startswith("quantize"):
         from kmeans_lab.fast import quantize
     else:
         import imagequant
@@ -509,8 +510,9 @@ def peer_worker(method: str, stem: str, K: int, seed: int) -> dict:
         rgb = Image.fromarray(u8, "RGB")
     base = _memory_baseline()
     start_cpu, start = time.process_time(), time.perf_counter()
-    if method == "quantize":
-        c = quantize(u8, K, rng=seed)
+    if method.startswith("quantize"):
+        preset = {"preset": "fast"} if method == "quantize-fast" else {}
+        c = quantize(u8, K, rng=seed, **preset)
         palette8, labels = np.rint(c.palette * 255).astype(np.uint8), c.labels
     else:
         out = imagequant.quantize_pil_image(rgb, dithering_level=0.0, max_colors=K)
@@ -683,18 +685,21 @@ def peers_main(args) -> int:
     )
     print(
         "| photo | K | quantize s | libimagequant s | time ratio | PSNR q / liq | "
+        "fast preset s | fast / liq | PSNR fast | "
         "CLI s | pngquant s | time ratio | PSNR CLI / pngquant | CLI MB | pngquant MB | memory ratio |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for mp in sizes:
         w, h, distinct = photos[mp]
         for K in Ks:
             q, liq = med(mp, K, "quantize", "time"), med(mp, K, "libimagequant", "time")
+            qf = med(mp, K, "quantize-fast", "time")
             c, pq = med(mp, K, "cli", "time"), med(mp, K, "pngquant", "time")
             cm, pm = med(mp, K, "cli", "mb"), med(mp, K, "pngquant", "mb")
             print(
                 f"| {w * h / 1e6:.2f} MP ({distinct / 1e6:.2f} M colours) | {K} | {q:.3f} | {liq:.3f} | "
                 f"{q / liq:.2f} | {med(mp, K, 'quantize', 'psnr'):.2f} / {med(mp, K, 'libimagequant', 'psnr'):.2f} | "
+                f"{qf:.3f} | {qf / liq:.2f} | {med(mp, K, 'quantize-fast', 'psnr'):.2f} | "
                 f"{c:.2f} | {pq:.2f} | {c / pq:.2f} | {med(mp, K, 'cli', 'psnr'):.2f} / {med(mp, K, 'pngquant', 'psnr'):.2f} | "
                 f"{cm:.0f} | {pm:.0f} | {cm / pm:.2f} |"
             )
@@ -925,7 +930,7 @@ def main(argv=None) -> int:
     parser.add_argument("--methods", default=",".join(METHODS), help="--sklearn: methods")
     # --corpus options
     parser.add_argument("--seeds", type=int, default=3, help="--corpus: seeds per method")
-    parser.add_argument("--preset", default=None, help="--corpus: quantize's preset")
+    parser.add_argument("--preset", default=None, help="--corpus: presets (default: all)")
     parser.add_argument("--images", default=None, help="--corpus: images whose name has one of")
     parser.add_argument(
         "--corpus-size", default="full", choices=("full", "small"), help="--corpus: image size"

@@ -6,20 +6,21 @@ posterised and few-colour images, a dark low-contrast photo, one dominant
 colour, noise with more distinct colours than half its pixels) and K = 2, 16,
 64, 256, in one process:
 
-- ``kmeans_lab.quantize(u8, K, rng=s)`` with its defaults (or ``--preset``),
-  for the seeds ``s`` = 0 .. ``--seeds`` - 1 (its default seed is 0);
+- ``kmeans_lab.quantize(u8, K, rng=s, preset=p)`` for each preset ``p``
+  (default: all of them; the default preset is "quality"), for the seeds
+  ``s`` = 0 .. ``--seeds`` - 1 (its default seed is 0);
 - scikit-learn ``KMeans(K, init="k-means++", n_init=1, max_iter=10, tol=0,
   algorithm="lloyd", random_state=s).fit(X)`` on the same pixels as float32
   in [0, 1], for the same seeds.
 
-Inertia is computed the same way for both, outside the clock, in float64: the
-sum over the pixels of the squared distance to the colour each method gives
+Inertia is computed the same way for both, outside the clock, in float64 (the
+8-bit pixels divided by 255 exactly): the sum over the pixels of the squared distance to the colour each method gives
 the pixel, in [0, 1] units (for ``quantize``, its 8-bit palette, what is
 stored; for scikit-learn, its float centres). k-means++ is random, so each
 side is the median over the seeds; the **inertia ratio** is quantize's median
 over scikit-learn's (below 1: quantize is better), the **worst** ratio
-quantize's worst seed over scikit-learn's median. When both are 0 (no more
-distinct colours than K), the ratio is 1. The **time ratio** is the median
+quantize's worst seed over scikit-learn's median. When both are 0 (up to
+1e-9: no more distinct colours than K), the ratio is 1. The **time ratio** is the median
 wall time of the calls, from this one run: noisy on a shared machine (the
 inertias are not).
 """
@@ -44,15 +45,16 @@ def inertia(u8: np.ndarray, palette: np.ndarray, labels: np.ndarray) -> float:
     palette = np.asarray(palette, dtype=np.float64)
     total = 0.0
     for start in range(0, X.shape[0], 1 << 18):
-        x = X[start : start + (1 << 18)].astype(np.float32) / np.float32(255)
-        diff = x.astype(np.float64) - palette[labels[start : start + (1 << 18)]]
+        x = X[start : start + (1 << 18)] / 255.0  # exact: an exact palette scores 0
+        diff = x - palette[labels[start : start + (1 << 18)]]
         total += float(np.einsum("ij,ij->", diff, diff))
     return total
 
 
 def _ratio(ours: float, theirs: float) -> float:
-    if theirs <= 0.0:
-        return 1.0 if ours <= 1e-12 else float("inf")
+    """ours / theirs; 1 when both are 0 up to float32 rounding (1e-9)."""
+    if theirs <= 1e-9:
+        return 1.0 if ours <= 1e-9 else float("inf")
     return ours / theirs
 
 
@@ -61,27 +63,23 @@ def _rounded(centres: np.ndarray) -> np.ndarray:
     return np.round(np.clip(centres, 0.0, 1.0) * 255.0) / 255.0
 
 
-def compare(u8: np.ndarray, K: int, seeds, preset: str | None = None) -> dict:
-    """quantize and scikit-learn on one image and K, over the seeds.
+def compare(u8: np.ndarray, K: int, seeds, presets) -> dict:
+    """quantize (each of ``presets``) and scikit-learn on one image and K, over the seeds.
 
-    ``ratio``: quantize's centroids before rounding (``fit_palette``, what
-    ``quantize`` rounds) against scikit-learn's float centres, the quantity
-    K-means minimises; ``stored``: quantize's 8-bit palette against
-    scikit-learn's centres rounded to 8 bits (its labels kept)."""
+    Per preset, ``ratio``: quantize's centroids before rounding
+    (``fit_palette``, what ``quantize`` rounds) against scikit-learn's float
+    centres, the quantity K-means minimises; ``worst``: quantize's worst seed
+    against scikit-learn's median; ``stored``: quantize's 8-bit palette
+    against scikit-learn's centres rounded to 8 bits (its labels kept);
+    ``time_ratio``: median wall times, ``fit_palette`` + ``to_compressed``
+    (what ``quantize`` runs) against ``KMeans.fit``."""
     from sklearn.cluster import KMeans
 
     import kmeans_lab as kl
 
-    kwargs = {} if preset is None else {"preset": preset}
     X = (u8.reshape(-1, 3).astype(np.float32)) / np.float32(255)
-    ours, ours8, ours_t, theirs, theirs8, theirs_t = [], [], [], [], [], []
+    theirs, theirs8, theirs_t = [], [], []
     for s in seeds:
-        t0 = time.perf_counter()
-        fit = kl.fit_palette(u8, K, rng=s, **kwargs)
-        c = fit.to_compressed()  # what quantize(u8, K, rng=s) returns
-        ours_t.append(time.perf_counter() - t0)
-        ours.append(inertia(u8, fit.centroids, fit.labels))
-        ours8.append(inertia(u8, c.palette, c.labels))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # fewer distinct colours than K
             t0 = time.perf_counter()
@@ -91,20 +89,27 @@ def compare(u8: np.ndarray, K: int, seeds, preset: str | None = None) -> dict:
             theirs_t.append(time.perf_counter() - t0)
         theirs.append(inertia(u8, km.cluster_centers_, km.labels_))
         theirs8.append(inertia(u8, _rounded(km.cluster_centers_), km.labels_))
-    med_theirs = statistics.median(theirs)
-    return {
-        "K": K,
-        "ours": ours,
-        "ours8": ours8,
-        "theirs": theirs,
-        "theirs8": theirs8,
-        "ours_time": ours_t,
-        "theirs_time": theirs_t,
-        "ratio": _ratio(statistics.median(ours), med_theirs),
-        "worst": _ratio(max(ours), med_theirs),
-        "stored": _ratio(statistics.median(ours8), statistics.median(theirs8)),
-        "time_ratio": statistics.median(ours_t) / statistics.median(theirs_t),
-    }
+    med, med8, med_t = (statistics.median(v) for v in (theirs, theirs8, theirs_t))
+    out = {"K": K, "theirs": theirs, "theirs8": theirs8, "theirs_time": theirs_t}
+    for preset in presets:
+        ours, ours8, ours_t = [], [], []
+        for s in seeds:
+            t0 = time.perf_counter()
+            fit = kl.fit_palette(u8, K, rng=s, preset=preset)
+            c = fit.to_compressed()  # what quantize(u8, K, rng=s, preset=preset) returns
+            ours_t.append(time.perf_counter() - t0)
+            ours.append(inertia(u8, fit.centroids, fit.labels))
+            ours8.append(inertia(u8, c.palette, c.labels))
+        out[preset] = {
+            "ours": ours,
+            "ours8": ours8,
+            "ours_time": ours_t,
+            "ratio": _ratio(statistics.median(ours), med),
+            "worst": _ratio(max(ours), med),
+            "stored": _ratio(statistics.median(ours8), med8),
+            "time_ratio": statistics.median(ours_t) / med_t,
+        }
+    return out
 
 
 def corpus_main(args) -> int:
@@ -112,54 +117,62 @@ def corpus_main(args) -> int:
 
     from kmeans_lab.fast._colours import distinct_colors, pack_colors
     from kmeans_lab.fast._corpus import corpus
+    from kmeans_lab.fast.palette import PRESETS
 
     seeds = range(args.seeds)
     ks = [int(k) for k in args.ks.split(",")] if args.ks else list(KS)
-    names = list(corpus(args.corpus_size))
+    presets = args.preset.split(",") if args.preset else list(PRESETS)
+    images = corpus(args.corpus_size)
+    names = list(images)
     if args.images:
         names = [n for n in names if any(part in n for part in args.images.split(","))]
     print(f"load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(
-        f"quantize{'' if args.preset is None else f'(preset={args.preset!r})'} against "
-        f"scikit-learn KMeans (k-means++, n_init=1, 10 Lloyd rounds, tol=0), "
-        f"medians over seeds {list(seeds)}; ratio < 1: quantize is better"
+        f"quantize's presets {presets} against scikit-learn KMeans (k-means++, n_init=1, "
+        f"10 Lloyd rounds, tol=0), medians over seeds {list(seeds)}; ratio < 1: quantize is "
+        "better. Each cell, per preset: inertia ratio (worst seed), 8-bit ratio / time ratio"
     )
-    head = " | ".join(f"K={k} inertia (worst seed), 8-bit / time" for k in ks)
-    print(f"| image | pixels | colours | {head} |")
+    print(f"| image | pixels | colours | {' | '.join(f'K = {k}' for k in ks)} |")
     print("|---|---|---|" + "---|" * len(ks))
     rows = []
-    images = corpus(args.corpus_size)
     for name in names:
         u8 = images[name]()
         n_colours = len(distinct_colors(pack_colors(u8))[0])
-        cells = [compare(u8, K, seeds, args.preset) for K in ks]
+        cells = [compare(u8, K, seeds, presets) for K in ks]
         rows.append({"image": name, "pixels": u8.shape[0] * u8.shape[1], "colours": n_colours,
                      "cells": cells})  # fmt: skip
         text = " | ".join(
-            f"{c['ratio']:.4f} ({c['worst']:.4f}), {c['stored']:.4f} / {c['time_ratio']:.2f}"
+            "<br>".join(
+                f"{p}: {c[p]['ratio']:.4f} ({c[p]['worst']:.4f}), {c[p]['stored']:.4f} "
+                f"/ {c[p]['time_ratio']:.2f}"
+                for p in presets
+            )
             for c in cells
         )
         print(f"| {name} | {u8.shape[0] * u8.shape[1]:,} | {n_colours:,} | {text} |", flush=True)
-    print()
-    print("| K | worst inertia ratio | median | best | worst seed / sklearn median | "
-          "worst 8-bit ratio | median 8-bit | median time ratio | slowest |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|")
-    for i, K in enumerate(ks):
-        ratios = [r["cells"][i]["ratio"] for r in rows]
-        worst_seed = max(r["cells"][i]["worst"] for r in rows)
-        stored = [r["cells"][i]["stored"] for r in rows]
-        times = [r["cells"][i]["time_ratio"] for r in rows]
-        print(
-            f"| {K} | {max(ratios):.4f} | {statistics.median(ratios):.4f} | {min(ratios):.4f} "
-            f"| {worst_seed:.4f} | {max(stored):.4f} | {statistics.median(stored):.4f} "
-            f"| {statistics.median(times):.2f} | {max(times):.2f} |"
-        )
-    worst = max((c["ratio"], r["image"], c["K"]) for r in rows for c in r["cells"])
-    print(f"\nworst cell: {worst[1]}, K = {worst[2]}: {worst[0]:.4f}")
+    for p in presets:
+        print(f"\npreset {p!r}, over the {len(rows)} images:\n")
+        print("| K | worst inertia ratio | median | best | worst seed / sklearn median | "
+              "worst 8-bit ratio | median 8-bit | median time ratio | slowest |")  # fmt: skip
+        print("|---|---|---|---|---|---|---|---|---|")
+        for i, K in enumerate(ks):
+            cells = [r["cells"][i][p] for r in rows]
+            ratios = [c["ratio"] for c in cells]
+            stored = [c["stored"] for c in cells]
+            times = [c["time_ratio"] for c in cells]
+            print(
+                f"| {K} | {max(ratios):.4f} | {statistics.median(ratios):.4f} "
+                f"| {min(ratios):.4f} | {max(c['worst'] for c in cells):.4f} "
+                f"| {max(stored):.4f} | {statistics.median(stored):.4f} "
+                f"| {statistics.median(times):.2f} | {max(times):.2f} |"
+            )
+        worst = max((r["cells"][i][p]["ratio"], r["image"], K) for r in rows
+                    for i, K in enumerate(ks))  # fmt: skip
+        print(f"\nworst cell of {p!r}: {worst[1]}, K = {worst[2]}: {worst[0]:.4f}")
     print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump({"seeds": list(seeds), "preset": args.preset, "rows": rows}, fh, indent=1)
+            json.dump({"seeds": list(seeds), "presets": presets, "rows": rows}, fh, indent=1)
     return 0
 
 

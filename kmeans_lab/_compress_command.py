@@ -110,6 +110,7 @@ def compress(args) -> int:
         )
 
     options = dict(
+        preset=args.preset,
         init=args.init,
         max_iter=args.max_iter,
         rng=args.seed,

@@ -29,7 +29,7 @@ import sys
 from . import __version__
 from ._cli_common import PROG, CommandError
 from ._compress_command import compress
-from .fast.palette import DEFAULT_MAX_ITER
+from .fast.palette import DEFAULT_PRESET, PRESETS
 from .image_io import DEFAULT_MAX_PIXELS
 from .kmeans import INIT_METHODS
 from .workspace import DEFAULT_FOLDER, DEFAULT_SOURCE, WorkspaceError, lab_command, update_workspace
@@ -131,8 +131,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-iter",
         metavar="N",
         type=_non_negative("--max-iter"),
-        default=DEFAULT_MAX_ITER,
-        help="maximum number of K-means (Lloyd) rounds (default: %(default)s)",
+        default=None,
+        help="maximum number of K-means (Lloyd) rounds (default: the preset's, "
+        + ", ".join(f"{name} {p.max_iter}" for name, p in PRESETS.items())
+        + ")",
+    )
+    compress.add_argument(
+        "--preset",
+        choices=list(PRESETS),
+        default=DEFAULT_PRESET,
+        help="quality: a palette at least as good as scikit-learn's KMeans (best of "
+        f"{PRESETS['quality'].n_starts} k-means++ starts, more rounds); fast: one start, "
+        "fewer rounds, faster, up to a few %% more error (default: %(default)s)",
     )
     compress.add_argument(
         "--seed",

@@ -15,6 +15,7 @@ from PIL import Image
 
 import kmeans_lab as kl
 from kmeans_lab.cli import build_parser, main
+from kmeans_lab.fast.palette import DEFAULT_MAX_ITER
 
 COURSE = kl.sample_image_path("course")
 
@@ -69,7 +70,7 @@ def test_compress_writes_an_indexed_png_with_at_most_K_colours(photo, tmp_path, 
     assert "original 393,216" in stdout and "compressed 65,920" in stdout
     assert "time:" in stdout
     # progress of every K-means round on stderr
-    assert "K-means round 0/10, distortion" in stderr
+    assert f"K-means round 0/{DEFAULT_MAX_ITER}, distortion" in stderr
 
 
 def test_dithering_lowers_psnr_but_keeps_the_palette(photo, tmp_path, capsys):

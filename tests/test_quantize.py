@@ -17,6 +17,8 @@ from kmeans_lab.fast import _colours as fc
 from kmeans_lab.fast import _lloyd as fk
 from kmeans_lab.fast import _search as fs
 from kmeans_lab.fast import _seeding as fseed
+from kmeans_lab.fast._corpus import corpus
+from kmeans_lab.fast.palette import DEFAULT_PRESET, PRESETS
 
 
 @pytest.fixture(scope="module")
@@ -374,6 +376,8 @@ GOOD = np.zeros((4, 4, 3))
         (GOOD, {"n_colors": 4, "sample": 2}, ValueError, "sample=2 is smaller than n_colors=4"),
         (GOOD, {"progress": "yes"}, TypeError, "progress must be"),
         (GOOD, {"rng": "zero"}, TypeError, "rng must be"),
+        (GOOD, {"preset": "best"}, ValueError, "preset must be one of 'quality', 'fast'"),
+        (GOOD, {"preset": 1}, TypeError, "preset must be a string"),
     ],
 )
 def test_bad_input_is_rejected_with_a_clear_message(image, kwargs, error, message):
@@ -612,3 +616,131 @@ def test_exact_ties_in_the_pruned_search_go_to_the_lowest_index():
         labels = fs.nearest_two_near(points.XT, fs.Neighbours(C), guess, points.rows64)[0]
         np.testing.assert_array_equal(labels, kl.find_closest_centroids(X, C))
     assert labels[0] == 7
+
+
+# ------------------------------------------------ presets and quality (#22)
+
+
+def test_presets_set_the_rounds_and_the_starts(chelsea_small):
+    quality, fast = PRESETS["quality"], PRESETS["fast"]
+    assert PRESETS[DEFAULT_PRESET] is quality and quality.n_starts > 1
+    default = fit_palette(chelsea_small, 16, rng=2, tol=0)
+    same = fit_palette(chelsea_small, 16, rng=2, tol=0, preset="quality")
+    np.testing.assert_array_equal(default.centroids, same.centroids)
+    assert default.n_iter == quality.max_iter
+    # "fast": one greedy k-means++ start, then fast.max_iter rounds (the earlier defaults)
+    keys, counts = fc.distinct_colors(fc.pack_colors(chelsea_small))
+    points = fk.Points(keys=keys, weights=counts)
+    start = fseed.kmeans_plusplus_weighted(points.rows64(), points.w, 16, np.random.default_rng(2))
+    expected = fk.weighted_lloyd(points, start, fast.max_iter, 0.0)[0]
+    got = fit_palette(chelsea_small, 16, rng=2, tol=0, preset="fast")
+    np.testing.assert_array_equal(got.centroids, expected)
+    assert got.n_iter == fast.max_iter
+    # max_iter, when given, wins over the preset's
+    assert fit_palette(chelsea_small, 16, rng=2, tol=0, preset="fast", max_iter=3).n_iter == 3
+    # the best of the starts is kept: never worse than the first start with the same rounds
+    assert default.inertia <= fit_palette(chelsea_small, 16, rng=2, tol=0, preset="fast",
+                                          max_iter=quality.max_iter).inertia  # fmt: skip
+
+
+def test_the_command_line_takes_a_preset(tmp_path, capsys):
+    from PIL import Image
+
+    from kmeans_lab.cli import main
+
+    photo = tmp_path / "photo.png"
+    Image.fromarray(kl.load_sample_image("chelsea")[::4, ::4].__mul__(255).round().astype(np.uint8)).save(photo)  # fmt: skip
+    written = {}
+    for preset in PRESETS:
+        out = tmp_path / f"{preset}.png"
+        assert main(["compress", str(photo), "-k", "8", "-o", str(out), "--preset", preset]) == 0
+        stderr = capsys.readouterr().err
+        assert f"K-means round 0/{PRESETS[preset].max_iter}," in stderr
+        written[preset] = kl.load_image(out)
+    expected = quantize(kl.load_image(photo), 8, preset="fast").reconstruct()
+    np.testing.assert_allclose(written["fast"], expected, atol=1e-6)
+    assert main(["compress", str(photo), "-k", "8", "-o", str(out), "--preset", "best"]) == 2
+    assert "invalid choice: 'best'" in capsys.readouterr().err
+
+
+def _median_inertias(u8, K, fit):
+    """Medians over seeds 0-2 of ``fit(u8, K, seed)``'s inertia and of
+    scikit-learn's (k-means++, n_init=1, 10 Lloyd rounds, tol=0, float32 input)."""
+    import warnings
+
+    from sklearn.cluster import KMeans
+
+    X = u8.reshape(-1, 3).astype(np.float32) / np.float32(255)
+    exact = u8.reshape(-1, 3) / 255.0
+    ours, theirs = [], []
+    for seed in range(3):
+        ours.append(fit(u8, K, seed))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # fewer distinct colours than K
+            km = KMeans(K, init="k-means++", n_init=1, max_iter=10, tol=0, random_state=seed)
+            km.fit(X)
+        theirs.append(float(((exact - km.cluster_centers_[km.labels_]) ** 2).sum()))
+    return np.median(ours), np.median(theirs)
+
+
+#: The quality test's images (of :func:`kmeans_lab.fast._corpus.corpus`, small):
+#: a photo, a hue wheel, a screenshot, a dark low-contrast photo, one dominant
+#: colour, noise (more distinct colours than half its pixels).
+QUALITY_IMAGES = [
+    "chelsea 451x300",
+    "hue wheel 400x400",
+    "screenshot",
+    "dark low-contrast coffee",
+    "one dominant colour",
+    "uniform noise 400x400",
+]
+#: The largest gap to scikit-learn the README states (benchmarks/README.md:
+#: few distinct colours per cluster, where a better local minimum is luck).
+QUALITY_GAP = 0.02
+
+
+@pytest.fixture(scope="module")
+def quality_cells():
+    """(image, K) -> medians over seeds 0-2 of the defaults' inertia and of scikit-learn's."""
+    images = corpus("small")
+    return {
+        (name, K): _median_inertias(
+            images[name](), K, lambda u8, K, s: fit_palette(u8, K, rng=s).inertia
+        )
+        for name in QUALITY_IMAGES
+        for K in (2, 16, 64)
+    }
+
+
+def test_defaults_are_no_worse_than_scikit_learn_on_the_small_corpus(quality_cells):
+    # the quality bar of #22 (benchmarks/bench_quantize.py --corpus measures it on
+    # the full corpus): the defaults' inertia (median over 3 seeds) at most
+    # scikit-learn's median (k-means++, 10 Lloyd rounds, the same pixels) for
+    # the median image at every K, and within the stated gap on every image
+    for K in (2, 16, 64):
+        ratios = {name: np.divide(*quality_cells[name, K]) for name in QUALITY_IMAGES}
+        assert np.median(list(ratios.values())) <= 1.0, (K, ratios)
+        for name, ratio in ratios.items():
+            assert ratio <= 1 + QUALITY_GAP, f"{name}, K = {K}: {ratio:.4f} times scikit-learn's"
+
+
+def test_the_quality_test_fails_a_weaker_quantizer(quality_cells):
+    # the same comparison rejects K-means done badly: the start alone (no
+    # Lloyd round), and 2 rounds from random colours
+    weaker = {
+        "k-means++ without rounds": dict(preset="fast", max_iter=0),
+        "2 rounds from random colours": dict(preset="fast", init="random", max_iter=2),
+    }
+    images = corpus("small")
+    for label, kwargs in weaker.items():
+        ratios = [
+            np.divide(
+                *_median_inertias(
+                    images[name](),
+                    16,
+                    lambda u8, K, s, kwargs=kwargs: fit_palette(u8, K, rng=s, **kwargs).inertia,
+                )
+            )
+            for name in QUALITY_IMAGES[:3]
+        ]
+        assert np.median(ratios) > 1 + QUALITY_GAP, (label, ratios)

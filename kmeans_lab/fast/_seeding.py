@@ -94,7 +94,13 @@ def kmeans_plusplus_weighted(
 _SEED_ROUNDS = 10
 
 
-def seed_kmeans_plusplus(points: Points, K: int, rng: np.random.Generator) -> NDArray[np.float64]:
+def seed_kmeans_plusplus(
+    points: Points,
+    K: int,
+    rng: np.random.Generator,
+    n_starts: int = 1,
+    probe_rounds: int = 0,
+) -> NDArray[np.float64]:
     """The "k-means++" initialisation of :func:`kmeans_lab.quantize`.
 
     Up to :data:`_SEED_MAX_POINTS` points: greedy k-means++ on the points
@@ -103,18 +109,37 @@ def seed_kmeans_plusplus(points: Points, K: int, rng: np.random.Generator) -> ND
     colour of each cube, weighted by its pixels), refined by a few Lloyd
     rounds on those cubes; its cost grows with the number of cubes (a few
     thousand to a few tens of thousands on photos), not with the image.
+
+    With ``n_starts > 1``, that many starts are made one after the other
+    (from ``rng``) and the one with the lowest inertia is returned: on the
+    cubes, after their Lloyd rounds; on the points, after ``probe_rounds``
+    Lloyd rounds on them (the centroids after those rounds are returned). A
+    local minimum of K-means depends on its start; the best of a few is
+    scikit-learn's ``n_init``, here made cheap by judging each start early.
     """
-    if points.keys is None or points.n <= _SEED_MAX_POINTS:
+    if points.keys is not None and points.n > _SEED_MAX_POINTS:
+        for bits in (_CELL_BITS, _CELL_BITS + 1):
+            cells, cell_weights, _ = coarse_cells(points.keys, points.w, bits)
+            if cells.shape[0] >= 8 * K:
+                coarse = Points(X64=cells, weights=cell_weights)
+                return _best_start(coarse, K, rng, n_starts, _SEED_ROUNDS)
+        # colours too concentrated for cubes to help: on the points
+    if n_starts == 1:
         return kmeans_plusplus_weighted(points.rows64(), points.w, K, rng)
-    for bits in (_CELL_BITS, _CELL_BITS + 1):
-        cells, cell_weights, _ = coarse_cells(points.keys, points.w, bits)
-        if cells.shape[0] >= 8 * K:
-            break
-    if cells.shape[0] < 8 * K:  # colours too concentrated for cubes to help
-        return kmeans_plusplus_weighted(points.rows64(), points.w, K, rng)
-    initial = kmeans_plusplus_weighted(cells, cell_weights, K, rng)
-    coarse = Points(X64=cells, weights=cell_weights)
-    return weighted_lloyd(coarse, initial, _SEED_ROUNDS, 0.0)[0]
+    return _best_start(points, K, rng, n_starts, probe_rounds)
+
+
+def _best_start(points: Points, K: int, rng, n_starts: int, rounds: int):
+    """Greedy k-means++ on the weighted ``points``, then ``rounds`` Lloyd
+    rounds on them, ``n_starts`` times: the centroids with the lowest inertia
+    after the rounds (the first of equals)."""
+    best_inertia, best = np.inf, None
+    for _ in range(n_starts):
+        initial = kmeans_plusplus_weighted(points.rows64(), points.w, K, rng)
+        centroids, _, _, inertia, _ = weighted_lloyd(points, initial, rounds, 0.0)
+        if best is None or inertia < best_inertia:
+            best_inertia, best = inertia, centroids
+    return best
 
 
 def seed_random(points: Points, K: int, rng: np.random.Generator) -> NDArray[np.float64]:

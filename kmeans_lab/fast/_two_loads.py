@@ -22,7 +22,7 @@ from .._validation import DEFAULT_SEED, NOT_GIVEN, resolve_rng
 from ..compression import CompressedImage
 from . import _colours, _lloyd
 from .palette import (
-    DEFAULT_MAX_ITER,
+    DEFAULT_PRESET,
     PaletteFit,
     check_arguments,
     fit_palette,
@@ -43,8 +43,9 @@ def fit_palette_loading_twice(
     load: Callable[[], NDArray],
     n_colors: int = 16,
     *,
+    preset: str = DEFAULT_PRESET,
     init: str = "k-means++",
-    max_iter: int = DEFAULT_MAX_ITER,
+    max_iter: int | None = None,
     tol: float = 1e-4,
     rng: int | np.random.Generator | None = DEFAULT_SEED,
     progress=None,
@@ -58,7 +59,7 @@ def fit_palette_loading_twice(
         image of more than :data:`KEEP_MAX_PIXELS` pixels (before and after
         the rounds), once otherwise. It must give the same pixels both times
         (the caller checks that its file did not change).
-    n_colors, init, max_iter, tol, rng, progress
+    n_colors, preset, init, max_iter, tol, rng, progress
         As for :func:`fit_palette`.
 
     Returns
@@ -72,11 +73,18 @@ def fit_palette_loading_twice(
     small = image.ndim == 3 and image.shape[0] * image.shape[1] <= KEEP_MAX_PIXELS
     if small or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
         fit = fit_palette(
-            image, n_colors, init=init, max_iter=max_iter, tol=tol, rng=rng, progress=progress
+            image,
+            n_colors,
+            preset=preset,
+            init=init,
+            max_iter=max_iter,
+            tol=tol,
+            rng=rng,
+            progress=progress,
         )
         return fit, image
-    K, init_array, max_iter, tol, _, report = check_arguments(
-        n_colors, init, max_iter, tol, None, progress
+    K, init_array, max_iter, tol, _, report, settings = check_arguments(
+        n_colors, init, max_iter, tol, None, progress, preset
     )
     rng = resolve_rng(rng, NOT_GIVEN, "fit_palette")
     shape = image.shape
@@ -93,7 +101,7 @@ def fit_palette_loading_twice(
         points = _lloyd.Points(keys=distinct, weights=counts)
         del counts
         centroids, labels, cluster_w, inertia, n_iter = lloyd_from_start(
-            points, K, init, init_array, rng, max_iter, tol, report
+            points, K, init, init_array, rng, max_iter, tol, report, settings
         )
         del points
         cluster_w = np.rint(cluster_w).astype(np.int64)

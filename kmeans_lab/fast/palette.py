@@ -30,16 +30,43 @@ from ..compression import CompressedImage
 from ..kmeans import INIT_METHODS
 from . import _colours, _lloyd, _seeding
 
-__all__ = ["quantize", "fit_palette", "PaletteFit", "print_progress"]
+__all__ = ["quantize", "fit_palette", "PaletteFit", "print_progress", "Preset", "PRESETS"]
 
-#: Lloyd rounds of :func:`quantize`, :func:`fit_palette` and ``kmeans-lab
-#: compress`` unless told otherwise: as many as the course runs (notebooks 05
-#: and 06, :func:`kmeans_lab.compress_image`) and as the quality bar's
-#: reference (scikit-learn's ``KMeans``, k-means++, 10 rounds). Ten more
-#: rounds gained 0.00-0.04 dB on the benchmark photos (0.25 to 24 megapixels)
-#: for 20-55% more time, 0.1 dB on the 128 x 128 course image
-#: (benchmarks/README.md).
-DEFAULT_MAX_ITER = 10
+
+@dataclass(frozen=True)
+class Preset:
+    """How hard :func:`quantize` and :func:`fit_palette` work: a named preset.
+
+    Attributes
+    ----------
+    max_iter : int
+        Lloyd rounds on every distinct colour, unless ``max_iter`` is given.
+    n_starts : int
+        k-means++ starts tried; the best one is kept (the lowest inertia
+        after ``probe_rounds`` Lloyd rounds from it, or, on photos seeded on
+        the coarse histogram, after the rounds on the histogram).
+    probe_rounds : int
+        Lloyd rounds each start runs on the distinct colours before the best
+        is chosen (when ``n_starts > 1``); the best one carries on from there.
+    """
+
+    max_iter: int
+    n_starts: int
+    probe_rounds: int
+
+
+#: The presets (``preset=`` of :func:`quantize`, ``--preset`` of ``kmeans-lab
+#: compress``); what each gives on the benchmark's corpus of 21 kinds of
+#: image, against scikit-learn's ``KMeans`` (k-means++, 10 Lloyd rounds): see
+#: :func:`quantize` and benchmarks/README.md. "quality", the default; "fast":
+#: the defaults before 2026-12 (one k-means++ start, 10 rounds).
+PRESETS = {
+    "quality": Preset(max_iter=20, n_starts=3, probe_rounds=10),
+    "fast": Preset(max_iter=10, n_starts=1, probe_rounds=0),
+}
+DEFAULT_PRESET = "quality"
+#: Lloyd rounds of the default preset.
+DEFAULT_MAX_ITER = PRESETS[DEFAULT_PRESET].max_iter
 
 #: The initialisations of :data:`kmeans_lab.kmeans.INIT_METHODS` (the one list
 #: of names), each on points weighted by their pixel counts: the same random
@@ -127,10 +154,15 @@ def print_progress(iteration: int, max_iter: int, distortion: float, *, file=Non
     )
 
 
-def check_arguments(n_colors, init, max_iter, tol, sample, progress):
+def check_arguments(n_colors, init, max_iter, tol, sample, progress, preset=DEFAULT_PRESET):
     """The checked arguments of :func:`fit_palette` but ``rng`` (private helper):
-    ``(K, init_array or None, max_iter, tol, sample, report)``."""
+    ``(K, init_array or None, max_iter, tol, sample, report, preset)``, ``max_iter``
+    the preset's when None and ``preset`` a :class:`Preset`."""
     K = check_int(n_colors, "n_colors", minimum=1)
+    check_choice(preset, "preset", PRESETS)
+    settings = PRESETS[preset]
+    if max_iter is None:
+        max_iter = settings.max_iter
     if isinstance(init, str):
         init_array = None
         check_choice(init, "init", INIT_METHODS)
@@ -148,16 +180,23 @@ def check_arguments(n_colors, init, max_iter, tol, sample, progress):
     report = check_callback(
         progress, "progress", print_progress, "progress(iteration, max_iter, distortion)"
     )
-    return K, init_array, max_iter, tol, sample, report
+    return K, init_array, max_iter, tol, sample, report, settings
 
 
-def lloyd_from_start(points, K, init, init_array, rng, max_iter, tol, report):
+def lloyd_from_start(points, K, init, init_array, rng, max_iter, tol, report, preset):
     """Lloyd's rounds on the weighted ``points`` from ``init_array``, or from
     the start ``init`` names (private helper of :func:`fit_palette` and the
     command line's fit): :func:`._lloyd.weighted_lloyd`'s ``(centroids,
     labels, weights_per_cluster, inertia, n_iter)``, the distortion reported
-    per fitted pixel."""
-    initial = init_array if init_array is not None else _WEIGHTED_INITS[init](points, K, rng)
+    per fitted pixel. ``preset``: a :class:`Preset`."""
+    if init_array is not None:
+        initial = init_array
+    elif init == "k-means++":
+        initial = _seeding.seed_kmeans_plusplus(
+            points, K, rng, preset.n_starts, preset.probe_rounds
+        )
+    else:
+        initial = _WEIGHTED_INITS[init](points, K, rng)
     n_fit = float(points.w.sum())
     return _lloyd.weighted_lloyd(points, initial, max_iter, tol, report, n_total=n_fit)
 
@@ -166,8 +205,9 @@ def fit_palette(
     image: ArrayLike,
     n_colors: int = 16,
     *,
+    preset: str = DEFAULT_PRESET,
     init: str | ArrayLike = "k-means++",
-    max_iter: int = DEFAULT_MAX_ITER,
+    max_iter: int | None = None,
     tol: float = 1e-4,
     rng: int | np.random.Generator | None = DEFAULT_SEED,
     sample: int | None = None,
@@ -184,7 +224,7 @@ def fit_palette(
     --------
     >>> import kmeans_lab as kl
     >>> fit = fit_palette(kl.load_sample_image(), 16, rng=0)
-    >>> fit.centroids.shape, fit.labels.shape, fit.n_iter <= 10
+    >>> fit.centroids.shape, fit.labels.shape, fit.n_iter <= 20
     ((16, 3), (128, 128), True)
     """
     img = as_rgb_image(image)
@@ -192,8 +232,8 @@ def fit_palette(
         img = img.astype(np.float32)  # the engine computes in float32 and float64
     H, W = img.shape[:2]
     N = H * W
-    K, init_array, max_iter, tol, sample, report = check_arguments(
-        n_colors, init, max_iter, tol, sample, progress
+    K, init_array, max_iter, tol, sample, report, settings = check_arguments(
+        n_colors, init, max_iter, tol, sample, progress, preset
     )
     # here, not in a helper: a deprecation warning names the caller's line
     rng = resolve_rng(rng, seed, "fit_palette")
@@ -244,7 +284,7 @@ def fit_palette(
         sample = None
 
     centroids, labels, cluster_w, inertia, n_iter = lloyd_from_start(
-        fit_points, K, init, init_array, rng, max_iter, tol, report
+        fit_points, K, init, init_array, rng, max_iter, tol, report, settings
     )
 
     if sample is not None:
@@ -280,8 +320,9 @@ def quantize(
     image: ArrayLike,
     n_colors: int = 16,
     *,
+    preset: str = DEFAULT_PRESET,
     init: str | ArrayLike = "k-means++",
-    max_iter: int = DEFAULT_MAX_ITER,
+    max_iter: int | None = None,
     tol: float = 1e-4,
     rng: int | np.random.Generator | None = DEFAULT_SEED,
     sample: int | None = None,
@@ -316,6 +357,16 @@ def quantize(
         K, the largest palette size, ``>= 1``. The result has fewer colours
         when the image has fewer distinct colours (each then keeps its exact
         colour), or when two centroids round to the same 8-bit colour.
+    preset : {"quality", "fast"}, default="quality"
+        How hard to work (:data:`PRESETS`). "quality": the best of 3
+        k-means++ starts (each judged after 10 Lloyd rounds on the distinct
+        colours, or on the coarse histogram below), then 20 rounds: on the
+        benchmark's corpus of 21 kinds of image (``bench_quantize.py
+        --corpus``) the inertia is at most scikit-learn's ``KMeans``
+        (k-means++, ``n_init=1``, 10 Lloyd rounds) on the median image at
+        every K, and within 2% of it on every image (tested on a small
+        version). "fast": one start, 10 rounds (the defaults before 2026-12),
+        for pngquant-like speed; up to a few % more inertia.
     init : {"k-means++", "random"} or array-like of shape (n_colors, 3), default="k-means++"
         A name of :data:`kmeans_lab.kmeans.INIT_METHODS`, run on the
         weighted distinct colours. "k-means++": greedy k-means++ (``2 +
@@ -324,19 +375,14 @@ def quantize(
         runs on a coarse histogram (the mean colour of every cube of 8
         levels a side, weighted by its pixels) followed by 10 Lloyd rounds on
         those cubes, a cost that does not grow with the image; the
-        ``max_iter`` rounds then run on every distinct colour. Over seeds,
-        the inertia after 10 rounds is within 1% of scikit-learn's
-        ``KMeans`` (k-means++, 10 Lloyd rounds) or better (tested).
-        "random": K distinct colours of the image drawn with
-        probability proportional to their pixel counts. An array: these
-        initial centroids (floats in [0, 1]).
-    max_iter : int, default=10
-        Maximum number of Lloyd rounds (update, then assign), ``>= 0``. Ten,
-        as in the course and in scikit-learn's reference run the quality
-        guarantee above is measured against; more rounds lower the inertia a
-        little further (20 rounds: 0.00-0.04 dB more PSNR on the benchmark
-        photos of 0.25 to 24 megapixels for 20-55% more time, 0.1 dB on the
-        128 x 128 course image).
+        ``max_iter`` rounds then run on every distinct colour. The preset
+        says how many starts are tried. "random": K distinct colours of the
+        image drawn with probability proportional to their pixel counts. An
+        array: these initial centroids (floats in [0, 1]).
+    max_iter : int, optional
+        Maximum number of Lloyd rounds (update, then assign), ``>= 0``.
+        Default: the preset's, 20 ("quality") or 10 ("fast", as in the
+        course and in scikit-learn's reference run).
     tol : float, default=1e-4
         Stop once no centroid moves by more than ``tol`` (Euclidean distance
         in [0, 1] colour units; 1e-4 is 1/40 of an 8-bit level) in a round.
@@ -405,6 +451,7 @@ def quantize(
     return fit_palette(
         image,
         n_colors,
+        preset=preset,
         init=init,
         max_iter=max_iter,
         tol=tol,
