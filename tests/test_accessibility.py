@@ -15,7 +15,9 @@ Every test here is slow (a browser).
 
 from __future__ import annotations
 
+import html
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -116,5 +118,10 @@ def test_the_class_report_has_no_violation(browser, tmp_path):
     course = tmp_path / "course"
     course.mkdir()
     grade_demo_class(course)
-    violations = _axe_file(browser, write_report(course, generated="in the test"))
+    page = write_report(course, generated="in the test")
+    violations = _axe_file(browser, page)
     assert not violations, describe(violations)
+    alts = [html.unescape(a) for a in re.findall(r'<img [^>]*alt="([^"]*)"', page.read_text())]
+    assert len(alts) == 2, alts
+    assert re.search(r"median \d+(\.\d+)?, mean \d+\.\d out of \d+ points", alts[0]), alts[0]
+    assert re.search(r"find_closest_centroids: \d+ passed, \d+ failed", alts[1]), alts[1]
