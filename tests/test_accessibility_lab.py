@@ -79,7 +79,8 @@ def test_jupyterlab_with_the_explorer_has_no_violation_of_ours(lab):
     explorer.scroll_into_view_if_needed()
     time.sleep(0.5)  # the accessible names are set on the next animation frame
     mine, theirs = split(run_axe(page, ours=".jp-OutputArea-output"))
-    print(f"\nJupyterLab's own (not counted): {summary(theirs)}\nours: {summary(mine)}")
+    print(f"\nJupyterLab's own (not counted): {summary(theirs)}\n{describe(theirs, limit=2)}")
+    print(f"ours: {summary(mine)}")
     assert not mine, "violations in our outputs and widgets:\n" + describe(mine)
 
 
