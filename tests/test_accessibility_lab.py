@@ -15,23 +15,18 @@ Debian's Chromium through Playwright:
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from pathlib import Path
 
 import pytest
-from axe_helpers import CHROMIUM, CHROMIUM_ARGS, axe_missing, describe, run_axe, split, summary
+from axe_helpers import CHROMIUM, CHROMIUM_ARGS, describe, require_axe, run_axe, split, summary
 from browser_helpers import JupyterLabServer
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
 
-_missing = axe_missing()
-if _missing and os.environ.get("KMEANS_LAB_REQUIRE_BROWSER") == "1":
-    pytest.fail(f"KMEANS_LAB_REQUIRE_BROWSER=1 but {_missing}", pytrace=False)
-if _missing:
-    pytest.skip(f"accessibility tests not run: {_missing}", allow_module_level=True)
+require_axe()
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
