@@ -170,3 +170,26 @@ def test_the_explorer_with_the_keyboard_alone_announces_every_result(lab):
         'status: "K = 8 colours (random, seed 7, 9 iterations): 49,344 bits',
     ):
         assert line in tree, f"{line!r} not in the accessibility tree:\n{tree}"
+
+
+def test_a_saved_notebook_shows_every_figure_with_its_alt_text(lab):
+    """Opened as saved (untrusted: JupyterLab sanitizes its HTML), figures keep src and alt."""
+    page, _ = lab
+    other = page.context.browser.new_page(viewport={"width": 1400, "height": 2000})
+    try:
+        base = page.url.split("/lab/")[0]
+        other.goto(f"{base}/lab/tree/04_compute_centroids.ipynb", wait_until="domcontentloaded")
+        figures = other.locator(".jp-NotebookPanel .jp-OutputArea-output img")
+        expect(figures).to_have_count(3, timeout=90_000)
+        for i in range(3):
+            expect(figures.nth(i)).to_have_attribute("alt", re.compile(r"^Figure.*\d"))
+            expect(figures.nth(i)).to_have_attribute("src", re.compile(r"^data:image/png;base64,"))
+        other.wait_for_function(  # the sanitizer kept the PNGs: each one decodes
+            """() => [...document.querySelectorAll('.jp-OutputArea-output img')]
+                     .every(img => img.complete && img.naturalWidth > 100)""",
+            timeout=30_000,
+        )
+        mine, _ = split(run_axe(other, ours=".jp-OutputArea-output"))
+        assert not mine, describe(mine)
+    finally:
+        other.close()
