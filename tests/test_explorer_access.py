@@ -83,3 +83,13 @@ def test_the_tradeoff_figure_has_its_numbers_as_alt(explorer):
     assert "393.2 kilobits" in alt
     explorer.configure(rng=3)  # another setting: no trade-off for it yet
     assert explorer.access.names["kmeans-tradeoff-plot"]["alt"] == "trade-off not computed yet"
+
+
+def test_an_old_error_is_not_announced_with_the_next_result(explorer):
+    said = []
+    explorer.access.observe(lambda change: said.append(change["new"]), names="announcement")
+    explorer.load_upload("notes.txt", b"not an image")
+    assert said[-1].startswith("cannot load upload")
+    said.clear()
+    explorer.K_slider.value = 8
+    assert said and all(not s.startswith("cannot load") for s in said), said

@@ -360,8 +360,8 @@ class KMeansExplorer(TradeoffView, ExplorerLayout):
             self.iteration_slider.max = result.n_iter
             self.iteration_slider.value = result.n_iter
             self.play.value = result.n_iter
+        self._clear_error()  # before the views: the announcement must not repeat an old error
         self.show_iteration(result.n_iter)
-        self._clear_error()
         self._show_tradeoff()
 
     def _clear_error(self) -> None:
