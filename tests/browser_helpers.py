@@ -27,6 +27,19 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+#: Debian's Chromium, which the browser tests drive (Playwright's own browsers are never downloaded).
+CHROMIUM = Path("/usr/bin/chromium")
+#: Its command line in a container: no sandbox, no GPU, no background traffic.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",  # containers often have a tiny /dev/shm
+]
+
 #: JupyterLab user settings written for the test (plugin id -> settings).
 LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker": {"autoStartDefaultKernel": True},

@@ -15,19 +15,16 @@ Every test here is slow (a browser).
 
 from __future__ import annotations
 
-import os
+import html
+import re
 from pathlib import Path
 
 import pytest
-from axe_helpers import CHROMIUM, CHROMIUM_ARGS, axe_missing, describe, run_axe
+from axe_helpers import CHROMIUM, CHROMIUM_ARGS, describe, require_axe, run_axe
 
 REPO = Path(__file__).resolve().parents[1]
 
-_missing = axe_missing()
-if _missing and os.environ.get("KMEANS_LAB_REQUIRE_BROWSER") == "1":
-    pytest.fail(f"KMEANS_LAB_REQUIRE_BROWSER=1 but {_missing}", pytrace=False)
-if _missing:
-    pytest.skip(f"accessibility tests not run: {_missing}", allow_module_level=True)
+require_axe()
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
@@ -116,5 +113,10 @@ def test_the_class_report_has_no_violation(browser, tmp_path):
     course = tmp_path / "course"
     course.mkdir()
     grade_demo_class(course)
-    violations = _axe_file(browser, write_report(course, generated="in the test"))
+    page = write_report(course, generated="in the test")
+    violations = _axe_file(browser, page)
     assert not violations, describe(violations)
+    alts = [html.unescape(a) for a in re.findall(r'<img [^>]*alt="([^"]*)"', page.read_text())]
+    assert len(alts) == 2, alts
+    assert re.search(r"median \d+(\.\d+)?, mean \d+\.\d out of \d+ points", alts[0]), alts[0]
+    assert re.search(r"find_closest_centroids: \d+ passed, \d+ failed", alts[1]), alts[1]

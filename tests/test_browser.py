@@ -24,23 +24,13 @@ import time
 from pathlib import Path
 
 import pytest
-from browser_helpers import JupyterLabServer
+from browser_helpers import CHROMIUM, CHROMIUM_ARGS, JupyterLabServer
 
 pytestmark = pytest.mark.slow  # end to end: make test-quick skips this module
 
-CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
 NOTEBOOK = "06_explore.ipynb"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",  # containers often have a tiny /dev/shm
-]
 
 if not CHROMIUM.exists() and os.environ.get("KMEANS_LAB_REQUIRE_BROWSER") == "1":
     pytest.fail(

@@ -35,15 +35,16 @@ from numpy.typing import ArrayLike
 from .._validation import NOT_GIVEN, check_choice, check_int, rng_from_seed_alias
 from ..image_io import DEFAULT_MAX_PIXELS, ImageLoadError
 from ..kmeans import INIT_METHODS
-from . import render
+from . import access, render
 from .intake import WORKING_SIZE, ExplorerImage, decode_upload, image_from_array, load_sample
 from .layout import MAX_K, ExplorerLayout, K_options
-from .model import TRADEOFF_KS, ExplorerResult, Frame, ResultCache, TradeoffTable, compute_tradeoff
+from .model import ExplorerResult, Frame, ResultCache, TradeoffTable
+from .tradeoff_view import TradeoffView
 
 __all__ = ["KMeansExplorer", "explore"]
 
 
-class KMeansExplorer(ExplorerLayout):
+class KMeansExplorer(TradeoffView, ExplorerLayout):
     """Widgets to play with K-means image compression.
 
     Parameters
@@ -117,6 +118,7 @@ class KMeansExplorer(ExplorerLayout):
         self._frame: Frame | None = None
         self._holding = False
         self._tradeoff_shown: tuple | None = None
+        self._tradeoff_alt: str | None = None
 
         if isinstance(image, str):
             first = load_sample(image, working_size=working_size)
@@ -158,6 +160,25 @@ class KMeansExplorer(ExplorerLayout):
 
     def _message(self, kind: str, text: str) -> None:
         self.status.value = render.status_html(kind, text)
+        self._speak()
+
+    def _speak(self) -> None:
+        """Names and values of the controls, alt texts, the live region (:mod:`.access`)."""
+        result, frame = self._result, self._frame
+        if result is None or frame is None:
+            return
+        names = access.control_names(
+            K=int(self.K_slider.value),
+            iterations=int(self.iterations_slider.value),
+            init=self.init_buttons.value,
+            seed=int(self.seed_box.value),
+            iteration=frame.iteration,
+            n_iter=result.n_iter,
+        )
+        names.update(access.image_alts(result, frame, tradeoff=self._tradeoff_alt))
+        self.access.names = names
+        message, line = self.message, access.result_line(result, frame)
+        self.access.announcement = f"{message}. {line}" if message else line
 
     def _on_setting(self, change) -> None:
         if not self._holding:
@@ -339,8 +360,8 @@ class KMeansExplorer(ExplorerLayout):
             self.iteration_slider.max = result.n_iter
             self.iteration_slider.value = result.n_iter
             self.play.value = result.n_iter
+        self._clear_error()  # before the views: the announcement must not repeat an old error
         self.show_iteration(result.n_iter)
-        self._clear_error()
         self._show_tradeoff()
 
     def _clear_error(self) -> None:
@@ -375,66 +396,7 @@ class KMeansExplorer(ExplorerLayout):
         )
         self.readout.value = render.readout_html(result, frame)
         self.curve.value = render.distortion_svg(result.history.distortion, current=frame.iteration)
-
-    # ------------------------------------------------------------ trade-off
-
-    def _tradeoff_key(self) -> tuple:
-        return (
-            self._image.key,
-            self.init_buttons.value,
-            int(self.seed_box.value),
-            int(self.iterations_slider.value),
-        )
-
-    def compute_tradeoff(self) -> TradeoffTable:
-        """Compute (or fetch) the PSNR/bits trade-off over K and show it.
-
-        The trade-off button calls this. Each K uses the result cache, and the
-        table is cached by (image, init, seed, iterations).
-
-        Returns
-        -------
-        kmeans_lab.explorer.TradeoffTable
-        """
-        key = self._tradeoff_key()
-        if key not in self._tradeoffs:
-            Ks = [K for K in TRADEOFF_KS if K <= self._image.n_pixels]
-            self.tradeoff_progress.max = len(Ks)
-            self.tradeoff_progress.value = 0
-            self.tradeoff_progress.bar_style = "info"
-            self.tradeoff_status.value = render.tradeoff_progress_text(0, len(Ks))
-
-            def progress(done: int, total: int) -> None:
-                self.tradeoff_progress.value = done
-                self.tradeoff_status.value = render.tradeoff_progress_text(done, total)
-
-            self._tradeoffs[key] = compute_tradeoff(
-                self._image, *key[1:], Ks=Ks, cache=self.cache, progress=progress
-            )
-        self._show_tradeoff(force=True)
-        return self._tradeoffs[key]
-
-    def _show_tradeoff(self, force: bool = False) -> None:
-        key = self._tradeoff_key()
-        table = self._tradeoffs.get(key)
-        if table is None:
-            self.tradeoff_plot.value = b""
-            self.tradeoff_plot.layout.display = "none"  # no broken-image icon while empty
-            self.tradeoff_table.value = ""
-            self.tradeoff_progress.value = 0
-            self.tradeoff_progress.bar_style = ""
-            self.tradeoff_status.value = render.TRADEOFF_NOT_COMPUTED
-            return
-        current_K = self._result.K if self._result is not None else None
-        if force or self.tradeoff_plot.value == b"" or self._tradeoff_shown != key:
-            self.tradeoff_plot.value = render.tradeoff_png(table)
-            self._tradeoff_shown = key
-        self.tradeoff_plot.layout.display = None
-        self.tradeoff_table.value = render.tradeoff_html(table, current_K)
-        self.tradeoff_progress.max = len(table.K)
-        self.tradeoff_progress.value = len(table.K)
-        self.tradeoff_progress.bar_style = "success"
-        self.tradeoff_status.value = render.tradeoff_status(self._image.label, *key[1:])
+        self._speak()
 
     # ------------------------------------------------------------------ state
 

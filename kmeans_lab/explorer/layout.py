@@ -16,6 +16,7 @@ from .._validation import check_int
 from ..datasets import sample_image_names
 from ..kmeans import INIT_METHODS
 from . import render
+from .access import AccessBridge
 from .intake import ExplorerImage
 from .model import TRADEOFF_KS
 
@@ -85,6 +86,8 @@ class ExplorerLayout:
         Numbers; the distortion curve (SVG); messages; the working-size note.
     tradeoff_button, tradeoff_progress, tradeoff_plot, tradeoff_table
         The trade-off view.
+    access : kmeans_lab.explorer.access.AccessBridge
+        Accessible names, alt texts and the live region, set by the explorer.
     original_caption, compressed_caption, palette_caption, tradeoff_status : ipywidgets.HTML
         Captions of the views, and the trade-off's status line.
     """
@@ -166,12 +169,15 @@ class ExplorerLayout:
         self.tradeoff_plot = W.Image(format="png")
         self.tradeoff_table = W.HTML()
         self.tradeoff_status = W.HTML()
+        # accessible names, alt texts and the live region (kmeans_lab.explorer.access)
+        self.access = AccessBridge()
 
         def column(*children):
             return W.VBox(list(children), layout=W.Layout(margin="0 20px 8px 0", flex="0 0 auto"))
 
         self.widget = W.VBox(
             [
+                self.access,
                 W.HTML(render.TITLE_HTML),
                 W.HBox([self.image_dropdown, self.upload_button]),
                 self.note,
@@ -206,6 +212,19 @@ class ExplorerLayout:
         self.compressed_view.add_class("kmeans-compressed")
         self.status.add_class("kmeans-status")
         self.upload_button.add_class("kmeans-upload")
+        for widget, name in (
+            (self.image_dropdown, "image"),
+            (self.iterations_slider, "iterations"),
+            (self.init_buttons, "init"),
+            (self.seed_box, "seed"),
+            (self.iteration_slider, "show-iteration"),
+            (self.play, "play"),
+            (self.original_view, "original"),
+            (self.palette_view, "palette"),
+            (self.tradeoff_plot, "tradeoff-plot"),
+            (self.tradeoff_progress, "tradeoff-progress"),
+        ):
+            widget.add_class(f"kmeans-{name}")
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)

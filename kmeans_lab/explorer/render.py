@@ -38,7 +38,7 @@ from .._text import count_noun
 from .._validation import as_float_vector
 from ..compression import CompressedImage
 from ..image_io import to_uint8
-from ..plots import plot_tradeoff
+from ..plots import alt_text, plot_tradeoff
 from .intake import ExplorerImage
 from .model import ExplorerResult, Frame, TradeoffTable
 
@@ -50,6 +50,7 @@ __all__ = [
     "palette_png_size",
     "distortion_svg",
     "tradeoff_png",
+    "tradeoff_figure",
     "tradeoff_html",
     "escape",
     "status_html",
@@ -241,7 +242,12 @@ def distortion_svg(
 
 
 def tradeoff_png(table: TradeoffTable, *, current_K: int | None = None) -> bytes:
-    """PNG bytes of two panels, PSNR against K and bits against K.
+    """PNG bytes of two panels, PSNR against K and bits against K (see :func:`tradeoff_figure`)."""
+    return tradeoff_figure(table, current_K=current_K)[0]
+
+
+def tradeoff_figure(table: TradeoffTable, *, current_K: int | None = None) -> tuple[bytes, str]:
+    """The trade-off's PNG bytes and its text alternative (with its numbers).
 
     Drawn by :func:`kmeans_lab.plots.plot_tradeoff` (the figure of notebooks
     06 and 07) on a private Figure with matplotlib's Agg canvas: no pyplot
@@ -261,7 +267,7 @@ def tradeoff_png(table: TradeoffTable, *, current_K: int | None = None) -> bytes
     )
     buf = io.BytesIO()
     FigureCanvasAgg(fig).print_png(buf)
-    return buf.getvalue()
+    return buf.getvalue(), alt_text(fig)
 
 
 # ------------------------------------------------------------------------- text

@@ -133,7 +133,7 @@ def _scores(tables: Tables) -> str:
     image = data_uri(plot_scores(tables.scores, tables.max_total))
     return (
         f"<p>{_e(summary)}</p>"
-        f'<img src="{image}" alt="Histogram of the total points of {_n(len(points), "student")}">'
+        f'<img src="{image}" alt="{_e("Histogram of the total points of " + summary)}">'
     )
 
 
@@ -151,9 +151,15 @@ def _exercises(tables: Tables) -> str:
         ("mean_points", "mean points"),
     ]
     numeric = {"max_points", "passed", "failed", "not_attempted", "not_graded", "mean_points"}
+    counts = "; ".join(
+        f"{e['exercise']}: {e['passed']} passed, {e['failed']} failed, "
+        f"{e['not_attempted']} not attempted"
+        + (f", {e['not_graded']} not graded" if e["not_graded"] else "")
+        for e in tables.exercises
+    )
+    alt = f"For each exercise, how many students passed, failed or did not attempt it. {counts}."
     return (
-        f'<img src="{image}" alt="For each exercise, how many students passed, failed or did '
-        'not attempt it">'
+        f'<img src="{image}" alt="{_e(alt)}">'
         + _table(tables.exercises, columns, numeric)
         + '<p class="muted">Not attempted: the exercise\'s stub was left, or its notebook was '
         "not submitted. Not graded: the notebook could not be read or run, or the check was "
