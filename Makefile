@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml Makefile tools/hide_instructor_tools.sh
 	  { echo "kmeans-lab needs Python >= 3.10; set PYTHON=python3.x"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,instructor]'
+	$(BIN)/python -m pip install --quiet -e '.[test,instructor,hub]'
 	# .venv is the students' environment: hide nbgrader's instructor tools (Validate stays)
 	PATH="$(CURDIR)/$(BIN):$$PATH" tools/hide_instructor_tools.sh
 	touch $(STAMP)
