@@ -18,12 +18,12 @@ $(STAMP): pyproject.toml Makefile tools/hide_instructor_tools.sh
 	# uv installs in seconds where pip takes a minute or more; pip bootstraps it into .venv, so
 	# nothing needs installing first. Where uv cannot be had, pip does the install (slower).
 	@if $(BIN)/python -m pip install --quiet --disable-pip-version-check uv 2>/dev/null; then \
-	  echo "$(BIN)/uv pip install -e '.[test,instructor]'"; \
-	  $(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test,instructor]'; \
+	  echo "$(BIN)/uv pip install -e '.[test,instructor,hub]'"; \
+	  $(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test,instructor,hub]'; \
 	else \
 	  echo "uv could not be installed here: installing with pip instead (slower)"; \
 	  $(BIN)/python -m pip install --quiet --upgrade pip && \
-	  $(BIN)/python -m pip install --quiet -e '.[test,instructor]'; \
+	  $(BIN)/python -m pip install --quiet -e '.[test,instructor,hub]'; \
 	fi
 	# .venv is the students' environment: hide nbgrader's instructor tools (Validate stays)
 	PATH="$(CURDIR)/$(BIN):$$PATH" tools/hide_instructor_tools.sh
