@@ -20,6 +20,7 @@ import nbformat
 
 from kmeans_lab.grading.capture import ANSWERS_VARIABLE, PLANS_VARIABLE
 
+from .. import recordings
 from ..nbgrader_course import ASSIGNMENT
 from ..sandbox import Limits, Sandbox
 from . import flags
@@ -154,6 +155,7 @@ def grade_student(
     }
     out = judged_folder(run, student)
     shutil.rmtree(out.parent, ignore_errors=True)
+    recordings.clear(run, student)  # a regrade keeps no answer of the grading before
     out.mkdir(parents=True)
     stamp = Path(course) / "submitted" / student / ASSIGNMENT / "timestamp.txt"
     if stamp.is_file() and stamp.stat().st_size < 1000:
@@ -182,6 +184,7 @@ def grade_student(
                 timed_out=sandboxed.timed_out,
                 overflowed=sandboxed.overflowed,
             )
+            recordings.save(run, student, report.answers)  # for make rejudge
             judged, verdicts = judge(nb, report, run, cell_timeout=settings.cell_timeout)
             entry["exercises"] = {v.exercise: verdict_dict(v) for v in verdicts}
             entry["died_in"] = report.died_in
