@@ -26,7 +26,7 @@ SUFFIX = ".answers"
 
 
 def _folder(run, student: str) -> Path:
-    if not student or "/" in student or student.startswith("."):
+    if student in ("", ".", "..") or "/" in student:
         raise ValueError(f"not a student folder's name: {student!r}")
     return Path(run.folder) / FOLDER / student
 
