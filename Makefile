@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: html lab test test-quick lint format test-browser bench nav run-notebooks release autograde grades feedback report export override demo-class install clean
+.PHONY: html lab test test-quick lint format test-browser bench nav run-notebooks release autograde grades feedback report export override regrade rejudge explain demo-class install clean
 
 install: $(STAMP)
 
@@ -125,13 +125,27 @@ export: $(STAMP)
 	@test -n "$(LMS)" || { echo "make export: say LMS=canvas, moodle, blackboard or gradescope"; exit 2; }
 	$(BIN)/python -m tools.export --course $(COURSE) --lms $(LMS)
 
-# Change one score by hand, with the reason (recorded in $(COURSE)/overrides.csv), then
-# rewrite grades.csv and the report.
+# Change one score by hand, with the reason (recorded in $(COURSE)/overrides.csv and the
+# gradebook), then rewrite grades.csv, the feedback and the report.
 override: $(STAMP)
 	$(BIN)/python -m tools.overrides --course $(COURSE) --student "$(STUDENT)" \
 	    --exercise "$(EXERCISE)" --points "$(POINTS)" --why "$(WHY)"
 	$(BIN)/python -m tools.grades --course $(COURSE)
+	$(BIN)/python -m tools.feedback --course $(COURSE)
 	MPLBACKEND=Agg $(BIN)/python -m tools.report --course $(COURSE)
+
+# Grade one student again with the current run, then merge, grades, feedback and report.
+regrade: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m tools.regrade --course $(COURSE) --student "$(STUDENT)"
+
+# Judge the recorded answers of the current run again with the current checks (no notebook
+# runs), then merge, grades, feedback and report; prints every score that changed.
+rejudge: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m tools.rejudge --course $(COURSE)
+
+# $(COURSE)/explain/<student>.html: everything about one student's grade, on one page.
+explain: $(STAMP)
+	$(BIN)/python -m tools.explain --course $(COURSE) --student "$(STUDENT)"
 
 # A synthetic class of 30 from the catalogue of student solutions, graded in demo-class/
 # (never course/), with its report: demo-class/report/index.html (~5 min).

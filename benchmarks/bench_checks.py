@@ -2,7 +2,7 @@
 
 A student runs a check cell after every attempt, so a check must answer at
 once. Each check is run ``--repeat`` times on a correct implementation from the
-test catalogue (``tests/catalogue``), with its default cases, and compared with
+test catalogue (``tools/catalogue``), with its default cases, and compared with
 a baseline run in the same process: one K-means run of the reference (course
 image, K = 16, 10 rounds, what notebook 04 runs in a cell).
 
@@ -26,16 +26,15 @@ import sys
 import time
 from pathlib import Path
 
-TESTS = Path(__file__).resolve().parent.parent / "tests"
-if str(TESTS) not in sys.path:
-    sys.path.insert(0, str(TESTS))  # the catalogue of student answers, as the tests import it
-
-from catalogue import RIGHT  # noqa: E402
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))  # run as a script: the repository's tools (the catalogue)
 
 from kmeans_lab import load_sample_image  # noqa: E402
 from kmeans_lab.checks import EXERCISES  # noqa: E402
 from kmeans_lab.checks.fallback import check_function  # noqa: E402
 from kmeans_lab.kmeans import init_centroids, run_kmeans  # noqa: E402
+from tools.catalogue import RIGHT  # noqa: E402
 
 TARGET_MS = 300.0
 

@@ -1,8 +1,8 @@
 """Shared set-up of the test suite.
 
 The test modules import the helper modules that live beside them
-(:mod:`catalogue`, the student solutions the checks are tested against, and
-:mod:`browser_helpers`). This folder is put on ``sys.path`` here, once, so
+(:mod:`browser_helpers`, :mod:`demo_results`; the catalogue of student
+solutions the checks are tested against is :mod:`tools.catalogue`). This folder is put on ``sys.path`` here, once, so
 that works whatever pytest's import mode; a test that starts another Python
 process passes :func:`subprocess_env` to it for the same reason.
 """

@@ -27,10 +27,9 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from catalogue import RIGHT, WRONG
-
 from kmeans_lab.checks import EXERCISES, CheckFailure
 from kmeans_lab.checks.fallback import check_function
+from tools.catalogue import RIGHT, WRONG
 
 #: Before issue 19: a fragment of each hint text -> how it counts. "fact" for a
 #: statement about what the function did; "guess" for a diagnosis chosen from one

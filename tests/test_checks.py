@@ -1,6 +1,6 @@
 """Tests of the tests: kmeans_lab.checks against a catalogue of student solutions.
 
-Every wrong implementation in the catalogue (``tests/catalogue/``) must be
+Every wrong implementation in the catalogue (``tools/catalogue/``) must be
 rejected with a useful CheckFailure; every correct one, whatever its style,
 must be accepted (with the default cases and with the hidden-test settings).
 """
@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from catalogue import RIGHT, WRONG, Entry, right_by_name, wrong_by_name
 
 import kmeans_lab
 from kmeans_lab.checks import (
@@ -37,6 +36,7 @@ from kmeans_lab.checks import init_centroids as init_module
 from kmeans_lab.checks import run_kmeans as run_module
 from kmeans_lab.checks.fallback import check_function
 from kmeans_lab.checks.registry import REGISTRY
+from tools.catalogue import RIGHT, WRONG, Entry, right_by_name, wrong_by_name
 
 CHECKS = {name: check_function(name) for name in EXERCISES}
 REFERENCES = {name: REGISTRY[name].reference_function() for name in EXERCISES}
@@ -571,7 +571,7 @@ def test_renderings_are_deterministic():
 
 def test_messages_identical_in_a_fresh_interpreter(child_env):
     script = textwrap.dedent("""
-        from catalogue import WRONG
+        from tools.catalogue import WRONG
         from kmeans_lab import checks
         for exercise, wrongs in WRONG.items():
             for w in wrongs[:3]:
@@ -589,6 +589,7 @@ def test_messages_identical_in_a_fresh_interpreter(child_env):
                 capture_output=True,
                 text=True,
                 env=env,
+                cwd=Path(__file__).resolve().parents[1],  # tools.catalogue
                 check=True,
                 timeout=120,
             ).stdout

@@ -23,12 +23,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from catalogue import RIGHT, WRONG
 
 from kmeans_lab.checks import remote, transport
 from kmeans_lab.checks.fallback import check_function
 from kmeans_lab.checks.registry import EXERCISES
 from kmeans_lab.checks.results import CheckFailure
+from tools.catalogue import RIGHT, WRONG
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:

@@ -11,7 +11,8 @@ import re
 from pathlib import Path
 
 import pytest
-from catalogue import RIGHT, WRONG
+
+from tools.catalogue import RIGHT, WRONG
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")

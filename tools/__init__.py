@@ -18,6 +18,22 @@ grades
     ``make grades``: ``course/grades.csv``, one row per student and exercise.
 feedback
     ``make feedback``: HTML feedback per student with ``nbgrader generate_feedback``.
+answer_hints
+    Which hints give an exercise's whole answer (``make release GRADED=1``).
+roster, lms, export
+    ``make export LMS=...``: the final grades in an LMS's import format,
+    keyed through ``course/roster.csv``.
+overrides, late
+    ``make override``: scores changed by hand, with who, when and why; the
+    submission times (``timestamp.txt``) and the optional late policy.
+regrade, rejudge, recordings
+    ``make regrade STUDENT=...`` grades one student again end to end; ``make
+    rejudge`` judges the recorded answers again with the current checks.
+explain
+    ``make explain STUDENT=...``: one page with everything about a grade.
+catalogue
+    Student solutions, wrong and right, for the tests of the checks and the
+    demo class (not in the wheel: it holds correct solutions).
 nav
     ``make nav``: the "< prev | Contents | next >" cells of the course notebooks
     (standard library only).

@@ -12,11 +12,12 @@ of a real batch looks like; the tests build the same class
 (``tests/test_report.py``).
 
 Every answer is a function of the catalogue of student solutions
-(``tests/catalogue/``, one module per exercise: ``WRONG[exercise]`` and
+(:mod:`tools.catalogue`, one module per exercise: ``WRONG[exercise]`` and
 ``RIGHT[exercise]``), written into the released notebook's solution cell as a
 student would: the imports and helper functions it uses, then the function
-under the exercise's name (:func:`answer_source`). The catalogue lives in the
-test suite, so this tool runs from a checkout of the repository.
+under the exercise's name (:func:`answer_source`). The catalogue lives with the
+instructor's tools (it holds correct solutions: it is not in the ``kmeans_lab``
+wheel students install), so this tool runs from a checkout of the repository.
 
 The class (:data:`COMPOSITION`): for each exercise, how many students made
 which mistake; the others wrote one of the catalogue's right solutions. A few
@@ -161,11 +162,8 @@ class Answer:
 
 
 def _catalogue():
-    """The catalogue of student solutions (``tests/catalogue``), imported as the tests do."""
-    tests = str(REPO / "tests")
-    if tests not in sys.path:
-        sys.path.insert(0, tests)
-    import catalogue
+    """The catalogue of student solutions (:mod:`tools.catalogue`)."""
+    from . import catalogue
 
     return catalogue
 

@@ -150,6 +150,10 @@ def collect(course: Path) -> list[dict[str, str]]:
                     else:
                         points = float(grade.score or 0.0)
                         by_hand = _formgrader_note(grade)
+                        if (student, exercise_name(grade_id)) in changed:
+                            # overridden (the gradebook holds the override): say what the
+                            # grader gave, and why
+                            points, by_hand = float(grade.auto_score or 0.0), ""
                         if by_hand:
                             note = by_hand
                         elif points < max_score:

@@ -7,7 +7,9 @@ tools.overrides`` then ``make grades report``: it appends one row
 
 (``when`` in UTC, ``who`` the instructor's login) and never rewrites an
 earlier one: the file is the history of every change. The last row of a
-student and exercise is the one that counts. ``make grades`` writes its
+student and exercise is the one that counts. It is also written into
+nbgrader's gradebook (:func:`sync_gradebook`: the manual score and comment,
+which the formgrader and ``make feedback`` show). ``make grades`` writes its
 points in ``grades.csv`` with the note ``override by <who> on <date>: <why>
 (graded <points>: <old note>)``, and the report, the exports and ``make
 explain`` show the same (:func:`apply`). An override of an exercise
@@ -29,7 +31,7 @@ from kmeans_lab.checks.registry import REGISTRY
 
 from .nbgrader_course import add_course_argument
 
-__all__ = ["COLUMNS", "FILE_NAME", "record", "latest", "note_of", "apply", "main"]
+__all__ = ["COLUMNS", "FILE_NAME", "record", "latest", "note_of", "apply", "sync_gradebook", "main"]
 
 FILE_NAME = "overrides.csv"
 COLUMNS = ["when", "who", "student", "exercise", "points", "why"]
@@ -124,6 +126,42 @@ def apply(rows: list[dict], overrides: dict[tuple[str, str], dict]) -> list[dict
     return out
 
 
+def sync_gradebook(course: Path) -> int:
+    """Write every latest override into nbgrader's gradebook; return how many were written.
+
+    The check cell's grade gets the override's points as its manual score,
+    and the exercise's solution cell the note as its manual comment, so that
+    the formgrader and ``make feedback`` show the same score and reason as
+    ``grades.csv``. An override of a notebook not graded yet is skipped
+    (``make grades`` still applies it).
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from .nbgrader_course import ASSIGNMENT, db_url
+
+    written = 0
+    found = latest(course)
+    if not found or not (Path(course) / "gradebook.db").exists():
+        return 0
+    with Gradebook(db_url(course)) as gb:
+        for (student, exercise), row in found.items():
+            notebook = REGISTRY[exercise].notebook
+            try:
+                grade = gb.find_grade(f"check_{exercise}", notebook, ASSIGNMENT, student)
+            except MissingEntry:
+                continue
+            graded = grade.auto_score
+            grade.manual_score = float(row["points"])
+            try:
+                comment = gb.find_comment(exercise, notebook, ASSIGNMENT, student)
+                comment.manual_comment = note_of(row, f"{float(graded or 0):g}", "")
+            except MissingEntry:
+                pass
+            gb.db.commit()
+            written += 1
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_course_argument(parser)
@@ -137,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"make override: {exc}", file=sys.stderr)
         return 2
+    sync_gradebook(args.course)
     print(
         f"override recorded in {Path(args.course) / FILE_NAME}: {row['student']} "
         f"{row['exercise']} = {row['points']} ({row['why']}; {row['who']}, {row['when']})"

@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"left out {line}")
         print(
             f"graded release of {len(generated)} notebooks in {release}, without the "
-            f"{len(removed)} hints that give an answer ({args.student_dir} unchanged)"
+            f"{len(removed)} hints or examples that give an answer ({args.student_dir} unchanged)"
         )
         return 0
     if not args.check:

@@ -21,6 +21,7 @@ import nbformat
 
 from kmeans_lab.grading.capture import ANSWERS_VARIABLE, PLANS_VARIABLE
 
+from .. import recordings
 from ..nbgrader_course import ASSIGNMENT
 from ..sandbox import Limits, Sandbox
 from . import flags, own_work
@@ -274,6 +275,7 @@ def _run_and_judge(
             timed_out=sandboxed.timed_out,
             overflowed=sandboxed.overflowed,
         )
+        recordings.save(run, student, report.answers)  # for make rejudge
         judged, verdicts = judge(
             nb,
             report,
@@ -330,6 +332,7 @@ def grade_student(
     }
     out = judged_folder(run, student)
     shutil.rmtree(out.parent, ignore_errors=True)
+    recordings.clear(run, student)  # a regrade keeps no answer of the grading before
     out.mkdir(parents=True)
     for name, data in found["exchange"].items():
         (out / name).write_bytes(data)
