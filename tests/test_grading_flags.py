@@ -234,7 +234,7 @@ def test_the_policy_is_outside_the_students_package():
 def test_the_catalogue_of_right_answers_raises_no_flag():
     import inspect
 
-    from tests.catalogue import RIGHT
+    from tools.catalogue import RIGHT
 
     for exercise, entries in RIGHT.items():
         for entry in entries:
@@ -316,7 +316,7 @@ def test_a_copy_with_a_real_change_is_not_refused_but_flagged_for_review():
 def _right_answers():
     import inspect
 
-    from tests.catalogue import RIGHT
+    from tools.catalogue import RIGHT
     from tools.submissions import solution_answers
 
     for exercise, entries in RIGHT.items():
