@@ -810,7 +810,7 @@ def test_student_by_student_and_merge_gives_the_batch_grades(tmp_path):
 
 def test_without_a_sandbox_autograde_refuses_in_one_line(tmp_path):
     course = tmp_path / "course"
-    course.mkdir()
+    course.mkdir(mode=0o700)  # private, as it should be: no warning line about it
     shutil.copy2(REPO / "course" / "nbgrader_config.py", course)
     run_tool("release", "--course", str(course), "--student-dir", str(tmp_path / "s"))
     write_submission(course, "aaa_honest", case_honest(course / "release" / ASSIGNMENT))

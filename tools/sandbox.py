@@ -378,6 +378,8 @@ class Sandbox:
                 ["-c", "import os, sys; os.write(int(sys.argv[2]), b'ok')"],
                 result_arg="--result-fd",
             )
+        except SandboxUnavailable:
+            raise
         except (RuntimeError, OSError, ValueError) as exc:  # no uid to lease, a bad setting ...
             raise SandboxUnavailable(f"the grading sandbox cannot start: {exc}") from None
         if result.data != b"ok":
