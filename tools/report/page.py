@@ -278,6 +278,12 @@ def render(tables: Tables, *, title: str, csv_files: list[str], generated: str) 
         f"{links}. One row per student and exercise, with every message and answer: "
         "<code>verdicts.csv</code> beside the gradebook.</p></section>"
     )
+    scores_are = (
+        "; the scores are grades.csv's final totals (overrides and any late penalty "
+        "applied), the exercises and mistakes what the grader found."
+        if tables.final_scores
+        else ": points as the grader gave them, before any override or late penalty."
+    )
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
@@ -285,7 +291,7 @@ def render(tables: Tables, *, title: str, csv_files: list[str], generated: str) 
         f"<title>{_e(title)}</title><style>{STYLE}</style></head><body>"
         f"<header><h1>{_e(title)}</h1>"
         f'<p class="meta">Generated {_e(generated)} from the autograder\'s verdicts (run '
-        f"{_e(tables.run)}): points as the grader gave them, before any late penalty.</p>"
+        f"{_e(tables.run)}){_e(scores_are)}</p>"
         "</header>"
         f'<nav aria-label="Sections"><ul>{nav}</ul></nav>'
         f"<main>{_glance(tables)}{body}{data}</main></body></html>\n"

@@ -81,6 +81,7 @@ class Tables:
     max_total: float = 0.0
     seconds: float = 0.0
     notebooks: int = 0
+    final_scores: bool = False  #: the scores are grades.csv's (overrides, late penalty)
 
 
 def _drop_docstrings(tree: ast.AST) -> None:
@@ -361,4 +362,5 @@ def build(
         max_total=max_total,
         seconds=seconds,
         notebooks=notebooks,
+        final_scores=bool(finals),
     )
