@@ -14,43 +14,27 @@ student in the LMS's import format (:mod:`tools.lms`):
   for the LMSs that take no comment column;
 - every cell that a spreadsheet would run as a formula (it starts with ``=``,
   ``+``, ``-``, ``@``, a tab or a carriage return, and is not a number) is
-  written with a leading ``'`` (:func:`safe_cell`; a minimal helper until the
-  course has a shared one).
+  written with a leading ``'`` (:mod:`tools.csv_safe`, as every CSV the tools write).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import re
 import sys
 from pathlib import Path
 
 from kmeans_lab.checks.registry import REGISTRY
 
 from . import lms as _lms
+from .csv_safe import neutralise, write_csv
 from .late import lateness, read_policy
 from .nbgrader_course import ASSIGNMENT, add_course_argument, check_course
 from .roster import RosterError, read_roster
 
-__all__ = ["safe_cell", "finals", "export", "main", "FOLDER"]
+__all__ = ["finals", "export", "main", "FOLDER"]
 
 FOLDER = "export"
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
-
-
-def safe_cell(value) -> str:
-    """``value`` as a CSV cell a spreadsheet shows as text, never runs as a formula.
-
-    Examples
-    --------
-    >>> safe_cell('=HYPERLINK("http://x", "y")'), safe_cell("-1.5"), safe_cell("Ada")
-    ('\\'=HYPERLINK("http://x", "y")', '-1.5', 'Ada')
-    """
-    text = str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _NUMBER.match(text):
-        return "'" + text
-    return text
 
 
 def _grades(course: Path) -> dict[str, list[dict]]:
@@ -145,15 +129,16 @@ def export(course: Path, lms: str, *, assignment: str = ASSIGNMENT) -> Path:
     path = folder / f"{lms}.csv"
     quoting = csv.QUOTE_ALL if lms == "blackboard" else csv.QUOTE_MINIMAL
     with open(path, "w", newline="", encoding="utf-8") as f:
-        csv.writer(f, quoting=quoting).writerows([[safe_cell(c) for c in r] for r in rows])
-    with open(folder / "notes.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["student", "name", "total", "note"])
-        for s in students:
-            if s.note:
-                writer.writerow(
-                    [safe_cell(c) for c in (s.person.student, s.person.name, s.total, s.note)]
-                )
+        csv.writer(f, quoting=quoting).writerows([[neutralise(c) for c in r] for r in rows])
+    write_csv(
+        folder / "notes.csv",
+        ["student", "name", "total", "note"],
+        (
+            {"student": s.person.student, "name": s.person.name, "total": s.total, "note": s.note}
+            for s in students
+            if s.note
+        ),
+    )
     return path
 
 
