@@ -1,7 +1,9 @@
 """Grading one student: the unit of work, runnable on its own.
 
 :func:`grade_student` reads ``course/submitted/<student>/kmeans_lab/``, runs
-each expected notebook that has check cells in its own sandbox, judges it,
+each expected notebook that has check cells in its own sandbox, runs the
+source of each function reported at a check cell in a fresh sandbox of its
+own (:mod:`.fresh`), judges what came back,
 and writes ``course/autograde/results/<student>.json`` (plus the judged
 notebooks, and a copy for nbgrader in ``course/autograde/judged/``). It
 reads the gradebook but never writes it, so workers run side by side and on
@@ -18,11 +20,12 @@ from pathlib import Path
 
 import nbformat
 
-from kmeans_lab.grading.capture import ANSWERS_VARIABLE, PLANS_VARIABLE
+from kmeans_lab.grading.capture import ANSWERS_VARIABLE
 
 from ..nbgrader_course import ASSIGNMENT
 from ..sandbox import Limits, Sandbox
 from . import flags
+from .fresh import Job, record_in_fresh_sandboxes
 from .judge import judge, read_sandbox_report, verdict_dict
 from .runs import Run
 from .stage import check_cells, execution_copy, read_notebook, sanitize, solution_sources, stage
@@ -104,9 +107,9 @@ def _inspect(folder: Path, expected: list[str]) -> dict:
     return found
 
 
-def _run_in_sandbox(nb, exercises: list[str], run: Run, settings: Settings, slot: int):
+def _run_in_sandbox(nb, run: Run, settings: Settings, slot: int):
     staged = execution_copy(nb)
-    folder = stage(staged, exercises, run.plans)
+    folder = stage(staged)
     try:
         sandbox = Sandbox(run.package, settings.limits(), slot)
         result = sandbox.run(
@@ -120,7 +123,7 @@ def _run_in_sandbox(nb, exercises: list[str], run: Run, settings: Settings, slot
                 "--cell-timeout",
                 str(settings.cell_timeout),
             ],
-            env={PLANS_VARIABLE: f"{Sandbox.INPUT}/plans", ANSWERS_VARIABLE: ANSWERS_DIR},
+            env={ANSWERS_VARIABLE: ANSWERS_DIR},
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -167,22 +170,33 @@ def grade_student(
             result["failed_notebooks"][name] = reason
             result["problems"].append(f"{name}.ipynb: {reason}; scores 0")
             continue
-        result["sources"].update(solution_sources(submitted))
+        result["sources"].update(solution_sources(submitted))  # replaced by what is graded
         result["flags"] += flags.notebook_flags(course, name, submitted)
         exercises = sorted(set(check_cells(nb).values()))
         entry = {"exercises": {}, "seconds": 0.0}
         if exercises:
             if log:
                 log(f"{student}: {name} in the sandbox")
-            sandboxed = _run_in_sandbox(nb, exercises, run, settings, slot)
+            sandboxed = _run_in_sandbox(nb, run, settings, slot)
             code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
             report = read_sandbox_report(
                 sandboxed.data,
                 code_cells,
                 timed_out=sandboxed.timed_out,
                 overflowed=sandboxed.overflowed,
+                checks=check_cells(nb),
             )
-            judged, verdicts = judge(nb, report, run, cell_timeout=settings.cell_timeout)
+            jobs = [
+                Job(exercise, run.plan_file(exercise).read_bytes(), source)
+                for exercise, source in report.sources.items()
+            ]
+            recordings = record_in_fresh_sandboxes(
+                jobs, run.recorder, seconds=settings.cell_timeout, slot=slot
+            )
+            result["sources"].update(report.sources)  # what was graded, for similarity
+            judged, verdicts = judge(
+                nb, report, run, cell_timeout=settings.cell_timeout, recordings=recordings
+            )
             entry["exercises"] = {v.exercise: verdict_dict(v) for v in verdicts}
             entry["died_in"] = report.died_in
             entry["timed_out"] = report.timed_out
