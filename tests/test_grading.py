@@ -364,7 +364,7 @@ CASES = {
         answer(ANSWER_ATTACKS["reference_import"]),
         {},
         "reference implementation",
-        False,
+        True,  # the graded source is the reference's: similarity finds it
     ),
     "extra_cell": (case_extra_cell, {}, "case 1 of", False),
     "not_json": (
@@ -402,7 +402,9 @@ CASES = {
     "reexecutes_reference": (
         answer(ANSWER_ATTACKS["reexecutes_reference"]),
         {},
-        "runs a copy of the course's reference implementation",
+        # its code comes from a file that does not exist: nothing to send to the grader
+        "the grader cannot run your function on its own: the source of your function "
+        "cannot be found",
         True,
     ),
     "kills_grader": (

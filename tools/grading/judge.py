@@ -149,26 +149,29 @@ def read_sandbox_report(
     """Read the frames a sandbox wrote (:mod:`kmeans_lab.grading.execute`), validating them.
 
     ``code_cells`` are the indices of the staged notebook's code cells, in
-    order; ``checks`` maps each check cell's index to its exercise. An
-    exercise's source is taken from its check cell's frame only, the first
-    time that cell's frame comes: what any other cell reports is ignored.
+    order; ``checks`` maps each check cell's index to its exercise. The
+    frames must come one per code cell, in that order (reading stops at the
+    first that does not); an exercise's source is taken from its check
+    cell's frame only: what any other cell reports is ignored.
     """
     report = SandboxReport({}, timed_out=timed_out)
     checks = checks or {}
+    expected = iter(code_cells)
     for document, arrays in read_frames(data):
         if document.get("done") is True:
             report.done = True
             break
         index = document.get("cell")
         outputs = document.get("outputs")
-        if type(index) is not int or index not in code_cells or not isinstance(outputs, list):
+        # the cells run once each, in order: a frame out of that order was not written by
+        # the runner (a cell forged it), and nothing after it is read
+        if index != next(expected, None) or not isinstance(outputs, list):
             report.problem = "the notebook's results could not be read"
             break
-        first = index not in report.outputs
         report.outputs[index] = [o for o in map(_clean_output, outputs) if o is not None]
         exercise = checks.get(index)
         array = arrays.get(f"source_{exercise}")
-        if not first or exercise is None or array is None or exercise in report.sources:
+        if exercise is None or array is None:
             continue
         reported = _reported(array)
         if reported is None:
