@@ -136,13 +136,16 @@ def find_closest_centroids(X, centroids):
     return pairwise_distances_argmin(X, centroids)
 """,
     # the reference's own text, run under another name from a file it writes
-    "execs_reference": """import inspect, kmeans_lab.kmeans
+    "execs_reference": """import os, sys, types
+import kmeans_lab.kmeans
 _text = open(kmeans_lab.kmeans.__file__).read()
 with open("my_kmeans.py", "w") as _f:
     _f.write(_text)
-_namespace = {"__name__": "kmeans_lab.my_kmeans", "__package__": "kmeans_lab"}
-exec(compile(_text, "my_kmeans.py", "exec"), _namespace)
-find_closest_centroids = _namespace["find_closest_centroids"]
+_module = types.ModuleType("kmeans_lab.my_kmeans")
+_module.__package__, _module.__file__ = "kmeans_lab", os.path.abspath("my_kmeans.py")
+sys.modules["kmeans_lab.my_kmeans"] = _module
+exec(compile(_text, _module.__file__, "exec"), _module.__dict__)
+find_closest_centroids = _module.find_closest_centroids
 """,
     # at call time, anything on the disk that could answer: course code, library K-means
     "hunts_routes": """import importlib, os, sys
@@ -333,7 +336,7 @@ def test_reporting_again_after_the_check_changes_nothing(graded):
         ("imports_check_helper", "No module named 'kmeans_lab.checks"),
         ("scipy_vq", "No module named 'scipy.cluster.vq'"),
         ("sklearn_argmin", "No module named 'sklearn"),
-        ("execs_reference", "reference implementation"),
+        ("execs_reference", "runs a copy of the course's reference implementation"),
     ],
 )
 def test_a_route_to_the_answer_is_absent_and_the_verdict_says_so(graded, student, says):
