@@ -143,6 +143,7 @@ class Job:
     source: str
 
 
+@functools.cache
 def _library_folders() -> dict[str, str]:
     """``{name: folder}`` of each provided library and the wheels' vendored libraries."""
     found = {}
@@ -187,14 +188,13 @@ class FreshSandbox(Sandbox):
         for folder in _package_folders([self.base_prefix, "/usr", "/usr/local"]):
             args += ["--tmpfs", folder]  # empty: nothing installed there is importable
         args += ["--perms", "0755", "--dir", self.LIBS]
-        for name, folder in sorted(_library_folders().items()):
+        libraries = _library_folders()
+        for name, folder in sorted(libraries.items()):
             args += ["--ro-bind", folder, f"{self.LIBS}/{name}"]
         for module in hidden_modules():
-            path = f"{self.LIBS}/{module.replace('.', '/')}"
-            if os.path.isdir(
-                os.path.join(_library_folders()[module.split(".")[0]], *module.split(".")[1:])
-            ):
-                args += ["--tmpfs", path]
+            top, *rest = module.split(".")
+            if top in libraries and os.path.isdir(os.path.join(libraries[top], *rest)):
+                args += ["--tmpfs", f"{self.LIBS}/{'/'.join([top, *rest])}"]  # empty there
         return args
 
     def environment(self, extra: dict[str, str]) -> dict[str, str]:
