@@ -83,7 +83,14 @@ from .checks.fallback import check_function
 from .checks.registry import EXERCISES, REGISTRY
 from .checks.results import CheckFailure, CheckResult
 
-__all__ = ["use_and_save", "use_saved", "saved_folder", "FOLDER_NAME", "FOLDER_VARIABLE"]
+__all__ = [
+    "use_and_save",
+    "use_saved",
+    "function_source",
+    "saved_folder",
+    "FOLDER_NAME",
+    "FOLDER_VARIABLE",
+]
 
 #: The folder, beside the notebook, where the functions are saved.
 FOLDER_NAME = "my_functions"
@@ -347,12 +354,62 @@ def _cannot_read(path: Path, exc: Exception) -> str:
 # --------------------------------------------------------------- saving
 
 
+def function_source(func: Callable, name: str | None = None) -> str:
+    """Your function as a small module: the imports, constants and helpers it uses, then it.
+
+    The same text :func:`use_and_save` saves, without its comment; the
+    grader runs it on its own (README "How autograding works"), with
+    annotations left unevaluated (the names they use need not be carried
+    over). Another exercise it calls is not included (the caller provides it).
+
+    Parameters
+    ----------
+    func : callable
+        A function defined with ``def``.
+    name : str, optional
+        The exercise; defaults to ``func.__name__``. The text defines it under
+        this name.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        In one line, what cannot be carried over (e.g. "it uses data, a
+        ndarray from your notebook, which cannot be saved with it: pass data
+        as an argument, or create it inside the function").
+
+    Examples
+    --------
+    >>> import math
+    >>> STEP = 2
+    >>> def compressed_bits(n_pixels, K):
+    ...     return 24 * K + n_pixels * math.ceil(math.log2(K)) * STEP // STEP
+    >>> print(function_source(compressed_bits))
+    import math
+    <BLANKLINE>
+    <BLANKLINE>
+    STEP = 2
+    <BLANKLINE>
+    <BLANKLINE>
+    def compressed_bits(n_pixels, K):
+        return 24 * K + n_pixels * math.ceil(math.log2(K)) * STEP // STEP
+    <BLANKLINE>
+    """
+    name = _exercise(func, name)
+    try:
+        blocks = _Parts(name).blocks(func)
+    except _CannotSave as why:
+        raise ValueError(str(why)) from None
+    return "\n\n\n".join(blocks).rstrip() + "\n"
+
+
 def _module_text(func: Callable, name: str, result: CheckResult) -> str:
     """The text of ``my_functions/<name>.py`` for ``func``."""
     parts = _Parts(name)
-    source = parts.add_function(func, main=True)
-    if func.__name__ != name:
-        source += f"\n\n{name} = {func.__name__}"
+    blocks = parts.blocks(func)
     needs = sorted(parts.needs, key=EXERCISES.index)
     about = (
         f"{name}: your function from {REGISTRY[name].notebook}, saved by "
@@ -368,13 +425,7 @@ def _module_text(func: Callable, name: str, result: CheckResult) -> str:
             "saved version of each when that passes its check, the course's reference otherwise."
         )
     lines = ["# " + line for line in textwrap.wrap(about, 77)]
-    blocks = ["\n".join(lines)]
-    if parts.imports:
-        blocks.append("\n".join(parts.imports))
-    if parts.constants or parts.aliases:
-        blocks.append("\n".join(parts.constants + parts.aliases))
-    blocks += parts.helpers + [source]
-    return "\n\n\n".join(blocks).rstrip() + "\n"
+    return "\n\n\n".join(["\n".join(lines)] + blocks).rstrip() + "\n"
 
 
 class _Parts:
@@ -388,6 +439,18 @@ class _Parts:
         self.helpers: list[str] = []
         self.needs: set[str] = set()
         self._done: set[str] = {name}
+
+    def blocks(self, func: Callable) -> list[str]:
+        """The blocks of text of ``func``'s module: imports, constants, helpers, itself."""
+        source = self.add_function(func, main=True)
+        if func.__name__ != self.name:
+            source += f"\n\n{self.name} = {func.__name__}"
+        blocks = []
+        if self.imports:
+            blocks.append("\n".join(self.imports))
+        if self.constants or self.aliases:
+            blocks.append("\n".join(self.constants + self.aliases))
+        return blocks + self.helpers + [source]
 
     def add_function(self, func: Callable, *, main: bool = False) -> str:
         """The dedented source of ``func``; what it uses is collected on the way."""
@@ -404,6 +467,7 @@ class _Parts:
             raise _CannotSave(
                 f"the source of {what} cannot be found (define it with def in a cell)"
             ) from None
+        source = _without_decorators(source, func, what)
         for global_name in sorted(_global_names(func.__code__)):
             self._add_name(global_name, func)
         return source.rstrip()
@@ -446,6 +510,23 @@ class _Parts:
             f"it uses {name}, a {type(value).__name__} from your notebook, which cannot be "
             f"saved with it: pass {name} as an argument, or create it inside the function"
         )
+
+
+def _without_decorators(source: str, func: Callable, what: str) -> str:
+    """``source`` from its ``def`` line: a decorator that returned the function itself did nothing.
+
+    ``func`` is the function its ``def`` made (its code is that ``def``'s) unless
+    a decorator wrapped it; a wrapped function cannot be carried over.
+    """
+    try:
+        node = ast.parse(source).body[0]
+    except (SyntaxError, IndexError):
+        return source
+    if not getattr(node, "decorator_list", None):
+        return source
+    if hasattr(func, "__wrapped__"):
+        raise _CannotSave(f"{what} is wrapped by a decorator: define it without one")
+    return "\n".join(source.splitlines()[node.lineno - 1 :])
 
 
 def _import_line(value: object, name: str) -> str | None:

@@ -1,7 +1,8 @@
 """The demo class's grading results, made in the test's process: the sandbox's step stood in for.
 
 ``make autograde`` runs every notebook in a sandbox, where each check cell
-records the student's answers (:func:`kmeans_lab.checks.remote.record`), and
+reports the student's function's source, which a fresh sandbox per exercise
+runs on the planned inputs (:func:`kmeans_lab.grading.record.record`), and
 judges the recordings outside (:func:`tools.grading.judge`). Grading the
 30 students of the demo class that way takes minutes; this module makes the
 same result files in seconds, for the report's tests:
@@ -16,27 +17,30 @@ same result files in seconds, for the report's tests:
 
 What the sandbox would add is left out: each notebook's other cells never
 run, and the answer that loops forever is given the verdict the cell time
-limit gives (``tests/test_report.py`` grades a few of the same students in
+limit of its fresh sandbox gives (``tests/test_report.py`` grades a few of the same students in
 the real sandbox and compares).
 """
 
 from __future__ import annotations
 
 import json
+import linecache
 import shutil
 from pathlib import Path
 
 import nbformat
 
-from kmeans_lab.checks import remote
 from kmeans_lab.checks.registry import REGISTRY
+from kmeans_lab.grading.record import record
+from kmeans_lab.saved_functions import function_source
 from tools import demo_class
-from tools.grading import flags, judge, own_work, similarity, verdicts
+from tools.grading import flags, fresh, judge, own_work, similarity, verdicts
 from tools.grading.cells import course_sources_of, graded_sources
 from tools.grading.merge import REPORT_NAME, report_entry
 from tools.grading.runs import prepare_run
 from tools.grading.stage import read_notebook
 from tools.nbgrader_course import ASSIGNMENT
+from tools.sandbox import SandboxResult
 
 REPO = Path(__file__).resolve().parents[1]
 RELEASED = REPO / "notebooks" / "student"
@@ -45,7 +49,9 @@ EXPECTED = sorted(p.stem for p in RELEASED.glob("[0-9][0-9]_*.ipynb"))
 
 
 def _timeout_reason(seconds: int) -> str:
-    return f"not graded: the check cell ran longer than {seconds} s and was interrupted"
+    """What the grader says when the function's fresh sandbox reaches its time limit."""
+    stopped = SandboxResult(returncode=None, data=b"", timed_out=True)
+    return judge._from_fresh_sandbox(stopped, seconds)[1]
 
 
 class _Judge:
@@ -54,15 +60,26 @@ class _Judge:
     def __init__(self, run):
         self.run = run
         self.cache: dict[tuple[str, str], dict] = {}
+        self.graded: dict[tuple[str, str], str] = {}  #: the source the grader ran
 
     def verdict(self, exercise: str, source: str) -> dict:
         key = (exercise, source)
         if key not in self.cache:
             namespace: dict = {}
-            exec(compile(source, f"<{exercise} cell>", "exec"), namespace)
+            filename = f"<{exercise} cell {len(self.cache)}>"  # as IPython keeps a cell's lines
+            linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+            exec(compile(source, filename, "exec"), namespace)
             plan = self.run.plan_file(exercise).read_bytes()
-            recorded = remote.record(plan, namespace[exercise])
-            self.cache[key] = judge.verdict_dict(judge._verdict(exercise, recorded, self.run, ""))
+            try:
+                text = function_source(namespace[exercise], exercise)
+            except ValueError as why:
+                reason = f"not graded: the grader cannot run your function on its own: {why}"
+                verdict = judge._verdict(exercise, None, self.run, reason)
+            else:
+                self.graded[key] = text
+                recorded = record(plan, text, fresh.dependencies(exercise))
+                verdict = judge._verdict(exercise, recorded, self.run, "", text)
+            self.cache[key] = judge.verdict_dict(verdict)
         return dict(self.cache[key])
 
 
@@ -112,6 +129,9 @@ def _result(student, answers, release, course, run, recorder, cell_timeout) -> d
                 exercises[exercise] = judge.verdict_dict(verdict)
             else:
                 exercises[exercise] = recorder.verdict(exercise, cell.source)
+                graded = recorder.graded.get((exercise, cell.source))
+                if graded is not None:  # as the worker does: what was graded
+                    result["sources"][exercise] = graded
         result["notebooks"][name] = {"exercises": exercises, "seconds": 0.0}
         result["graded_notebooks"].append(name)
     result["status"] = "graded" if not result["failed_notebooks"] else "partial"

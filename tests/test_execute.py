@@ -119,32 +119,53 @@ def test_a_dying_process_keeps_the_frames_of_the_cells_before(tmp_path):
     assert report.outputs[2][0]["text"] == "2\n"
 
 
-def test_answers_recorded_by_a_cell_come_in_its_frame(tmp_path):
-    from kmeans_lab.checks import remote
-
-    plans = tmp_path / "plans"
-    plans.mkdir()
-    (plans / "compressed_bits.plan").write_bytes(remote.plan("compressed_bits", n_random=1, seed=2))
+def test_the_source_reported_at_the_check_cell_comes_in_its_frame_only(tmp_path):
     cells = [
-        new_code_cell("def compressed_bits(n_pixels, K):\n    return 0"),
+        new_code_cell("STEP = 0\ndef compressed_bits(n_pixels, K):\n    return STEP"),
+        new_code_cell(
+            "from kmeans_lab.grading import hidden_check\n"
+            "hidden_check('compressed_bits', compressed_bits)"
+        ),
+        # a later cell reports another function: not from the check cell, so ignored
+        new_code_cell(
+            "def compressed_bits(n_pixels, K):\n    return 1\n"
+            "hidden_check('compressed_bits', compressed_bits)"
+        ),
+    ]
+    data = execute(tmp_path, cells, env={"KMEANS_LAB_GRADING_ANSWERS": str(tmp_path / "answers")})
+    frames = read_frames(data)
+    sent = [sorted(arrays) for _, arrays in frames[:3]]
+    assert sent == [[], ["source_compressed_bits"], ["source_compressed_bits"]]
+    report = read_sandbox_report(
+        data, [0, 1, 2], timed_out=False, overflowed=False, checks={1: "compressed_bits"}
+    )
+    assert report.done and report.sources == {
+        "compressed_bits": "STEP = 0\n\n\ndef compressed_bits(n_pixels, K):\n    return STEP\n"
+    }
+    assert "sent to the grader" in report.outputs[1][0]["text"]
+    assert not (tmp_path / "plans").exists()
+
+
+def test_what_cannot_be_carried_over_is_reported_in_one_line(tmp_path):
+    cells = [
+        new_code_cell(
+            "import numpy as np\ntable = np.arange(3)\n"
+            "def compressed_bits(n_pixels, K):\n    return int(table[0])"
+        ),
         new_code_cell(
             "from kmeans_lab.grading import hidden_check\n"
             "hidden_check('compressed_bits', compressed_bits)"
         ),
     ]
-    data = execute(
-        tmp_path,
-        cells,
-        env={
-            "KMEANS_LAB_GRADING_PLANS": str(plans),
-            "KMEANS_LAB_GRADING_ANSWERS": str(tmp_path / "answers"),
-        },
+    data = execute(tmp_path, cells, env={"KMEANS_LAB_GRADING_ANSWERS": str(tmp_path / "answers")})
+    report = read_sandbox_report(
+        data, [0, 1], timed_out=False, overflowed=False, checks={1: "compressed_bits"}
     )
-    frames = read_frames(data)
-    assert list(frames[0][1]) == [] and list(frames[1][1]) == ["answers_compressed_bits"]
-    report = read_sandbox_report(data, [0, 1], timed_out=False, overflowed=False)
-    assert report.done and set(report.answers) == {"compressed_bits"}
-    assert "answers recorded for grading" in report.outputs[1][0]["text"]
+    assert report.sources == {}
+    assert report.unsent == {
+        "compressed_bits": "it uses table, a ndarray from your notebook, which cannot be saved "
+        "with it: pass table as an argument, or create it inside the function"
+    }
 
 
 def test_garbage_written_on_the_result_pipe_ends_the_frames_read(tmp_path):

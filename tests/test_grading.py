@@ -366,7 +366,7 @@ CASES = {
         answer(ANSWER_ATTACKS["reference_import"]),
         {},
         "reference implementation",
-        False,
+        True,  # the graded source is the reference's: similarity finds it
     ),
     "extra_cell": (case_extra_cell, {}, "case 1 of", False),
     "not_json": (
@@ -404,7 +404,9 @@ CASES = {
     "reexecutes_reference": (
         answer(ANSWER_ATTACKS["reexecutes_reference"]),
         {},
-        "runs a copy of the course's reference implementation",
+        # its code comes from a file that does not exist: nothing to send to the grader
+        "the grader cannot run your function on its own: the source of your function "
+        "cannot be found",
         True,
     ),
     "kills_grader": (
@@ -889,21 +891,24 @@ def test_hidden_check_runs_the_check_in_a_kernel_with_more_cases():
         hidden_check("find_closest", right)
 
 
-def test_hidden_check_in_the_sandbox_records_answers_and_judges_nothing(tmp_path, monkeypatch):
-    from kmeans_lab.checks import remote
+def test_hidden_check_in_the_sandbox_reports_the_source_and_judges_nothing(tmp_path, monkeypatch):
     from kmeans_lab.grading import capture, hidden_check
+    from kmeans_lab.grading.record import record
+    from tools.grading import replay
 
-    plans, answers = tmp_path / "plans", tmp_path / "answers"
-    plans.mkdir()
+    answers = tmp_path / "answers"
     answers.mkdir()
-    plan = remote.plan("compressed_bits", n_random=3, seed=4)
-    (plans / "compressed_bits.plan").write_bytes(plan)
-    monkeypatch.setenv(capture.PLANS_VARIABLE, str(plans))
     monkeypatch.setenv(capture.ANSWERS_VARIABLE, str(answers))
-    assert hidden_check("compressed_bits", lambda n_pixels, K: 0, n_random=25, seed=303) is None
-    recording = (answers / "compressed_bits.answers").read_bytes()
+
+    def compressed_bits(n_pixels, K):
+        return 0
+
+    assert hidden_check("compressed_bits", compressed_bits, n_random=25, seed=303) is None
+    reported = json.loads((answers / "compressed_bits.source").read_text())
+    assert set(reported) == {"source"} and "return 0" in reported["source"]
+    plan = replay.plan("compressed_bits", n_random=3, seed=4)
     with pytest.raises(AssertionError, match="compressed_bits: case 1 of 13"):
-        remote.replay(plan, recording, n_random=3, seed=4)
+        replay.replay(plan, record(plan, reported["source"]), n_random=3, seed=4)
 
 
 def test_suspicious_lines_flag_code_that_reaches_into_the_grader():

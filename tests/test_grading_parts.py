@@ -1,11 +1,12 @@
 """The parts of the sandboxed grader that need no sandbox: plain data, replay, flags, similarity.
 
-- :mod:`kmeans_lab.checks.transport` rebuilds every kind of value a student's
+- :mod:`kmeans_lab.grading.transport` rebuilds every kind of value a student's
   function may return, and refuses malformed or oversized data;
-- :mod:`kmeans_lab.checks.remote`: every implementation of the catalogue gets
-  the same message through plan -> record -> replay as from the check itself,
-  and a recording that does not belong to its plan, or names an unknown
-  forbidden call, is refused;
+- plan -> record -> replay (``tools.grading.replay``, :mod:`kmeans_lab.grading.record`):
+  every implementation of the catalogue, carried over as its source
+  (:func:`kmeans_lab.saved_functions.function_source`), gets the same message
+  as from the check itself, and a recording that does not belong to its plan,
+  or names an unknown forbidden call, is refused;
 - ``tools.grading.judge`` reads a sandbox's frames defensively and puts the
   verdict first in a check cell, as nbgrader scores it;
 - ``tools.grading.similarity`` and ``tools.grading.flags`` raise the flags
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import sys
 import zipfile
 from pathlib import Path
@@ -24,10 +26,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kmeans_lab.checks import remote, transport
 from kmeans_lab.checks.fallback import check_function
 from kmeans_lab.checks.registry import EXERCISES
 from kmeans_lab.checks.results import CheckFailure
+from kmeans_lab.grading import transport
+from kmeans_lab.grading.record import record
+from kmeans_lab.saved_functions import function_source
 from tools.catalogue import RIGHT, WRONG
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,7 +39,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 pytest.importorskip("nbgrader")
-from tools.grading import cells, flags, integrity, similarity  # noqa: E402
+from tools.grading import cells, flags, integrity, replay, similarity  # noqa: E402
 from tools.grading.judge import Verdict, read_sandbox_report, verdict_dict, verdict_output  # noqa: E402
 
 # --- transport ------------------------------------------------------------------------
@@ -132,14 +136,17 @@ def test_compressed_arrays_are_refused():
     assert zipfile.is_zipfile(io.BytesIO(buffer.getvalue()))
 
 
-# --- remote: plan, record, replay -------------------------------------------------------
+# --- plan, record (from the source), replay ----------------------------------------------
 
 
 def _message(run):
     try:
         return "OK " + repr(run())
     except CheckFailure as failure:
-        return f"FAIL {failure} | {failure.reason}"
+        # the line that raised is numbered from the function's own first line there
+        return re.sub(
+            r"raised at line \d+", "raised at line #", f"FAIL {failure} | {failure.reason}"
+        )
 
 
 PLANS = {}
@@ -147,8 +154,15 @@ PLANS = {}
 
 def _plan(exercise, n_random, seed):
     if (exercise, n_random, seed) not in PLANS:
-        PLANS[exercise, n_random, seed] = remote.plan(exercise, n_random=n_random, seed=seed)
+        PLANS[exercise, n_random, seed] = replay.plan(exercise, n_random=n_random, seed=seed)
     return PLANS[exercise, n_random, seed]
+
+
+def _recorded(plan, exercise, func):
+    """Record ``func`` as the grader does: from its source, with the references it builds on."""
+    from tools.grading.fresh import dependencies
+
+    return record(plan, function_source(func, exercise), dependencies(exercise))
 
 
 ENTRIES = [
@@ -156,16 +170,19 @@ ENTRIES = [
     for ex in EXERCISES
     for kind, group in (("wrong", WRONG), ("right", RIGHT))
     for e in group[ex]
+    # a function that calls a forbidden one: where it is graded, that one is absent
+    # (tests/test_grading_isolation.py)
+    if e.kind != "provenance"
 ]
 
 
 @pytest.mark.parametrize("exercise, entry", ENTRIES)
-def test_replay_gives_the_check_s_own_message(exercise, entry):
+def test_replay_of_the_source_gives_the_check_s_own_message(exercise, entry):
     check = check_function(exercise)
     plan = _plan(exercise, 3, 0)
     direct = _message(lambda: check(entry.func))
     replayed = _message(
-        lambda: remote.replay(plan, remote.record(plan, entry.func), n_random=3, seed=0)
+        lambda: replay.replay(plan, _recorded(plan, exercise, entry.func), n_random=3, seed=0)
     )
     assert replayed == direct
 
@@ -174,20 +191,22 @@ def test_replay_gives_the_check_s_own_message(exercise, entry):
 def test_replay_with_hidden_settings_and_a_wrong_recording(exercise):
     plan = _plan(exercise, 25, 987)
     good, bad = RIGHT[exercise][0].func, WRONG[exercise][0].func
-    assert remote.replay(plan, remote.record(plan, good), n_random=25, seed=987).passed
+    assert replay.replay(plan, _recorded(plan, exercise, good), n_random=25, seed=987).passed
     other = _plan(exercise, 3, 0)
-    with pytest.raises((remote.PlanError, transport.TransportError, CheckFailure)):
-        remote.replay(plan, remote.record(other, good), n_random=25, seed=987)
+    with pytest.raises((replay.PlanError, transport.TransportError, CheckFailure)):
+        replay.replay(plan, _recorded(other, exercise, good), n_random=25, seed=987)
     with pytest.raises(CheckFailure):
-        remote.replay(plan, remote.record(plan, bad), n_random=25, seed=987)
+        replay.replay(plan, _recorded(plan, exercise, bad), n_random=25, seed=987)
 
 
 def test_a_recording_naming_an_unknown_forbidden_call_is_refused():
     plan = _plan("compressed_bits", 3, 0)
-    document, arrays = transport.load(remote.record(plan, lambda n_pixels, K: 0))
+    document, arrays = transport.load(
+        record(plan, "def compressed_bits(n_pixels, K):\n    return 0")
+    )
     document["identity"] = "os.system"
     with pytest.raises(transport.TransportError, match="forbidden"):
-        remote.replay(plan, transport.dump(document, arrays), n_random=3, seed=0)
+        replay.replay(plan, transport.dump(document, arrays), n_random=3, seed=0)
 
 
 def test_the_plan_holds_inputs_only():

@@ -27,6 +27,7 @@ import nbformat
 
 from . import recordings
 from .grading import judge as _judge
+from .grading import own_work
 from .grading.merge import load_results, merge
 from .grading.runs import load_run
 from .grading.stage import check_cells
@@ -64,7 +65,13 @@ def rejudge(course: Path) -> tuple[list[str], int, int]:
                 if answers is None:
                     kept += 1
                     continue
-                verdict = _judge._verdict(exercise, answers, run, "")
+                source = result.get("sources", {}).get(exercise)
+                refused = own_work.refusals({exercise: source} if source else {})
+                verdict = (
+                    _judge.refused_verdict(exercise, refused[exercise])
+                    if exercise in refused
+                    else _judge.judge_answers(exercise, answers, run, "", source)
+                )
                 new_verdicts[exercise] = verdict
                 entry["exercises"][exercise] = _judge.verdict_dict(verdict)
                 judged += 1

@@ -29,7 +29,7 @@ Each submitted notebook runs in its own bubblewrap sandbox (Debian's
 
 The notebook's results come back through a pipe, read with a size limit
 (:class:`Limits.result_bytes`), as plain data
-(:mod:`kmeans_lab.checks.transport`).
+(:mod:`kmeans_lab.grading.transport`).
 """
 
 from __future__ import annotations

@@ -79,9 +79,9 @@ from .fallback import student_or_reference
 from .find_closest_centroids import check_find_closest_centroids
 from .image_to_pixels import check_image_to_pixels
 from .init_centroids import check_init_centroids
+from .inputs import case_inputs
 from .pixels_to_image import check_pixels_to_image
 from .registry import EXERCISES
-from .remote import case_inputs
 from .results import CheckFailure, CheckResult
 from .run_kmeans import check_run_kmeans
 

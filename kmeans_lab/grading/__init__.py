@@ -12,12 +12,12 @@ removes it from the student versions)::
 What :func:`hidden_check` does depends on where the notebook runs:
 
 - **while a submission is graded** (``make autograde``), the notebook runs in
-  a sandbox (``tools/autograde``) that sets the environment variables of
-  :mod:`kmeans_lab.grading.capture`. ``hidden_check`` then only *records*
-  what the student's function returns on the grader's planned inputs
-  (:func:`kmeans_lab.checks.remote.record`); the grader judges the recording
-  outside the sandbox, with inputs drawn from a fresh secret seed (the
-  ``seed=`` written in the cell is not used), and is the only writer of the
+  a sandbox (``tools/autograde``) that sets the environment variable of
+  :mod:`kmeans_lab.grading.capture`. ``hidden_check`` then only *reports the
+  source* of the student's function (:func:`.capture.capture_source`); the
+  grader runs it in a fresh sandbox of its own (:mod:`.record`), on inputs
+  drawn from a fresh secret seed (the ``seed=`` written in the cell is not
+  used), judges what it returned outside, and is the only writer of the
   gradebook. Nothing in the student's kernel decides a grade.
 - **anywhere else** (an instructor running the solutions, ``nbval``), it runs
   the check in the kernel with ``n_random`` extra random cases, like the
@@ -63,8 +63,8 @@ def hidden_check(exercise: str, func: Callable, *, n_random: int = 25, seed: int
     Returns
     -------
     CheckResult or None
-        What the check returns in the kernel; None while grading (the answers
-        are recorded, and judged outside).
+        What the check returns in the kernel; None while grading (the source
+        is reported, run and judged outside).
 
     Raises
     ------
@@ -74,5 +74,5 @@ def hidden_check(exercise: str, func: Callable, *, n_random: int = 25, seed: int
     if exercise not in REGISTRY:
         raise ValueError(f"unknown exercise {exercise!r}; expected one of {', '.join(EXERCISES)}")
     if capture.active():
-        return capture.record_answers(exercise, func)
+        return capture.capture_source(exercise, func)
     return check_function(exercise)(func, n_random=n_random, seed=seed)

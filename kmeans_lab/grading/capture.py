@@ -1,51 +1,62 @@
-"""Recording a student's answers inside the grading sandbox.
+"""Reporting the student's function from the grading sandbox: its source, nothing else.
 
 The grader (``tools/autograde``) runs each submitted notebook in a sandbox
-with two environment variables set:
+with the environment variable ``KMEANS_LAB_GRADING_ANSWERS`` naming a
+writable folder. At each check cell, before the visible check,
+:func:`capture_source` writes ``<exercise>.source`` there: the source of the
+student's function with the imports, constants and helpers it uses
+(:func:`kmeans_lab.saved_functions.function_source`), or the one line that
+says what could not be carried over. The notebook's runner
+(:mod:`.execute`) sends it back with that cell's outputs.
 
-``KMEANS_LAB_GRADING_PLANS``
-    a read-only folder holding ``<exercise>.plan``, the planned calls of each
-    exercise of the notebook (:func:`kmeans_lab.checks.remote.plan`);
-``KMEANS_LAB_GRADING_ANSWERS``
-    a writable folder where :func:`record_answers` writes
-    ``<exercise>.answers``, what the student's function did on them.
-
-Nothing here judges: the grader reads the answers back as plain data after
-the notebook has finished, outside the sandbox. A cell that tampers with this
-module can only spoil its own answers.
+No planned input, expected value or seed ever enters this sandbox: the
+grader runs the reported source in a fresh sandbox of its own per exercise
+(:mod:`.record`), where the reference and every other route to the answer
+are absent, and judges what it returns outside. The grader takes the source
+from the check cell's own results, the first time that cell runs: a later
+cell that writes here again changes nothing.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
 
-from ..checks import remote
+from ..saved_functions import function_source
 
-__all__ = ["PLANS_VARIABLE", "ANSWERS_VARIABLE", "active", "record_answers"]
+__all__ = ["ANSWERS_VARIABLE", "active", "capture_source", "MAX_SOURCE_CHARS"]
 
-PLANS_VARIABLE = "KMEANS_LAB_GRADING_PLANS"
 ANSWERS_VARIABLE = "KMEANS_LAB_GRADING_ANSWERS"
+#: Longest source sent to the grader (a longer one is not graded, and the feedback says so).
+MAX_SOURCE_CHARS = 100_000
 
 
 def active() -> bool:
-    """True inside the grading sandbox (both folders are set)."""
-    return bool(os.environ.get(PLANS_VARIABLE)) and bool(os.environ.get(ANSWERS_VARIABLE))
+    """True inside the grading sandbox (the folder is set)."""
+    return bool(os.environ.get(ANSWERS_VARIABLE))
 
 
-def record_answers(exercise: str, func: Callable) -> None:
-    """Run ``func`` on the planned calls of ``exercise``; write the answers for the grader."""
-    plan_file = Path(os.environ[PLANS_VARIABLE]) / f"{exercise}.plan"
-    answers = Path(os.environ[ANSWERS_VARIABLE]) / f"{exercise}.answers"
+def capture_source(exercise: str, func: Callable) -> None:
+    """Write ``func``'s source (or why it has none) for the grader; print one line."""
+    path = Path(os.environ[ANSWERS_VARIABLE]) / f"{exercise}.source"
     if not callable(func):
-        print(f"{exercise}: not recorded for grading: {exercise} is not a function")
-        return None
-    bundle = remote.record(plan_file.read_bytes(), func)
-    partial = answers.with_suffix(".partial")
-    partial.write_bytes(bundle)
-    partial.replace(answers)
-    print(
-        f"{exercise}: answers recorded for grading (the grader judges them outside this notebook)"
-    )
-    return None
+        report = {"problem": f"{exercise} is not a function"}
+    else:
+        try:
+            text = function_source(func, exercise)
+        except ValueError as why:
+            report = {"problem": str(why)}
+        else:
+            if len(text) > MAX_SOURCE_CHARS:
+                report = {"problem": f"its source is longer than {MAX_SOURCE_CHARS} characters"}
+            else:
+                report = {"source": text}
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(report), encoding="utf-8")
+    partial.replace(path)
+    if "source" in report:
+        print(f"{exercise}: sent to the grader (it runs your function on its own, outside)")
+    else:
+        print(f"{exercise}: the grader cannot run your function on its own: {report['problem']}")

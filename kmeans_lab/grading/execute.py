@@ -1,7 +1,8 @@
 """Run one notebook inside the grading sandbox and stream its results back as plain data.
 
 The grader starts this module in the sandbox, as an unprivileged user that
-sees only a copy of the package, the staged notebook and the plans::
+sees only a copy of the package and the staged notebook (no planned input,
+no expected value, no seed)::
 
     python -m kmeans_lab.grading.execute NOTEBOOK --answers DIR --result-fd N [--cell-timeout S]
 
@@ -14,12 +15,13 @@ a notebook stores them (streams, rich displays, inline figures, results,
 errors) and long ones are cut.
 
 After each code cell, one **frame** goes to file descriptor ``N``: the cell's
-number and outputs, and the answers the hidden tests recorded while it ran
-(:mod:`kmeans_lab.grading.capture`). A last frame says the notebook ended.
-When the process dies (``os._exit``, a signal, a memory limit), the frames
-already written stand: the grader knows which cell never finished, and the
-checks before it keep their answers. The grader reads the frames with a size
-limit and trusts none of them for a grade beyond what it checks itself.
+number and outputs, and the sources the hidden tests reported while it ran
+(:mod:`kmeans_lab.grading.capture`, files ``DIR/<exercise>.source``). A last
+frame says the notebook ended. When the process dies (``os._exit``, a signal,
+a memory limit), the frames already written stand: the grader knows which
+cell never finished, and the checks before it keep their sources. The grader
+reads the frames with a size limit, takes an exercise's source only from its
+check cell's own frame, and runs it elsewhere: nothing written here is a grade.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..checks import transport
+from . import transport
 
 __all__ = [
     "main",
@@ -277,14 +279,14 @@ def read_frames(data: bytes) -> list[tuple[dict, dict]]:
     return frames
 
 
-def _new_answers(folder: Path, seen: dict[str, int]) -> dict[str, np.ndarray]:
+def _new_sources(folder: Path, seen: dict[str, int]) -> dict[str, np.ndarray]:
     found = {}
-    for path in sorted(folder.glob("*.answers")):
+    for path in sorted(folder.glob("*.source")):
         try:
             stamp = path.stat().st_mtime_ns
             if seen.get(path.stem) != stamp:
                 seen[path.stem] = stamp
-                found[f"answers_{path.stem}"] = np.frombuffer(path.read_bytes(), dtype=np.uint8)
+                found[f"source_{path.stem}"] = np.frombuffer(path.read_bytes(), dtype=np.uint8)
         except OSError:
             continue
     return found
@@ -312,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         source = "".join(source) if isinstance(source, list) else str(source)
         outputs = executor.run_cell(source)
         _write_frame(
-            fd, {"format": 1, "cell": index, "outputs": outputs}, _new_answers(answers, seen)
+            fd, {"format": 1, "cell": index, "outputs": outputs}, _new_sources(answers, seen)
         )
     _write_frame(fd, {"format": 1, "done": True}, {})
     os.close(fd)

@@ -5,14 +5,18 @@
 
 1. :mod:`.runs` prepares a **run**: a fresh secret seed per exercise (kept in
    ``course/autograde/run.json``, which no sandbox can see), the planned
-   inputs of every hidden test (:func:`kmeans_lab.checks.remote.plan`), and a
-   read-only copy of the ``kmeans_lab`` package for the sandboxes;
+   inputs of every hidden test (:func:`.replay.plan`), a read-only copy of
+   the ``kmeans_lab`` package for the notebooks' sandboxes, and the few files
+   of it the fresh sandboxes see (:mod:`.fresh`);
 2. :mod:`.worker` grades **one student** (the unit of work, runnable on its
    own with ``--student``): each notebook is checked, restored from the
    gradebook (locked cells, deleted check cells) by nbgrader's own
-   preprocessors, staged alone, run in its own sandbox
-   (:mod:`tools.sandbox`), and judged by :mod:`.judge`, which replays the
-   recorded answers through the real checks. The student's result goes to
+   preprocessors, staged alone and run in its own sandbox
+   (:mod:`tools.sandbox`), which reports the source of the student's function
+   at each check cell; each source then runs in a **fresh sandbox of its
+   own** (:mod:`.fresh`) on its exercise's planned inputs, with no reference
+   or other route to the answer there, and :mod:`.judge` replays what it
+   returned through the real checks (:mod:`.replay`). The student's result goes to
    ``course/autograde/results/<student>.json`` with the judged notebooks;
    workers run in parallel and never touch the gradebook;
 3. :mod:`.merge` runs ``nbgrader autograde`` over the results (its

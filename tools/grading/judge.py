@@ -1,14 +1,17 @@
-"""Judging a sandboxed notebook: its answers replayed through the real checks, outside.
+"""Judging a sandboxed notebook: its functions' answers replayed through the real checks, outside.
 
-The sandbox hands back an executed notebook and, for each check cell that
-ran, the student's answers (:mod:`kmeans_lab.checks.remote`). None of it is
-trusted: the executed notebook must have the structure of the notebook that
-was staged, its outputs must be valid nbformat outputs, and the answers must
-read back as plain data. The verdict of each exercise is what
-:func:`kmeans_lab.checks.remote.replay` says, with the hidden inputs of this
-run; when no answers came back, the verdict says why (the kernel died, the
-cell timed out, the cell raised before the function ran, the notebook was
-stopped).
+The notebook's sandbox hands back an executed notebook and, for each check
+cell that ran, the source of the student's function
+(:mod:`kmeans_lab.grading.capture`), taken only from that check cell's own
+results and only the first time it ran. Each source was then run in a fresh
+sandbox of its own (:mod:`.fresh`), which handed back what the function
+returned on the run's planned inputs. None of it is trusted: the executed
+notebook must have the structure of the notebook that was staged, its
+outputs must be valid nbformat outputs, and the answers must read back as
+plain data. The verdict of each exercise is what :func:`.replay.replay` says,
+with the hidden inputs of this run; when no answers came back, the verdict
+says why (the kernel died, the cell timed out, the cell raised before the
+function ran, the function cannot run on its own, the notebook was stopped).
 
 Each check cell of the judged notebook keeps what the student's kernel
 printed (errors shown as text), followed by the grader's verdict: a stream
@@ -19,16 +22,20 @@ not, so nbgrader's ``SaveAutoGrades`` gives the points the grader decided.
 from __future__ import annotations
 
 import copy
+import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import nbformat
 
-from kmeans_lab.checks import remote, transport
 from kmeans_lab.checks.registry import REGISTRY
 from kmeans_lab.checks.results import CheckFailure
+from kmeans_lab.grading import transport
+from kmeans_lab.grading.capture import MAX_SOURCE_CHARS
 from kmeans_lab.grading.execute import read_frames
 
+from ..sandbox import SandboxResult
+from . import replay
 from .runs import N_RANDOM, Run
 from .stage import check_cells
 from .student_files import printable, utf8_safe
@@ -69,7 +76,9 @@ class SandboxReport:
     """What came back from a sandbox, read and validated."""
 
     outputs: dict[int, list]  #: outputs of each code cell that finished, by cell index
-    answers: dict[str, bytes]  #: the last answers recorded for each exercise
+    sources: dict[str, str] = field(default_factory=dict)  #: each exercise's reported source
+    #: why an exercise's function could not be sent (what cannot be carried over)
+    unsent: dict[str, str] = field(default_factory=dict)
     done: bool = False  #: the notebook ran to its end
     died_in: int | None = None  #: number (from 1) of the cell that never finished
     timed_out: bool = False  #: stopped by the notebook's time limit
@@ -119,33 +128,66 @@ def _clean_output(output) -> dict | None:
     return new
 
 
+def _reported(array) -> dict | None:
+    """``{"source": text}`` or ``{"problem": line}`` from a reported file, or None."""
+    if array.dtype != "uint8" or array.ndim != 1 or array.size > 4 * MAX_SOURCE_CHARS:
+        return None
+    try:
+        document = json.loads(array.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    if not isinstance(document, dict):
+        return None
+    source, problem = document.get("source"), document.get("problem")
+    if isinstance(source, str) and len(source) <= MAX_SOURCE_CHARS:
+        return {"source": source}
+    if isinstance(problem, str):
+        return {"problem": " ".join(problem.split())[:300]}
+    return None
+
+
 def read_sandbox_report(
-    data: bytes, code_cells: list[int], *, timed_out: bool, overflowed: bool
+    data: bytes,
+    code_cells: list[int],
+    *,
+    timed_out: bool,
+    overflowed: bool,
+    checks: dict[int, str] | None = None,
 ) -> SandboxReport:
     """Read the frames a sandbox wrote (:mod:`kmeans_lab.grading.execute`), validating them.
 
-    ``code_cells`` are the indices of the staged notebook's code cells, in order.
+    ``code_cells`` are the indices of the staged notebook's code cells, in
+    order; ``checks`` maps each check cell's index to its exercise. The
+    frames must come one per code cell, in that order (reading stops at the
+    first that does not); an exercise's source is taken from its check
+    cell's frame only: what any other cell reports is ignored.
     """
-    report = SandboxReport({}, {}, timed_out=timed_out)
+    report = SandboxReport({}, timed_out=timed_out)
+    checks = checks or {}
+    expected = iter(code_cells)
     for document, arrays in read_frames(data):
         if document.get("done") is True:
             report.done = True
             break
         index = document.get("cell")
         outputs = document.get("outputs")
-        if type(index) is not int or index not in code_cells or not isinstance(outputs, list):
+        # the cells run once each, in order: a frame out of that order was not written by
+        # the runner (a cell forged it), and nothing after it is read
+        if index != next(expected, None) or not isinstance(outputs, list):
             report.problem = "the notebook's results could not be read"
             break
         report.outputs[index] = [o for o in map(_clean_output, outputs) if o is not None]
-        for key, array in arrays.items():
-            name = key.removeprefix("answers_")
-            if (
-                key.startswith("answers_")
-                and name in REGISTRY
-                and array.dtype == "uint8"
-                and array.ndim == 1
-            ):
-                report.answers[name] = array.tobytes()
+        exercise = checks.get(index)
+        array = arrays.get(f"source_{exercise}")
+        if exercise is None or array is None:
+            continue
+        reported = _reported(array)
+        if reported is None:
+            report.unsent[exercise] = "what your notebook sent could not be read"
+        elif "source" in reported:
+            report.sources[exercise] = reported["source"]
+        else:
+            report.unsent[exercise] = reported["problem"]
     if not report.done:
         unfinished = [i for i in code_cells if i not in report.outputs]
         report.died_in = unfinished[0] + 1 if unfinished else None
@@ -221,7 +263,26 @@ def _why_not_recorded(index: int, outputs: list, report: SandboxReport, cell_tim
     return "not graded: the check cell did not run"
 
 
-def _verdict(exercise: str, answers: bytes | None, run: Run, reason: str) -> Verdict:
+def _from_fresh_sandbox(result: SandboxResult, cell_timeout: int) -> tuple[bytes | None, str]:
+    """``(recording, "")``, or ``(None, why not)`` for what a fresh sandbox handed back."""
+    if result.timed_out:
+        return None, (
+            f"not graded: your function ran longer than {cell_timeout} s on the grader's "
+            "inputs and was stopped"
+        )
+    if result.overflowed:
+        return None, "not graded: your function's answers were larger than the grader reads"
+    if not result.data:
+        return None, (
+            "not graded: the grader's process running your function stopped before it "
+            f"answered (exit status {result.returncode})"
+        )
+    return result.data, ""
+
+
+def _verdict(
+    exercise: str, answers: bytes | None, run: Run, reason: str, source: str | None = None
+) -> Verdict:
     points = float(REGISTRY[exercise].points)
     if answers is None:
         kind = (
@@ -243,7 +304,9 @@ def _verdict(exercise: str, answers: bytes | None, run: Run, reason: str) -> Ver
         )
     plan = run.plan_file(exercise).read_bytes()
     try:
-        result = remote.replay(plan, answers, n_random=N_RANDOM[exercise], seed=run.seeds[exercise])
+        result = replay.replay(
+            plan, answers, n_random=N_RANDOM[exercise], seed=run.seeds[exercise], source=source
+        )
     except CheckFailure as failure:
         first = str(failure).splitlines()[0]
         return Verdict(
@@ -257,7 +320,7 @@ def _verdict(exercise: str, answers: bytes | None, run: Run, reason: str) -> Ver
             failure.case,
             failure.diagnosis,
         )
-    except (transport.TransportError, remote.PlanError) as exc:
+    except (transport.TransportError, replay.PlanError) as exc:
         note = f"not graded: the grader could not read your function's answers ({exc})"
         return Verdict(
             exercise,
@@ -297,7 +360,9 @@ def describe_error(exc: BaseException) -> str:
     return printable(f"{type(exc).__name__}: {first}" if first else type(exc).__name__)
 
 
-def judge_answers(exercise: str, answers: bytes | None, run: Run, reason: str) -> Verdict:
+def judge_answers(
+    exercise: str, answers: bytes | None, run: Run, reason: str, source: str | None = None
+) -> Verdict:
     """The verdict on one exercise's answers, whatever they are: never raises.
 
     Any failure of the grader while judging them (an answer no check foresaw,
@@ -306,7 +371,7 @@ def judge_answers(exercise: str, answers: bytes | None, run: Run, reason: str) -
     batch goes on. Every text of the verdict can be written as UTF-8.
     """
     try:
-        verdict = _verdict(exercise, answers, run, reason)
+        verdict = _verdict(exercise, answers, run, reason, source)
     except Exception as exc:
         note = f"not graded: the grader could not judge this answer ({describe_error(exc)})"
         verdict = Verdict(
@@ -322,7 +387,15 @@ def judge_answers(exercise: str, answers: bytes | None, run: Run, reason: str) -
     return Verdict(**utf8_safe(asdict(verdict)))
 
 
-def judge(staged, report: SandboxReport, run: Run, *, cell_timeout: int, refused=None):
+def judge(
+    staged,
+    report: SandboxReport,
+    run: Run,
+    *,
+    cell_timeout: int,
+    recordings: dict[str, SandboxResult] | None = None,
+    refused: dict[str, str] | None = None,
+):
     """The judged notebook and the verdict of each of its exercises.
 
     Parameters
@@ -330,8 +403,11 @@ def judge(staged, report: SandboxReport, run: Run, *, cell_timeout: int, refused
     staged : NotebookNode
         The sanitized notebook (trusted structure and sources).
     report : SandboxReport
-        What came back from the sandbox.
+        What came back from the notebook's sandbox.
     run : Run
+    cell_timeout : int
+    recordings : dict of str to SandboxResult
+        What each exercise's fresh sandbox handed back (:mod:`.fresh`).
     refused : mapping of str to str, optional
         ``{exercise: message}`` of exercises that score 0 whatever their answers
         (a copy of the reference: :mod:`.own_work`).
@@ -368,10 +444,18 @@ def judge(staged, report: SandboxReport, run: Run, *, cell_timeout: int, refused
         if exercise is None:
             continue
         reason = _why_not_recorded(index, cell.outputs, report, cell_timeout)
+        answers = None
+        if exercise in report.unsent:
+            reason = (
+                "not graded: the grader cannot run your function on its own: "
+                f"{report.unsent[exercise]}"
+            )
+        elif exercise in (recordings or {}):
+            answers, reason = _from_fresh_sandbox(recordings[exercise], cell_timeout)
         if refused and exercise in refused:
             verdict = refused_verdict(exercise, refused[exercise])
         else:
-            verdict = judge_answers(exercise, report.answers.get(exercise), run, reason)
+            verdict = judge_answers(exercise, answers, run, reason, report.sources.get(exercise))
         verdicts.append(verdict)
         cell.outputs = [verdict_output(verdict)] + [_harmless(o) for o in cell.outputs]
     return nbformat.from_dict(utf8_safe(judged)), verdicts

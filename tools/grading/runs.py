@@ -1,12 +1,14 @@
-"""A grading run: secret seeds, planned inputs, and the package copy the sandboxes see.
+"""A grading run: secret seeds, planned inputs, and the package copies the sandboxes see.
 
 Everything lives in ``course/autograde/`` (gitignored, instructor-only; no
 sandbox ever sees it)::
 
     course/autograde/
         run.json                 the run: id, seeds per exercise (secret), settings
-        package/kmeans_lab/      the read-only package copy mounted in every sandbox
-        plans/<exercise>.plan    the hidden tests' planned calls (inputs only)
+        package/kmeans_lab/      the read-only package copy mounted in the notebooks' sandboxes
+        recorder/kmeans_lab/     the few files of it the fresh sandboxes see (tools.grading.fresh)
+        plans/<exercise>.plan    the hidden tests' planned calls (inputs only; no sandbox
+                                 sees another exercise's plan, no notebook sees any)
         results/<student>.json   one student's result (tools.grading.worker)
         results/<student>/<notebook>.ipynb   the judged notebooks
         log.txt                  written as grading goes
@@ -30,11 +32,12 @@ from pathlib import Path
 
 import numpy as np
 
-from kmeans_lab.checks import remote
 from kmeans_lab.checks.provenance import PACKAGE_DIR
 from kmeans_lab.checks.registry import EXERCISES, REGISTRY
 
 from ..course_privacy import make_private_file, make_private_folder
+from .fresh import build_view
+from .replay import plan
 
 __all__ = ["Run", "prepare_run", "load_run", "RUN_FOLDER", "N_RANDOM"]
 
@@ -58,6 +61,11 @@ class Run:
         return self.folder / "package"
 
     @property
+    def recorder(self) -> Path:
+        """The folder holding the ``kmeans_lab`` the fresh sandboxes see."""
+        return self.folder / "recorder"
+
+    @property
     def plans(self) -> Path:
         return self.folder / "plans"
 
@@ -78,6 +86,12 @@ def _tree_hash(folder: Path) -> str:
     return digest.hexdigest()
 
 
+def _packages_hash(folder: Path) -> str:
+    """One hash of both package copies of a run."""
+    parts = [_tree_hash(folder / "package" / "kmeans_lab"), _tree_hash(folder / "recorder")]
+    return hashlib.sha256(":".join(parts).encode()).hexdigest()
+
+
 def _seeds(seed: int | None) -> dict[str, int]:
     if seed is None:
         return {name: secrets.randbelow(2**31) for name in EXERCISES}
@@ -86,7 +100,7 @@ def _seeds(seed: int | None) -> dict[str, int]:
 
 
 def prepare_run(course: Path, *, seed: int | None = None) -> Run:
-    """Make a new run in ``course/autograde/``: seeds, plans and the package copy.
+    """Make a new run in ``course/autograde/``: seeds, plans and the package copies.
 
     Earlier results are removed (a new run grades everyone again).
     """
@@ -98,16 +112,17 @@ def prepare_run(course: Path, *, seed: int | None = None) -> Run:
     shutil.copytree(PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     for path in [folder / "package", *package.rglob("*"), package]:
         os.chmod(path, 0o755 if path.is_dir() else 0o644)  # readable by the sandbox's user
+    build_view(folder / "recorder")
     make_private_folder(folder)  # the sandbox sees the package by a bind mount, never this path
     seeds = _seeds(seed)
     for name in EXERCISES:
-        bundle = remote.plan(name, n_random=N_RANDOM[name], seed=seeds[name])
+        bundle = plan(name, n_random=N_RANDOM[name], seed=seeds[name])
         (folder / "plans" / f"{name}.plan").write_bytes(bundle)
     run = Run(
         folder,
         f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}",
         seeds,
-        _tree_hash(package),
+        _packages_hash(folder),
     )
     (folder / "run.json").touch(mode=0o600)  # private before the seeds are in it
     (folder / "run.json").write_text(
@@ -140,9 +155,9 @@ def load_run(course: Path) -> Run:
     run = Run(
         folder, data["run"], {k: int(v) for k, v in data["seeds"].items()}, data["package_hash"]
     )
-    if _tree_hash(run.package / "kmeans_lab") != run.package_hash:
+    if _packages_hash(folder) != run.package_hash:
         raise SystemExit(
-            f"the package copy in {run.package} changed since the run was "
+            f"the package copies in {run.package} and {run.recorder} changed since the run was "
             "prepared: prepare a new run (make autograde)"
         )
     return run

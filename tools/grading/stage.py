@@ -6,9 +6,9 @@ restore it from the gradebook, exactly as ``nbgrader autograde`` would:
 outputs cleared, cell ids deduplicated, the kernelspec and every locked or
 check cell overwritten with the instructor's copy, deleted check cells put
 back. The copy that runs in the sandbox differs in one way: each check cell
-first records the student's answers for the grader
-(:func:`kmeans_lab.grading.hidden_check`), then runs the visible check; its
-hidden tests never enter the sandbox.
+first reports the source of the student's function to the grader
+(:func:`kmeans_lab.grading.capture.capture_source`), then runs the visible
+check; its hidden tests, planned inputs and seeds never enter the sandbox.
 """
 
 from __future__ import annotations
@@ -119,28 +119,24 @@ def check_cells(nb) -> dict[int, str]:
 
 
 def execution_copy(nb):
-    """The notebook the sandbox runs: each check cell records the answers, then checks."""
+    """The notebook the sandbox runs: each check cell reports the source, then checks."""
     run = copy.deepcopy(nb)
     for index, exercise in check_cells(nb).items():
         name = REGISTRY[exercise].check_name
         run.cells[index].source = (
-            "from kmeans_lab.grading import hidden_check as _record_for_the_grader\n"
-            f'_record_for_the_grader("{exercise}", {exercise})\n'
+            "from kmeans_lab.grading.capture import capture_source as _report_to_the_grader\n"
+            f'_report_to_the_grader("{exercise}", {exercise})\n'
             f"{name}({exercise})\n"
         )
     return run
 
 
-def stage(nb, exercises: list[str], plans: Path) -> Path:
-    """A new folder with the notebook and the plans of its exercises, readable by the sandbox."""
+def stage(nb) -> Path:
+    """A new folder holding only the notebook, readable by the sandbox."""
     folder = Path(tempfile.mkdtemp(prefix="kmeans-lab-stage-"))
-    (folder / "plans").mkdir()
     nbformat.write(nb, folder / "notebook.ipynb")
-    for exercise in exercises:
-        data = (plans / f"{exercise}.plan").read_bytes()
-        (folder / "plans" / f"{exercise}.plan").write_bytes(data)
     readable = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
-    for path in [folder, folder / "plans"]:
+    for path in [folder]:
         os.chmod(path, readable | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH | stat.S_IWUSR)
     for path in folder.rglob("*"):
         if path.is_file():

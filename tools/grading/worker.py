@@ -1,7 +1,9 @@
 """Grading one student: the unit of work, runnable on its own.
 
 :func:`grade_student` reads ``course/submitted/<student>/kmeans_lab/``, runs
-each expected notebook that has check cells in its own sandbox, judges it,
+each expected notebook that has check cells in its own sandbox, runs the
+source of each function reported at a check cell in a fresh sandbox of its
+own (:mod:`.fresh`), judges what came back,
 and writes ``course/autograde/results/<student>.json`` (plus the judged
 notebooks, and a copy for nbgrader in ``course/autograde/judged/``). It
 reads the gradebook but never writes it, so workers run side by side and on
@@ -19,13 +21,14 @@ from pathlib import Path
 
 import nbformat
 
-from kmeans_lab.grading.capture import ANSWERS_VARIABLE, PLANS_VARIABLE
+from kmeans_lab.grading.capture import ANSWERS_VARIABLE
 
 from .. import recordings
 from ..nbgrader_course import ASSIGNMENT
 from ..sandbox import Limits, Sandbox
 from . import flags, own_work
 from .cells import course_sources, graded_sources
+from .fresh import Job, record_in_fresh_sandboxes
 from .judge import describe_error, judge, read_sandbox_report, verdict_dict
 from .runs import Run
 from .stage import (
@@ -225,9 +228,9 @@ def _exchange_files(found: dict) -> dict[str, bytes]:
     return files
 
 
-def _run_in_sandbox(nb, exercises: list[str], run: Run, settings: Settings, slot: int):
+def _run_in_sandbox(nb, run: Run, settings: Settings, slot: int):
     staged = execution_copy(nb)
-    folder = stage(staged, exercises, run.plans)
+    folder = stage(staged)
     try:
         sandbox = Sandbox(run.package, settings.limits(), slot)
         result = sandbox.run(
@@ -241,7 +244,7 @@ def _run_in_sandbox(nb, exercises: list[str], run: Run, settings: Settings, slot
                 "--cell-timeout",
                 str(settings.cell_timeout),
             ],
-            env={PLANS_VARIABLE: f"{Sandbox.INPUT}/plans", ANSWERS_VARIABLE: ANSWERS_DIR},
+            env={ANSWERS_VARIABLE: ANSWERS_DIR},
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -258,30 +261,46 @@ def _run_and_judge(
     log,
     problems: list[str],
     out: Path,
-    *,
-    refused: dict[str, str] | None = None,
+    sources: dict[str, str],
 ) -> dict:
-    """Run one restored notebook in its sandbox, judge it, write the judged copy; its entry."""
+    """Run one restored notebook in its sandbox, each reported function in a fresh one, judge.
+
+    Writes the judged copy and returns the notebook's entry; ``sources`` gets
+    the source of each function as graded (for similarity and the copy test).
+    """
     exercises = sorted(set(check_cells(nb).values()))
     entry = {"exercises": {}, "seconds": 0.0}
     if exercises:
         if log:
             log(f"{student}: {name} in the sandbox")
-        sandboxed = _run_in_sandbox(nb, exercises, run, settings, slot)
+        sandboxed = _run_in_sandbox(nb, run, settings, slot)
         code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
         report = read_sandbox_report(
             sandboxed.data,
             code_cells,
             timed_out=sandboxed.timed_out,
             overflowed=sandboxed.overflowed,
+            checks=check_cells(nb),
         )
-        recordings.save(run, student, report.answers)  # for make rejudge
+        jobs = [
+            Job(exercise, run.plan_file(exercise).read_bytes(), source)
+            for exercise, source in report.sources.items()
+        ]
+        fresh = record_in_fresh_sandboxes(
+            jobs, run.recorder, seconds=settings.cell_timeout, slot=slot
+        )
+        sources.update(report.sources)  # what was graded, for similarity and the copy test
+        answered = {
+            e: r.data for e, r in fresh.items() if r.data and not r.timed_out and not r.overflowed
+        }
+        recordings.save(run, student, answered)  # for make rejudge
         judged, verdicts = judge(
             nb,
             report,
             run,
             cell_timeout=settings.cell_timeout,
-            refused={e: m for e, m in (refused or {}).items() if e in exercises},
+            recordings=fresh,
+            refused=own_work.refusals({e: sources[e] for e in exercises if e in sources}),
         )
         entry["exercises"] = {v.exercise: verdict_dict(v) for v in verdicts}
         entry["died_in"] = report.died_in
@@ -365,7 +384,7 @@ def grade_student(
                 log,
                 result["problems"],
                 out,
-                refused=own_work.refusals(result["sources"]),
+                result["sources"],
             )
         except Exception as exc:  # the grader failed on this notebook: 0, the reason, go on
             reason = f"not graded: the grader could not judge this notebook ({describe_error(exc)})"
