@@ -88,7 +88,6 @@ def test_a_feedback_page_has_no_violation(browser, tmp_path):
 
     exporter = _feedback_exporter()
     assert exporter.template_name == "kmeans_lab_feedback"
-    exporter.register_preprocessor(CSSHTMLHeaderPreprocessor(), enabled=True)
     for name in ("03_find_closest_centroids", "04_compute_centroids"):
         nb = nbformat.read(REPO / "notebooks" / f"{name}.ipynb", as_version=4)
         for cell in nb.cells:  # as graded: every check cell scored (nbgrader's GetGrades)
@@ -96,8 +95,13 @@ def test_a_feedback_page_has_no_violation(browser, tmp_path):
             if grading.get("grade"):
                 grading["score"] = grading.get("points", 0) / 2
         score = {"notebook": name, "score": 1.5, "max_score": 3, "late_penalty": 0}
-        body, _ = exporter.from_notebook_node(nb, resources={"nbgrader": score})
+        # nbgrader runs the course's preprocessors first (course/nbgrader_config.py):
+        # CSSHTMLHeaderPreprocessor writes Pygments' default style, in literal colours
+        resources = {"nbgrader": score, "config_dir": str(tmp_path / "no-config")}
+        nb, resources = CSSHTMLHeaderPreprocessor().preprocess(nb, resources)
+        body, _ = exporter.from_notebook_node(nb, resources=resources)
         assert '<html lang="en">' in body and "(Top)" in body
+        assert re.search(r"\.highlight \.ow \{ color: #A2F", body), "not the CSS nbgrader writes"
         page = tmp_path / f"{name}.html"
         page.write_text(body, encoding="utf-8")
         violations = _axe_file(browser, page)

@@ -178,7 +178,9 @@ def test_a_saved_notebook_shows_every_figure_with_its_alt_text(lab):
     other = page.context.browser.new_page(viewport={"width": 1400, "height": 2000})
     try:
         base = page.url.split("/lab/")[0]
-        other.goto(f"{base}/lab/tree/04_compute_centroids.ipynb", wait_until="domcontentloaded")
+        other.goto(  # ?reset: a fresh workspace, the explorer notebook not reopened beside it
+            f"{base}/lab/tree/04_compute_centroids.ipynb?reset", wait_until="domcontentloaded"
+        )
         figures = other.locator(".jp-NotebookPanel .jp-OutputArea-output img")
         expect(figures).to_have_count(3, timeout=90_000)
         for i in range(3):

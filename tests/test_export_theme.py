@@ -45,6 +45,24 @@ def test_every_colour_of_the_theme_reaches_4_5_to_1():
     assert low_contrast(css) == []
 
 
+def test_every_coloured_class_of_pygments_default_style_is_overridden():
+    """make feedback highlights code with Pygments' default style, in literal colours."""
+    from pygments.formatters import HtmlFormatter
+
+    css = THEME.read_text(encoding="utf-8")
+    overridden = {
+        cls
+        for selectors in re.findall(r"([^{}]+)\{\s*color:\s*#[0-9a-f]{6};\s*\}", css)
+        for cls in re.findall(r"\.highlight \.(\w+)", selectors)
+    }
+    coloured = {
+        cls
+        for cls, (style, _, _) in HtmlFormatter(style="default").class2style.items()
+        if cls and "color: #" in style
+    }
+    assert coloured - overridden == set()
+
+
 @pytest.mark.parametrize(
     "css",
     [

@@ -201,6 +201,8 @@ def test_a_figure_names_its_panels_by_their_titles_as_shown():
     assert plots.alt_text(plt.subplots()[0]) == ""
     with pytest.raises(ValueError, match="non-empty"):
         plots.set_alt_text(axes[2], "  ")
+    with pytest.raises(TypeError, match="must be a str, got int"):
+        plots.set_alt_text(axes[2], 3)
 
 
 def test_figure_mimebundle_shows_a_described_figure_as_img_alt_and_others_as_before():

@@ -34,7 +34,9 @@ def set_alt_text(ax, text: str):
     >>> alt_text(set_alt_text(ax, "J falls from 0.093 to 0.021"))
     'J falls from 0.093 to 0.021'
     """
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str):
+        raise TypeError(f"a text alternative must be a str, got {type(text).__name__}")
+    if not text.strip():
         raise ValueError("a text alternative must be a non-empty string")
     setattr(ax, _ATTRIBUTE, text.strip())
     return ax
