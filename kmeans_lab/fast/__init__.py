@@ -50,6 +50,8 @@ files.
   :func:`fit_palette` and its result :class:`PaletteFit`,
   :func:`print_progress`. Checks the arguments, chooses the points K-means
   runs on, packs the result into a :class:`~kmeans_lab.CompressedImage`.
+- :mod:`kmeans_lab.fast.presets` -- the presets of :func:`quantize`
+  ("quality", the default, and "fast"): starts tried, rounds run.
 - :mod:`kmeans_lab.fast.dithering` -- :func:`dither`, Floyd-Steinberg
   dithering with a given palette (for instance the one :func:`quantize`
   found).
