@@ -21,7 +21,8 @@ The peers grid (issue #13)
    process, the methods interleaved, ``--runs`` rounds (seed = round), medians:
 
    - ``quantize``: ``kmeans_lab.quantize(u8, K, rng=seed)`` with its defaults
-     (k-means++ seeding, up to 20 Lloyd rounds, tol 1e-4), in process, on
+     (the "quality" preset), and ``quantize-fast``, the same with
+     ``preset="fast"`` (one k-means++ start, 10 Lloyd rounds), in process, on
      the uint8 array; peak memory = the process's peak resident memory during
      the call minus its resident memory before (``VmHWM`` reset through
      ``/proc/self/clear_refs``);

@@ -29,44 +29,19 @@ from .._validation import (
 from ..compression import CompressedImage
 from ..kmeans import INIT_METHODS
 from . import _colours, _lloyd, _seeding
+from .presets import DEFAULT_MAX_ITER, DEFAULT_PRESET, PRESETS, Preset
 
-__all__ = ["quantize", "fit_palette", "PaletteFit", "print_progress", "Preset", "PRESETS"]
+__all__ = [
+    "quantize",
+    "fit_palette",
+    "PaletteFit",
+    "print_progress",
+    "Preset",
+    "PRESETS",
+    "DEFAULT_PRESET",
+    "DEFAULT_MAX_ITER",
+]
 
-
-@dataclass(frozen=True)
-class Preset:
-    """How hard :func:`quantize` and :func:`fit_palette` work: a named preset.
-
-    Attributes
-    ----------
-    max_iter : int
-        Lloyd rounds on every distinct colour, unless ``max_iter`` is given.
-    n_starts : int
-        k-means++ starts tried; the best one is kept (the lowest inertia
-        after ``probe_rounds`` Lloyd rounds from it, or, on photos seeded on
-        the coarse histogram, after the rounds on the histogram).
-    probe_rounds : int
-        Lloyd rounds each start runs on the distinct colours before the best
-        is chosen (when ``n_starts > 1``); the best one carries on from there.
-    """
-
-    max_iter: int
-    n_starts: int
-    probe_rounds: int
-
-
-#: The presets (``preset=`` of :func:`quantize`, ``--preset`` of ``kmeans-lab
-#: compress``); what each gives on the benchmark's corpus of 21 kinds of
-#: image, against scikit-learn's ``KMeans`` (k-means++, 10 Lloyd rounds): see
-#: :func:`quantize` and benchmarks/README.md. "quality", the default; "fast":
-#: the defaults before 2026-12 (one k-means++ start, 10 rounds).
-PRESETS = {
-    "quality": Preset(max_iter=20, n_starts=3, probe_rounds=10),
-    "fast": Preset(max_iter=10, n_starts=1, probe_rounds=0),
-}
-DEFAULT_PRESET = "quality"
-#: Lloyd rounds of the default preset.
-DEFAULT_MAX_ITER = PRESETS[DEFAULT_PRESET].max_iter
 
 #: The initialisations of :data:`kmeans_lab.kmeans.INIT_METHODS` (the one list
 #: of names), each on points weighted by their pixel counts: the same random
