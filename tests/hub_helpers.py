@@ -40,14 +40,22 @@ NOBODY = 65534
 
 
 def runnable_by_everyone(python: str | os.PathLike) -> bool:
-    """True if user ``nobody`` can start ``python`` and import its standard library."""
-    result = subprocess.run(
-        ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--"]
-        + [str(python), "-I", "-c", "import encodings, json, venv"],
-        capture_output=True,
-        cwd="/",
+    """True if user ``nobody`` can run ``python`` itself, with its own standard library.
+
+    Both are checked: the file must be executable for them (``test -x`` as
+    ``nobody``), and the interpreter they get must have the same prefix as
+    root's (on some machines exec falls back to another Python when the path
+    is out of reach).
+    """
+    probe = "import encodings, json, sys, venv; print(sys.base_prefix)"
+    as_nobody = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--"]
+    if subprocess.run(as_nobody + ["test", "-x", str(python)], cwd="/").returncode:
+        return False
+    theirs = subprocess.run(
+        as_nobody + [str(python), "-I", "-c", probe], capture_output=True, text=True, cwd="/"
     )
-    return result.returncode == 0
+    ours = subprocess.run([str(python), "-I", "-c", probe], capture_output=True, text=True, cwd="/")
+    return theirs.returncode == 0 and theirs.stdout == ours.stdout
 
 
 def shared_python() -> str | None:
