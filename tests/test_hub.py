@@ -31,9 +31,9 @@ Python every user can run (the project's ``.venv`` may use a Python under
 root's home, which students cannot run: the hub image is built from this
 run's base Python when every user can run it, else from Debian's
 ``/usr/bin/python3``). Run time, measured on 2 cores shared with a load
-average near 20: 6.5 minutes with an image built before
-(``KMEANS_LAB_HUB_IMAGE=<folder>`` reuses one), plus about 5 minutes for pip
-to build it.
+average near 20: 7 minutes, of which 2 build the image with pip's cache warm
+(5 more with a cold cache); ``KMEANS_LAB_HUB_IMAGE=<folder>`` reuses an image
+built before.
 KMEANS_LAB_REQUIRE_HUB=1 (CI) turns a missing requirement into a failure.
 """
 
