@@ -309,6 +309,7 @@ def test_a_class_on_a_real_jupyterhub():
             KMEANS_LAB_CELL_TIMEOUT="300",
             KMEANS_LAB_NOTEBOOK_TIMEOUT="1200",
         )
+        users.run(instructor, "chmod 700 course", cwd=clone, env=as_instructor)  # README
         users.run(instructor, "make release", cwd=clone, env=as_instructor)
         users.run(
             instructor, "nbgrader release_assignment kmeans_lab", cwd=course, env=as_instructor
