@@ -32,7 +32,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Mistake", "Raised", "same_output", "proved_mistake", "signature_of"]
+__all__ = [
+    "Mistake",
+    "Raised",
+    "same_output",
+    "proved_mistake",
+    "signature_of",
+    "recorded_probe_results",
+]
 
 
 @dataclass(frozen=True)
@@ -142,3 +149,41 @@ def proved_mistake(
         ):
             return mistake
     return None
+
+
+def recorded_probe_results(runner: Any) -> tuple[list[tuple], list[Any] | None]:
+    """The grader's replay (:mod:`.remote`): the probes, and their outputs read from the
+    recorded calls of the plan made with the same arguments (the probes are the fixed
+    cases' inputs); None for the outputs when one was not recorded."""
+    import importlib  # noqa: PLC0415
+
+    from . import remote, transport  # noqa: PLC0415 - remote imports the runner
+
+    module = importlib.import_module(f"{__package__}.{runner.exercise.name}")
+    make = getattr(module, "probes", None)
+    if make is None:
+        return [], None
+    probes = list(make())
+    calls = runner.recording.get("calls", [])
+    results: list[Any] = []
+    for args in probes:
+        number = next(
+            (
+                i
+                for i, planned in enumerate(runner.planned)
+                if i < len(calls)
+                and remote._same_arguments(planned["args"], args, runner.plan_arrays)
+            ),
+            None,
+        )
+        entry = calls[number] if number is not None else None
+        if not isinstance(entry, dict) or entry.get("hit") is not None:
+            return probes, None  # not recorded: nothing is proved
+        raised = entry.get("raised")
+        if raised is not None:
+            results.append(Raised(str(raised.get("type_name"))))
+        elif entry.get("result") is None:
+            results.append(None)
+        else:
+            results.append(transport.decode(entry["result"], runner.arrays))
+    return probes, results

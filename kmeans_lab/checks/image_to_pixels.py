@@ -63,7 +63,7 @@ MISTAKES: tuple[Mistake, ...] = (
 
 def probes() -> list[tuple[np.ndarray]]:
     """Inputs on which every mistake of :data:`MISTAKES` gives pixels of its own."""
-    return [(distinct_image(shape),) for shape in IMAGE_SHAPES[:3]]
+    return [(case_image(shape),) for shape in IMAGE_SHAPES[:3]]  # the first cases' images
 
 
 #: The hint for a function that changes ``image``.

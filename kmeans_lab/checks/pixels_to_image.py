@@ -47,7 +47,7 @@ MISTAKES: tuple[Mistake, ...] = (
 
 def probes() -> list[tuple[np.ndarray, tuple[int, ...]]]:
     """Inputs on which every mistake of :data:`MISTAKES` gives an image of its own."""
-    images = [distinct_image(shape) for shape in IMAGE_SHAPES[:3]]
+    images = [case_image(shape) for shape in IMAGE_SHAPES[:3]]  # the first cases' images
     return [(image.reshape(-1, image.shape[2]), image.shape) for image in images]
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import provenance
-from .diagnosis import Mistake, proved_mistake
+from .diagnosis import Mistake, proved_mistake, recorded_probe_results
 from .diagnosis import Raised as RaisedOnProbe
 from .exception_hints import GENERIC_EXCEPTION_HINT, ExceptionHint, arguments_text
 from .line_counter import LineCounter
@@ -165,6 +165,8 @@ class Runner:
         on the current case's latest call and on every probe (see :mod:`.diagnosis`)."""
         if self.last_call is None:
             return None
+        if self.probe_results is None and hasattr(self, "recording"):
+            self.probes, self.probe_results = recorded_probe_results(self)
         return proved_mistake(mistakes, self.last_call[0], got, self.probes, self.probe_results)
 
     def _module(self) -> Any:
@@ -172,7 +174,15 @@ class Runner:
         return importlib.import_module(f"{__package__}.{self.exercise.name}")
 
     def _probe(self) -> None:
-        """Call the function on the exercise's probes (module-level ``probes()``), if any."""
+        """Call the function on the exercise's probes (module-level ``probes()``), if any.
+
+        Only a check in the student's kernel calls the probes: the grader's runners
+        (:mod:`.remote`) plan and record the cases' calls only (a recording stops at the
+        first call that raises), and the replay reads the probes' outputs from the
+        recorded calls with the same arguments, the fixed cases' (:meth:`diagnose`).
+        """
+        if type(self) is not Runner:
+            return
         make = getattr(self._module(), "probes", None)
         if make is None:
             return
