@@ -24,6 +24,7 @@ matching output is never "proved", whatever its text.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections.abc import Callable
@@ -196,8 +197,18 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":
-    rows, records = audit(sys.argv[2:] if sys.argv[1:2] == ["--only"] else EXERCISES)
-    if "--list" in sys.argv:
+def main(argv: list[str] | None = None) -> int:
+    """``hint_audit.py [--list] [--only EXERCISE ...]``: print the table (and the records)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--list", action="store_true", help="print every record as JSON")
+    parser.add_argument("--only", nargs="+", choices=EXERCISES, default=list(EXERCISES))
+    args = parser.parse_args(argv)
+    rows, records = audit(args.only)
+    if args.list:
         print(json.dumps(records, indent=1))
     print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
