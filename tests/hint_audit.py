@@ -1,6 +1,6 @@
 """The hint audit of issue 19: what every check says about every catalogued implementation.
 
-Runs each exercise's check over the whole catalogue (``tests/catalogue/``) and
+Runs each exercise's check over the whole catalogue (``tools/catalogue/``) and
 counts, per exercise: wrong implementations rejected, right ones accepted, and,
 for every rejection, whether its hint is
 
@@ -17,11 +17,14 @@ Run it from the repository's root::
     .venv/bin/python tests/hint_audit.py --list     # every rejection and its hint
 
 Hints from before issue 19 carry no claim (``CheckFailure.claim`` did not
-exist); they are classified by :data:`LEGACY`, a hand-made table of their texts.
+exist), and ``init_centroids``' facts are about many calls: both are classified by
+:data:`BY_HAND`, a hand-made table of their texts. A diagnosis chosen from one
+matching output is never "proved", whatever its text.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections.abc import Callable
@@ -31,10 +34,80 @@ from kmeans_lab.checks import EXERCISES, CheckFailure
 from kmeans_lab.checks.fallback import check_function
 from tools.catalogue import RIGHT, WRONG
 
-#: Before issue 19: a fragment of each hint text -> how it counts. "fact" for a
-#: statement about what the function did; "guess" for a diagnosis chosen from one
-#: matching output or an exception's message (never proved on probes).
-LEGACY: list[tuple[str, str]] = []
+#: Hints judged by hand, by their text, when the audit cannot verify them itself: every
+#: hint from before issue 19 (``CheckFailure.claim`` did not exist), and the hints of
+#: ``init_centroids``, whose facts are about many calls. A fragment of the hint -> "fact"
+#: (it states what the function returned or did, and nothing else) or "guess" (it names
+#: a cause chosen from one matching output or from an exception's message: never proved).
+#: The first fragment found decides; a hint matching none counts as neither.
+BY_HAND: list[tuple[str, str]] = [
+    # observations of what the call returned or did
+    ("your function returns None", "fact"),
+    ("not implemented", "fact"),
+    ("write your code in the cell above", "fact"),
+    ("define it with these", "fact"),
+    ("remove the call to", "fact"),
+    ("write the loop yourself", "fact"),
+    ("no Python loop over the", "fact"),
+    ("instead of changing", "fact"),
+    ("instead of assigning into", "fact"),
+    ("instead of setting", "fact"),
+    ("leaving X as it is", "fact"),
+    ("your result has shape (N, K)", "fact"),
+    ("your result has one value per centroid", "fact"),
+    ("your result is a single number", "fact"),
+    ("return a 1-D array of shape", "fact"),
+    ("your labels have the right values but the dtype", "fact"),
+    ("your labels are float", "fact"),
+    ("your labels are int", "fact"),
+    ("which keeps only about", "fact"),
+    ("your values are right but the dtype", "fact"),
+    ("your number is right but a", "fact"),
+    ("means have decimals, so return a float array", "fact"),
+    ("and your means are whole numbers", "fact"),
+    ("your result is the input centroids", "fact"),
+    ("your result has one row per cluster that has points", "fact"),
+    ("one centroid a row", "fact"),
+    ("your function returns an array of the image's shape", "fact"),
+    ("your function returns the pixels unchanged", "fact"),
+    ("keep the channel axis", "fact"),
+    ("one pixel a row", "fact"),
+    ("height (rows) first", "fact"),
+    ("keep the input's dtype", "fact"),
+    ("a reshape only moves values", "fact"),
+    ("in another order", "fact"),
+    ("return the centroids first", "fact"),
+    ("your labels are the assignment to the centroids before the last update", "fact"),
+    ("with K = 1 every pixel has the same colour, so an index", "fact"),
+    ("return the rows of X, not their positions", "fact"),
+    ("keep every chosen row whole", "fact"),
+    ("don't take the first K rows", "fact"),
+    ("with K = N every row must come out once", "fact"),
+    ("never came out", "fact"),
+    ("any K rows must be able to come out together", "fact"),
+    ("every row must be equally likely", "fact"),
+    ("a colour held by many rows must come out more often", "fact"),
+    ("K = 1 is no special case", "fact"),
+    ("np.random.<function> uses NumPy's global generator", "fact"),
+    # causes guessed from one output, from an exception's message, or generic advice
+    ("not a Python tuple", "guess"),  # "wrap the result in np.array(...)": wrong for tuples
+    ("not a Python list", "fact"),
+    ("the shape your code asks for does not fit", "guess"),
+    ("the arrays' shapes do not broadcast", "guess"),
+    ("shape may be given as (H, W)", "guess"),
+    ("run the snippet above in a new cell", "guess"),
+    ("return both results", "guess"),
+    ("return the number of bits as an int", "guess"),
+    ("return K whole rows of X", "guess"),
+    ("return whole rows of X, taken at the positions", "guess"),
+    ("sample the positions without replacement", "guess"),
+    ("use only rng for randomness", "guess"),
+    ("draw the positions", "guess"),
+]
+
+
+#: Exercises whose facts the audit cannot verify by computation (they are about many calls).
+BY_HAND_EXERCISES = ("init_centroids",)
 
 
 @dataclass
@@ -61,8 +134,8 @@ def judge(exercise: str, func: Callable) -> CheckFailure | None:
 def classify(exercise: str, func: Callable, failure: CheckFailure) -> str:
     """``"fact"``, ``"proved"`` or ``"neither"`` for the hint of ``failure``."""
     claim = getattr(failure, "claim", None)
-    if claim is None:  # before issue 19
-        for fragment, kind in LEGACY:
+    if claim is None or (claim == "fact" and exercise in BY_HAND_EXERCISES):
+        for fragment, kind in BY_HAND:
             if fragment in failure.hint:
                 return "fact" if kind == "fact" else "neither"
         return "neither"
@@ -123,8 +196,18 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":
-    rows, records = audit(sys.argv[2:] if sys.argv[1:2] == ["--only"] else EXERCISES)
-    if "--list" in sys.argv:
+def main(argv: list[str] | None = None) -> int:
+    """``hint_audit.py [--list] [--only EXERCISE ...]``: print the table (and the records)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--list", action="store_true", help="print every record as JSON")
+    parser.add_argument("--only", nargs="+", choices=EXERCISES, default=list(EXERCISES))
+    args = parser.parse_args(argv)
+    rows, records = audit(args.only)
+    if args.list:
         print(json.dumps(records, indent=1))
     print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

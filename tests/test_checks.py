@@ -151,7 +151,7 @@ def test_a_case_beyond_toy_size_catches_what_small_cases_miss():
     failure = failure_of("find_closest_centroids", find_closest_centroids)
     assert "(2000 points, 16 centroids, 3 features)" in str(failure).splitlines()[0]
     # too large to write out: the snippet gets the case's inputs by its number
-    assert 'X, centroids = case_inputs("find_closest_centroids", 9)' in str(failure)
+    assert 'case_X, case_centroids = case_inputs("find_closest_centroids", 9)' in str(failure)
     X, centroids = checks_case_inputs("find_closest_centroids", 9)
     assert X.shape == (2000, 3) and centroids.shape == (16, 3)
 
@@ -656,7 +656,10 @@ def test_in_a_kernel_only_the_message_is_shown():
     assert raised.traceback[2] == (
         "  raised at line 2 of your function: distances = ((X - centroids) ** 2).sum(axis=1)"
     )
-    assert raised.traceback[-1].startswith("  hint: the arrays' shapes do not broadcast")
+    assert raised.traceback[-1].startswith(
+        "  hint: the error says two arrays' shapes do not broadcast together: in this case "
+        "X has shape (5, 2), centroids has shape (2, 2)"
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -886,7 +889,9 @@ def test_the_failing_case_can_be_run_again_from_its_snippet(exercise, name):
     assert code[-1].startswith(f"{exercise}(")
     namespace = {"np": np, exercise: func}
     exec("\n".join(code[:-1]), namespace)  # the inputs, exactly as the check made them
-    args = [namespace[p] for p in REGISTRY[exercise].params]
+    args = [namespace[f"case_{p}"] for p in REGISTRY[exercise].params]
+    # the snippet names its variables for the case: it never overwrites the notebook's X
+    assert not set(REGISTRY[exercise].params) & set(namespace)
     assert "..." not in "\n".join(code)
     try:
         again = func(*args)

@@ -13,7 +13,7 @@ where the reference and every other route to the answer are absent
   for any of them, or forge the notebook's result frames; each scores 0 and
   honest classmates graded in the same batch keep their exact scores;
 - what the fresh sandbox can import and read, asked from inside it;
-- every right implementation of the catalogue (``tests/catalogue``),
+- every right implementation of the catalogue (``tools/catalogue``),
   carried over as its source, passes its check in the fresh sandbox.
 """
 
@@ -30,11 +30,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from catalogue import RIGHT
 
 from kmeans_lab.checks.registry import EXERCISES, REGISTRY
 from kmeans_lab.grading import transport
 from kmeans_lab.saved_functions import function_source
+from tools.catalogue import RIGHT
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:

@@ -128,10 +128,12 @@ def test_importing_the_package_computes_no_check_cases():
 
 
 def test_exception_hints_match_their_messages():
-    hint = REGISTRY["find_closest_centroids"].exception_hints[0]
+    from kmeans_lab.checks import compressed_bits, find_closest_centroids
+
+    hint = find_closest_centroids.EXCEPTION_HINTS[0]
     assert hint.applies("operands could not be broadcast together", "")
     assert not hint.applies("division by zero", "")
-    bits = REGISTRY["compressed_bits"].exception_hints[0]
+    bits = compressed_bits.EXCEPTION_HINTS[0]
     assert bits.applies("math domain error", "n_pixels=100, K=1")
     assert not bits.applies("math domain error", "n_pixels=100, K=17")
     assert re.search(r"0 bits", bits.hint)

@@ -76,6 +76,20 @@ def test_student_notebooks_are_current():
     assert f"{len(SOLUTIONS)} student notebooks" in result.stdout
 
 
+#: Words of the course's own tests and grader that mean nothing to a student.
+GRADER_WORDS = re.compile(r"nbval|nbgrader|BEGIN HIDDEN|hidden_check\(", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("student", STUDENT_NOTEBOOKS, ids=lambda p: p.stem)
+def test_student_notebooks_speak_no_grader_vocabulary(student):
+    """What a student reads (markdown, and comments in code) names no testing tool."""
+    for cell in nbformat.read(student, as_version=4).cells:
+        text = cell.source
+        if cell.cell_type == "code":
+            text = "\n".join(line for line in text.splitlines() if line.lstrip().startswith("#"))
+        assert not GRADER_WORDS.search(text), f"{student.name}: {cell.source[:120]}"
+
+
 @pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.stem)
 def test_student_notebook_hides_solutions_and_keeps_the_rest(solution):
     student = STUDENT / solution.name

@@ -33,8 +33,10 @@ How a check works
    :class:`AssertionError` (so nbgrader deducts the cell's points) whose
    message names the case, shows what was expected and what came back
    (shape, dtype, values), points at the first mismatch and ends with one
-   ``hint:`` line aimed at the likely mistake. In a notebook only that
-   message is shown, not a traceback into this module.
+   ``hint:`` line: a fact about the case, or a known mistake the function
+   provably makes (it gives that mistake's output on every probe of the
+   exercise, :mod:`.diagnosis`). In a notebook only that message is shown,
+   not a traceback into this module.
 
 :func:`student_or_reference` lets later cells of a notebook use the student's
 function when it passes its check and the reference otherwise, so a
@@ -43,7 +45,7 @@ half-finished notebook still runs to the end.
 The package
 -----------
 - :mod:`.registry` -- one record per exercise (parameters, points,
-  reference, forbidden calls, hints, hidden-test seed): every other part,
+  reference, forbidden calls, hidden-test seed): every other part,
   the grader and the tests read it;
 - :mod:`.runner` -- calls the student's function safely, case by case;
 - :mod:`.provenance` -- recognises the course's own code (shared with
@@ -51,7 +53,8 @@ The package
 - :mod:`.results`, :mod:`.messages`, :mod:`.answers` -- what a check returns,
   how values are shown, how a returned answer is inspected;
 - one module per exercise (``image_to_pixels`` ... ``compressed_bits``), with
-  its cases as module-level functions and its ``check_<exercise>``;
+  its cases as module-level functions, its hints, its known mistakes and probes
+  (:mod:`.diagnosis`) and its ``check_<exercise>``;
 - :mod:`.fallback` -- :func:`student_or_reference`.
 
 Nothing runs when the package is imported: each check builds its cases

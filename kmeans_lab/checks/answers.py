@@ -21,6 +21,7 @@ __all__ = [
     "none_hint",
     "require_ndarray",
     "dtype_changed",
+    "tuple_hint",
     "lower_precision",
     "precision_hint",
 ]
@@ -54,11 +55,29 @@ def require_ndarray(runner: Runner, got: Any, what: str, expected: Any, example:
     kind = type(got).__name__
     lines = [f"expected a NumPy array, got {kind}"]
     lines += expected_got(what, expected, got) if expected is not None else [f"got {describe(got)}"]
+    if isinstance(got, tuple):
+        runner.fail(
+            lines,
+            kind="wrong type",
+            hint=tuple_hint(got, f"one NumPy array, the {what}"),
+        )
     runner.fail(
         lines,
         kind="wrong type",
         hint=f"return a NumPy array (e.g. {example}), not a Python {kind}: drop "
         ".tolist() and list(...), or wrap the result in np.array(...)",
+    )
+
+
+def tuple_hint(got: tuple, wanted: str, *, one: bool = True) -> str:
+    """The fact for a function that returned a tuple of other length than ``wanted``
+    (``one``: a single value is wanted, so the return line has a comma too many)."""
+    n = len(got)
+    kinds = ", ".join(type(v).__name__ for v in got[:4]) + (", ..." if n > 4 else "")
+    return (
+        f"your function returned a tuple of {n} value{'s' * (n != 1)} ({kinds}); the exercise "
+        f"returns {wanted}"
+        + (": look at your return line (a comma there makes a tuple)" if one else "")
     )
 
 

@@ -11,11 +11,22 @@ from typing import Any
 import numpy as np
 
 from .. import compression as _compression
+from .answers import tuple_hint
+from .diagnosis import Mistake
 from .messages import describe
 from .results import CheckResult
-from .runner import Case, Runner, case_rng, check_options
+from .runner import Case, ExceptionHint, Runner, case_rng, check_options
 
-__all__ = ["check_compressed_bits"]
+__all__ = ["check_compressed_bits", "MISTAKES", "probes"]
+
+#: Hints for a function that raises, tried in order.
+EXCEPTION_HINTS = (
+    ExceptionHint(
+        "with K = 1 every pixel has the same colour, so an index needs 0 bits: for K = 1 "
+        "the answer is the palette's bits only",
+        case_matches=r"\bK=1$",  # the case "n_pixels=100, K=1", not "K=17"
+    ),
+)
 
 #: (n_pixels, K) of the fixed cases: K = 1, powers of two and their neighbours.
 BITS_CASES = [
@@ -36,64 +47,88 @@ def _index_bits(K: int) -> int:
     return (K - 1).bit_length()
 
 
-def _hint(n: int, K: int, got: Any) -> str:
-    """The hint for a wrong number: which known mistake gives exactly ``got``."""
+def _mistake(total: Callable[[int, int, int], float | None]) -> Callable[[int, int], Any]:
+    """A mistaken compressed_bits: ``total(n_pixels, K, b)``, b the right bits of an index."""
+    return lambda n, K: total(n, K, _index_bits(K))
+
+
+#: The known mistakes, each named only when the function gives its numbers on every probe.
+MISTAKES: tuple[Mistake, ...] = (
+    Mistake(
+        "no_palette",
+        _mistake(lambda n, K, b: n * b),
+        "your number counts the indices only: add the palette, 24 bits (one RGB colour) for "
+        "each of the K colours",
+    ),
+    Mistake(
+        "8_bits_per_colour",
+        _mistake(lambda n, K, b: 8 * K + n * b),
+        "each palette colour is an RGB triple: 3 x 8 = 24 bits, not 8",
+    ),
+    Mistake(
+        "no_ceil",
+        _mistake(lambda n, K, b: 24 * K + n * math.log2(K)),
+        "an index is a whole number of bits: round log2 K up",
+    ),
+    Mistake(
+        "ceil_of_the_total",
+        _mistake(lambda n, K, b: int(24 * K + n * math.log2(K))),
+        "an index is a whole number of bits: round the bits of one index up before counting "
+        "them for every pixel",
+    ),
+    Mistake(
+        "floor_log2",
+        _mistake(lambda n, K, b: 24 * K + n * math.floor(math.log2(K))),
+        "your indices have one bit too few when K is not a power of two: round log2 K up "
+        "(math.ceil), not down",
+    ),
+    Mistake(
+        "K1_at_least_one_bit",
+        _mistake(lambda n, K, b: 24 * K + n * max(1, b)),
+        "with K = 1 every pixel has the same colour: an index needs 0 bits",
+    ),
+    Mistake(
+        "bit_length_of_K",
+        _mistake(lambda n, K, b: 24 * K + n * K.bit_length()),
+        "count the bits the largest index needs: the indices go from 0 to K - 1, and for K "
+        "a power of two K itself needs one bit more",
+    ),
+    Mistake(
+        "palette_per_pixel",
+        _mistake(lambda n, K, b: 24 * n + n * b),
+        "the palette has K colours: 24 bits for each colour, not for each pixel",
+    ),
+    Mistake(
+        "product",
+        _mistake(lambda n, K, b: 24 * K * n),
+        "add the palette and the indices (24 bits a colour, plus one index for each pixel); "
+        "don't multiply them",
+    ),
+)
+
+
+def probes() -> list[tuple[int, int]]:
+    """Inputs on which every mistake of :data:`MISTAKES` gives numbers of its own."""
+    return list(BITS_CASES)
+
+
+def _fact(n: int, K: int, got: Any) -> str:
+    """The hint when no mistake is proved: the sum, term by term, and the number returned."""
     b = _index_bits(K)
-    candidates: list[tuple[Callable[[], float | None], str]] = [
-        (
-            lambda: n * b,
-            "your number counts the indices only: add the palette, 24 bits (one RGB colour) for "
-            "each of the K colours",
-        ),
-        (lambda: 8 * K + n * b, "each palette colour is an RGB triple: 3 x 8 = 24 bits, not 8"),
-        (
-            lambda: 24 * K + n * math.log2(K),
-            "an index is a whole number of bits: round log2 K up",
-        ),
-        (
-            lambda: int(24 * K + n * math.log2(K)),
-            "an index is a whole number of bits: round the bits of one index up before counting "
-            "them for every pixel",
-        ),
-        (
-            lambda: 24 * K + n * (b - 1) if b > 0 else None,
-            f"your indices have one bit too few: {K} colours are the indices 0 to {K - 1}; "
-            "count the bits the largest index needs (round up, and count from K, not K - 1)",
-        ),
-        (
-            lambda: 24 * K + n * max(1, b) if K == 1 else None,
-            "with K = 1 every pixel has the same colour: an index needs 0 bits",
-        ),
-        (
-            lambda: 24 * K + n * K.bit_length(),
-            "count the bits the largest index needs: the indices go from 0 to K - 1, and for K "
-            "a power of two K itself needs one bit more",
-        ),
-        (
-            lambda: 24 * n + n * b,
-            "the palette has K colours: 24 bits for each colour, not for each pixel",
-        ),
-        (
-            lambda: 24 * K * n,
-            "add the palette and the indices (24 bits a colour, plus one index for each pixel); "
-            "don't multiply them",
-        ),
-    ]
-    for value, hint in candidates:
-        try:
-            v = value()
-        except (ValueError, OverflowError):
-            continue
-        if (
-            v is not None
-            and v != 24 * K + n * b
-            and math.isclose(float(got), float(v), rel_tol=1e-12)
-        ):
-            return hint
-    return (
-        "compressed bits are the palette (24 bits for each of the K colours) plus one index per "
-        "pixel, each a whole number of bits, enough to tell K colours apart"
+    why = (
+        "with K = 1 an index needs 0 bits"
+        if K == 1
+        else f"the indices 0 to {K - 1} need {b} bit{'s' * (b != 1)} each "
+        f"(2^{b - 1} = {2 ** (b - 1)} < K = {K} <= 2^{b} = {2**b})"
     )
+    text = (
+        f"{why}: the palette's {24 * K} bits (24 a colour) plus {n} pixel{'s' * (n != 1)} x "
+        f"{b} bit{'s' * (b != 1)} make {24 * K + n * b}; yours is {describe(got)}"
+    )
+    if n > 0:
+        per_pixel = (float(got) - 24 * K) / n
+        text += f", which is {24 * K} + {n} x {per_pixel:.6g}"
+    return text
 
 
 def _case(runner: Runner, n: int, K: int) -> None:
@@ -116,7 +151,12 @@ def _case(runner: Runner, n: int, K: int) -> None:
     ):
         if float(got) == expected:
             runner.fail(lines, f"your number is right but a {type(got).__name__}: return an int")
-        runner.fail(lines, _hint(n, K, got))
+        mistake = runner.diagnose(MISTAKES, got)
+        if mistake is not None:
+            runner.fail(lines, mistake.hint, mistake=mistake.name)
+        runner.fail(lines, _fact(n, K, got))
+    if isinstance(got, tuple):
+        runner.fail(lines, tuple_hint(got, "one number, an int"))
     runner.fail(lines, "return the number of bits as an int")
 
 

@@ -15,72 +15,173 @@ import numpy as np
 
 from .. import kmeans as _kmeans
 from .answers import as_array, lower_precision, none_hint, precision_hint, require_ndarray
+from .diagnosis import Mistake
 from .loops import check_no_loop
 from .messages import expected_got, num, row
 from .results import CheckResult
 from .runner import Case, Runner, case_rng, check_options
 
-__all__ = ["check_compute_centroids"]
+__all__ = ["check_compute_centroids", "MISTAKES", "probes"]
+
+#: The hint for a function that changes ``centroids``.
+MUTATION_HINTS = {
+    "centroids": "fill a new array (a copy) instead of assigning into centroids: "
+    "centroids is the caller's array",
+}
 
 
-def _hint(X, labels, C, expected, got) -> str:
-    """The hint for wrong values: which known mistake gives exactly ``got``."""
-    K = C.shape[0]
-    counts = np.bincount(labels, minlength=K)
-    filled = counts > 0
-    sums = np.zeros(C.shape)
-    np.add.at(sums, labels, X)
+def _means_with(divisor: Callable, empty: Callable | None = None) -> Callable:
+    """A mistaken compute_centroids: sum of cluster k divided by ``divisor(X, members, C)``;
+    an empty cluster gets ``empty(C, k)`` (default: its old centroid)."""
 
-    def same(a, rows=None):
-        rows = np.ones(K, dtype=bool) if rows is None else rows
-        return np.allclose(a[rows], got[rows], rtol=1e-7, atol=1e-9, equal_nan=True)
+    def wrong(X, labels, C):
+        new = C.astype(float)
+        for k in range(C.shape[0]):
+            members = X[labels == k]
+            if len(members):
+                new[k] = members.sum(axis=0) / divisor(X, members, C)
+            elif empty is not None:
+                new[k] = empty(C, k)
+        return new
 
-    if np.any(~filled) and same(expected, filled):
-        empty = got[~filled]
-        if np.isnan(empty).any():
-            return (
-                "a cluster with no points keeps its old centroid: the mean of no points is NaN, "
-                "so keep centroids[k] when no label equals k"
-            )
-        if np.all(empty == 0):
-            return (
-                "a cluster with no points keeps its old centroid centroids[k], not zeros: start "
-                "from a copy of centroids and fill only the clusters that have points"
-            )
-        return "a cluster with no points keeps its row of centroids unchanged"
-    if same(C, filled) and not same(expected, filled):
-        return "your result is the input centroids: row k must become the mean of the points labelled k"
-    if same(sums / K, filled):
-        return "divide the sum of cluster k by the number of its points, not by K"
-    if same(sums / X.shape[0], filled):
-        return "divide the sum of cluster k by the number of its points, not by N"
-    if same(sums, filled):
-        return "take the mean of the points of each cluster, not their sum"
-    if same(np.trunc(expected), filled) or same(np.floor(expected), filled):
+    return wrong
+
+
+def _one_based(X, labels, C):
+    new = C.astype(float)
+    for k in range(C.shape[0]):
+        if np.any(labels == k + 1):
+            new[k] = X[labels == k + 1].mean(axis=0)
+    return new
+
+
+#: The known mistakes, each named only when the function gives its means on every probe.
+MISTAKES: tuple[Mistake, ...] = (
+    Mistake(
+        "nan_for_empty_cluster",
+        _means_with(lambda X, m, C: len(m), empty=lambda C, k: np.nan),
+        "a cluster with no points keeps its old centroid: the mean of no points is NaN, "
+        "so keep centroids[k] when no label equals k",
+    ),
+    Mistake(
+        "zero_for_empty_cluster",
+        _means_with(lambda X, m, C: len(m), empty=lambda C, k: 0.0),
+        "a cluster with no points keeps its old centroid centroids[k], not zeros: start "
+        "from a copy of centroids and fill only the clusters that have points",
+    ),
+    Mistake(
+        "returns_input",
+        lambda X, labels, C: C.copy(),
+        "your result is the input centroids: row k must become the mean of the points labelled k",
+    ),
+    Mistake(
+        "divide_by_K",
+        _means_with(lambda X, m, C: C.shape[0]),
+        "divide the sum of cluster k by the number of its points, not by K",
+    ),
+    Mistake(
+        "divide_by_N",
+        _means_with(lambda X, m, C: X.shape[0]),
+        "divide the sum of cluster k by the number of its points, not by N",
+    ),
+    Mistake(
+        "sum_not_mean",
+        _means_with(lambda X, m, C: 1),
+        "take the mean of the points of each cluster, not their sum",
+    ),
+    Mistake(
+        "mean_of_all_points",
+        lambda X, labels, C: np.tile(X.mean(axis=0), (C.shape[0], 1)),
+        "average only the points of cluster k, not all of X",
+    ),
+    Mistake(
+        "one_based_labels",
+        _one_based,
+        "row k is the mean of the points with label k: labels count from 0",
+    ),
+)
+
+
+def probes() -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Inputs on which every mistake of :data:`MISTAKES` gives means of its own."""
+    return [(X, labels, C) for X, labels, C, _ in fixed_cases()]
+
+
+def _vector(v: np.ndarray) -> str:
+    """``(0.2, 0.4, 0.1)``: a row of numbers, rounded."""
+    return "(" + ", ".join(num(x) for x in np.asarray(v, dtype=float).ravel()) + ")"
+
+
+def _fact(X, labels, C, expected, got, k: int) -> str:
+    """The hint when no mistake is proved: what row k should be, what it is, and how the
+    returned row relates to the cluster's points when it is their sum divided by a number."""
+    members = labels == k
+    m = int(members.sum())
+    if m == 0:
+        return (
+            f"no point has label {k}, so row {k} stays centroids[{k}] = {_vector(C[k])}; "
+            f"yours is {_vector(got[k])}"
+        )
+    total = X[members].sum(axis=0).astype(float)
+    text = (
+        f"row {k} should be the mean of the {m} point{'s' * (m > 1)} labelled {k}, "
+        f"{_vector(expected[k])}; yours is {_vector(got[k])}"
+    )
+    mine = got[k].astype(float)
+    if np.all(mine != 0) and np.all(np.isfinite(mine)):
+        ratio = total / mine
+        if np.allclose(ratio, ratio[0], rtol=1e-9) and ratio[0] > 0:
+            divisor = float(ratio[0])
+            if abs(divisor - round(divisor)) < 1e-9:
+                shown = str(int(round(divisor)))
+                text += ", their sum" + ("" if shown == "1" else f" divided by {shown}")
+    return text
+
+
+def _hint(runner: Runner, X, labels, C, expected, got, k: int) -> None:
+    """Fail with a proved mistake's hint, a dtype fact, or the facts of row k."""
+    mistake = runner.diagnose(MISTAKES, got)
+    lines = expected_got("centroids", expected, got)
+    if mistake is not None:
+        runner.fail(
+            lines + [_fact_line(X, labels, C, expected, k)], mistake.hint, mistake=mistake.name
+        )
+    filled = np.bincount(labels, minlength=C.shape[0]) > 0
+    whole = np.all(np.isfinite(got)) and np.allclose(
+        got[filled], np.trunc(expected[filled]), rtol=1e-7, atol=1e-9
+    )
+    if whole and not np.allclose(expected[filled], np.trunc(expected[filled])):
         if not (np.issubdtype(X.dtype, np.floating) and np.issubdtype(C.dtype, np.floating)):
-            return (
+            hint = (
                 f"X is {X.dtype} and centroids is {C.dtype} here, and your means are whole "
                 "numbers: a mean stored into an integer array (such as a copy of integer "
                 "centroids) loses its decimals; compute and store in floats"
             )
-        if not np.issubdtype(got.dtype, np.floating):
-            return f"your result is {got.dtype}: means have decimals, so return a float array"
+        elif not np.issubdtype(got.dtype, np.floating):
+            hint = f"your result is {got.dtype}: means have decimals, so return a float array"
+        else:
+            hint = "your means are whole numbers where the true means are not: " + _fact(
+                X, labels, C, expected, got, k
+            )
+        runner.fail(lines + [_fact_line(X, labels, C, expected, k)], hint)
+    runner.fail(
+        lines + [_fact_line(X, labels, C, expected, k)], _fact(X, labels, C, expected, got, k)
+    )
+
+
+def _fact_line(X, labels, C, expected, k: int) -> str:
+    """The message's line on the first mismatching row."""
+    members = np.flatnonzero(labels == k)
+    if members.size == 0:
         return (
-            "your means are whole numbers where the true means are not: something on the way "
-            "rounds them down (integer division //, int(...), an integer array)"
+            f"first mismatch at row {k}: cluster {k} has no points, so it keeps "
+            f"centroids[{k}] = {row(C[k])}"
         )
-    if same(np.broadcast_to(X.mean(axis=0), C.shape), filled):
-        return "average only the points of cluster k, not all of X"
-    shifted = C.astype(float)
-    for k in range(K):
-        sel = labels == k + 1
-        if sel.any():
-            shifted[k] = X[sel].mean(axis=0)
-    if same(shifted, filled):
-        return "row k is the mean of the points with label k: labels count from 0"
+    shown = members.tolist() if members.size <= 6 else members[:6].tolist() + ["..."]
     return (
-        "row k is the mean of the points labelled k: on the snippet's inputs, compare the "
-        "points you average with the points whose label is k"
+        f"first mismatch at row {k}: the mean of the {members.size} point"
+        f"{'s' * (members.size > 1)} labelled {k} "
+        f"(X[{shown}]) is {row(expected[k])}".replace("'", "")
     )
 
 
@@ -94,15 +195,14 @@ def _case(runner: Runner, X: np.ndarray, labels: np.ndarray, C: np.ndarray) -> N
         hint = none_hint(got_raw, "centroids")
         if hint is None and got is not None:
             used = len(np.unique(labels))
-            if got.shape == (n, K):
-                hint = "one centroid a row: the result has shape (K, n), not (n, K)"
-            elif got.shape == (used, n) and used < K:
-                hint = (
-                    f"your result has one row per cluster that has points ({used}): it must have "
-                    f"K = {K} rows, one per centroid, even for a cluster with no points"
-                )
-            else:
-                hint = f"return one row per centroid: shape (K, n) = ({K}, {n})"
+            what = {
+                (n, K): ", one row per feature",
+                (used, n): f", one row per cluster that has points ({used} of the {K})",
+            }.get(got.shape, "")
+            hint = (
+                f"your result has shape {got.shape}{what}; the centroids are one row per "
+                f"cluster, even a cluster with no points: shape (K, n) = ({K}, {n})"
+            )
         runner.fail(
             expected_got("centroids", expected, got if got is not None else got_raw),
             hint or f"return one row per centroid: shape (K, n) = ({K}, {n})",
@@ -132,21 +232,7 @@ def _case(runner: Runner, X: np.ndarray, labels: np.ndarray, C: np.ndarray) -> N
         )
         runner.fail(lines, precision_hint(got.dtype))
     bad = ~np.isclose(got, expected, rtol=1e-9, atol=1e-12)
-    k = int(np.argmax(bad.any(axis=1)))
-    members = np.flatnonzero(labels == k)
-    if members.size == 0:
-        lines.append(
-            f"first mismatch at row {k}: cluster {k} has no points, so it keeps "
-            f"centroids[{k}] = {row(C[k])}"
-        )
-    else:
-        shown = members.tolist() if members.size <= 6 else members[:6].tolist() + ["..."]
-        lines.append(
-            f"first mismatch at row {k}: the mean of the {members.size} point"
-            f"{'s' * (members.size > 1)} labelled {k} "
-            f"(X[{shown}]) is {row(expected[k])}".replace("'", "")
-        )
-    runner.fail(lines, _hint(X, labels, C, expected, got))
+    _hint(runner, X, labels, C, expected, got, int(np.argmax(bad.any(axis=1))))
 
 
 def fixed_cases() -> list[tuple[np.ndarray, np.ndarray, np.ndarray, str]]:

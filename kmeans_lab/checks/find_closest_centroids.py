@@ -3,7 +3,9 @@
 The fixed cases have 1 to 5 features, chosen so that the usual mistakes (an
 L1 distance, ``np.sum(x - mu) ** 2``, argmax, labels from 1, ignoring a
 feature) give different labels; exact ties (which go to the lowest index)
-and K = 1. A wrong answer is matched against those mistakes to choose the hint.
+and K = 1. A wrong answer's hint names one of :data:`MISTAKES` only when the
+function gives that mistake's labels on every probe (:mod:`.diagnosis`);
+otherwise it states the failing point's distances and the label returned.
 """
 
 from __future__ import annotations
@@ -15,12 +17,29 @@ import numpy as np
 
 from .. import kmeans as _kmeans
 from .answers import as_array, none_hint, require_ndarray
+from .diagnosis import Mistake
 from .loops import check_no_loop
 from .messages import expected_got, join_and, num, row
 from .results import CheckResult
-from .runner import Case, Runner, case_rng, check_options
+from .runner import Case, ExceptionHint, Runner, case_rng, check_options
 
-__all__ = ["check_find_closest_centroids", "sq_distances"]
+__all__ = ["check_find_closest_centroids", "sq_distances", "MISTAKES", "probes"]
+
+#: The hint for a function that changes an argument.
+MUTATION_HINTS = {
+    "X": "compute into new arrays instead of changing X in place (-=, /=, sort): the "
+    "caller's X must stay as it was",
+    "centroids": "compute into new arrays instead of changing centroids in place: the "
+    "caller's centroids must stay as they were",
+}
+#: Hints for a function that raises, tried in order.
+EXCEPTION_HINTS = (
+    ExceptionHint(
+        "the error says two arrays' shapes do not broadcast together: in this case "
+        "{arguments}; a difference of every point and every centroid has shape (N, K, n)",
+        message_contains=("broadcast",),
+    ),
+)
 
 
 def sq_distances(X: np.ndarray, C: np.ndarray) -> np.ndarray:
@@ -28,95 +47,109 @@ def sq_distances(X: np.ndarray, C: np.ndarray) -> np.ndarray:
     return ((X[:, None, :] - C[None, :, :]) ** 2).sum(axis=2)
 
 
-def _plus_one(X, C):
-    return sq_distances(X, C).argmin(axis=1) + 1
+def _wrong(distance: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Callable:
+    """A mistaken find_closest_centroids: the argmin of another (N, K) distance."""
+    return lambda X, C: np.argmin(distance(X, C), axis=1)
 
 
-def _argmax(X, C):
-    return sq_distances(X, C).argmax(axis=1)
-
-
-def _l1(X, C):
-    return np.abs(X[:, None, :] - C[None, :, :]).sum(axis=2).argmin(axis=1)
-
-
-def _square_of_sum(X, C):
-    return ((X[:, None, :] - C[None, :, :]).sum(axis=2) ** 2).argmin(axis=1)
+def _diff(X: np.ndarray, C: np.ndarray) -> np.ndarray:
+    return X[:, None, :] - C[None, :, :]
 
 
 def _ties_to_highest(X, C):
     return C.shape[0] - 1 - sq_distances(X, C)[:, ::-1].argmin(axis=1)
 
 
-def _without_last(X, C):
-    return sq_distances(X[:, :-1], C[:, :-1]).argmin(axis=1) if X.shape[1] > 1 else None
-
-
-def _without_first(X, C):
-    return sq_distances(X[:, 1:], C[:, 1:]).argmin(axis=1) if X.shape[1] > 1 else None
-
-
-def _sum_over_centroids(X, C):
-    return ((X[:, None, :] - C[None, :, :]) ** 2).sum(axis=1).argmin(axis=1)
-
-
-def _first_two(X, C):
-    return sq_distances(X[:, :2], C[:, :2]).argmin(axis=1) if X.shape[1] > 2 else None
-
-
-# Known mistakes: (labels the mistake gives, hint). Tried in order.
-_MISTAKES: list[tuple[Callable[[np.ndarray, np.ndarray], np.ndarray | None], str]] = [
-    (
-        _plus_one,
+#: The known mistakes, each named only when the function gives its labels on every probe.
+MISTAKES: tuple[Mistake, ...] = (
+    Mistake(
+        "one_based_labels",
+        lambda X, C: sq_distances(X, C).argmin(axis=1) + 1,
         "labels count from 0: the first centroid is label 0, so don't add 1 "
         "(np.argmin already returns 0-based positions)",
     ),
-    (_argmax, "the closest centroid has the smallest distance: use np.argmin, not np.argmax"),
-    (
-        _l1,
+    Mistake(
+        "argmax",
+        lambda X, C: sq_distances(X, C).argmax(axis=1),
+        "the closest centroid has the smallest distance: use np.argmin, not np.argmax",
+    ),
+    Mistake(
+        "l1_distance",
+        _wrong(lambda X, C: np.abs(_diff(X, C)).sum(axis=2)),
         "use the squared Euclidean distance, the sum of squared differences ((x - mu) ** 2), "
         "not the sum of absolute differences",
     ),
-    (
-        _square_of_sum,
+    Mistake(
+        "square_of_sum",
+        _wrong(lambda X, C: _diff(X, C).sum(axis=2) ** 2),
         "square each difference before summing: np.sum((x - mu) ** 2), not np.sum(x - mu) ** 2",
     ),
-    (
+    Mistake(
+        "ties_to_highest",
         _ties_to_highest,
         "on a tie keep the lowest index: np.argmin does, and a loop must switch "
         "only when a distance is strictly smaller (<, not <=)",
     ),
-    (
-        _without_last,
+    Mistake(
+        "ignores_last_feature",
+        _wrong(lambda X, C: sq_distances(X[:, :-1], C[:, :-1])),
         "sum the squared differences over every feature (all n columns); your labels "
         "ignore the last one",
     ),
-    (
-        _without_first,
+    Mistake(
+        "ignores_first_feature",
+        _wrong(lambda X, C: sq_distances(X[:, 1:], C[:, 1:])),
         "sum the squared differences over every feature (all n columns); your labels "
         "ignore the first one",
     ),
-    (
-        _sum_over_centroids,
+    Mistake(
+        "sums_over_the_centroids",
+        lambda X, C: (_diff(X, C) ** 2).sum(axis=1).argmin(axis=1),
         "sum the squared differences over the features (the last axis, n), not over the "
         "centroids (axis 1)",
     ),
-    (
-        _first_two,
+    Mistake(
+        "first_two_features",
+        _wrong(
+            lambda X, C: (X[:, None, 0] - C[None, :, 0]) ** 2 + (X[:, None, 1] - C[None, :, 1]) ** 2
+        ),
         "sum the squared differences over every feature (all n columns), not only the first two",
     ),
-]
+    Mistake(
+        "expanded_sign_error",
+        _wrong(lambda X, C: (X**2).sum(1)[:, None] + 2 * X @ C.T + (C**2).sum(1)[None, :]),
+        "in the expanded distance ||x||^2 - 2 x . mu + ||mu||^2 the middle term is subtracted: "
+        "your labels are those of ||x||^2 + 2 x . mu + ||mu||^2",
+    ),
+    Mistake(
+        "expanded_drops_centroid_norm",
+        _wrong(lambda X, C: (X**2).sum(1)[:, None] - 2 * X @ C.T),
+        "the expanded distance ||x||^2 - 2 x . mu + ||mu||^2 needs the centroids' term "
+        "||mu||^2, which differs from centroid to centroid: your labels are those without it",
+    ),
+)
 
 
-def _hint(X: np.ndarray, C: np.ndarray, expected: np.ndarray, got: np.ndarray) -> str:
-    for mistake, hint in _MISTAKES:
-        wrong = mistake(X, C)
-        if wrong is not None and not np.array_equal(wrong, expected) and np.array_equal(wrong, got):
-            return hint
+def probes() -> list[tuple[np.ndarray, np.ndarray]]:
+    """Inputs on which every mistake of :data:`MISTAKES` gives labels of its own."""
+    return [(X, C) for X, C, _ in fixed_cases()]
+
+
+def _fact(X: np.ndarray, C: np.ndarray, i: int, got_label: int) -> str:
+    """The hint when no mistake is proved: point i's distances, and the label returned."""
+    d = sq_distances(X[i : i + 1], C)[0]
+    e = int(np.argmin(d))
+    ties = np.flatnonzero(d == d[e])
+    if len(ties) > 1 and got_label in ties:
+        return (
+            f"X[{i}] is at the same squared distance ({num(d[e])}) from centroids "
+            f"{join_and(ties)}: a tie goes to the lowest index, {e}; your function returned "
+            f"{got_label}"
+        )
     return (
-        "your labels are not the closest centroids: check each step on the snippet's inputs: "
-        "the differences (N, K, n), their squares summed over the features (N, K), the "
-        "position of the smallest in each row (N,)"
+        f"the squared distances from X[{i}] to the {len(C)} centroids are {row(d)}: the "
+        f"smallest is centroid {e}'s, your function returned {got_label}; compare with the "
+        "distances your code computes for this point"
     )
 
 
@@ -129,24 +162,15 @@ def _case(runner: Runner, X: np.ndarray, C: np.ndarray, exact: bool) -> None:
     if got is None or got.shape != (N,):
         hint = none_hint(got_raw, "labels")
         if hint is None and got is not None:
-            if got.shape == (K,) and K != N:
-                hint = (
-                    f"your result has one value per centroid (shape ({K},)): there must be one "
-                    "label per point, the position of the smallest distance in each row of the "
-                    "(N, K) distances"
-                )
-            elif got.shape == (N, K):
-                hint = (
-                    "your result has shape (N, K), one value per point and centroid: the labels "
-                    "are, for each point, the position of its smallest distance"
-                )
-            elif got.ndim == 0:
-                hint = (
-                    "your result is a single number: there must be one label per point, the "
-                    "position of the smallest distance in each row, not over the whole matrix"
-                )
-            elif got.size == N:
-                hint = f"return a 1-D array of shape ({N},): one label per row of X"
+            what = {
+                (K,): ", one value per centroid",
+                (N, K): ", one value per point and centroid",
+                (): ", a single number",
+            }.get(got.shape, "")
+            hint = (
+                f"your result has shape {got.shape}{what}; the labels are one integer per "
+                f"point (row of X): shape ({N},)"
+            )
         runner.fail(
             expected_got("labels", expected, got if got is not None else got_raw),
             hint or f"return one label per row of X: an array of shape ({N},)",
@@ -196,7 +220,16 @@ def _case(runner: Runner, X: np.ndarray, C: np.ndarray, exact: bool) -> None:
             f"first mismatch at index {i}: X[{i}] = {row(X[i])} is closest to centroid "
             f"{e} (squared distance {num(d[i, e])}), not {g} ({num(d[i, g])})"
         )
-    runner.fail(lines, _hint(X, C, expected, as_int if valid.all() else got))
+    mistake = runner.diagnose(MISTAKES, as_int if valid.all() else got)
+    if mistake is not None:
+        runner.fail(lines, mistake.hint, mistake=mistake.name)
+    if not valid[i]:
+        runner.fail(
+            lines,
+            f"label {got[i]} at index {i} is not the position of a centroid: with {K} "
+            f"centroids the labels are the integers 0 to {K - 1}",
+        )
+    runner.fail(lines, _fact(X, C, i, int(as_int[i])))
 
 
 def fixed_cases() -> list[tuple[np.ndarray, np.ndarray, str]]:

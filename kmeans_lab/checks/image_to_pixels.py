@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -10,15 +11,19 @@ import numpy as np
 
 from .. import image_io as _image_io
 from .answers import as_array, dtype_changed, none_hint, require_ndarray
+from .diagnosis import Mistake
 from .loops import check_no_loop
 from .messages import expected_got, row
 from .results import CheckResult
-from .runner import Case, Runner, case_rng, check_options
+from .runner import Case, ExceptionHint, Runner, case_rng, check_options
 
 __all__ = [
     "check_image_to_pixels",
     "distinct_image",
+    "photo_crop",
+    "case_image",
     "IMAGE_SHAPES",
+    "PHOTO_SHAPES",
     "random_image_shapes",
     "compare_values",
 ]
@@ -35,10 +40,45 @@ IMAGE_SHAPES = [
     (3, 4, 1),
     (32, 48, 3),
 ]
-#: The image of the dtype case: 8-bit, as a JPEG loads with plt.imread.
+#: Fixed cases whose image is a crop of the course photo (repeated colours, unsorted values,
+#: a constant region), so that dropping, deduplicating or sorting pixels shows.
+PHOTO_SHAPES = ((4, 5, 3), (5, 4, 3))
+#: The image of the dtype case: 8-bit, as a JPEG loads with plt.imread (a crop of the photo).
 UINT8_SHAPE = (4, 5, 3)
+#: Where the crops are taken from the course photo (row, column of the top-left corner).
+_CROP_AT = (40, 60)
 #: Images of the "no loop" case: 100 and 1,600 pixels.
 LOOP_SHAPES = ((10, 10, 3), (40, 40, 3))
+
+#: The known mistakes, each named only when the function gives its pixels on every probe.
+MISTAKES: tuple[Mistake, ...] = (
+    Mistake(
+        "column_major",
+        lambda image: image.reshape(image.shape[0] * image.shape[1], image.shape[2], order="F"),
+        "pixels come row by row (NumPy's default C order): order='F', or swapping the "
+        "height and width axes, walks down the columns first",
+    ),
+)
+
+
+def probes() -> list[tuple[np.ndarray]]:
+    """Inputs on which every mistake of :data:`MISTAKES` gives pixels of its own."""
+    return [(case_image(shape),) for shape in IMAGE_SHAPES[:3]]  # the first cases' images
+
+
+#: The hint for a function that changes ``image``.
+MUTATION_HINTS = {
+    "image": "build a new array (reshape returns one) instead of setting image.shape or "
+    "changing values in place: the caller's image must stay as it was",
+}
+#: The hint for a function that raises in a reshape: the case's sizes.
+IMAGE_SIZES_HINT = ExceptionHint(
+    "the error comes from a reshape whose sizes do not multiply to the array's size: "
+    "in this case {arguments}",
+    message_contains=("reshape", "size"),
+)
+#: Hints for a function that raises, tried in order.
+EXCEPTION_HINTS = (IMAGE_SIZES_HINT,)
 
 
 def distinct_image(shape: tuple[int, int, int], dtype=np.float64) -> np.ndarray:
@@ -48,6 +88,53 @@ def distinct_image(shape: tuple[int, int, int], dtype=np.float64) -> np.ndarray:
     if np.dtype(dtype) == np.uint8:
         return (values % 256).astype(np.uint8)
     return (values.astype(dtype) + 1.0) / 100.0
+
+
+@functools.lru_cache(maxsize=1)
+def _course_photo() -> np.ndarray:
+    from ..datasets import load_sample_image  # noqa: PLC0415 - read when a check first needs it
+
+    photo = load_sample_image("course")
+    photo.flags.writeable = False
+    return photo
+
+
+def photo_crop(shape: tuple[int, int, int], dtype=np.float64) -> np.ndarray:
+    """A crop of the course photo that looks like real image data.
+
+    Its values are unsorted and repeat: the top-left 2 x 2 block is one colour
+    (a constant region) and the last pixel repeats the first. ``dtype`` uint8
+    gives the photo's 8-bit values.
+
+    Examples
+    --------
+    >>> crop = photo_crop((4, 5, 3))
+    >>> crop.shape, len(np.unique(crop.reshape(-1, 3), axis=0)) < 20
+    ((4, 5, 3), True)
+    """
+    H, W, C = shape
+    r, c = _CROP_AT
+    crop = np.array(_course_photo()[r : r + H, c : c + W, :C], dtype=np.float64)
+    crop[:2, :2] = crop[0, 0]
+    crop[-1, -1] = crop[0, 0]
+    if np.dtype(dtype) == np.uint8:
+        return np.round(crop * 255).astype(np.uint8)
+    return crop.astype(dtype)
+
+
+def case_image(shape: tuple[int, int, int], dtype=np.float64) -> np.ndarray:
+    """The image of a fixed case of ``shape``: a photo crop for :data:`PHOTO_SHAPES` and the
+    8-bit case, else :func:`distinct_image`."""
+    if tuple(shape) in PHOTO_SHAPES or np.dtype(dtype) == np.uint8:
+        return photo_crop(shape, dtype)
+    return distinct_image(shape, dtype)
+
+
+def describe_image(shape: tuple[int, ...], dtype=np.float64) -> str:
+    """``", a crop of the course photo"`` for the cases whose image is one, else ``""``."""
+    if tuple(shape) in PHOTO_SHAPES or np.dtype(dtype) == np.uint8:
+        return ", a crop of the course photo"
+    return ""
 
 
 def random_image_shapes(rng: np.random.Generator, n: int) -> list[tuple[int, int, int]]:
@@ -78,7 +165,8 @@ def compare_values(
                 f"values are right but the dtype is {got.dtype}, expected {expected.dtype} "
                 f"(the input's dtype)"
             ],
-            "keep the input's dtype: a reshape needs no conversion (no .astype(...) or dtype=)",
+            f"your values are the input's, in dtype {got.dtype}; the input's dtype is "
+            f"{expected.dtype}, and a reshape keeps it (no .astype(...) or dtype= is needed)",
             kind="wrong dtype",
         )
     same_values = np.array_equal(np.sort(got, axis=None), np.sort(source, axis=None))
@@ -91,8 +179,8 @@ def compare_values(
                 f"your values are not the input's values, and your dtype is {got.dtype} where "
                 f"the input's is {expected.dtype}"
             ],
-            "a reshape only moves values: keep them and their dtype as they are (no scaling, "
-            "rounding or conversion)",
+            f"your result's values are not the input's values, and its dtype is {got.dtype} "
+            f"where the input's is {expected.dtype}: a reshape only moves values",
         )
 
 
@@ -104,18 +192,29 @@ def _compare_pixels(runner: Runner, image: np.ndarray, expected: np.ndarray, got
     if got is None or got.shape != expected.shape:
         hint = none_hint(got_raw, "X")
         if hint is None and got is not None:
+            wanted = f"the exercise returns shape (H * W, C) = {expected.shape}"
             if got.shape == image.shape:
+                same = np.array_equal(got, image)
                 hint = (
-                    "your function returns an array of the image's shape (H, W, C): reshape "
-                    "returns a new array and leaves image as it is, so return what it gives"
+                    f"your result has the image's own shape (H, W, C) = {image.shape}"
+                    + (
+                        " and its values unchanged (reshape returns a new array and leaves "
+                        "the array it is called on as it was)"
+                        if same
+                        else ""
+                    )
+                    + f"; {wanted}"
                 )
             elif got.shape == (H * W * C,):
-                hint = "keep the channel axis: the result has shape (H * W, C), not one long vector"
-            elif got.shape == (C, H * W):
-                hint = "one pixel a row: the result has shape (H * W, C), not (C, H * W); don't transpose"
+                hint = f"your result is one long vector of H * W * C = {H * W * C} values; {wanted}"
+            elif got.shape == (C, H * W) and C != H * W:
+                hint = (
+                    f"your result has shape (C, H * W) = {got.shape}, one row per channel; {wanted}"
+                )
             else:
                 hint = (
-                    "the result has one row per pixel and one column per channel: shape (H * W, C)"
+                    f"your result has shape {got.shape}; {wanted}: one row per pixel and one "
+                    "column per channel"
                 )
         runner.fail(
             expected_got("pixels", expected, got if got is not None else got_raw),
@@ -137,24 +236,20 @@ def _compare_pixels(runner: Runner, image: np.ndarray, expected: np.ndarray, got
     if found is not None:
         line += f"; yours holds image[{found[0]}, {found[1]}]"
     lines.append(line)
+    mistake = runner.diagnose(MISTAKES, got)
+    if mistake is not None:
+        runner.fail(lines, mistake.hint, mistake=mistake.name)
     if np.array_equal(np.sort(got, axis=None), np.sort(image, axis=None)):
-        if np.array_equal(got, image.reshape(H * W, C, order="F")):
-            # the same array as image.transpose(1, 0, 2).reshape(H * W, C)
-            hint = (
-                "pixels come row by row (NumPy's default C order): order='F', or swapping the "
-                "height and width axes, walks down the columns first"
-            )
-        else:
-            hint = (
-                "your rows hold the image's values in another order: pixel (r, c) is row r * W + c"
-            )
+        hint = "your rows hold the image's values in another order: pixel (r, c) is row r * W + c"
     else:
         hint = "your rows hold values that are not in the image: a reshape only moves values"
     runner.fail(lines, hint)
 
 
-def _case(runner: Runner, shape: tuple[int, int, int], dtype=np.float64) -> None:
-    image = distinct_image(shape, dtype)
+def _case(
+    runner: Runner, shape: tuple[int, int, int], dtype=np.float64, photo: bool = False
+) -> None:
+    image = case_image(shape, dtype) if photo else distinct_image(shape, dtype)
     expected = _image_io.image_to_pixels(image.copy())
     got = runner.call(image)
     _compare_pixels(runner, image, expected, got)
@@ -177,12 +272,16 @@ def _no_loop_case(runner: Runner) -> None:
 def cases(n_random: int, seed: int) -> list[Case]:
     """The fixed cases, the 8-bit image, ``n_random`` random image shapes, then no loop."""
     out: list[Case] = [
-        (f"image of shape {shape}", partial(_case, shape=shape)) for shape in IMAGE_SHAPES
+        (
+            f"image of shape {shape}{describe_image(shape)}",
+            partial(_case, shape=shape, photo=True),
+        )
+        for shape in IMAGE_SHAPES
     ]
     out.append(
         (
-            f"8-bit (uint8) image of shape {UINT8_SHAPE}",
-            partial(_case, shape=UINT8_SHAPE, dtype=np.uint8),
+            f"8-bit (uint8) image of shape {UINT8_SHAPE}{describe_image(UINT8_SHAPE, np.uint8)}",
+            partial(_case, shape=UINT8_SHAPE, dtype=np.uint8, photo=True),
         )
     )
     out += [

@@ -19,6 +19,19 @@ from .answers import as_array, lower_precision, none_hint, precision_hint, requi
 from .messages import describe, expected_got, row
 from .results import CheckResult
 from .runner import Case, Runner, case_rng, check_options
+from .uniform_choice import (
+    CHI2_ALPHA,
+    CHI2_DRAWS,
+    CHI2_K,
+    CHI2_LIMIT,
+    CHI2_LIMIT_COLOURS,
+    CHI2_N,
+    COLOURS,
+    MULTIPLICITY,
+    colour_statistic,
+    duplicate_rows,
+    uniform_statistic,
+)
 
 __all__ = [
     "check_init_centroids",
@@ -32,14 +45,14 @@ __all__ = [
     "uniform_statistic",
 ]
 
-# The distribution test: CHI2_DRAWS calls with K of N rows.
-CHI2_N, CHI2_K, CHI2_DRAWS = 12, 3, 400
-CHI2_ALPHA = 1e-6
-#: scipy.stats.chi2.isf(1e-6, df=11): a uniform choice exceeds it with probability 1e-6.
-CHI2_LIMIT = 48.8656
-
 # The fixed data of the first cases.
 N0, n0, K0 = 10, 3, 4
+
+#: The hint for a function that changes ``X``.
+MUTATION_HINTS = {
+    "X": "choose positions and take those rows, leaving X as it is: shuffling or sorting "
+    "X in place changes the caller's array",
+}
 
 
 def _distinct_rows(N: int, n: int, offset: float = 0.0) -> np.ndarray:
@@ -52,19 +65,6 @@ def _distinct_rows(N: int, n: int, offset: float = 0.0) -> np.ndarray:
     return X
 
 
-#: Colours of the duplicate-rows case and how many rows of X hold each.
-_COLOURS = np.array([[0.9, 0.1, 0.4], [0.2, 0.8, 0.5], [0.6, 0.3, 0.7], [0.1, 0.5, 0.2]])
-_MULTIPLICITY = (6, 3, 2, 1)
-#: scipy.stats.chi2.isf(1e-6, df=3): the duplicate-rows case's limit.
-CHI2_LIMIT_COLOURS = 30.6636
-
-
-def _duplicate_rows() -> np.ndarray:
-    """12 rows of X holding 4 colours 6, 3, 2 and 1 times, in a mixed order."""
-    rows = np.repeat(_COLOURS, _MULTIPLICITY, axis=0)
-    return rows[np.random.default_rng(12).permutation(len(rows))]
-
-
 def _call_seed(seed: int, *key: int) -> int:
     """The seed of one call's Generator: from the check's seed, which it does not reveal."""
     return int(np.random.SeedSequence([seed, *key]).generate_state(1)[0])
@@ -74,20 +74,6 @@ def _rng_state(rng: np.random.Generator) -> Any:
     return rng.bit_generator.state
 
 
-def uniform_statistic(counts: np.ndarray, M: int, K: int) -> float:
-    """Pearson's statistic of how often each row came out in M draws of K
-    distinct rows, scaled to follow chi-square with N - 1 degrees of freedom
-    when every K-subset is equally likely.
-
-    Each draw adds K ones without replacement, so the counts vary less than
-    multinomial ones: their Pearson sum follows (N - K) / (N - 1) times
-    chi-square(N - 1), hence the factor (N - 1) / (N - K).
-    """
-    N = counts.size
-    expect = M * K / N
-    return float(((counts - expect) ** 2).sum() / expect * (N - 1) / (N - K))
-
-
 # -- what every case does -----------------------------------------------------
 
 
@@ -95,6 +81,16 @@ def _call(runner: Runner, X: np.ndarray, K: int, s: int, rng=None) -> np.ndarray
     """Call the function with a Generator (seeded with ``s``, or ``rng`` made so); check the shape."""
     rng = np.random.default_rng(s) if rng is None else rng
     got_raw = runner.call(X, K, rng, shown=(None, None, f"np.random.default_rng({s})"))
+    if runner.last_global_random:
+        runner.fail(
+            [
+                "expected every random draw to come from the Generator rng",
+                "got NumPy's global random state changed by the call: your function ran "
+                "np.random.seed or a draw of np.random.<function> (or code that does)",
+            ],
+            "draw only with the Generator rng you were given (rng.choice, rng.permutation ...): "
+            "np.random.<function> uses NumPy's global generator, not rng",
+        )
     require_ndarray(runner, got_raw, "centroids", None, "X[positions]")
     got = as_array(got_raw)
     if got is None or got.shape != (K, X.shape[1]):
@@ -359,32 +355,24 @@ def _k1_case(runner: Runner, seed: int) -> None:
         )
 
 
-def colour_statistic(counts: np.ndarray, M: int) -> float:
-    """Pearson's statistic of colour counts over M draws of K = 1 position of
-    :func:`_duplicate_rows`, against every position being equally likely
-    (chi-square with 3 degrees of freedom)."""
-    expect = M * np.array(_MULTIPLICITY) / sum(_MULTIPLICITY)
-    return float(((counts - expect) ** 2 / expect).sum())
-
-
 def _duplicates_case(runner: Runner, seed: int) -> None:
-    X = _duplicate_rows()
+    X = duplicate_rows()
     for k in range(3):  # rows at distinct positions may repeat a colour that X repeats
         _distinct(runner, X, _call(runner, X, 3, _call_seed(seed, 9, k)), 3)
     M = CHI2_DRAWS
-    index = {tuple(c): k for k, c in enumerate(_COLOURS)}
-    counts = np.zeros(len(_COLOURS), dtype=int)
+    index = {tuple(c): k for k, c in enumerate(COLOURS)}
+    counts = np.zeros(len(COLOURS), dtype=int)
     for k in range(M):
         got = _call(runner, X, 1, _call_seed(seed, 10, k))
         _distinct(runner, X, got, 1)
         counts[index[tuple(got[0])]] += 1
     statistic = colour_statistic(counts, M)
     if statistic > CHI2_LIMIT_COLOURS:
-        expect = [round(M * m / sum(_MULTIPLICITY)) for m in _MULTIPLICITY]
+        expect = [round(M * m / sum(MULTIPLICITY)) for m in MULTIPLICITY]
         runner.fail(
             [
                 f"expected every position of X equally likely: its {len(X)} rows hold 4 colours "
-                f"{', '.join(str(m) for m in _MULTIPLICITY)} times, so with K = 1 over {M} seeds "
+                f"{', '.join(str(m) for m in MULTIPLICITY)} times, so with K = 1 over {M} seeds "
                 f"they come out about {expect} times",
                 f"got {counts.tolist()} (chi-square statistic {statistic:.1f} > "
                 f"{CHI2_LIMIT_COLOURS:.1f}, exceeded with probability {CHI2_ALPHA:g} by a "

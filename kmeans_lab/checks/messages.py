@@ -154,16 +154,21 @@ def snippet(
     come from :func:`kmeans_lab.checks.case_inputs` if ``case`` (the number of a
     visible check's case) is given, else it is described.
 
+    The variables are named for the case (``case_X``, ``case_centroids``), so that
+    running the snippet never overwrites the notebook's own ``X`` or ``image``.
+
     Examples
     --------
-    >>> snippet("f", ("X", "K"), (np.array([[0.5, 1.0]]), 2))
-    ['this case, to run in a new cell:', '    X = np.array([[0.5, 1.0]])', '    K = 2', '    f(X, K)']
+    >>> snippet("f", ("X", "K"), (np.array([[0.5, 1.0]]), 2))  # doctest: +NORMALIZE_WHITESPACE
+    ['this case, to run in a new cell:', '    case_X = np.array([[0.5, 1.0]])',
+     '    case_K = 2', '    f(case_X, case_K)']
     """
     lines = ["this case, to run in a new cell:"]
     sources = [
         (shown[i] if shown is not None and i < len(shown) and shown[i] else None) or _literal(v)
         for i, v in enumerate(args)
     ]
+    params = tuple(f"case_{name}" for name in params)
     if case is not None and any(source is None for source in sources):
         names = ", ".join(params)
         call = f'case_inputs("{exercise}", {case})'

@@ -9,26 +9,70 @@ import numpy as np
 
 from .. import image_io as _image_io
 from .answers import as_array, none_hint, require_ndarray
+from .diagnosis import Mistake
 from .image_to_pixels import (
     IMAGE_SHAPES,
+    IMAGE_SIZES_HINT,
     UINT8_SHAPE,
+    case_image,
     compare_values,
+    describe_image,
     distinct_image,
     random_image_shapes,
 )
 from .messages import expected_got, row
 from .results import CheckResult
-from .runner import Case, Runner, case_rng, check_options
+from .runner import Case, ExceptionHint, Runner, case_rng, check_options
 
 __all__ = ["check_pixels_to_image", "TWO_NUMBER_SHAPES"]
 
-#: Shapes given as (H, W) only: the image keeps the pixels' C channels.
-TWO_NUMBER_SHAPES = [(2, 3), (5, 4)]
+#: Shapes given as (H, W) only, with the pixels' number of channels C: the image keeps them.
+TWO_NUMBER_SHAPES = [((2, 3), 3), ((5, 4), 4)]
 
 
-def _case(runner: Runner, shape: tuple[int, ...], dtype=np.float64) -> None:
+def _column_major(pixels: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    return pixels.reshape((shape[0], shape[1], pixels.shape[1]), order="F")
+
+
+#: The known mistakes, each named only when the function gives its image on every probe.
+MISTAKES: tuple[Mistake, ...] = (
+    Mistake(
+        "column_major",
+        _column_major,
+        "fill the image row by row (NumPy's default C order): order='F', or filling a "
+        "(W, H, C) array and transposing, fills the columns first",
+    ),
+)
+
+
+def probes() -> list[tuple[np.ndarray, tuple[int, ...]]]:
+    """Inputs on which every mistake of :data:`MISTAKES` gives an image of its own."""
+    images = [case_image(shape) for shape in IMAGE_SHAPES[:3]]  # the first cases' images
+    return [(image.reshape(-1, image.shape[2]), image.shape) for image in images]
+
+
+#: The hint for a function that changes ``pixels``.
+MUTATION_HINTS = {
+    "pixels": "build a new array (reshape returns one) instead of setting pixels.shape or "
+    "changing values in place: the caller's pixels must stay as they were",
+}
+#: Hints for a function that raises, tried in order.
+EXCEPTION_HINTS = (
+    ExceptionHint(
+        "this case gives shape as (H, W), without C ({arguments}): the number of channels "
+        "then comes from pixels (its number of columns)",
+        case_matches=r"shape given as \(H, W\)",
+    ),
+    IMAGE_SIZES_HINT,
+)
+
+
+def _case(
+    runner: Runner, shape: tuple[int, ...], dtype=np.float64, C: int = 3, photo: bool = False
+) -> None:
     H, W = shape[0], shape[1]
-    full = distinct_image((H, W, shape[2] if len(shape) == 3 else 3), dtype)
+    full_shape = (H, W, shape[2] if len(shape) == 3 else C)
+    full = case_image(full_shape, dtype) if photo else distinct_image(full_shape, dtype)
     C = full.shape[2]
     pixels = full.reshape(H * W, C).copy()
     expected = _image_io.pixels_to_image(pixels.copy(), shape)
@@ -38,22 +82,31 @@ def _case(runner: Runner, shape: tuple[int, ...], dtype=np.float64) -> None:
     if got is None or got.shape != expected.shape:
         hint = none_hint(got_raw, "image")
         if hint is None and got is not None:
+            wanted = f"the image has shape (H, W, C) = {expected.shape}"
             if got.shape == pixels.shape:
+                same = np.array_equal(got, pixels)
                 hint = (
-                    "your function returns the pixels unchanged: reshape returns a new array, "
-                    "it does not change pixels, so return what it gives"
+                    f"your result has the pixels' own shape (N, C) = {pixels.shape}"
+                    + (
+                        " and their values unchanged (reshape returns a new array and leaves "
+                        "the array it is called on as it was)"
+                        if same
+                        else ""
+                    )
+                    + f"; {wanted}"
                 )
-            elif got.shape == (W, H, C):
-                hint = "the image's shape is (H, W, C): height (rows) first, then width"
+            elif got.shape == (W, H, C) and H != W:
+                hint = f"your result has shape (W, H, C) = {got.shape}, width first; {wanted}"
             elif len(shape) == 2 and got.shape == (H, W):
                 hint = (
-                    "shape may be given as (H, W), without C: the image still has C channels, "
-                    "and C is the number of columns of pixels"
+                    f"this case gives shape as (H, W) = {tuple(shape)}, and your result has "
+                    f"shape (H, W), without the channel axis; {wanted}: C = {C}, the number of "
+                    "columns of pixels"
                 )
             else:
                 hint = (
-                    f"the result must have shape (H, W, C) = {expected.shape}: H and W from "
-                    "shape, C from shape or, when shape has two numbers, from pixels"
+                    f"your result has shape {got.shape}; {wanted}: H and W from shape, C from "
+                    "shape or, when shape has two numbers, from pixels"
                 )
         runner.fail(
             expected_got("image", expected, got if got is not None else got_raw),
@@ -74,34 +127,36 @@ def _case(runner: Runner, shape: tuple[int, ...], dtype=np.float64) -> None:
     if len(found) == 1:
         line += f"; yours is pixels[{int(found[0][0])}]"
     lines.append(line)
+    mistake = runner.diagnose(MISTAKES, got)
+    if mistake is not None:
+        runner.fail(lines, mistake.hint, mistake=mistake.name)
     if np.array_equal(np.sort(got, axis=None), np.sort(pixels, axis=None)):
-        if np.array_equal(got, pixels.reshape(expected.shape, order="F")):
-            # the same array as pixels.reshape(W, H, C).transpose(1, 0, 2)
-            hint = (
-                "fill the image row by row (NumPy's default C order): order='F', or filling a "
-                "(W, H, C) array and transposing, fills the columns first"
-            )
-        else:
-            hint = "your image holds the pixels in another order: row r * W + c is pixel (r, c)"
+        hint = "your image holds the pixels in another order: row r * W + c is pixel (r, c)"
     else:
         hint = "your image holds values that are not in pixels: a reshape only moves values"
     runner.fail(lines, hint)
 
 
-def _described(shape: tuple[int, ...], kind: str = "") -> str:
+def _described(shape: tuple[int, ...], kind: str = "", C: int = 3) -> str:
     H, W = shape[0], shape[1]
     given = ", shape given as (H, W)" if len(shape) == 2 else ""
-    return f"{kind}{H * W} pixels into shape {shape}{given}"
+    channels = f" of {C} channels" if len(shape) == 2 and C != 3 else ""
+    return f"{kind}{H * W} pixels{channels} into shape {shape}{given}"
 
 
 def cases(n_random: int, seed: int) -> list[Case]:
     """The fixed cases, shapes given as (H, W), the 8-bit case, then ``n_random`` random ones."""
-    out: list[Case] = [(_described(shape), partial(_case, shape=shape)) for shape in IMAGE_SHAPES]
-    out += [(_described(shape), partial(_case, shape=shape)) for shape in TWO_NUMBER_SHAPES]
+    out: list[Case] = [
+        (_described(shape) + describe_image(shape), partial(_case, shape=shape, photo=True))
+        for shape in IMAGE_SHAPES
+    ]
+    out += [
+        (_described(shape, C=C), partial(_case, shape=shape, C=C)) for shape, C in TWO_NUMBER_SHAPES
+    ]
     out.append(
         (
-            _described(UINT8_SHAPE) + ", 8-bit (uint8)",
-            partial(_case, shape=UINT8_SHAPE, dtype=np.uint8),
+            _described(UINT8_SHAPE) + ", 8-bit (uint8)" + describe_image(UINT8_SHAPE, np.uint8),
+            partial(_case, shape=UINT8_SHAPE, dtype=np.uint8, photo=True),
         )
     )
     rng = case_rng(seed, "pixels_to_image")

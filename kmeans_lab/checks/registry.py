@@ -18,16 +18,14 @@ Examples
 from __future__ import annotations
 
 import importlib
-import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 
 __all__ = [
     "EXERCISES",
     "REGISTRY",
     "Exercise",
-    "ExceptionHint",
     "COURSE_FAST",
     "LIBRARIES",
     "LIBRARY_KMEANS",
@@ -57,26 +55,6 @@ LIBRARIES: Mapping[str, str] = MappingProxyType({"sklearn": "scikit-learn", "sci
 
 
 @dataclass(frozen=True)
-class ExceptionHint:
-    """The hint for a student's function that raised, when a condition holds.
-
-    The hint applies when the exception's message contains one of
-    ``message_contains``, or when the failing case's description matches the
-    regular expression ``case_matches``.
-    """
-
-    hint: str
-    message_contains: tuple[str, ...] = ()
-    case_matches: str = ""
-
-    def applies(self, message: str, case: str) -> bool:
-        """True when this hint fits an exception ``message`` raised in ``case``."""
-        if self.case_matches and re.search(self.case_matches, case):
-            return True
-        return any(text in message for text in self.message_contains)
-
-
-@dataclass(frozen=True)
 class Exercise:
     """One exercise of the course.
 
@@ -101,10 +79,6 @@ class Exercise:
     uses : tuple of str
         Other reference functions the check computes expected values with
         (the hidden tests verify they were not replaced).
-    mutation_hints : mapping of str to str
-        The hint for a function that changes the argument of that name.
-    exception_hints : tuple of ExceptionHint
-        Hints for a function that raises, tried in order.
     hidden_seed, hidden_n_random : int
         The arguments of the hidden test in the check cell.
     """
@@ -117,8 +91,6 @@ class Exercise:
     also_forbidden: tuple[str, ...] = ()
     forbidden_modules: tuple[str, ...] = ()
     uses: tuple[str, ...] = ()
-    mutation_hints: Mapping[str, str] = field(default_factory=dict)
-    exception_hints: tuple[ExceptionHint, ...] = ()
     hidden_seed: int = 0
     hidden_n_random: int = 25
 
@@ -163,12 +135,6 @@ _KMEANS = "kmeans_lab.kmeans."
 _IMAGE_IO = "kmeans_lab.image_io."
 _COMPRESSION = "kmeans_lab.compression."
 
-_IMAGE_SIZES_HINT = ExceptionHint(
-    "the shape your code asks for does not fit this case (see the error): take the sizes "
-    "from the input, which differ from case to case",
-    message_contains=("reshape", "size"),
-)
-
 _EXERCISES = (
     Exercise(
         name="image_to_pixels",
@@ -176,11 +142,6 @@ _EXERCISES = (
         params=("image",),
         points=1,
         reference=_IMAGE_IO + "image_to_pixels",
-        mutation_hints={
-            "image": "build a new array (reshape returns one) instead of setting image.shape or "
-            "changing values in place: the caller's image must stay as it was",
-        },
-        exception_hints=(_IMAGE_SIZES_HINT,),
         hidden_seed=101,
     ),
     Exercise(
@@ -189,18 +150,6 @@ _EXERCISES = (
         params=("pixels", "shape"),
         points=1,
         reference=_IMAGE_IO + "pixels_to_image",
-        mutation_hints={
-            "pixels": "build a new array (reshape returns one) instead of setting pixels.shape or "
-            "changing values in place: the caller's pixels must stay as they were",
-        },
-        exception_hints=(
-            ExceptionHint(
-                "shape may be given as (H, W), without C: the number of channels then comes "
-                "from pixels (its number of columns)",
-                case_matches=r"shape given as \(H, W\)",
-            ),
-            _IMAGE_SIZES_HINT,
-        ),
         hidden_seed=102,
     ),
     Exercise(
@@ -211,10 +160,6 @@ _EXERCISES = (
         reference=_KMEANS + "init_centroids",
         also_forbidden=(_KMEANS + "kmeans_plusplus",),
         forbidden_modules=LIBRARY_KMEANS + COURSE_FAST,
-        mutation_hints={
-            "X": "choose positions and take those rows, leaving X as it is: shuffling or sorting "
-            "X in place changes the caller's array",
-        },
         hidden_seed=202,
     ),
     Exercise(
@@ -224,20 +169,6 @@ _EXERCISES = (
         points=3,
         reference=_KMEANS + "find_closest_centroids",
         forbidden_modules=LIBRARY_KMEANS + LIBRARY_NEAREST + COURSE_FAST,
-        mutation_hints={
-            "X": "compute into new arrays instead of changing X in place (-=, /=, sort): the "
-            "caller's X must stay as it was",
-            "centroids": "compute into new arrays instead of changing centroids in place: the "
-            "caller's centroids must stay as they were",
-        },
-        exception_hints=(
-            ExceptionHint(
-                "the arrays' shapes do not broadcast (see the error): give X and centroids a new "
-                "axis each, so that their difference has shape (N, K, n), one row per point and "
-                "centroid",
-                message_contains=("broadcast",),
-            ),
-        ),
         hidden_seed=303,
     ),
     Exercise(
@@ -248,10 +179,6 @@ _EXERCISES = (
         reference=_KMEANS + "compute_centroids",
         # sklearn.neighbors.NearestCentroid computes the centroids of labelled points
         forbidden_modules=LIBRARY_KMEANS + ("sklearn.neighbors",) + COURSE_FAST,
-        mutation_hints={
-            "centroids": "fill a new array (a copy) instead of assigning into centroids: "
-            "centroids is the caller's array",
-        },
         hidden_seed=404,
     ),
     Exercise(
@@ -265,10 +192,6 @@ _EXERCISES = (
         # hands them out), and the check computes with them.
         forbidden_modules=LIBRARY_KMEANS + COURSE_FAST,
         uses=(_KMEANS + "find_closest_centroids", _KMEANS + "compute_centroids"),
-        mutation_hints={
-            "initial_centroids": "work on a copy instead of assigning into initial_centroids: "
-            "it is the caller's array",
-        },
         hidden_seed=405,
     ),
     Exercise(
@@ -278,13 +201,6 @@ _EXERCISES = (
         points=1,
         reference=_COMPRESSION + "compressed_bits",
         also_forbidden=(_COMPRESSION + "bits_per_index",),
-        exception_hints=(
-            ExceptionHint(
-                "with K = 1 every pixel has the same colour, so an index needs 0 bits: for K = 1 "
-                "the answer is the palette's bits only",
-                case_matches=r"\bK=1$",  # the case "n_pixels=100, K=1", not "K=17"
-            ),
-        ),
         hidden_seed=505,
     ),
 )

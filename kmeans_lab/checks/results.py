@@ -48,6 +48,11 @@ class CheckFailure(AssertionError):
     diagnosis : str
         A stable name of the hint given: the hint with its numbers replaced by
         ``#``, so that the same mistake on other data counts as the same.
+    mistake : str
+        The known mistake the hint names, proved on every probe of the
+        exercise (:mod:`.diagnosis`); empty when the hint is a fact about the case.
+    claim : str
+        ``"diagnosis"`` when the hint names a proved mistake, else ``"fact"``.
 
     Examples
     --------
@@ -65,13 +70,20 @@ class CheckFailure(AssertionError):
         hint: str = "",
         kind: str = "wrong result",
         case: str = "",
+        mistake: str = "",
     ):
         super().__init__(message)
+        self.mistake = mistake
         self.exercise = exercise
         self.reason = reason or "fails its check"
         self.hint = hint
         self.kind = kind
         self.case = case
+
+    @property
+    def claim(self) -> str:
+        """``"diagnosis"`` for a hint naming a proved mistake, ``"fact"`` otherwise."""
+        return "diagnosis" if self.mistake else "fact"
 
     @property
     def diagnosis(self) -> str:

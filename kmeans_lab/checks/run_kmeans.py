@@ -1,7 +1,7 @@
 """The check of exercise ``run_kmeans(X, initial_centroids, max_iters)``: the whole loop.
 
 Results are compared with the reference from the same initial centroids; a
-wrong answer is compared with the reference's centroids after each round,
+wrong answer is compared with the algorithm's centroids after each round,
 which tells one round too many or too few, a cap, an early stop, or
 centroids that never move.
 """
@@ -14,13 +14,26 @@ from functools import partial
 import numpy as np
 
 from .. import kmeans as _kmeans
-from .answers import as_array, lower_precision, none_hint, precision_hint, require_ndarray
+from .answers import (
+    as_array,
+    lower_precision,
+    none_hint,
+    precision_hint,
+    require_ndarray,
+    tuple_hint,
+)
 from .find_closest_centroids import sq_distances
 from .messages import describe, expected_got, num, row
 from .results import CheckResult
 from .runner import Case, Runner, case_rng, check_options
 
 __all__ = ["check_run_kmeans"]
+
+#: The hint for a function that changes ``initial_centroids``.
+MUTATION_HINTS = {
+    "initial_centroids": "work on a copy instead of assigning into initial_centroids: "
+    "it is the caller's array",
+}
 
 
 def history(X: np.ndarray, C0: np.ndarray, rounds: int) -> list[np.ndarray]:
@@ -39,7 +52,7 @@ def _rounds(r: int) -> str:
 
 
 def _rounds_line_and_hint(got_C, exp_C, hist, max_iters) -> tuple[list[str], str]:
-    """What the returned centroids match (the reference's after some round), and the hint."""
+    """What the returned centroids match (the algorithm's after some round), and the hint."""
     if lower_precision(got_C) and np.allclose(
         got_C, exp_C, rtol=10 * np.finfo(got_C.dtype).eps, atol=10 * np.finfo(got_C.dtype).tiny
     ):
@@ -48,19 +61,21 @@ def _rounds_line_and_hint(got_C, exp_C, hist, max_iters) -> tuple[list[str], str
     if matches:
         r = matches[0]
         seen = (
-            "the initial centroids (the reference's after 0 rounds)"
+            "the initial centroids (the algorithm's after 0 rounds)"
             if r == 0
-            else f"the reference's centroids after {_rounds(r)}"
+            else f"the algorithm's centroids after {_rounds(r)} from these initial centroids"
         )
+        short = seen.replace(" from these initial centroids", "")
         return (
-            [f"your centroids are {seen}, not after max_iters = {_rounds(max_iters)}"],
-            f"count the rounds your loop runs (max_iters = {max_iters} here), and check that each "
-            "round assigns the points with the current centroids, then moves the centroids",
+            [f"your centroids are {short}, not after max_iters = {_rounds(max_iters)}"],
+            f"your centroids are {seen}; max_iters = {max_iters} asks for {_rounds(max_iters)}",
         )
+    k = int(np.argmax((~np.isclose(got_C, exp_C, rtol=1e-9, atol=1e-12)).any(axis=1)))
     return (
         [],
-        "each round assigns every point to its closest centroid, then moves each centroid to the "
-        "mean of its points: run the snippet and compare your centroids after each round",
+        f"after {_rounds(max_iters)} from these initial centroids centroid {k} is at "
+        f"{row(exp_C[k])}, yours at {row(got_C[k])}, and your centroids are not the "
+        f"algorithm's after any number of rounds from 0 to {len(hist) - 1}",
     )
 
 
@@ -70,10 +85,18 @@ def _case(runner: Runner, X: np.ndarray, C0: np.ndarray, max_iters: int) -> None
     exp_C, exp_labels = _kmeans.run_kmeans(X.copy(), C0.copy(), max_iters)
     got_raw = runner.call(X, C0, max_iters)
     if not isinstance(got_raw, (tuple, list)) or len(got_raw) != 2:
-        hint = (
-            none_hint(got_raw, "centroids, labels")
-            or "return both results: return centroids, labels"
-        )
+        hint = none_hint(got_raw, "centroids, labels")
+        if hint is None and isinstance(got_raw, tuple):
+            hint = tuple_hint(got_raw, "2 values, (centroids, labels)", one=False)
+        if hint is None:
+            what = (
+                f"an array of shape {got_raw.shape}"
+                if isinstance(got_raw, np.ndarray)
+                else f"a {type(got_raw).__name__}"
+            )
+            hint = (
+                f"your function returned {what}; the exercise returns 2 values, (centroids, labels)"
+            )
         runner.fail(
             [
                 f"expected a pair (centroids, labels) of shapes ({K}, {n}) and ({N},)",
@@ -97,7 +120,8 @@ def _case(runner: Runner, X: np.ndarray, C0: np.ndarray, max_iters: int) -> None
                 f"expected a pair (centroids, labels) of shapes ({K}, {n}) and ({N},)",
                 f"got shapes {got_C.shape} and {got_labels.shape}",
             ],
-            "return the centroids first, then the labels: return centroids, labels",
+            f"your first result has shape {got_C.shape} and your second {got_labels.shape}: "
+            f"the exercise returns (centroids, labels), of shapes ({K}, {n}) and ({N},)",
         )
     if got_C is None or got_C.shape != (K, n):
         runner.fail(
@@ -151,13 +175,16 @@ def _case(runner: Runner, X: np.ndarray, C0: np.ndarray, max_iters: int) -> None
         got_labels, _kmeans.find_closest_centroids(X, hist[max_iters - 1])
     ):
         hint = (
-            "your labels are the assignment to the centroids before the last update: the labels "
-            "returned must be the assignment to the centroids returned"
+            f"your labels are the assignment to the centroids after {_rounds(max_iters - 1)}, "
+            f"not to the centroids you returned (after {_rounds(max_iters)})"
         )
     else:
+        mine = sq_distances(X[i : i + 1], got_C)[0]
+        e, g = int(np.argmin(mine)), int(got_labels[i])
         hint = (
-            "the labels returned must be the assignment of every point to the closest of the "
-            "centroids returned"
+            f"your labels are not the closest of the centroids you returned: X[{i}] is nearest "
+            f"to centroid {e} (squared distance {num(mine[e])})"
+            + (f", your label is {g} ({num(mine[g])})" if 0 <= g < K else f", your label is {g}")
         )
     runner.fail(lines, hint)
 

@@ -10,20 +10,23 @@ The exercise's facts (parameter names, hints) come from its registry record.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import numbers
-import os
 import sys
-import sysconfig
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from . import provenance
-from .messages import describe, row, snippet, where_raised
+from .diagnosis import Mistake, proved_mistake, recorded_probe_results
+from .diagnosis import Raised as RaisedOnProbe
+from .exception_hints import GENERIC_EXCEPTION_HINT, ExceptionHint, arguments_text
+from .line_counter import LineCounter
+from .messages import describe, row, snippet
+from .outcome import Outcome, Raised
 from .plain import plain
 from .registry import EXERCISES, REGISTRY, Exercise
 from .results import CheckFailure, CheckResult
@@ -36,6 +39,8 @@ __all__ = [
     "check_options",
     "case_rng",
     "GENERIC_EXCEPTION_HINT",
+    "ExceptionHint",
+    "arguments_text",
 ]
 
 #: One case of a check: a description and a function of the runner.
@@ -43,11 +48,6 @@ Case = tuple[str, Callable[["Runner"], None]]
 
 #: The visible check's settings (a notebook's check cell): its cases can be shown by number.
 PUBLIC_N_RANDOM, PUBLIC_SEED = 3, 0
-
-GENERIC_EXCEPTION_HINT = (
-    "run the snippet above in a new cell to see the error, and print the shapes of the "
-    "arrays used on the line that raises"
-)
 
 
 def check_options(n_random: object, seed: object) -> tuple[int, int]:
@@ -68,102 +68,13 @@ def _copy(value: Any) -> Any:
     return value.copy() if isinstance(value, np.ndarray) else value
 
 
-_LIBRARY_DIRS = tuple(
-    os.path.realpath(p)
-    for p in {sysconfig.get_paths().get(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")}
-    if p
-) + (str(provenance.PACKAGE_DIR),)
-
-
-class _LineCounter:
-    """A trace function (:func:`sys.settrace`) counting lines run in the student's own code.
-
-    The student's code is any code outside the standard library, the installed
-    packages and ``kmeans_lab``: the notebook's cells, and helpers they define.
-    """
-
-    def __init__(self) -> None:
-        self.lines = 0
-        self.seen: dict[str, bool] = {}
-
-    def _own(self, filename: str) -> bool:
-        own = self.seen.get(filename)
-        if own is None:
-            path = os.path.realpath(filename) if not filename.startswith("<") else filename
-            own = not filename.startswith("<frozen") and not path.startswith(_LIBRARY_DIRS)
-            self.seen[filename] = own
-        return own
-
-    def __call__(self, frame, event, arg):
-        if event == "call" and self._own(frame.f_code.co_filename):
-            return self._local
-        return None
-
-    def _local(self, frame, event, arg):
-        if event == "line":
-            self.lines += 1
-        return self._local
-
-
-@dataclass(frozen=True)
-class Raised:
-    """An exception the student's function raised, as a check reports it.
-
-    Attributes
-    ----------
-    type_name : str
-        The exception's class name, e.g. ``"ValueError"``.
-    message : str
-        ``str(exception)``.
-    not_implemented : bool
-        True for a ``NotImplementedError`` (the exercise's stub).
-    where : str or None
-        The line of the student's code that raised (see :func:`where_raised`).
-    """
-
-    type_name: str
-    message: str
-    not_implemented: bool = False
-    where: str | None = None
-
-    @classmethod
-    def from_exception(cls, exc: BaseException, func: Callable) -> Raised:
-        """What a check shows of ``exc``, raised by ``func``."""
-        return cls(
-            type(exc).__name__,
-            str(exc),
-            isinstance(exc, NotImplementedError),
-            where_raised(exc, func),
-        )
+def _same_random_state(a: tuple, b: tuple) -> bool:
+    """True when two ``np.random.get_state()`` tuples are the same state."""
+    return a[0] == b[0] and np.array_equal(a[1], b[1]) and tuple(a[2:]) == tuple(b[2:])
 
 
 class _NotTheAnswers(Exception):
     """An error of the runner itself (a replay's), carried through :meth:`Runner.run`."""
-
-
-@dataclass
-class Outcome:
-    """What one call of the student's function did.
-
-    Attributes
-    ----------
-    result : object
-        What it returned (None if it raised).
-    raised : Raised or None
-        The exception it raised.
-    hit : str or None
-        The forbidden function or module it ran (see :mod:`.provenance`).
-    args_after : tuple
-        Its arguments after the call (a function may change them in place).
-    lines : int or None
-        Lines of the student's own Python code it ran, when counted.
-    """
-
-    result: Any = None
-    raised: Raised | None = None
-    hit: str | None = None
-    args_after: tuple = ()
-    lines: int | None = None
 
 
 class Runner:
@@ -200,11 +111,20 @@ class Runner:
         self.signature_checked = False
         self.last_call: tuple | None = None  # (args, shown) of the case's latest call
         self.last_lines: int | None = None
+        self.last_global_random = False  # the latest call changed np.random's global state
         self.public = False
+        self.probes: list[tuple] = []  # the exercise's probe arguments (see .diagnosis)
+        self.probe_results: list[Any] | None = None  # the function's output on each probe
 
     # -- failures -----------------------------------------------------------
     def _raise(
-        self, first: str, lines: list[str], hint: str, reason: str, kind: str = "wrong result"
+        self,
+        first: str,
+        lines: list[str],
+        hint: str,
+        reason: str,
+        kind: str = "wrong result",
+        mistake: str = "",
     ) -> None:
         body = [first] + ["  " + line for line in lines] + [f"  hint: {hint}"]
         raise CheckFailure(
@@ -214,15 +134,24 @@ class Runner:
             hint=hint,
             kind=kind,
             case=self.description,
+            mistake=mistake,
         )
 
     def fail(
-        self, lines: list[str], hint: str, *, show_call: bool = True, kind: str = "wrong result"
+        self,
+        lines: list[str],
+        hint: str,
+        *,
+        show_call: bool = True,
+        kind: str = "wrong result",
+        mistake: str = "",
     ) -> None:
         """Raise CheckFailure for the current case (``kind``: one of ``results.KINDS``).
 
         Unless ``show_call`` is false (a failure seen over many calls), the
         message ends with the case's latest call as a snippet to run in a new cell.
+        ``mistake`` names the mistake the hint diagnoses, which :meth:`diagnose`
+        proved; without it the hint is a fact about the case.
         """
         if show_call and self.last_call is not None:
             lines = lines + self._snippet()
@@ -233,7 +162,48 @@ class Runner:
             hint,
             f"fails {where}",
             kind,
+            mistake,
         )
+
+    def diagnose(self, mistakes: Sequence[Mistake], got: Any) -> Mistake | None:
+        """The mistake the function provably makes: it gave that mistake's output ``got``
+        on the current case's latest call and on every probe (see :mod:`.diagnosis`)."""
+        if self.last_call is None:
+            return None
+        if self.probe_results is None and hasattr(self, "recording"):
+            self.probes, self.probe_results = recorded_probe_results(self)
+        return proved_mistake(mistakes, self.last_call[0], got, self.probes, self.probe_results)
+
+    def _module(self) -> Any:
+        """The exercise's module, which holds its cases, hints and known mistakes."""
+        return importlib.import_module(f"{__package__}.{self.exercise.name}")
+
+    def _probe(self) -> None:
+        """Call the function on the exercise's probes (module-level ``probes()``), if any.
+
+        Only a check in the student's kernel calls the probes: the grader's runners
+        (:mod:`.remote`) plan and record the cases' calls only (a recording stops at the
+        first call that raises), and the replay reads the probes' outputs from the
+        recorded calls with the same arguments, the fixed cases' (:meth:`diagnose`).
+        """
+        if type(self) is not Runner:
+            return
+        make = getattr(self._module(), "probes", None)
+        if make is None:
+            return
+        self.probes = list(make())
+        results: list[Any] | None = []
+        for args in self.probes:
+            outcome = self.invoke(tuple(_copy(a) for a in args))
+            if outcome.hit is not None or results is None:
+                results = None  # a forbidden call: the case will say so; nothing is proved
+                continue
+            results.append(
+                outcome.result
+                if outcome.raised is None
+                else RaisedOnProbe(outcome.raised.type_name)
+            )
+        self.probe_results = results
 
     def _snippet(self) -> list[str]:
         case = self.case_no if self.public else None
@@ -264,7 +234,7 @@ class Runner:
         """
         previous = sys.getprofile()
         watch = provenance.Watch(self.keys, self.exercise.forbidden_modules, previous, self.bodies)
-        counter = _LineCounter() if count_lines else None
+        counter = LineCounter() if count_lines else None
         outcome = Outcome(args_after=fresh)
         np_state = np.random.get_state()
         try:
@@ -284,6 +254,7 @@ class Runner:
         except Exception as exc:  # the student's error, reported by call()
             outcome.raised = Raised.from_exception(exc, self.func)
         finally:
+            outcome.global_random = not _same_random_state(np_state, np.random.get_state())
             np.random.set_state(np_state)
         outcome.hit = watch.hit
         outcome.lines = counter.lines if counter is not None else None
@@ -315,6 +286,7 @@ class Runner:
         except Exception as exc:  # the runner's own (a replay's plan or recording): not judged here
             raise _NotTheAnswers(exc) from None
         self.last_lines = outcome.lines
+        self.last_global_random = outcome.global_random
         if outcome.hit is not None:
             self._raise(*provenance.provenance_failure(self.exercise, outcome.hit), "not own work")
         if outcome.raised is not None:
@@ -325,9 +297,11 @@ class Runner:
         return outcome.result
 
     def _check_signature(self, args: tuple) -> None:
-        """Fail before calling if the function cannot take this exercise's arguments."""
+        """Fail before calling if the function cannot take this exercise's arguments,
+        or names its parameters as the exercise does but in another order."""
         problem = self.signature_problem(args)
         if problem is None:
+            self._check_parameter_order()
             return
         signature, error = problem
         names = self.exercise.params
@@ -337,6 +311,35 @@ class Runner:
             [
                 f"yours takes {signature}, so calling it with the {len(names)} arguments "
                 f"({wanted}) fails: {error}"
+            ],
+            f"define it with these {len(names)} parameters, in this order: "
+            f"{self.exercise.signature()}",
+            "has the wrong parameters",
+            "wrong parameters",
+        )
+
+    def _check_parameter_order(self) -> None:
+        """Fail when the function's first parameters are the exercise's names in another
+        order (``def pixels_to_image(shape, pixels)``): each would receive the other's value."""
+        try:
+            parameters = list(inspect.signature(self.func).parameters.values())
+        except (TypeError, ValueError):
+            return
+        names = self.exercise.params
+        theirs = tuple(p.name for p in parameters[: len(names)])
+        if theirs == names or sorted(theirs) != sorted(names):
+            return
+        swapped = next(
+            f"your {mine} receives the {given}"
+            for mine, given in zip(theirs, names)
+            if mine != given
+        )
+        self._raise(
+            f"{self.exercise.name}: your function must take exactly ({', '.join(names)}), "
+            "in this order",
+            [
+                f"yours takes ({', '.join(theirs)}); the check passes the arguments in the "
+                f"exercise's order ({', '.join(names)}), so {swapped}"
             ],
             f"define it with these {len(names)} parameters, in this order: "
             f"{self.exercise.signature()}",
@@ -366,11 +369,15 @@ class Runner:
         hint = next(
             (
                 h.hint
-                for h in self.exercise.exception_hints
+                for h in getattr(self._module(), "EXCEPTION_HINTS", ())
                 if h.applies(raised.message, self.description)
             ),
             GENERIC_EXCEPTION_HINT,
         )
+        if "{arguments}" in hint and self.last_call is not None:
+            hint = hint.replace(
+                "{arguments}", arguments_text(self.exercise.params, self.last_call[0])
+            )
         self._raise(
             f"{name}: {case} raised {raised.type_name} ({self.description})",
             lines,
@@ -408,7 +415,7 @@ class Runner:
                     )
                 else:
                     lines.append(f"first change at {name}{list(pos)}")
-        hint = self.exercise.mutation_hints.get(
+        hint = getattr(self._module(), "MUTATION_HINTS", {}).get(
             name,
             f"work on a copy ({name}.copy()) or build a new array instead of changing {name} in place",
         )
@@ -425,6 +432,7 @@ class Runner:
         """
         self.public = (n_random, seed) == (PUBLIC_N_RANDOM, PUBLIC_SEED)
         self.check_identity()
+        self._probe()
         self.n_cases = len(cases)
         for number, (description, body) in enumerate(cases, 1):
             self.case_no = number

@@ -28,7 +28,7 @@ def bits_floor(n_pixels, K):
     return 24 * K + n_pixels * math.floor(math.log2(K))
 
 
-@catalogue.wrong("log2_K_minus_1", hint="one bit too few")
+@catalogue.wrong("log2_K_minus_1", hint="yours is 172")
 def bits_log2_k_minus_1(n_pixels, K):
     return 24 * K + n_pixels * math.ceil(math.log2(K - 1))
 
@@ -109,7 +109,9 @@ def bits_numpy_int(n_pixels, K):
 # -- Attempts written for issue 19 from notebook 05's exercise text ------------------------
 
 
-@catalogue.wrong("natural_log")
+@catalogue.wrong(
+    "natural_log", hint="yours is 49536 (int), which is 384 + 16384 x 3", not_hint=("too few",)
+)
 def bits_natural_log(n_pixels, K):
     return 24 * K + n_pixels * math.ceil(np.log(K))
 
@@ -130,11 +132,11 @@ def bits_int_log2_plus_one(n_pixels, K):
     return 24 * K + n_pixels * (int(math.log2(K)) + 1)
 
 
-@catalogue.wrong("log10")
+@catalogue.wrong("log10", not_hint=("too few",))
 def bits_log10(n_pixels, K):
     return 24 * K + n_pixels * math.ceil(math.log10(K))
 
 
-@catalogue.wrong("tuple_palette_and_indices")
+@catalogue.wrong("tuple_palette_and_indices", hint="a tuple of 2 values")
 def bits_tuple_palette_and_indices(n_pixels, K):
     return 24 * K, n_pixels * math.ceil(math.log2(K))

@@ -25,7 +25,7 @@ def compute_zero_for_empty(X, labels, centroids):
     return new
 
 
-@catalogue.wrong("divide_by_K", hint="not by K")
+@catalogue.wrong("divide_by_K", hint="their sum divided by 3")
 def compute_divide_by_K(X, labels, centroids):
     K = centroids.shape[0]
     new = centroids.copy()
@@ -35,7 +35,7 @@ def compute_divide_by_K(X, labels, centroids):
     return new
 
 
-@catalogue.wrong("divide_by_N", hint="not by N")
+@catalogue.wrong("divide_by_N", hint="their sum divided by 6")
 def compute_divide_by_N(X, labels, centroids):
     new = centroids.copy()
     for k in range(centroids.shape[0]):
@@ -85,7 +85,7 @@ def compute_integer_result(X, labels, centroids):
     return new
 
 
-@catalogue.wrong("one_based_labels", hint="labels count from 0")
+@catalogue.wrong("one_based_labels", hint="yours is (5, 3)")
 def compute_one_based(X, labels, centroids):
     new = centroids.copy()
     for k in range(centroids.shape[0]):
@@ -95,13 +95,13 @@ def compute_one_based(X, labels, centroids):
 
 
 @catalogue.wrong(
-    "loops_over_unique_labels", hint="even for a cluster with no points", not_hint=("np.unique",)
+    "loops_over_unique_labels", hint="one row per cluster that has points", not_hint=("np.unique",)
 )
 def compute_over_unique_labels(X, labels, centroids):
     return np.array([X[labels == k].mean(axis=0) for k in np.unique(labels)])
 
 
-@catalogue.wrong("transposed", hint="not (n, K)")
+@catalogue.wrong("transposed", hint="one row per feature")
 def compute_transposed(X, labels, centroids):
     new = centroids.copy()
     for k in range(centroids.shape[0]):
@@ -185,7 +185,7 @@ def compute_sum_and_count(X, labels, centroids):
 
 @catalogue.wrong(
     "floor_division",
-    hint="rounds them down",
+    hint="your means are whole numbers",
     not_hint=("build the result with a float dtype", "float dtype"),
 )
 def compute_floor_division(X, labels, centroids):
@@ -227,7 +227,11 @@ def compute_one_hot(X, labels, centroids):
 # -- Attempts written for issue 19 from notebook 04's exercise text ------------------------
 
 
-@catalogue.wrong("divide_by_count_plus_one")
+@catalogue.wrong(
+    "divide_by_count_plus_one",
+    hint="their sum divided by 4",
+    not_hint=("compare the points you average",),
+)
 def compute_divide_by_count_plus_one(X, labels, centroids):
     # "+ 1 so that an empty cluster does not divide by zero"
     new = centroids.astype(float)
@@ -237,7 +241,7 @@ def compute_divide_by_count_plus_one(X, labels, centroids):
     return new
 
 
-@catalogue.wrong("tuple_with_counts")
+@catalogue.wrong("tuple_with_counts", hint="a tuple of 2 values", not_hint=("np.array(",))
 def compute_tuple_with_counts(X, labels, centroids):
     new = centroids.astype(float)
     counts = np.bincount(labels, minlength=len(centroids))

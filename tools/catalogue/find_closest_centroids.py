@@ -22,7 +22,7 @@ def find_argmax(X, centroids):
     return np.argmax((_diff(X, centroids) ** 2).sum(axis=2), axis=1)
 
 
-@catalogue.wrong("argmin_axis_0", hint="one label per point")
+@catalogue.wrong("argmin_axis_0", hint="one value per centroid")
 def find_wrong_axis(X, centroids):
     return np.argmin((_diff(X, centroids) ** 2).sum(axis=2), axis=0)
 
@@ -85,7 +85,7 @@ def find_normalises_in_place(X, centroids):
     return np.argmin((_diff(X, centroids / scale) ** 2).sum(axis=2), axis=1)
 
 
-@catalogue.wrong("returns_distances", hint="your result has shape (N, K)")
+@catalogue.wrong("returns_distances", hint="your result has shape (5, 2)")
 def find_returns_distances(X, centroids):
     return (_diff(X, centroids) ** 2).sum(axis=2)
 
@@ -95,7 +95,7 @@ def find_forgets_return(X, centroids):
     labels = np.argmin((_diff(X, centroids) ** 2).sum(axis=2), axis=1)  # noqa: F841
 
 
-@catalogue.wrong("argmin_flattened", hint="your result is a single number")
+@catalogue.wrong("argmin_flattened", hint="a single number")
 def find_flat_argmin(X, centroids):
     return np.argmin((_diff(X, centroids) ** 2).sum(axis=2))
 
@@ -222,26 +222,28 @@ def find_extra_parameter(X, c, extra):
 # -- Attempts written for issue 19 from notebook 03's exercise text ------------------------
 
 
-@catalogue.wrong("sorts_centroids_first")
+@catalogue.wrong(
+    "sorts_centroids_first", hint="the squared distances from X[", not_hint=("square each",)
+)
 def find_sorts_centroids_first(X, centroids):
     # "tidy the centroids first": each column sorted, so the labels index other centroids
     C = np.sort(centroids, axis=0)
     return np.argmin(((X[:, None, :] - C[None, :, :]) ** 2).sum(axis=2), axis=1)
 
 
-@catalogue.wrong("expanded_sign_error")
+@catalogue.wrong("expanded_sign_error", hint="the middle term is subtracted")
 def find_expanded_sign_error(X, centroids):
     d = (X**2).sum(1)[:, None] + 2 * X @ centroids.T + (centroids**2).sum(1)[None, :]
     return d.argmin(axis=1)
 
 
-@catalogue.wrong("expanded_drops_centroid_norm")
+@catalogue.wrong("expanded_drops_centroid_norm", hint="needs the centroids' term")
 def find_expanded_drops_centroid_norm(X, centroids):
     d = (X**2).sum(1)[:, None] - 2 * X @ centroids.T
     return d.argmin(axis=1)
 
 
-@catalogue.wrong("uint8_differences")
+@catalogue.wrong("uint8_differences", not_hint=("broadcasting", "each step"))
 def find_uint8_differences(X, centroids):
     # pixel values as 8-bit to save memory: negative differences wrap around to 255
     Xb, Cb = X.astype(np.uint8), centroids.astype(np.uint8)
@@ -255,7 +257,7 @@ def find_sorts_centroids_in_place(X, centroids):
     return np.argmin(((X[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2), axis=1)
 
 
-@catalogue.wrong("tuple_labels_and_distances")
+@catalogue.wrong("tuple_labels_and_distances", hint="a tuple of 2 values", not_hint=("np.array(",))
 def find_tuple_labels_and_distances(X, centroids):
     d = ((X[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
     return d.argmin(axis=1), d.min(axis=1)

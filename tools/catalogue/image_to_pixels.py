@@ -19,7 +19,7 @@ def pixels_transposed(image):
     return image.transpose(1, 0, 2).reshape(-1, image.shape[2])
 
 
-@catalogue.wrong("hard_coded_128", kind="raises", hint="take the sizes from the input")
+@catalogue.wrong("hard_coded_128", kind="raises", hint="sizes do not multiply")
 def pixels_hard_coded_128(image):
     return image.reshape(128 * 128, 3)
 
@@ -35,12 +35,12 @@ def pixels_three_channels(image):
     return image.reshape(-1, 3)
 
 
-@catalogue.wrong("flat_vector", hint="keep the channel axis")
+@catalogue.wrong("flat_vector", hint="one long vector")
 def pixels_flat(image):
     return image.reshape(-1)
 
 
-@catalogue.wrong("channels_first", hint="not (C, H * W)")
+@catalogue.wrong("channels_first", hint="(C, H * W) = (3, 6)")
 def pixels_channels_first(image):
     return image.reshape(-1, image.shape[2]).T
 
@@ -67,7 +67,7 @@ def pixels_nested_lists(image):
     return [list(p) for row in image for p in row]
 
 
-@catalogue.wrong("float32", hint="keep the input's dtype", not_hint=("row by row", "order"))
+@catalogue.wrong("float32", hint="in dtype float32", not_hint=("row by row", "order"))
 def pixels_float32(image):
     return image.reshape(-1, image.shape[2]).astype(np.float32)
 
@@ -129,7 +129,7 @@ def pixels_unpacked(image):
 
 
 @catalogue.wrong(
-    "unique_pixels", accepted_by="issue 19: the cases' values are distinct and already sorted"
+    "unique_pixels",
 )
 def image_unique_pixels(image):
     # "one row per colour": np.unique drops repeated colours and sorts the rest
@@ -137,7 +137,7 @@ def image_unique_pixels(image):
 
 
 @catalogue.wrong(
-    "sorted_columns", accepted_by="issue 19: the cases' values are distinct and already sorted"
+    "sorted_columns",
 )
 def image_sorted_columns(image):
     return np.sort(image.reshape(-1, image.shape[2]), axis=0)
@@ -149,7 +149,7 @@ def image_rows_bottom_up(image):
     return image[::-1].reshape(-1, image.shape[2])
 
 
-@catalogue.wrong("tuple_with_shape")
+@catalogue.wrong("tuple_with_shape", hint="a tuple of 2 values", not_hint=("np.array(",))
 def image_tuple_with_shape(image):
     # keeps the shape for later, as pixels_to_image will need it
     H, W, C = image.shape

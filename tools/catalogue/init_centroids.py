@@ -204,14 +204,13 @@ def init_shuffle_indices(X, K, rng):
 
 @catalogue.wrong(
     "seeds_global_from_rng",
-    accepted_by="issue 19: the check only verifies that rng advanced",
 )
 def init_seeds_global_from_rng(X, K, rng):
     np.random.seed(int(rng.integers(2**32)))
     return X[np.random.choice(len(X), size=K, replace=False)]
 
 
-@catalogue.wrong("tuple_rows_and_positions")
+@catalogue.wrong("tuple_rows_and_positions", hint="a tuple of 2 values", not_hint=("np.array(",))
 def init_tuple_rows_and_positions(X, K, rng):
     positions = rng.choice(len(X), size=K, replace=False)
     return X[positions], positions

@@ -24,13 +24,13 @@ def image_width_first_transposed(pixels, shape):
     return pixels.reshape(W, H, C).transpose(1, 0, 2)
 
 
-@catalogue.wrong("width_first", hint="height (rows) first")
+@catalogue.wrong("width_first", hint="width first")
 def image_width_first(pixels, shape):
     H, W, C = shape
     return pixels.reshape(W, H, C)
 
 
-@catalogue.wrong("returns_pixels", hint="returns the pixels unchanged")
+@catalogue.wrong("returns_pixels", hint="the pixels' own shape")
 def image_returns_pixels(pixels, shape):
     pixels.reshape(shape)
     return pixels
@@ -62,7 +62,7 @@ def image_tolist(pixels, shape):
     return pixels.reshape(shape[0], shape[1], -1).tolist()
 
 
-@catalogue.wrong("float32", hint="keep the input's dtype", not_hint=("row by row", "order"))
+@catalogue.wrong("float32", hint="in dtype float32", not_hint=("row by row", "order"))
 def image_float32(pixels, shape):
     return pixels.reshape(shape[0], shape[1], -1).astype(np.float32)
 
@@ -70,7 +70,7 @@ def image_float32(pixels, shape):
 @catalogue.wrong(
     "reshape_to_shape_as_given",
     kind="raises",
-    hint="shape may be given as (H, W)",
+    hint="gives shape as (H, W)",
     not_hint=("pixels.reshape(shape)",),
 )
 def image_reshape(pixels, shape):
@@ -78,7 +78,7 @@ def image_reshape(pixels, shape):
     return pixels.reshape(shape)
 
 
-@catalogue.wrong("unpacks_three_sizes", kind="raises", hint="shape may be given as (H, W)")
+@catalogue.wrong("unpacks_three_sizes", kind="raises", hint="gives shape as (H, W)")
 def image_np_reshape(pixels, shape):
     H, W, C = shape
     return np.reshape(pixels, (H, W, C))
@@ -106,7 +106,12 @@ def image_loops(pixels, shape):
 # -- Attempts written for issue 19 from notebook 01's exercise text ------------------------
 
 
-@catalogue.wrong("swapped_parameters", kind="raises")
+@catalogue.wrong(
+    "swapped_parameters",
+    kind="signature",
+    hint="def pixels_to_image(pixels, shape):",
+    not_hint=("does not fit",),
+)
 def pixels_swapped_parameters(shape, pixels):
     # the parameters in the other order, the body as the exercise reads
     return np.reshape(pixels, shape)
@@ -114,7 +119,8 @@ def pixels_swapped_parameters(shape, pixels):
 
 @catalogue.wrong(
     "assumes_three_channels_for_two_sizes",
-    accepted_by="issue 19: every (H, W) case has C = 3",
+    kind="raises",
+    hint="gives shape as (H, W)",
 )
 def pixels_assumes_three_channels(pixels, shape):
     C = shape[2] if len(shape) == 3 else 3  # "an image has 3 channels"
@@ -122,13 +128,13 @@ def pixels_assumes_three_channels(pixels, shape):
 
 
 @catalogue.wrong(
-    "sorted_columns", accepted_by="issue 19: the cases' values are distinct and already sorted"
+    "sorted_columns",
 )
 def pixels_sorted_columns(pixels, shape):
     return np.sort(pixels, axis=0).reshape(shape[0], shape[1], pixels.shape[1])
 
 
-@catalogue.wrong("tuple_with_shape")
+@catalogue.wrong("tuple_with_shape", hint="a tuple of 2 values", not_hint=("np.array(",))
 def pixels_tuple_with_shape(pixels, shape):
     image = pixels.reshape(shape[0], shape[1], pixels.shape[1])
     return image, image.shape

@@ -29,8 +29,8 @@ def _compute(X, labels, centroids):
 
 @catalogue.wrong(
     "one_extra_round",
-    hint="count the rounds your loop runs",
-    message="the reference's centroids after 1 round, not after max_iters = 0 rounds",
+    hint="after 1 round from these initial centroids; max_iters = 0",
+    message="the algorithm's centroids after 1 round, not after max_iters = 0 rounds",
 )
 def run_one_extra_round(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
@@ -40,7 +40,9 @@ def run_one_extra_round(X, initial_centroids, max_iters):
 
 
 @catalogue.wrong(
-    "one_round_too_few", hint="count the rounds your loop runs", message="the initial centroids"
+    "one_round_too_few",
+    hint="your centroids are the initial centroids",
+    message="the initial centroids",
 )
 def run_one_round_too_few(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
@@ -49,7 +51,7 @@ def run_one_round_too_few(X, initial_centroids, max_iters):
     return centroids, _find(X, centroids)
 
 
-@catalogue.wrong("labels_from_previous_centroids", hint="before the last update")
+@catalogue.wrong("labels_from_previous_centroids", hint="not to the centroids you returned")
 def run_labels_from_previous_centroids(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
     labels = _find(X, centroids)
@@ -71,8 +73,8 @@ def run_update_before_assign(X, initial_centroids, max_iters):
 
 @catalogue.wrong(
     "never_updates",
-    hint="count the rounds",
-    message="the initial centroids (the reference's after 0 rounds)",
+    hint="your centroids are the initial centroids",
+    message="the initial centroids (the algorithm's after 0 rounds)",
 )
 def run_never_updates(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
@@ -82,7 +84,7 @@ def run_never_updates(X, initial_centroids, max_iters):
     return centroids, _find(X, centroids)
 
 
-@catalogue.wrong("swapped_results", hint="centroids first")
+@catalogue.wrong("swapped_results", hint="your first result has shape (30,)")
 def run_swapped_results(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
     for _ in range(max_iters):
@@ -90,7 +92,7 @@ def run_swapped_results(X, initial_centroids, max_iters):
     return _find(X, centroids), centroids
 
 
-@catalogue.wrong("only_centroids", hint="return centroids, labels")
+@catalogue.wrong("only_centroids", hint="returns 2 values, (centroids, labels)")
 def run_only_centroids(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
     for _ in range(max_iters):
@@ -129,8 +131,8 @@ def run_zero_empty_clusters(X, initial_centroids, max_iters):
 
 @catalogue.wrong(
     "extra_round_from_5_iters",
-    hint="count the rounds your loop runs (max_iters = 8 here)",
-    message="the reference's centroids after 9 rounds",
+    hint="after 9 rounds",
+    message="the algorithm's centroids after 9 rounds",
 )
 def run_extra_round_from_5(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
@@ -141,7 +143,7 @@ def run_extra_round_from_5(X, initial_centroids, max_iters):
 
 @catalogue.wrong(
     "loose_tolerance_early_stop",
-    hint="count the rounds your loop runs (max_iters = 8 here)",
+    hint="after 4 rounds",
     message="not after max_iters = 8 rounds",
 )
 def run_loose_tolerance(X, initial_centroids, max_iters):
@@ -156,8 +158,8 @@ def run_loose_tolerance(X, initial_centroids, max_iters):
 
 @catalogue.wrong(
     "capped_at_5_rounds",
-    hint="count the rounds your loop runs (max_iters = 8 here)",
-    message="the reference's centroids after 5 rounds",
+    hint="after 5 rounds",
+    message="the algorithm's centroids after 5 rounds",
 )
 def run_capped_at_5(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
@@ -217,9 +219,9 @@ def run_no_max_iters(X, initial_centroids):
 
 @catalogue.wrong(
     "assigns_before_the_loop_rounds_minus_one",
-    hint="count the rounds your loop runs",
+    hint="your centroids are the initial centroids",
     not_hint=("never move",),
-    message="the initial centroids (the reference's after 0 rounds), not after max_iters = 1 round",
+    message="the initial centroids (the algorithm's after 0 rounds), not after max_iters = 1 round",
 )
 def run_rounds_minus_one(X, initial_centroids, max_iters):
     # the notebook's shape (assign before the loop; update, then assign, each round), one short
@@ -233,9 +235,9 @@ def run_rounds_minus_one(X, initial_centroids, max_iters):
 
 @catalogue.wrong(
     "never_assigns_again_in_the_loop",
-    hint="check that each round assigns the points with the current centroids",
+    hint="after 1 round",
     not_hint=("after the loop, assign again", "you stopped after"),
-    message="the reference's centroids after 1 round",
+    message="the algorithm's centroids after 1 round",
 )
 def run_stale_labels(X, initial_centroids, max_iters):
     # the labels of the initial centroids are used in every round: the loop runs, but only
@@ -288,7 +290,11 @@ def run_tuple_list(X, initial_centroids, max_iters):
 # -- Attempts written for issue 19 from notebook 04's exercise text ------------------------
 
 
-@catalogue.wrong("returns_initial_centroids")
+@catalogue.wrong(
+    "returns_initial_centroids",
+    hint="your centroids are the initial centroids",
+    not_hint=("count the rounds",),
+)
 def run_returns_initial_centroids(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
     for _ in range(max_iters):
@@ -297,7 +303,7 @@ def run_returns_initial_centroids(X, initial_centroids, max_iters):
     return initial_centroids, course_find(X, initial_centroids)
 
 
-@catalogue.wrong("returns_history_too")
+@catalogue.wrong("returns_history_too", hint="a tuple of 3 values")
 def run_returns_history_too(X, initial_centroids, max_iters):
     centroids = initial_centroids.copy()
     history = [centroids]
