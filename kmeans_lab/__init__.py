@@ -16,10 +16,11 @@ centroids are (K, 3), labels are (N,). Modules:
   :func:`quantize` and :func:`fit_palette` (``fast.palette``, the CLI
   ``kmeans-lab compress`` uses them), :func:`dither` (``fast.dithering``,
   Floyd-Steinberg with a given palette), the private engine (``fast._lloyd``,
-  ``_search``, ``_colours``, ``_threads``)
+  ``_seeding``, ``_search``, ``_movers``, ``_colours``, ``_two_loads``)
 - :mod:`kmeans_lab.explorer` -- the interactive explorer (``explore()``): intake, model, render, app
 - :mod:`kmeans_lab.timing` -- ``best_time``, the shortest of a few runs
-- :mod:`kmeans_lab.grading` -- the hidden tests of the check cells
+- :mod:`kmeans_lab.grading` -- what runs inside the grading sandboxes (the check
+  cells' hidden tests, the source capture, the recorder)
 
 Examples
 --------
