@@ -185,10 +185,18 @@ def _raised(exc: BaseException, name: str) -> dict:
     }
 
 
-def _call(func: Callable, args: tuple, count_lines: bool) -> tuple[Any, dict | None, int | None]:
+def _same_global_state(a: tuple, b: tuple) -> bool:
+    """NumPy's global random states ``a`` and ``b`` are the same (``np.random.get_state()``)."""
+    return a[0] == b[0] and np.array_equal(a[1], b[1]) and tuple(a[2:]) == tuple(b[2:])
+
+
+def _call(
+    func: Callable, args: tuple, count_lines: bool
+) -> tuple[Any, dict | None, int | None, bool]:
+    """The function's result, what it raised, the lines it ran, whether it used np.random."""
     counter = _LineCounter() if count_lines else None
     np_state = np.random.get_state()
-    result, raised = None, None
+    result, raised, global_random = None, None, False
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
@@ -202,8 +210,9 @@ def _call(func: Callable, args: tuple, count_lines: bool) -> tuple[Any, dict | N
     except Exception as exc:  # the student's error, reported by the check outside
         raised = _raised(exc, getattr(func, "__name__", ""))
     finally:
+        global_random = not _same_global_state(np_state, np.random.get_state())
         np.random.set_state(np_state)
-    return result, raised, counter.lines if counter is not None else None
+    return result, raised, counter.lines if counter is not None else None, global_random
 
 
 def _signature_problem(func: Callable, args: tuple) -> dict | None:
@@ -242,7 +251,8 @@ def record(
     -------
     bytes
         A bundle: ``{"format", "exercise", "identity", "signature", "calls"}``,
-        each call ``{"result", "raised", "hit", "after", "lines"}``, and its arrays.
+        each call ``{"result", "raised", "hit", "after", "lines", "global_random"}``
+        (the last: the call changed NumPy's global random state), and its arrays.
     """
     exercise, calls, plan_arrays = read_plan(plan_bundle)
     arrays: dict[str, np.ndarray] = {}
@@ -273,7 +283,7 @@ def record(
             if document["signature"] is not None:
                 break
         kept = tuple(_copy(a) for a in args)
-        result, raised, lines = _call(func, args, planned["count_lines"])
+        result, raised, lines, global_random = _call(func, args, planned["count_lines"])
         after, changed = [], False
         for before, now in zip(kept, args):
             if isinstance(now, np.random.Generator):
@@ -290,6 +300,7 @@ def record(
                 "hit": None,
                 "after": after,
                 "lines": lines,
+                "global_random": global_random,
             }
         )
         if raised is not None or changed:

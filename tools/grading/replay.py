@@ -189,6 +189,10 @@ class _ReplayRunner(Runner):
         outcome = Outcome(
             hit=self._hit(entry.get("hit")) or (self.imported if number == 0 else None)
         )
+        global_random = entry.get("global_random", False)
+        if not isinstance(global_random, bool):
+            raise transport.TransportError("unreadable recording: the global random state")
+        outcome.global_random = global_random
         lines = entry.get("lines")
         if count_lines:
             if type(lines) is not int or lines < 0:
