@@ -42,11 +42,13 @@ from test_grading import (
 )
 
 from kmeans_lab import checks
-from kmeans_lab.checks import remote, transport
 from kmeans_lab.checks.registry import REGISTRY
 from kmeans_lab.checks.results import CheckFailure
+from kmeans_lab.grading import transport
+from kmeans_lab.grading.record import record_function
 from tools.course_privacy import make_private_file, make_private_folder, warn_if_shared
 from tools.csv_safe import FORMULA_STARTS, neutralise, read_csv, restore, write_csv
+from tools.grading import replay as remote
 from tools.grading import verdicts
 from tools.grading.judge import Verdict, judge_answers, verdict_output
 from tools.grading.runs import N_RANDOM, Run
@@ -189,7 +191,7 @@ def assert_a_clean_row(verdict, exercise):
 def recorded(exercise, run, func):
     """What the sandbox would send back for ``func``: its recording, or None if none was made."""
     try:
-        return remote.record(run.plan_file(exercise).read_bytes(), func)
+        return record_function(run.plan_file(exercise).read_bytes(), func)
     except Exception:  # nothing recorded: the judge says why from the cell's outputs
         return None
 
@@ -284,7 +286,7 @@ def test_the_judge_gives_a_row_for_any_malformed_recording(
     fuzz_run, exercise, field, junk, cut, noise
 ):
     plan = fuzz_run.plan_file(exercise).read_bytes()
-    good = remote.record(plan, lambda *args, **kwargs: np.zeros((3, 3)))
+    good = record_function(plan, lambda *args, **kwargs: np.zeros((3, 3)))
     document, arrays = transport.load(good)
     if field in ("identity", "signature", "calls"):
         document[field] = junk
@@ -306,7 +308,7 @@ def test_a_failure_of_the_judge_is_a_not_graded_row(fuzz_run, monkeypatch):
     monkeypatch.setattr(remote, "replay", crash)
     plan = fuzz_run.plan_file("find_closest_centroids").read_bytes()
     verdict = judge_answers(
-        "find_closest_centroids", remote.record(plan, lambda X, c: X), fuzz_run, "r"
+        "find_closest_centroids", record_function(plan, lambda X, c: X), fuzz_run, "r"
     )
     assert_a_clean_row(verdict, "find_closest_centroids")
     assert verdict.note == (

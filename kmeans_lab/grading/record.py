@@ -47,7 +47,7 @@ import numpy as np
 
 from . import transport
 
-__all__ = ["record", "read_plan", "same_array", "main", "FORMAT", "SOURCE_FILE"]
+__all__ = ["record", "record_function", "read_plan", "same_array", "main", "FORMAT", "SOURCE_FILE"]
 
 #: Version of the plan and recording documents.
 FORMAT = 1
@@ -276,6 +276,24 @@ def record(
         return transport.dump(document, arrays)
     finally:
         sys.meta_path.remove(finder)
+    return record_function(plan_bundle, func)
+
+
+def record_function(plan_bundle: bytes, func: Callable) -> bytes:
+    """Call ``func`` on every planned call of ``plan_bundle``; write down what happened.
+
+    What :func:`record` does once the source is loaded (the tests call it with
+    a function directly). Same bundle as :func:`record`.
+    """
+    exercise, calls, plan_arrays = read_plan(plan_bundle)
+    arrays: dict[str, np.ndarray] = {}
+    document: dict[str, Any] = {
+        "format": FORMAT,
+        "exercise": exercise,
+        "identity": None,
+        "signature": None,
+        "calls": [],
+    }
     for number, planned in enumerate(calls):
         args = tuple(transport.decode(t, plan_arrays) for t in planned["args"])
         if number == 0:
