@@ -90,15 +90,34 @@ def test_matching_or_missing_stamps_let_grading_go_on(tmp_path):
 
 def test_another_version_is_refused_naming_both_and_the_students(tmp_path):
     old = {"version": "0.0.9", "fingerprint": "0123456789abcdef"}
-    # the other stamp is in the second notebook of the second student
-    _submit(tmp_path, "alice", {"03.ipynb": _notebook(OURS)})
-    _submit(tmp_path, "bob", {"03.ipynb": _notebook(OURS), "04.ipynb": _notebook(None, old)})
+    # the other stamp is in the second notebook of the second student; nobody ran ours
+    _submit(tmp_path, "alice", {"03.ipynb": _notebook(old)})
+    _submit(tmp_path, "bob", {"03.ipynb": _notebook(None), "04.ipynb": _notebook(None, old)})
     problem = student_version.version_problem(tmp_path, ["alice", "bob"])
     assert problem is not None and "\n" not in problem
-    assert "kmeans-lab 0.0.9 (files 0123456789abcdef; 1 student: bob)" in problem
+    assert "kmeans-lab 0.0.9 (files 0123456789abcdef; 2 students: alice, bob)" in problem
     assert f"this clone is kmeans-lab {OURS['version']} (files {OURS['fingerprint']})" in problem
-    assert "alice" not in problem
     assert "--ignore-student-version" in problem
+    assert student_version.version_warning(tmp_path, ["alice", "bob"]) is None
+
+
+def test_one_student_with_another_stamp_cannot_stop_the_class(tmp_path):
+    """A stamp is a claim a student can edit: a forged one is named, and grading goes on."""
+    forged = {"version": "6.6.6", "fingerprint": "badbadbadbadbad0"}
+    for student in ("alice", "carol", "dan"):
+        _submit(tmp_path, student, {"03.ipynb": _notebook(OURS)})
+    _submit(tmp_path, "mallory", {"03.ipynb": _notebook(forged)})
+    everyone = ["alice", "carol", "dan", "mallory"]
+    assert student_version.version_problem(tmp_path, everyone) is None
+    warning = student_version.version_warning(tmp_path, everyone)
+    assert warning is not None and "\n" not in warning
+    assert "6.6.6" in warning and "mallory" in warning
+    assert not any(name in warning for name in ("alice", "carol", "dan"))
+    # a class where nobody else passed a check: one forged stamp is still not "most"
+    for student in ("carol", "dan"):
+        _submit(tmp_path / "quiet", student, {"03.ipynb": _notebook(None)})
+    _submit(tmp_path / "quiet", "mallory", {"03.ipynb": _notebook(forged)})
+    assert student_version.version_problem(tmp_path / "quiet", ["carol", "dan", "mallory"]) is None
 
 
 def test_same_version_number_with_other_files_is_refused_too(tmp_path):
@@ -130,6 +149,7 @@ def _course_with_gradebook(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.setenv("PATH", nbgrader_env()["PATH"])  # nbgrader runs this env's alembic
     course = tmp_path / "course"
     course.mkdir()
+    course.chmod(0o700)  # private, as the README asks (else make autograde warns on stderr too)
     shutil.copy2(REPO / "course" / "nbgrader_config.py", course)
     with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gb:
         gb.add_assignment("kmeans_lab")
@@ -141,7 +161,7 @@ def _course_with_gradebook(tmp_path: Path, monkeypatch) -> Path:
 def test_autograde_refuses_in_one_line_and_prepares_nothing(tmp_path, monkeypatch, options):
     course = _course_with_gradebook(tmp_path, monkeypatch)
     old = {"version": "0.0.9", "fingerprint": "0123456789abcdef"}
-    _submit(course, "alice", {"03_find_closest_centroids.ipynb": _notebook(OURS)})
+    _submit(course, "alice", {"03_find_closest_centroids.ipynb": _notebook(old)})
     _submit(course, "bob", {"03_find_closest_centroids.ipynb": _notebook(old)})
     before = sorted(p.relative_to(course) for p in course.rglob("*"))
     result = subprocess.run(
@@ -169,7 +189,9 @@ def test_autograde_checks_only_the_students_it_grades(tmp_path, monkeypatch):
         {"03_find_closest_centroids.ipynb": _notebook({"version": "0", "fingerprint": "0"})},
     )
     assert student_version.version_problem(course, ["alice"]) is None
-    assert student_version.version_problem(course, ["alice", "bob"]) is not None
+    assert student_version.version_warning(course, ["alice"]) is None
+    assert student_version.version_problem(course, ["bob"]) is not None  # bob graded alone
+    assert "bob" in student_version.version_warning(course, ["alice", "bob"])
 
 
 def test_the_stamp_is_read_from_every_output_of_every_cell(tmp_path):

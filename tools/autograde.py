@@ -47,7 +47,7 @@ from .nbgrader_course import (
     find_assignment,
 )
 from .sandbox import Sandbox, SandboxUnavailable
-from .student_version import version_problem
+from .student_version import version_problem, version_warning
 
 __all__ = ["main", "assignment_notebooks", "students_of"]
 
@@ -203,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
         if problem:  # the students' kernels ran another package: its checks are not ours
             print(problem, file=sys.stderr)
             return 1
+        warning = version_warning(course, args.student or students)
+        if warning:
+            print(warning)
     before = integrity.fingerprint()
     if args.prepare or everything:
         run = prepare_run(course, seed=args.seed)

@@ -6,15 +6,17 @@ differ, the checks the students saw and the ones that grade them differ too.
 Every passing check saves, in its output's metadata, which package ran it: its
 version and a fingerprint of its files (:mod:`kmeans_lab._stamp`). Before
 grading, :func:`version_problem` reads those stamps from the submitted
-notebooks and returns one line naming both versions when any differs from this
-clone's; ``make autograde`` prints it and exits 1 without grading.
+notebooks and returns one line naming both versions when the class ran another
+version (no student graded carries this clone's stamp, and most carry another);
+``make autograde`` prints it and exits 1 without grading.
 
 Notebooks are read as plain JSON, with a size limit; a notebook that cannot be
 read or carries no stamp (no check passed) is skipped here (the grader reports
 unreadable notebooks itself). A stamp is a claim made by a file a student could
-edit: the line names the students whose notebooks carry each stamp, so the
-instructor can tell a whole class on another version from one edited file, and
-``--ignore-student-version`` grades anyway.
+edit, so one student (or a few) cannot stop a class's grading with it: when
+only some notebooks carry another stamp, :func:`version_warning` names those
+students in one line and grading goes on. ``--ignore-student-version`` grades
+anyway.
 """
 
 from __future__ import annotations
@@ -88,10 +90,30 @@ def _describe(stamp: tuple[str, str], students: list[str]) -> str:
     return f"kmeans-lab {stamp[0]} (files {stamp[1]}; {count}: {names})"
 
 
+def _others(course: Path, students: list[str], ours: dict[str, str] | None):
+    ours = ours or package_stamp()
+    mine = (ours["version"], ours["fingerprint"])
+    found = submitted_stamps(course, students)
+    others = {s: names for s, names in found.items() if s != mine}
+    return mine, others, found.get(mine, [])
+
+
+def _theirs(mine: tuple[str, str], others: dict) -> str:
+    theirs = "; ".join(_describe(s, names) for s, names in sorted(others.items()))
+    same_number = all(s[0] == mine[0] for s in others)
+    return theirs + (" (same version number, different files)" if same_number else "")
+
+
 def version_problem(
     course: Path, students: list[str], ours: dict[str, str] | None = None
 ) -> str | None:
-    """One line saying which students ran another kmeans_lab than ``ours``, or None.
+    """One line refusing to grade when the class ran another kmeans_lab than ``ours``, or None.
+
+    The class ran another version when no student graded carries this clone's
+    stamp and more than half of them carry another (a hub image at another
+    version than the clone). A stamp is a claim a student could edit: one
+    student, or a few, with another stamp is not a reason to stop a whole
+    class's grading; :func:`version_warning` names them instead.
 
     Parameters
     ----------
@@ -106,20 +128,31 @@ def version_problem(
     Returns
     -------
     str or None
-        None when every stamp found matches (or none was found).
     """
-    ours = ours or package_stamp()
-    mine = (ours["version"], ours["fingerprint"])
-    others = {s: names for s, names in submitted_stamps(course, students).items() if s != mine}
-    if not others:
+    mine, others, matching = _others(course, students, ours)
+    stamped_other = {name for names in others.values() for name in names}
+    if matching or not others or len(stamped_other) * 2 <= len(students):
         return None
-    theirs = "; ".join(_describe(s, names) for s, names in sorted(others.items()))
-    same_number = all(s[0] == mine[0] for s in others)
-    why = " (same version number, different files)" if same_number else ""
     return (
-        f"make autograde: refused: the students' notebooks ran {theirs}, but this clone is "
-        f"kmeans-lab {mine[0]} (files {mine[1]}){why}: grade with the version the hub image "
-        "runs (check it out here and `make install`), or install this clone's version in "
-        "the hub image and have the students run their checks again; "
+        f"make autograde: refused: the students' notebooks ran {_theirs(mine, others)}, but "
+        f"this clone is kmeans-lab {mine[0]} (files {mine[1]}): grade with the version the "
+        "hub image runs (check it out here and `make install`), or install this clone's "
+        "version in the hub image and have the students run their checks again; "
         "`python -m tools.autograde --ignore-student-version` grades anyway"
+    )
+
+
+def version_warning(
+    course: Path, students: list[str], ours: dict[str, str] | None = None
+) -> str | None:
+    """One line naming the students whose notebooks ran another kmeans_lab, when grading goes on.
+
+    None when every stamp matches, or when :func:`version_problem` refuses.
+    """
+    mine, others, _ = _others(course, students, ours)
+    if not others or version_problem(course, students, ours) is not None:
+        return None
+    return (
+        f"make autograde: note: some notebooks ran {_theirs(mine, others)}, not this clone's "
+        f"kmeans-lab {mine[0]} (files {mine[1]}); they are graded with this clone's checks"
     )
