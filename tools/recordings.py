@@ -1,7 +1,7 @@
 """The students' recorded answers, kept on disk with their run so that they can be judged again.
 
 While grading, each check cell records the student's answers in the sandbox
-(:func:`kmeans_lab.checks.remote.record`: plain data, pickle-free) and the
+(:func:`kmeans_lab.grading.record.record`, in a fresh sandbox: plain data, pickle-free) and the
 grader judges them outside. :func:`save` keeps those bytes, as they came
 back, in ``course/autograde/answers/<student>/<exercise>.answers``, beside the
 run's plans and seeds; ``make rejudge`` (:mod:`tools.rejudge`) reads them

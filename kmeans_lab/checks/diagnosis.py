@@ -12,7 +12,7 @@ function gave that mistake's output on the failing case *and on every probe*.
 Otherwise the hint states the facts of the case and stops.
 
 The probe calls are ordinary planned calls, so the grader's plan, record and
-replay (:mod:`.remote`) see them like any other.
+replay (``tools/grading/replay.py``) see them like any other.
 
 Examples
 --------
@@ -152,12 +152,13 @@ def proved_mistake(
 
 
 def recorded_probe_results(runner: Any) -> tuple[list[tuple], list[Any] | None]:
-    """The grader's replay (:mod:`.remote`): the probes, and their outputs read from the
-    recorded calls of the plan made with the same arguments (the probes are the fixed
-    cases' inputs); None for the outputs when one was not recorded."""
+    """The grader's replay (``tools/grading/replay.py``): the probes, and their outputs read
+    from the recorded calls of the plan made with the same arguments (the probes are the
+    fixed cases' inputs; the replay's runner says which planned call has them, its
+    ``same_arguments``); None for the outputs when one was not recorded."""
     import importlib  # noqa: PLC0415
 
-    from . import remote, transport  # noqa: PLC0415 - remote imports the runner
+    from ..grading import transport  # noqa: PLC0415 - plain data, as the replay reads it
 
     module = importlib.import_module(f"{__package__}.{runner.exercise.name}")
     make = getattr(module, "probes", None)
@@ -172,7 +173,7 @@ def recorded_probe_results(runner: Any) -> tuple[list[tuple], list[Any] | None]:
                 i
                 for i, planned in enumerate(runner.planned)
                 if i < len(calls)
-                and remote._same_arguments(planned["args"], args, runner.plan_arrays)
+                and runner.same_arguments(planned["args"], args)
             ),
             None,
         )

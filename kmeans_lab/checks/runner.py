@@ -84,7 +84,7 @@ class Runner:
     function itself, can it take the exercise's arguments, what does one call
     do) are the methods :meth:`identity_hit`, :meth:`signature_problem` and
     :meth:`invoke`; everything else (copies, order, messages) is shared by the
-    runners of :mod:`.remote` that plan, record and replay calls for grading
+    runners of the grader (``tools/grading/replay.py``) that plan and replay calls for grading
     outside the student's kernel.
 
     Parameters
@@ -182,7 +182,7 @@ class Runner:
         """Call the function on the exercise's probes (module-level ``probes()``), if any.
 
         Only a check in the student's kernel calls the probes: the grader's runners
-        (:mod:`.remote`) plan and record the cases' calls only (a recording stops at the
+        (``tools/grading/replay.py``) plan and record the cases' calls only (a recording stops at the
         first call that raises), and the replay reads the probes' outputs from the
         recorded calls with the same arguments, the fixed cases' (:meth:`diagnose`).
         """

@@ -227,6 +227,17 @@ def _signature_problem(func: Callable, args: tuple) -> dict | None:
     return None
 
 
+def _document(exercise: str) -> dict[str, Any]:
+    """A recording's document before its calls."""
+    return {
+        "format": FORMAT,
+        "exercise": exercise,
+        "identity": None,
+        "signature": None,
+        "calls": [],
+    }
+
+
 def record(
     plan_bundle: bytes, source: str, deps: dict[str, str] | None = None, *, missing: str = ""
 ) -> bytes:
@@ -254,15 +265,7 @@ def record(
         each call ``{"result", "raised", "hit", "after", "lines", "global_random"}``
         (the last: the call changed NumPy's global random state), and its arrays.
     """
-    exercise, calls, plan_arrays = read_plan(plan_bundle)
-    arrays: dict[str, np.ndarray] = {}
-    document: dict[str, Any] = {
-        "format": FORMAT,
-        "exercise": exercise,
-        "identity": None,
-        "signature": None,
-        "calls": [],
-    }
+    exercise, calls, _ = read_plan(plan_bundle)
     finder = _Missing(missing or "the grader runs your function without it")
     sys.meta_path.append(finder)
     try:
@@ -272,8 +275,9 @@ def record(
             raise
         entry = {"result": None, "raised": _raised(exc, exercise), "hit": None, "lines": 0}
         entry["after"] = [None] * len(calls[0]["args"])
+        document = _document(exercise)
         document["calls"].append(entry)
-        return transport.dump(document, arrays)
+        return transport.dump(document, {})
     finally:
         sys.meta_path.remove(finder)
     return record_function(plan_bundle, func)
@@ -287,13 +291,7 @@ def record_function(plan_bundle: bytes, func: Callable) -> bytes:
     """
     exercise, calls, plan_arrays = read_plan(plan_bundle)
     arrays: dict[str, np.ndarray] = {}
-    document: dict[str, Any] = {
-        "format": FORMAT,
-        "exercise": exercise,
-        "identity": None,
-        "signature": None,
-        "calls": [],
-    }
+    document = _document(exercise)
     for number, planned in enumerate(calls):
         args = tuple(transport.decode(t, plan_arrays) for t in planned["args"])
         if number == 0:

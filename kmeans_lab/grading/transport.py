@@ -1,7 +1,7 @@
 """Values as plain data: what crosses the sandbox wall when a notebook is graded.
 
 When a submission is graded, the student's function runs in a sandbox and
-the check that judges it runs outside (:mod:`.remote`). The arguments of every
+the check that judges it runs outside (``tools/grading/replay.py``). The arguments of every
 call go in, and what the function returned comes out, as **plain data**: a
 JSON document of tagged values plus NumPy arrays saved without pickle. Nothing
 is ever unpickled or evaluated on the way back, and every value read is

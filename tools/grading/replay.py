@@ -151,6 +151,10 @@ class _ReplayRunner(Runner):
             names | {provenance.COPY + n for n in names} | set(self.exercise.forbidden_modules)
         )
 
+    def same_arguments(self, planned: list, fresh: tuple) -> bool:
+        """The planned call's arguments ``planned`` are ``fresh`` (the diagnoses' probes)."""
+        return _same_arguments(planned, fresh, self.plan_arrays)
+
     def _hit(self, value: Any) -> str | None:
         if value is None:
             return None
