@@ -172,8 +172,7 @@ def recorded_probe_results(runner: Any) -> tuple[list[tuple], list[Any] | None]:
             (
                 i
                 for i, planned in enumerate(runner.planned)
-                if i < len(calls)
-                and runner.same_arguments(planned["args"], args)
+                if i < len(calls) and runner.same_arguments(planned["args"], args)
             ),
             None,
         )
