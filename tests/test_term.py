@@ -260,6 +260,11 @@ def test_the_explain_page_holds_everything_about_a_grade(term):
             assert view.evaluate("document.documentElement.scrollWidth") <= 375
             assert view.evaluate("document.documentElement.lang") == "en"
             assert [u for u in requests if not u.startswith("file:")] == []
+            from axe_helpers import axe_missing, describe, run_axe
+
+            if axe_missing() is None or os.environ.get("KMEANS_LAB_REQUIRE_BROWSER") == "1":
+                violations = run_axe(view)  # WCAG 2.1 A/AA, as every page the course makes
+                assert not violations, describe(violations)
         finally:
             browser.close()
 
