@@ -461,17 +461,24 @@ SHORTCUTS = {
 def test_a_library_shortcut_fails_the_notebooks_check_and_the_graders_replay_alike(
     exercise, func, hit
 ):
-    from kmeans_lab.checks import CheckFailure, remote
+    from kmeans_lab.checks import CheckFailure
     from kmeans_lab.checks.fallback import check_function
+    from kmeans_lab.grading.record import record
+    from kmeans_lab.saved_functions import function_source
+    from tools.grading import replay
+    from tools.grading.fresh import dependencies
 
     with pytest.raises(CheckFailure) as visible:
         check_function(exercise)(func)
     assert visible.value.kind == "not own work"
     first = str(visible.value).splitlines()[0]
     assert f"uses {hit}" in first and "does the whole job" in first, first
-    bundle = remote.plan(exercise, n_random=2, seed=7)
+    # graded as the grader does: the function's source, recorded, replayed with that source
+    source = function_source(func, exercise)
+    bundle = replay.plan(exercise, n_random=2, seed=7)
+    recording = record(bundle, source, dependencies(exercise))
     with pytest.raises(CheckFailure) as graded:
-        remote.replay(bundle, remote.record(bundle, func), n_random=2, seed=7)
+        replay.replay(bundle, recording, n_random=2, seed=7, source=source)
     assert str(graded.value).splitlines()[0] == first
 
 

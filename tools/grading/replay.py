@@ -277,6 +277,33 @@ def _imported(node: ast.AST) -> list[str]:
     return []
 
 
+def _used(tree: ast.AST) -> list[str]:
+    """Every dotted name the source imports, and the attribute chains it reads from them.
+
+    ``import sklearn.metrics as m`` then ``m.pairwise_distances_argmin_min(...)``
+    gives ``sklearn.metrics`` and ``sklearn.metrics.pairwise_distances_argmin_min``.
+    """
+    aliases: dict[str, str] = {}
+    names: list[str] = []
+    for node in ast.walk(tree):
+        names += _imported(node)
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                bound = alias.asname or alias.name.split(".")[0]
+                aliases[bound] = alias.name if alias.asname else bound
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    for node in ast.walk(tree):
+        parts = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if parts and isinstance(node, ast.Name) and node.id in aliases:
+            names.append(".".join([aliases[node.id], *reversed(parts)]))
+    return names
+
+
 def _course_object(dotted: str) -> object | None:
     """What ``dotted`` names in the installed ``kmeans_lab`` (the grader's own), or None."""
     module, _, name = dotted.rpartition(".")
@@ -301,6 +328,11 @@ def import_in_source(exercise: str, source: str) -> str | None:
     'sklearn.cluster'
     >>> import_in_source("find_closest_centroids", "from kmeans_lab import find_closest_centroids")
     'kmeans_lab.kmeans.find_closest_centroids'
+    >>> import_in_source(
+    ...     "find_closest_centroids",
+    ...     "import sklearn.metrics as m\\nlabels = m.pairwise_distances_argmin_min(X, C)[0]",
+    ... )
+    'sklearn.metrics.pairwise_distances_argmin_min'
     >>> import_in_source("find_closest_centroids", "import numpy as np")
     """
     record = REGISTRY[exercise]
@@ -309,15 +341,14 @@ def import_in_source(exercise: str, source: str) -> str | None:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     forbidden = {dotted: _course_object(dotted) for dotted in record.forbidden}
-    for node in ast.walk(tree):
-        for dotted in _imported(node):
-            for prefix in record.forbidden_modules:
-                if dotted == prefix or dotted.startswith(prefix + "."):
-                    return prefix
-            found = _course_object(dotted)
-            for name, obj in forbidden.items():
-                if dotted == name or (found is not None and found is obj):
-                    return name
+    for dotted in _used(tree):
+        for prefix in record.forbidden_modules:
+            if dotted == prefix or dotted.startswith(prefix + "."):
+                return prefix
+        found = _course_object(dotted)
+        for name, obj in forbidden.items():
+            if dotted == name or (found is not None and found is obj):
+                return name
     return None
 
 
