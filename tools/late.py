@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import stat
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -74,9 +76,19 @@ def submission_time(course: Path, student: str, *, now: datetime | None = None):
     from nbgrader.utils import parse_utc
 
     path = Path(course) / "submitted" / student / ASSIGNMENT / "timestamp.txt"
-    if not path.is_file():
+    if not os.path.lexists(path):
         return None, ""
-    raw = path.read_bytes()[: _MAX_BYTES + 1]
+    try:  # a student's file: never through a link, never another file's second name
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None, "timestamp.txt refused (a link, or not readable)"
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+            return None, "timestamp.txt refused (not a regular file with one name)"
+        raw = os.read(fd, _MAX_BYTES + 1)
+    finally:
+        os.close(fd)
     if len(raw) > _MAX_BYTES:
         return None, "timestamp.txt is too long to be a timestamp"
     try:
@@ -85,7 +97,7 @@ def submission_time(course: Path, student: str, *, now: datetime | None = None):
             raise ValueError("not one line")
         when = parse_utc(text).replace(tzinfo=timezone.utc)
     except Exception:  # dateutil raises several kinds: all mean "not a timestamp"
-        return None, f"timestamp.txt is not a time ({raw[:40]!r})"
+        return None, "timestamp.txt is not a time nbgrader reads"
     now = now or datetime.now(timezone.utc)
     if when > now + timedelta(minutes=5):
         return None, f"timestamp.txt says {when:%Y-%m-%d %H:%M} UTC, in the future"
