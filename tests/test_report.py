@@ -199,10 +199,9 @@ def test_submissions_that_could_not_be_graded_are_listed(demo):
     assert sorted(s for s, r in grading.items() if r["problems"]) == sorted([broken, looper])
     # the timeout is one status everywhere: not graded in the tables, partial here, and why
     assert grading[looper]["status"] == "partial"
-    assert (
-        "compute_centroids: not graded: the check cell ran longer than"
-        in (grading[looper]["problems"])
-    )
+    # (the loop runs out its time where the function is graded, its fresh sandbox)
+    problems = grading[looper]["problems"]
+    assert "compute_centroids: not graded:" in problems and "ran longer than" in problems
     assert "ran longer than # s" not in demo["html"]
     section = demo["html"].split('id="grading"', 1)[1].split("</section>", 1)[0]
     assert broken in section and "not a readable notebook" in section
