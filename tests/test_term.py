@@ -283,7 +283,7 @@ def test_rejudge_after_a_deliberate_change_in_a_check(term, monkeypatch):
         if r["exercise"] == FIND and r["status"] == "passed"
     )
     assert passed and term["argmax"] not in passed
-    original = judge.remote.replay
+    original = judge.replay.replay
 
     def stricter(plan, answers, **options):  # a "bug" in the check: every answer fails
         result = original(plan, answers, **options)
@@ -298,7 +298,7 @@ def test_rejudge_after_a_deliberate_change_in_a_check(term, monkeypatch):
     def no_sandbox(*args, **kwargs):
         raise AssertionError("make rejudge ran a notebook")
 
-    monkeypatch.setattr(judge.remote, "replay", stricter)
+    monkeypatch.setattr(judge.replay, "replay", stricter)
     monkeypatch.setattr(Sandbox, "run", no_sandbox)
     changes, judged, kept = rejudge.rejudge(course)
     assert sorted(changes) == sorted(f"{s} {FIND}: 3 -> 0 points" for s in passed)

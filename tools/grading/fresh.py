@@ -79,9 +79,20 @@ def hidden_modules() -> tuple[str, ...]:
         module
         for exercise in REGISTRY.values()
         for module in exercise.forbidden_modules
-        if module.split(".")[0] in PROVIDED_LIBRARIES
+        if module.split(".")[0] in PROVIDED_LIBRARIES and _is_module(module)
     }
     return tuple(sorted(found))
+
+
+def _is_module(dotted: str) -> bool:
+    """``dotted`` names a module (``scipy.cluster``), not a class in one (``scipy.spatial.KDTree``:
+    hiding it would hide its whole module, ``cdist`` included; the replay names it instead)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(dotted) is not None
+    except (ImportError, ValueError, AttributeError):
+        return False
 
 
 #: What a ``ModuleNotFoundError`` says in the fresh process, after the module's name.
