@@ -422,10 +422,10 @@ CASES = {
     "leaves_processes": (
         after_check(
             "import subprocess, os\n"
-            "subprocess.Popen(['sh', '-c', 'exec -a kmeans-lab-left-behind sleep 600'],"
+            "subprocess.Popen(['kmeans-lab-left-behind', '600'], executable='/bin/sleep',"
             " start_new_session=True)\n"
             "if os.fork() == 0:\n    os.setsid()\n"
-            "    os.execvp('sh', ['sh', '-c', 'exec -a kmeans-lab-left-behind sleep 600'])\n"
+            "    os.execv('/bin/sleep', ['kmeans-lab-left-behind', '600'])\n"
         ),
         {"find_closest_centroids": 3},
         None,

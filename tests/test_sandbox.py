@@ -165,15 +165,24 @@ def test_processes_left_behind_die_with_the_sandbox(sandbox, inputs):
         sandbox,
         inputs,
         f"""
-        import subprocess
-        subprocess.Popen(["sh", "-c", "exec -a {marker} sleep 300"], start_new_session=True)
+        import subprocess, time
+        # argv[0] is the marker (dash's `exec` has no -a), so pgrep -f finds them outside
+        subprocess.Popen(["{marker}", "300"], executable="/bin/sleep", start_new_session=True)
         if os.fork() == 0:
             os.setsid()
-            os.execvp("sh", ["sh", "-c", "exec -a {marker} sleep 300"])
-        report("started")
+            os.execv("/bin/sleep", ["{marker}", "300"])
+        time.sleep(0.3)
+        alive = 0
+        for pid in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{{pid}}/cmdline", "rb") as f:
+                    alive += f.read().startswith(b"{marker}")
+            except (OSError, ValueError):
+                pass
+        report(alive)
     """,
     )
-    assert result.data == b'"started"'
+    assert result.data == b"2"  # both were running when the sandbox ended
     time.sleep(0.5)
     left = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout
     assert left.strip() == ""
