@@ -13,7 +13,13 @@ carries it over, and says out loud what it does:
   saved, a file that no longer loads, a function that no longer passes) it
   returns the reference.
 
-Both print one line: which function is used, and why.
+Both print one line: which function is used, and why. When the notebook
+that saved a function now holds another version of it (you changed it after
+saving), :func:`use_saved` adds a line that says so, and whether that version
+passes: ``note: your find_closest_centroids was saved from
+03_find_closest_centroids before your last change there; its current version
+fails case 2 of 9 (this notebook uses the saved one)``. The notebook is read
+from its file beside ``my_functions/``.
 
 What is saved
 -------------
@@ -72,7 +78,9 @@ import builtins
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
+from ._current_version import stale_note
 from ._function_module import CannotSave as _CannotSave
 from ._function_module import exercise_name as _exercise
 from ._function_module import function_source
@@ -221,6 +229,12 @@ def use_saved(
     other case (nothing saved, a file that no longer loads, a function that
     no longer passes) the reference is returned.
 
+    When the notebook beside the folder (``03_find_closest_centroids.ipynb``
+    next to ``my_functions/``) now defines the function differently from the
+    saved copy, a second line says so and what its current version does
+    (:func:`kmeans_lab._current_version.stale_note`); the saved copy is still
+    the one used.
+
     Parameters
     ----------
     name : str
@@ -249,22 +263,34 @@ def use_saved(
     """
     if name not in REGISTRY:
         raise ValueError(f"{name!r} is not an exercise; use one of {', '.join(EXERCISES)}")
-    func, line, _ = _load(name, saved_folder(folder), ())
-    _say(verbose, line)
-    return func
+    loaded = _load(name, saved_folder(folder), ())
+    _say(verbose, "\n  ".join((loaded.line,) + loaded.notes))
+    return loaded.func
 
 
 # -------------------------------------------------------------- loading
 
 
-def _load(name: str, folder: Path, loading: tuple[str, ...]) -> tuple[Callable, str, bool]:
-    """(function, the line that explains it, whether it is the student's)."""
+class _Loaded(NamedTuple):
+    """What :func:`_load` found: the function, the line that explains it, notes."""
+
+    func: Callable
+    line: str
+    yours: bool
+    #: lines about saved functions their notebook now holds another version of
+    notes: tuple[str, ...] = ()
+
+
+def _load(name: str, folder: Path, loading: tuple[str, ...]) -> _Loaded:
+    """The function to use for ``name``, why, and whether it is the student's."""
     reference = REGISTRY[name].reference_function()
     path = folder / f"{name}.py"
     if name in loading:  # two saved files that call each other
-        return reference, f"using the reference {name}: it calls itself through other files", False
+        return _Loaded(
+            reference, f"using the reference {name}: it calls itself through other files", False
+        )
     if not path.is_file():
-        return (
+        return _Loaded(
             reference,
             f"using the reference {name}: none saved in {_shown(folder)} "
             f"({REGISTRY[name].notebook} saves yours once it passes its check)",
@@ -274,29 +300,33 @@ def _load(name: str, folder: Path, loading: tuple[str, ...]) -> tuple[Callable, 
         text = path.read_text(encoding="utf-8")
         needs = _global_names(compile(text, str(path), "exec")) & set(REGISTRY) - {name}
     except (OSError, SyntaxError, ValueError, UnicodeDecodeError) as exc:
-        return reference, f"using the reference {name}: {_cannot_read(path, exc)}", False
-    deps, built_on = {}, []
+        return _Loaded(reference, f"using the reference {name}: {_cannot_read(path, exc)}", False)
+    deps, built_on, notes = {}, [], []
     for dep in sorted(needs, key=EXERCISES.index):
-        deps[dep], _, yours = _load(dep, folder, loading + (name,))
-        built_on.append(f"{'your' if yours else 'the reference'} {dep}")
+        loaded = _load(dep, folder, loading + (name,))
+        deps[dep] = loaded.func
+        built_on.append(f"{'your' if loaded.yours else 'the reference'} {dep}")
+        notes += [note for note in loaded.notes if note not in notes]
     try:
         func = _load_text(text, name, path, deps)
     except _CannotSave as why:
-        return reference, f"using the reference {name}: {why}", False
+        return _Loaded(reference, f"using the reference {name}: {why}", False)
     try:
         result = check_function(name)(func)
     except CheckFailure as failure:
-        return (
+        return _Loaded(
             reference,
             f"using the reference {name}: your saved one ({_shown(path)}) {failure.reason}",
             False,
         )
     on = f" and built on {' and '.join(built_on)}" if built_on else ""
-    return (
+    note = stale_note(name, folder.parent, text, func)
+    return _Loaded(
         func,
         f"using your {name}, saved by {REGISTRY[name].notebook}{on}: "
         f"it passes its check ({result.n_passed}/{result.n_total})",
         True,
+        tuple(([note] if note else []) + notes),
     )
 
 
