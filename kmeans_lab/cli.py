@@ -13,6 +13,7 @@ From the root of the repository (:mod:`kmeans_lab.workspace`)::
     kmeans-lab workspace      # create or update your copy of the course, my-course/
     kmeans-lab lab            # the same, then open it in JupyterLab (what `make lab` runs)
     kmeans-lab progress       # every exercise: passes, fails or not started; saved; used
+    kmeans-lab reset 03 find_closest_centroids   # that cell as handed out, the rest kept
 
 From Python (what the console script calls):
 
@@ -230,6 +231,39 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_FOLDER,
         help="the folder of your notebooks (default: %(default)s)",
     )
+    reset = commands.add_parser(
+        "reset",
+        help="put one exercise cell back to the course's starting version, the rest kept",
+        description=(
+            "Replace the exercise cell of one notebook of FOLDER by the course's starting version "
+            f"({DEFAULT_SOURCE}/), keeping every other cell and file as it is. The code it replaces "
+            f"is first written to a new file in FOLDER/backups/ (never over another), and the "
+            "message says where. Close the notebook in JupyterLab first, or reload it from disk "
+            "afterwards."
+        ),
+        epilog=f"example: {PROG} reset 03 find_closest_centroids",
+    )
+    reset.add_argument("notebook", metavar="NOTEBOOK", help="the notebook's number, e.g. 03")
+    reset.add_argument(
+        "exercise",
+        metavar="EXERCISE",
+        nargs="?",
+        default=None,
+        help="the exercise, e.g. find_closest_centroids (optional when the notebook has one)",
+    )
+    reset.add_argument(
+        "--folder",
+        metavar="FOLDER",
+        default=DEFAULT_FOLDER,
+        help="your folder (default: %(default)s)",
+    )
+    reset.add_argument(
+        "--from",
+        dest="source",
+        metavar="COURSE",
+        default=DEFAULT_SOURCE,
+        help="the course's student notebooks (default: %(default)s)",
+    )
     return parser
 
 
@@ -278,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "progress":
             return _progress(args.folder)
+        if args.command == "reset":
+            return _reset(args)
         if args.command == "lab":
             _update(args)
             return _open_lab(args.folder, jupyter_args)
@@ -320,6 +356,19 @@ def _progress(folder: str) -> int:
             "notebooks"
         )
     print(progress(folder), flush=True)
+    return 0
+
+
+def _reset(args) -> int:
+    from .exercise_reset import ResetError, reset_exercise  # imports the registry
+
+    try:
+        done = reset_exercise(args.notebook, args.exercise, folder=args.folder, source=args.source)
+    except ResetError as exc:
+        raise CommandError(str(exc)) from None
+    except OSError as exc:
+        raise CommandError(f"cannot reset: {exc.strerror or exc}") from None
+    print(done.summary(), flush=True)
     return 0
 
 
