@@ -12,6 +12,8 @@ centroids are (K, 3), labels are (N,). Modules:
 - :mod:`kmeans_lab.checks` -- the exercise checks used in the notebooks
 - :mod:`kmeans_lab.saved_functions` -- a student's function, once it passes its
   check, saved for the next notebooks (``use_and_save``, ``use_saved``)
+- :mod:`kmeans_lab.overview` -- ``kmeans_lab.progress()``: every exercise, whether
+  it passes in its notebook, is saved, and what the later notebooks use
 - :mod:`kmeans_lab.fast` -- fast exact K-means for real photos:
   :func:`quantize` and :func:`fit_palette` (``fast.palette``, the CLI
   ``kmeans-lab compress`` uses them), :func:`dither` (``fast.dithering``,
@@ -65,8 +67,9 @@ try:  # the installed distribution's version: pyproject.toml is its one source
 except _metadata.PackageNotFoundError:  # imported from a copy that was never installed
     __version__ = "unknown"
 
-#: Names imported on first use: the checks, and the explorer (it needs ipywidgets).
-_LAZY = ("checks", "KMeansExplorer", "explore")
+#: Names imported on first use: the checks, the progress overview (it runs the checks),
+#: and the explorer (it needs ipywidgets).
+_LAZY = ("checks", "progress", "KMeansExplorer", "explore")
 #: What ``from kmeans_lab import *`` brings: the explorer, not the checks (a notebook
 #: imports those by name, in the course's own cells; the grader flags a student's cell
 #: that brings the checking machinery into the notebook's names).
@@ -79,6 +82,10 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module(".checks", __name__)
+    if name == "progress":  # where the student stands: kmeans_lab.progress()
+        from .overview import progress
+
+        return progress
     # The explorer needs ipywidgets: import it only when asked for.
     if name in ("KMeansExplorer", "explore"):
         from .explorer import app

@@ -12,6 +12,8 @@ From the root of the repository (:mod:`kmeans_lab.workspace`)::
 
     kmeans-lab workspace      # create or update your copy of the course, my-course/
     kmeans-lab lab            # the same, then open it in JupyterLab (what `make lab` runs)
+    kmeans-lab progress       # every exercise: passes, fails or not started; saved; used
+    kmeans-lab reset 03 find_closest_centroids   # that cell as handed out, the rest kept
 
 From Python (what the console script calls):
 
@@ -210,6 +212,58 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"example: {PROG} lab -- --no-browser --port=8890",
     )
     _workspace_arguments(lab)
+    progress = commands.add_parser(
+        "progress",
+        help="where you stand: every exercise, whether it passes, is saved, and what is used",
+        description=(
+            "One line per exercise, in course order: whether the version in its notebook (as "
+            "last saved) passes its check, fails it (which case) or is not started; whether it "
+            "is saved in FOLDER/my_functions/ for the later notebooks; and what those use, your "
+            "saved function or the course's reference. The same as kmeans_lab.progress() in a "
+            "notebook."
+        ),
+        epilog=f"example, from the root of the repository: {PROG} progress",
+    )
+    progress.add_argument(
+        "folder",
+        metavar="FOLDER",
+        nargs="?",
+        default=DEFAULT_FOLDER,
+        help="the folder of your notebooks (default: %(default)s)",
+    )
+    reset = commands.add_parser(
+        "reset",
+        help="put one exercise cell back to the course's starting version, the rest kept",
+        description=(
+            "Replace the exercise cell of one notebook of FOLDER by the course's starting version "
+            f"({DEFAULT_SOURCE}/), keeping every other cell and file as it is. The code it replaces "
+            f"is first written to a new file in FOLDER/backups/ (never over another), and the "
+            "message says where. Close the notebook in JupyterLab first, or reload it from disk "
+            "afterwards."
+        ),
+        epilog=f"example: {PROG} reset 03 find_closest_centroids",
+    )
+    reset.add_argument("notebook", metavar="NOTEBOOK", help="the notebook's number, e.g. 03")
+    reset.add_argument(
+        "exercise",
+        metavar="EXERCISE",
+        nargs="?",
+        default=None,
+        help="the exercise, e.g. find_closest_centroids (optional when the notebook has one)",
+    )
+    reset.add_argument(
+        "--folder",
+        metavar="FOLDER",
+        default=DEFAULT_FOLDER,
+        help="your folder (default: %(default)s)",
+    )
+    reset.add_argument(
+        "--from",
+        dest="source",
+        metavar="COURSE",
+        default=DEFAULT_SOURCE,
+        help="the course's student notebooks (default: %(default)s)",
+    )
     return parser
 
 
@@ -256,6 +310,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "workspace":
             _update(args)
             return 0
+        if args.command == "progress":
+            return _progress(args.folder)
+        if args.command == "reset":
+            return _reset(args)
         if args.command == "lab":
             _update(args)
             return _open_lab(args.folder, jupyter_args)
@@ -287,6 +345,31 @@ def _update(args) -> None:
             + (f" ({exc.filename})" if exc.filename else "")
         ) from None
     print(report.summary(), flush=True)
+
+
+def _progress(folder: str) -> int:
+    from .overview import progress  # imports the checks: only for this command
+
+    if not os.path.isdir(folder):
+        raise CommandError(
+            f"no folder '{folder}': run '{PROG} workspace' first, or give the folder of your "
+            "notebooks"
+        )
+    print(progress(folder), flush=True)
+    return 0
+
+
+def _reset(args) -> int:
+    from .exercise_reset import ResetError, reset_exercise  # imports the registry
+
+    try:
+        done = reset_exercise(args.notebook, args.exercise, folder=args.folder, source=args.source)
+    except ResetError as exc:
+        raise CommandError(str(exc)) from None
+    except OSError as exc:
+        raise CommandError(f"cannot reset: {exc.strerror or exc}") from None
+    print(done.summary(), flush=True)
+    return 0
 
 
 def _open_lab(folder: str, jupyter_args: list[str]) -> int:

@@ -13,7 +13,13 @@ carries it over, and says out loud what it does:
   saved, a file that no longer loads, a function that no longer passes) it
   returns the reference.
 
-Both print one line: which function is used, and why.
+Both print one line: which function is used, and why. When the notebook
+that saved a function now holds another version of it (you changed it after
+saving), :func:`use_saved` adds a line that says so, and whether that version
+passes: ``note: your find_closest_centroids was saved from
+03_find_closest_centroids before your last change there; its current version
+fails case 2 of 9 (this notebook uses the saved one)``. The notebook is read
+from its file beside ``my_functions/``.
 
 What is saved
 -------------
@@ -68,20 +74,21 @@ using your compressed_bits, saved by 05_compress_image: it passes its check (...
 
 from __future__ import annotations
 
-import ast
 import builtins
-import dis
-import importlib
-import inspect
 import os
-import textwrap
-import types
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
+from ._current_version import stale_note
+from ._function_module import CannotSave as _CannotSave
+from ._function_module import exercise_name as _exercise
+from ._function_module import function_source
+from ._function_module import global_names as _global_names
+from ._function_module import module_text as _module_text
 from .checks.fallback import check_function
 from .checks.registry import EXERCISES, REGISTRY
-from .checks.results import CheckFailure, CheckResult
+from .checks.results import CheckFailure
 
 __all__ = [
     "use_and_save",
@@ -97,9 +104,6 @@ FOLDER_NAME = "my_functions"
 #: The environment variable that names another folder.
 FOLDER_VARIABLE = "KMEANS_LAB_MY_FUNCTIONS"
 
-#: Instructions that read a global name (a module-level name, for a function).
-_GLOBAL_LOADS = frozenset({"LOAD_GLOBAL", "LOAD_NAME", "LOAD_FROM_DICT_OR_GLOBALS"})
-
 _README = """\
 Your functions, saved by the course notebooks when they pass their checks.
 
@@ -109,10 +113,6 @@ if it passes (the course's reference otherwise). To change a function, change
 it in its notebook and run its check and the cell after it again. Delete a
 file to make the next notebooks use the reference.
 """
-
-
-class _CannotSave(Exception):
-    """Why a function that passes its check cannot be saved (a message for the student)."""
 
 
 # ---------------------------------------------------------------- public
@@ -229,6 +229,12 @@ def use_saved(
     other case (nothing saved, a file that no longer loads, a function that
     no longer passes) the reference is returned.
 
+    When the notebook beside the folder (``03_find_closest_centroids.ipynb``
+    next to ``my_functions/``) now defines the function differently from the
+    saved copy, a second line says so and what its current version does
+    (:func:`kmeans_lab._current_version.stale_note`); the saved copy is still
+    the one used.
+
     Parameters
     ----------
     name : str
@@ -257,22 +263,34 @@ def use_saved(
     """
     if name not in REGISTRY:
         raise ValueError(f"{name!r} is not an exercise; use one of {', '.join(EXERCISES)}")
-    func, line, _ = _load(name, saved_folder(folder), ())
-    _say(verbose, line)
-    return func
+    loaded = _load(name, saved_folder(folder), ())
+    _say(verbose, "\n  ".join((loaded.line,) + loaded.notes))
+    return loaded.func
 
 
 # -------------------------------------------------------------- loading
 
 
-def _load(name: str, folder: Path, loading: tuple[str, ...]) -> tuple[Callable, str, bool]:
-    """(function, the line that explains it, whether it is the student's)."""
+class _Loaded(NamedTuple):
+    """What :func:`_load` found: the function, the line that explains it, notes."""
+
+    func: Callable
+    line: str
+    yours: bool
+    #: lines about saved functions their notebook now holds another version of
+    notes: tuple[str, ...] = ()
+
+
+def _load(name: str, folder: Path, loading: tuple[str, ...]) -> _Loaded:
+    """The function to use for ``name``, why, and whether it is the student's."""
     reference = REGISTRY[name].reference_function()
     path = folder / f"{name}.py"
     if name in loading:  # two saved files that call each other
-        return reference, f"using the reference {name}: it calls itself through other files", False
+        return _Loaded(
+            reference, f"using the reference {name}: it calls itself through other files", False
+        )
     if not path.is_file():
-        return (
+        return _Loaded(
             reference,
             f"using the reference {name}: none saved in {_shown(folder)} "
             f"({REGISTRY[name].notebook} saves yours once it passes its check)",
@@ -282,29 +300,33 @@ def _load(name: str, folder: Path, loading: tuple[str, ...]) -> tuple[Callable, 
         text = path.read_text(encoding="utf-8")
         needs = _global_names(compile(text, str(path), "exec")) & set(REGISTRY) - {name}
     except (OSError, SyntaxError, ValueError, UnicodeDecodeError) as exc:
-        return reference, f"using the reference {name}: {_cannot_read(path, exc)}", False
-    deps, built_on = {}, []
+        return _Loaded(reference, f"using the reference {name}: {_cannot_read(path, exc)}", False)
+    deps, built_on, notes = {}, [], []
     for dep in sorted(needs, key=EXERCISES.index):
-        deps[dep], _, yours = _load(dep, folder, loading + (name,))
-        built_on.append(f"{'your' if yours else 'the reference'} {dep}")
+        loaded = _load(dep, folder, loading + (name,))
+        deps[dep] = loaded.func
+        built_on.append(f"{'your' if loaded.yours else 'the reference'} {dep}")
+        notes += [note for note in loaded.notes if note not in notes]
     try:
         func = _load_text(text, name, path, deps)
     except _CannotSave as why:
-        return reference, f"using the reference {name}: {why}", False
+        return _Loaded(reference, f"using the reference {name}: {why}", False)
     try:
         result = check_function(name)(func)
     except CheckFailure as failure:
-        return (
+        return _Loaded(
             reference,
             f"using the reference {name}: your saved one ({_shown(path)}) {failure.reason}",
             False,
         )
     on = f" and built on {' and '.join(built_on)}" if built_on else ""
-    return (
+    note = stale_note(name, folder.parent, text, func)
+    return _Loaded(
         func,
         f"using your {name}, saved by {REGISTRY[name].notebook}{on}: "
         f"it passes its check ({result.n_passed}/{result.n_total})",
         True,
+        tuple(([note] if note else []) + notes),
     )
 
 
@@ -354,210 +376,6 @@ def _cannot_read(path: Path, exc: Exception) -> str:
 # --------------------------------------------------------------- saving
 
 
-def function_source(func: Callable, name: str | None = None) -> str:
-    """Your function as a small module: the imports, constants and helpers it uses, then it.
-
-    The same text :func:`use_and_save` saves, without its comment; the
-    grader runs it on its own (README "How autograding works"), with
-    annotations left unevaluated (the names they use need not be carried
-    over). Another exercise it calls is not included (the caller provides it).
-
-    Parameters
-    ----------
-    func : callable
-        A function defined with ``def``.
-    name : str, optional
-        The exercise; defaults to ``func.__name__``. The text defines it under
-        this name.
-
-    Returns
-    -------
-    str
-
-    Raises
-    ------
-    ValueError
-        In one line, what cannot be carried over (e.g. "it uses data, a
-        ndarray from your notebook, which cannot be saved with it: pass data
-        as an argument, or create it inside the function").
-
-    Examples
-    --------
-    >>> import math
-    >>> STEP = 2
-    >>> def compressed_bits(n_pixels, K):
-    ...     return 24 * K + n_pixels * math.ceil(math.log2(K)) * STEP // STEP
-    >>> print(function_source(compressed_bits))
-    import math
-    <BLANKLINE>
-    <BLANKLINE>
-    STEP = 2
-    <BLANKLINE>
-    <BLANKLINE>
-    def compressed_bits(n_pixels, K):
-        return 24 * K + n_pixels * math.ceil(math.log2(K)) * STEP // STEP
-    <BLANKLINE>
-    """
-    name = _exercise(func, name)
-    try:
-        blocks = _Parts(name).blocks(func)
-    except _CannotSave as why:
-        raise ValueError(str(why)) from None
-    return "\n\n\n".join(blocks).rstrip() + "\n"
-
-
-def _module_text(func: Callable, name: str, result: CheckResult) -> str:
-    """The text of ``my_functions/<name>.py`` for ``func``."""
-    parts = _Parts(name)
-    blocks = parts.blocks(func)
-    needs = sorted(parts.needs, key=EXERCISES.index)
-    about = (
-        f"{name}: your function from {REGISTRY[name].notebook}, saved by "
-        f"kmeans_lab.saved_functions.use_and_save when it passed its check "
-        f"({result.n_passed}/{result.n_total}). Later notebooks load it with "
-        f'use_saved("{name}"). To change it, change it in its notebook and run its check '
-        "and the cell after it again: that rewrites this file. Delete this file to make "
-        "the next notebooks use the course's reference instead."
-    )
-    if needs:
-        about += (
-            f" It calls {' and '.join(needs)}, not saved here: use_saved gives it your "
-            "saved version of each when that passes its check, the course's reference otherwise."
-        )
-    lines = ["# " + line for line in textwrap.wrap(about, 77)]
-    return "\n\n\n".join(["\n".join(lines)] + blocks).rstrip() + "\n"
-
-
-class _Parts:
-    """What a function needs from its notebook, collected for its saved file."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.imports: list[str] = []
-        self.constants: list[str] = []
-        self.aliases: list[str] = []
-        self.helpers: list[str] = []
-        self.needs: set[str] = set()
-        self._done: set[str] = {name}
-
-    def blocks(self, func: Callable) -> list[str]:
-        """The blocks of text of ``func``'s module: imports, constants, helpers, itself."""
-        source = self.add_function(func, main=True)
-        if func.__name__ != self.name:
-            source += f"\n\n{self.name} = {func.__name__}"
-        blocks = []
-        if self.imports:
-            blocks.append("\n".join(self.imports))
-        if self.constants or self.aliases:
-            blocks.append("\n".join(self.constants + self.aliases))
-        return blocks + self.helpers + [source]
-
-    def add_function(self, func: Callable, *, main: bool = False) -> str:
-        """The dedented source of ``func``; what it uses is collected on the way."""
-        what = "your function" if main else f"your helper {func.__name__}"
-        if not inspect.isfunction(func):
-            raise _CannotSave(f"{what} is a {type(func).__name__}, not a function defined with def")
-        if func.__name__ == "<lambda>":
-            raise _CannotSave(f"{what} is a lambda: define it with def")
-        if func.__code__.co_freevars:
-            raise _CannotSave(f"{what} is defined inside another function: define it in a cell")
-        try:
-            source = textwrap.dedent(inspect.getsource(func))
-        except (OSError, TypeError):
-            raise _CannotSave(
-                f"the source of {what} cannot be found (define it with def in a cell)"
-            ) from None
-        source = _without_decorators(source, func, what)
-        for global_name in sorted(_global_names(func.__code__)):
-            self._add_name(global_name, func)
-        return source.rstrip()
-
-    def _add_name(self, name: str, func: Callable) -> None:
-        if name in self._done:
-            return
-        self._done.add(name)
-        if name in REGISTRY:  # another exercise: use_saved provides it
-            self.needs.add(name)
-            return
-        namespace = func.__globals__
-        if name not in namespace:  # a builtin, or a name that is not defined at all
-            return
-        value = namespace[name]
-        if isinstance(value, types.ModuleType):
-            module = value.__name__
-            self.imports.append(f"import {module}" + (f" as {name}" if name != module else ""))
-            return
-        exercise = getattr(value, "__name__", None)
-        if callable(value) and exercise in REGISTRY and exercise != self.name:
-            # another exercise under another name (closest = find_closest_centroids)
-            self.needs.add(exercise)
-            self.aliases.append(f"{name} = {exercise}")
-            return
-        if inspect.isfunction(value) and value.__globals__ is namespace:
-            helper = self.add_function(value)  # defined in the notebook
-            if value.__name__ != name:
-                helper += f"\n\n{name} = {value.__name__}"
-            self.helpers.append(helper)
-            return
-        importable = _import_line(value, name)
-        if importable:
-            self.imports.append(importable)
-            return
-        if _is_literal(value):
-            self.constants.append(f"{name} = {value!r}")
-            return
-        raise _CannotSave(
-            f"it uses {name}, a {type(value).__name__} from your notebook, which cannot be "
-            f"saved with it: pass {name} as an argument, or create it inside the function"
-        )
-
-
-def _without_decorators(source: str, func: Callable, what: str) -> str:
-    """``source`` from its ``def`` line: a decorator that returned the function itself did nothing.
-
-    ``func`` is the function its ``def`` made (its code is that ``def``'s) unless
-    a decorator wrapped it; a wrapped function cannot be carried over.
-    """
-    try:
-        node = ast.parse(source).body[0]
-    except (SyntaxError, IndexError):
-        return source
-    if not getattr(node, "decorator_list", None):
-        return source
-    if hasattr(func, "__wrapped__"):
-        raise _CannotSave(f"{what} is wrapped by a decorator: define it without one")
-    return "\n".join(source.splitlines()[node.lineno - 1 :])
-
-
-def _import_line(value: object, name: str) -> str | None:
-    """``from module import thing [as name]`` if ``value`` is importable that way, else None."""
-    module = getattr(value, "__module__", None)
-    attribute = getattr(value, "__qualname__", None) or getattr(value, "__name__", None)
-    if not isinstance(module, str) or not isinstance(attribute, str):
-        return None
-    if module in ("__main__", "builtins") or not attribute.isidentifier():
-        return None
-    try:
-        found = getattr(importlib.import_module(module), attribute)
-    except Exception:  # noqa: BLE001 - not importable: not this way
-        return None
-    if found is not value:
-        return None
-    return f"from {module} import {attribute}" + (f" as {name}" if name != attribute else "")
-
-
-def _is_literal(value: object) -> bool:
-    """Whether ``repr(value)`` is Python that gives ``value`` back (numbers, strings, tuples)."""
-    if isinstance(value, (tuple, frozenset)):
-        return all(_is_literal(v) for v in value) and type(value) in (tuple, frozenset)
-    if type(value) not in (bool, int, float, complex, str, bytes, type(None)):
-        return False
-    try:
-        return ast.literal_eval(repr(value)) == value
-    except (ValueError, SyntaxError):
-        return False  # nan, inf
-
-
 def _write(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` at once (a reader never sees half a file)."""
     try:
@@ -573,25 +391,6 @@ def _write(path: Path, text: str) -> None:
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _exercise(func: Callable | None, name: str | None) -> str:
-    if name is None:
-        name = getattr(func, "__name__", None)
-    if name not in REGISTRY:
-        raise ValueError(
-            f"cannot tell which exercise {name!r} is; pass name=, one of {', '.join(EXERCISES)}"
-        )
-    return name
-
-
-def _global_names(code: types.CodeType) -> set[str]:
-    """Every global name ``code`` (and the functions and comprehensions inside it) reads."""
-    names = {i.argval for i in dis.get_instructions(code) if i.opname in _GLOBAL_LOADS}
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names |= _global_names(const)
-    return names
 
 
 def _not_saved(path: Path) -> str:
