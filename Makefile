@@ -75,16 +75,17 @@ format: $(STAMP)
 test-browser: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest tests/test_browser.py -v
 
-# Speed figures (not part of make test): check and explorer latency (~1 min), then
+# Speed figures (not part of make test), run as modules from the repository's root (they
+# import its tools package; no sys.path edit): check and explorer latency (~1 min), then
 # quantize and kmeans-lab compress vs libimagequant and pngquant, 0.25 to 24 MP (~25 min),
 # then the autograder's throughput (bench_autograde.py).
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'  # imagequant (libimagequant); pngquant is Debian's
-	MPLBACKEND=Agg $(BIN)/python benchmarks/bench_checks.py
-	MPLBACKEND=Agg $(BIN)/python benchmarks/bench_explorer.py
-	MPLBACKEND=Agg $(BIN)/python benchmarks/bench_quantize.py
-	MPLBACKEND=Agg $(BIN)/python benchmarks/bench_quantize.py --corpus
-	MPLBACKEND=Agg $(BIN)/python benchmarks/bench_autograde.py
+	MPLBACKEND=Agg $(BIN)/python -m benchmarks.bench_checks
+	MPLBACKEND=Agg $(BIN)/python -m benchmarks.bench_explorer
+	MPLBACKEND=Agg $(BIN)/python -m benchmarks.bench_quantize
+	MPLBACKEND=Agg $(BIN)/python -m benchmarks.bench_quantize --corpus
+	MPLBACKEND=Agg $(BIN)/python -m benchmarks.bench_autograde
 
 # Re-execute the solution notebooks in place (after changing one, or what a check prints).
 run-notebooks: $(STAMP)

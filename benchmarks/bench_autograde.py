@@ -13,7 +13,8 @@ The old pipeline (nbgrader executing every notebook in the instructor's
 process) no longer exists to be timed; the issue measured it at 2.3 s a
 notebook on a 2-core machine (a class of 200: about an hour).
 
-Run: ``.venv/bin/python benchmarks/bench_autograde.py [--students 8] [--workers 2]``
+Run from the repository's root, as a module (it imports the repository's ``tools``):
+``.venv/bin/python -m benchmarks.bench_autograde [--students 8] [--workers 2]``
 (``make bench`` runs it). Not part of ``make test``.
 """
 
@@ -30,12 +31,10 @@ from pathlib import Path
 
 import nbformat
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))  # run as a script: the repository's tools package
+from tools import submissions
+from tools.submissions import grade_id
 
-from tools import submissions  # noqa: E402
-from tools.submissions import grade_id  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 ASSIGNMENT = "kmeans_lab"
 FIND = "03_find_closest_centroids"

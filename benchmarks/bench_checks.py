@@ -9,9 +9,9 @@ image, K = 16, 10 rounds, what notebook 04 runs in a cell).
 Target: every check's median under ``TARGET_MS`` (300 ms) on the course image's
 machine; the ratio to the baseline is the figure to compare across machines.
 
-Run::
+Run from the repository's root, as a module (it imports the repository's ``tools``)::
 
-    .venv/bin/python benchmarks/bench_checks.py [--repeat 7] [--check]
+    .venv/bin/python -m benchmarks.bench_checks [--repeat 7] [--check]
 
 ``--check`` exits with status 1 if a check's median misses the target.
 """
@@ -24,17 +24,12 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))  # run as a script: the repository's tools (the catalogue)
-
-from kmeans_lab import load_sample_image  # noqa: E402
-from kmeans_lab.checks import EXERCISES  # noqa: E402
-from kmeans_lab.checks.fallback import check_function  # noqa: E402
-from kmeans_lab.kmeans import init_centroids, run_kmeans  # noqa: E402
-from tools.catalogue import RIGHT  # noqa: E402
+from kmeans_lab import load_sample_image
+from kmeans_lab.checks import EXERCISES
+from kmeans_lab.checks.fallback import check_function
+from kmeans_lab.kmeans import init_centroids, run_kmeans
+from tools.catalogue import RIGHT
 
 TARGET_MS = 300.0
 

@@ -4,7 +4,7 @@ Every nbgrader command run from this folder (``cd course && nbgrader ...``) or
 with ``--config course/nbgrader_config.py`` reads it; ``tools.release``,
 ``tools.autograde``, ``tools.grades`` and ``tools.feedback`` run nbgrader
 here. This file holds settings only: the course's own preprocessors are
-classes of ``tools/preprocessors/``, imported below. Layout (nbgrader's
+classes of ``tools/preprocessors/``, named below. Layout (nbgrader's
 defaults, all working folders gitignored)::
 
     course/
@@ -16,47 +16,27 @@ defaults, all working folders gitignored)::
         autograded/<student>/kmeans_lab/                  (make autograde)
         feedback/<student>/kmeans_lab/<notebook>.html     (make feedback)
 
-Environment variables (for CI and for slow machines):
+The course's own preprocessors are named by their dotted paths
+(``tools.preprocessors.*``): nbgrader imports them when ``nbgrader autograde``
+runs, which the tools start with the repository on ``PYTHONPATH``
+(``tools.nbgrader_course.nbgrader_env``). The commands an instructor runs by
+hand in this folder (``release_assignment``, ``collect``, ``release_feedback``,
+the formgrader) import nothing from ``tools``.
 
-``KMEANS_LAB_CELL_TIMEOUT``
-    seconds a single cell may run while autograding (default 60): an infinite
-    loop in a submission is interrupted after this time and the cell shows a
-    ``CellTimeoutError``; the rest of the notebook still runs.
+The grading settings (``KMEANS_LAB_CELL_TIMEOUT``, the output cap) are read in
+one place, :mod:`kmeans_lab.grading.settings`, as the grader reads them.
 """
 
-import importlib.util
 import os
-import sys
+
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+
+from kmeans_lab.grading import settings
 
 c = get_config()  # noqa: F821 -- provided by traitlets when nbgrader loads this file
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-# nbgrader loads this file by path, from the course folder: make the repository's
-# ``tools`` package (the course's preprocessors) importable. The repository is the
-# folder above this one; a copy of this file in a temporary course folder
-# (``python -m tools.release --check``, tests/test_grading.py) uses the checkout
-# the kmeans_lab package is installed from (``make install``: an editable install).
-REPO = os.path.dirname(HERE)
-if not os.path.isdir(os.path.join(REPO, "tools", "preprocessors")):
-    _spec = importlib.util.find_spec("kmeans_lab")
-    if _spec is not None and _spec.origin:
-        REPO = os.path.dirname(os.path.dirname(os.path.abspath(_spec.origin)))
-if REPO not in sys.path:
-    sys.path.insert(0, REPO)
-
-from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor  # noqa: E402
-from nbgrader.preprocessors import (  # noqa: E402
-    AssignLatePenalties,
-    CheckCellMetadata,
-    ClearHiddenTests,
-    GetGrades,
-    IgnorePattern,
-    LimitOutput,
-    SaveAutoGrades,
-)
-
-from tools.preprocessors import ApplyJudgedNotebook, LimitOutputSize  # noqa: E402
 
 c.CourseDirectory.root = HERE
 c.CourseDirectory.course_id = "kmeans-lab"
@@ -87,9 +67,9 @@ c.ClearSolutions.code_stub = {
 # ApplyJudgedNotebook puts the judged outputs in place and SaveAutoGrades records
 # them. A notebook without a judged copy scores 0, never its own outputs.
 c.ApplyJudgedNotebook.judged_directory = os.path.join(HERE, "autograde", "judged")
-# Per-cell timeout inside the sandbox (tools/grading/worker.py reads it too), and
-# of `nbgrader validate` (the Validate button) on a student's own machine.
-c.Execute.timeout = int(os.environ.get("KMEANS_LAB_CELL_TIMEOUT", "60"))
+# Per-cell timeout, read where the grader reads it (KMEANS_LAB_CELL_TIMEOUT, default 60),
+# also of `nbgrader validate` (the Validate button).
+c.Execute.timeout = settings.cell_timeout()
 c.Execute.interrupt_on_timeout = True
 # Kernels never write IPython history into the instructor's home.
 c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:"]
@@ -105,17 +85,19 @@ c.OverwriteCells.add_missing_cells = True
 # would otherwise land whole in the autograded notebook and the feedback).
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
-c.LimitOutputSize.max_chars = 20_000  # per text output (stream, text/*) of a code cell
+# per text output (stream, text/*) of a code cell: the notebook's sandbox cuts at the same size
+c.LimitOutputSize.max_chars = settings.MAX_OUTPUT_CHARS
 
+# By dotted path: nbgrader imports them only when it autogrades (PYTHONPATH, see above).
 c.Autograde.autograde_preprocessors = [
-    ApplyJudgedNotebook,
-    IgnorePattern,
-    ClearMetadataPreprocessor,
-    LimitOutput,
-    LimitOutputSize,
-    SaveAutoGrades,
-    AssignLatePenalties,
-    CheckCellMetadata,
+    "tools.preprocessors.ApplyJudgedNotebook",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "tools.preprocessors.LimitOutputSize",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
 # --- Feedback (tools.feedback) ---------------------------------------------------
@@ -132,7 +114,14 @@ c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPr
 # The feedback page is nbgrader's inside kmeans-lab's contrast-safe theme (WCAG 2.1 AA:
 # lang set, code and prompts at 4.5:1, links underlined, figures with their alt text);
 # tools/export_html.py says where the templates are, tests/test_accessibility.py checks it.
-from tools.export_html import feedback_config  # noqa: E402
-
-for _name, _value in feedback_config().items():
-    setattr(c.HTMLExporter, _name, _value)
+# Run by hand without the tools (release_assignment, collect), no page is rendered: only
+# the theme's name is set, so a feedback rendered that way fails, naming it.
+c.HTMLExporter.template_name = "kmeans_lab_feedback"
+try:
+    from tools.export_html import feedback_config
+except ModuleNotFoundError as error:
+    if error.name != "tools":
+        raise
+else:
+    for _name, _value in feedback_config().items():
+        setattr(c.HTMLExporter, _name, _value)

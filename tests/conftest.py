@@ -2,22 +2,20 @@
 
 The test modules import the helper modules that live beside them
 (:mod:`browser_helpers`, :mod:`demo_results`; the catalogue of student
-solutions the checks are tested against is :mod:`tools.catalogue`). This folder is put on ``sys.path`` here, once, so
-that works whatever pytest's import mode; a test that starts another Python
-process passes :func:`subprocess_env` to it for the same reason.
+solutions the checks are tested against is :mod:`tools.catalogue`): pyproject.toml's
+``[tool.pytest.ini_options] pythonpath`` puts this folder and the repository (for
+``tools``) on the path, whatever pytest's import mode; a test that starts another
+Python process passes :func:`subprocess_env` to it for the same reason.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
 TESTS_DIR = Path(__file__).resolve().parent
-if str(TESTS_DIR) not in sys.path:
-    sys.path.insert(0, str(TESTS_DIR))
 
 
 def subprocess_env(**extra: str) -> dict[str, str]:

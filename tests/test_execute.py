@@ -20,8 +20,6 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from kmeans_lab.grading.execute import read_frames
 
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
 
 pytest.importorskip("nbgrader")
 from tools.grading.judge import read_sandbox_report  # noqa: E402

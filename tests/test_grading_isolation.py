@@ -37,8 +37,6 @@ from kmeans_lab.saved_functions import function_source
 from tools.catalogue import RIGHT
 
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
 
 pytest.importorskip("nbgrader")
 from tools.grading import judge, replay  # noqa: E402

@@ -19,7 +19,6 @@ from __future__ import annotations
 import io
 import math
 import re
-import sys
 import zipfile
 from pathlib import Path
 
@@ -35,8 +34,6 @@ from kmeans_lab.saved_functions import function_source
 from tools.catalogue import RIGHT, WRONG
 
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
 
 pytest.importorskip("nbgrader")
 from tools.grading import cells, flags, integrity, replay, similarity  # noqa: E402

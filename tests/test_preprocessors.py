@@ -7,7 +7,9 @@
   nbgrader sanitized, and marks every check cell of a notebook without a
   judged copy as not graded (never keeping the submission's own outputs);
 - ``course/nbgrader_config.py`` loads, in place and as a copy in another
-  folder (what ``release --check`` and test_grading do), and wires both in.
+  folder (what ``release --check`` and test_grading do), and wires both in
+  with the environment the tools give nbgrader; without it (nbgrader run by
+  hand in ``course/``), it loads too and imports nothing from ``tools``.
 
 tests/test_grading.py runs them end to end through ``nbgrader autograde``.
 """
@@ -23,13 +25,12 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:  # `python -m pytest` from the repository root has it already
-    sys.path.insert(0, str(REPO))
 
 pytest.importorskip("nbgrader")  # the instructor extra (make install installs it)
 
 from traitlets.config import Config  # noqa: E402
 
+from tools.nbgrader_course import nbgrader_env  # noqa: E402
 from tools.preprocessors import ApplyJudgedNotebook, LimitOutputSize  # noqa: E402
 
 
@@ -169,11 +170,20 @@ def test_apply_judged_notebook_never_keeps_the_submissions_own_outputs(tmp_path)
 LOAD_CONFIG = """
 import sys
 from traitlets.config.loader import PyFileConfigLoader
+from traitlets.utils.importstring import import_item
 config = PyFileConfigLoader("nbgrader_config.py", sys.argv[1]).load_config()
-pre = config.Autograde.autograde_preprocessors
+pre = [import_item(p) if isinstance(p, str) else p for p in config.Autograde.autograde_preprocessors]
 print(pre[0].__module__, pre[0].__name__, sys.modules["tools"].__file__)
 print(*(p.__name__ for p in pre))
 print(config.LimitOutputSize.max_chars, config.CourseDirectory.root)
+"""
+
+LOAD_CONFIG_BY_HAND = """
+import sys
+from traitlets.config.loader import PyFileConfigLoader
+config = PyFileConfigLoader("nbgrader_config.py", sys.argv[1]).load_config()
+print(config.CourseDirectory.course_id, config.Execute.timeout, "tools" in sys.modules)
+print(*config.Autograde.autograde_preprocessors[:2])
 """
 
 
@@ -188,6 +198,7 @@ def test_course_config_loads_the_preprocessors_of_this_repository(where, tmp_pat
     result = subprocess.run(
         [sys.executable, "-c", LOAD_CONFIG, str(folder)],
         cwd=tmp_path,
+        env=nbgrader_env(),  # what tools.nbgrader_course.run_nbgrader gives nbgrader
         capture_output=True,
         text=True,
         timeout=120,
@@ -209,3 +220,25 @@ def test_course_config_loads_the_preprocessors_of_this_repository(where, tmp_pat
         "CheckCellMetadata",
     ]
     assert settings == f"20000 {folder}"
+
+
+def test_course_config_loads_by_hand_without_the_tools(tmp_path):
+    """``cd course && nbgrader release_assignment``: no PYTHONPATH, nothing from ``tools``."""
+    env = {
+        k: v
+        for k, v in nbgrader_env().items()
+        if k not in ("PYTHONPATH", "KMEANS_LAB_CELL_TIMEOUT")
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", LOAD_CONFIG_BY_HAND, str(REPO / "course")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "kmeans-lab 60 False",
+        "tools.preprocessors.ApplyJudgedNotebook nbgrader.preprocessors.IgnorePattern",
+    ]

@@ -22,8 +22,6 @@ import pytest
 pytestmark = pytest.mark.slow  # end to end: make test-quick skips this module
 
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
 
 from tools.sandbox import Limits, Sandbox, SandboxUnavailable  # noqa: E402
 from tools.sandbox_ids import uid_range  # noqa: E402

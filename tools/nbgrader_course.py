@@ -46,14 +46,19 @@ def solution_notebooks(notebooks_dir: Path = NOTEBOOKS) -> list[Path]:
 
 
 def nbgrader_env() -> dict[str, str]:
-    """The environment for nbgrader: this interpreter's ``bin`` first on PATH.
+    """The environment for nbgrader: this interpreter's ``bin`` first on PATH, this
+    repository first on PYTHONPATH.
 
     nbgrader runs the ``alembic`` executable (to create the gradebook) and
     starts kernels with ``python``; both must come from the same environment
-    as nbgrader itself, whether or not the venv is activated.
+    as nbgrader itself, whether or not the venv is activated. It runs in the
+    course folder (any copy of it) and imports the course's preprocessors
+    (``tools.preprocessors``, named in ``nbgrader_config.py``) from this
+    repository's ``tools``.
     """
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     return env
 

@@ -12,7 +12,7 @@ sandbox needs no network, and starting takes a fraction of a second). Each
 cell runs under the cell timeout: a cell that runs longer is interrupted
 with a ``CellTimeoutError`` and the next cell runs. Outputs are collected as
 a notebook stores them (streams, rich displays, inline figures, results,
-errors) and long ones are cut.
+errors) and long ones are cut (:mod:`.settings` says how long).
 
 After each code cell, one **frame** goes to file descriptor ``N``: the cell's
 number and outputs, and the sources the hidden tests reported while it ran
@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import transport
+from . import settings, transport
 
 __all__ = [
     "main",
@@ -44,25 +44,15 @@ __all__ = [
     "cap_outputs",
     "read_frames",
     "CellTimeoutError",
-    "MAX_OUTPUT_CHARS",
     "MAX_OUTPUTS",
 ]
 
-#: Most characters of one text output kept (the rest is cut, with a note).
-MAX_OUTPUT_CHARS = 20_000
 #: Most outputs kept per cell.
 MAX_OUTPUTS = 50
 
 
 class CellTimeoutError(KeyboardInterrupt):
     """A cell ran longer than the cell timeout and was interrupted."""
-
-
-def _cut(text: str) -> str:
-    if len(text) <= MAX_OUTPUT_CHARS:
-        return text
-    dropped = len(text) - MAX_OUTPUT_CHARS
-    return text[:MAX_OUTPUT_CHARS] + f"\n... Output truncated ({dropped} more characters) ...\n"
 
 
 def cap_outputs(cell) -> None:
@@ -73,14 +63,18 @@ def cap_outputs(cell) -> None:
     for output in outputs:
         if output.get("output_type") == "stream":
             text = output.get("text", "")
-            output["text"] = _cut("".join(text) if isinstance(text, list) else str(text))
+            output["text"] = settings.cut_text(
+                "".join(text) if isinstance(text, list) else str(text)
+            )
         for mime, value in list(output.get("data", {}).items()):
             if isinstance(value, list):
                 value = "".join(value)
             if isinstance(value, str):
-                output["data"][mime] = _cut(value)
+                output["data"][mime] = settings.cut_text(value)
         if output.get("output_type") == "error":
-            output["traceback"] = [_cut(str(line)) for line in output.get("traceback", [])[:100]]
+            output["traceback"] = [
+                settings.cut_text(str(line)) for line in output.get("traceback", [])[:100]
+            ]
 
 
 # -- the shell ---------------------------------------------------------------------
@@ -97,7 +91,7 @@ class _Sink:
             return
         last = self.outputs[-1] if self.outputs else None
         if last is not None and last["output_type"] == "stream" and last["name"] == name:
-            if len(last["text"]) <= 4 * MAX_OUTPUT_CHARS:
+            if len(last["text"]) <= 4 * settings.MAX_OUTPUT_CHARS:
                 last["text"] += text
             return
         if len(self.outputs) < 4 * MAX_OUTPUTS:
@@ -297,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebook")
     parser.add_argument("--answers", required=True, help="the folder hidden_check writes to")
     parser.add_argument("--result-fd", type=int, required=True)
-    parser.add_argument("--cell-timeout", type=int, default=60)
+    parser.add_argument("--cell-timeout", type=int, default=settings.CELL_TIMEOUT[1])
     args = parser.parse_args(argv)
     fd = args.result_fd
     os.set_inheritable(fd, False)  # processes the notebook starts do not get it

@@ -13,7 +13,6 @@ other machines; :mod:`.merge` writes the gradebook afterwards.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import shutil
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import nbformat
 
+from kmeans_lab.grading import settings as grading_settings
 from kmeans_lab.grading.capture import ANSWERS_VARIABLE
 
 from .. import recordings
@@ -49,27 +49,24 @@ ANSWERS_DIR = "/home/student/.answers"
 def whole_number(name: str, raw: str, unit: str) -> int:
     """Read a setting that must be a whole number of ``unit`` (plural), at least 1.
 
-    Raises SystemExit with a one-line message naming the setting otherwise.
+    Raises SystemExit with a one-line message naming the setting otherwise
+    (:func:`kmeans_lab.grading.settings.whole_number`'s).
     """
     try:
-        value = int(raw)
-    except ValueError:
-        raise SystemExit(f"{name} must be a whole number of {unit}, got {raw!r}") from None
-    if value < 1:
-        raise SystemExit(f"{name} must be at least 1, got {value}")
-    return value
-
-
-def _seconds(name: str, default: int) -> int:
-    return whole_number(name, os.environ.get(name) or str(default), "seconds")
+        return grading_settings.whole_number(name, raw, unit)
+    except ValueError as error:
+        raise SystemExit(str(error)) from None
 
 
 class Settings:
-    """Time limits of a grading run (from the environment, see README)."""
+    """Time limits of a grading run (:mod:`kmeans_lab.grading.settings`, see README)."""
 
     def __init__(self) -> None:
-        self.cell_timeout = _seconds("KMEANS_LAB_CELL_TIMEOUT", 60)
-        self.notebook_timeout = _seconds("KMEANS_LAB_NOTEBOOK_TIMEOUT", 600)
+        try:
+            self.cell_timeout = grading_settings.cell_timeout()
+            self.notebook_timeout = grading_settings.notebook_timeout()
+        except ValueError as error:
+            raise SystemExit(str(error)) from None
 
     def limits(self) -> Limits:
         return Limits(wall_seconds=self.notebook_timeout)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Integer
+from traitlets import Integer, default
+
+from kmeans_lab.grading import settings
 
 
 class LimitOutputSize(NbGraderPreprocessor):  # NbGraderPreprocessor: enabled by default
@@ -17,13 +19,19 @@ class LimitOutputSize(NbGraderPreprocessor):  # NbGraderPreprocessor: enabled by
 
         ... Output truncated (<n> more characters) ...
 
-    Other data (``image/png``, JSON) and non-code cells are left alone.
+    Other data (``image/png``, JSON) and non-code cells are left alone. The
+    default cap and the note are the grader's own
+    (:mod:`kmeans_lab.grading.settings`, also read by the notebook's sandbox).
     """
 
     max_chars = Integer(
-        20_000,
-        help="Most characters of text kept per output of a code cell",
+        help="Most characters of text kept per output of a code cell "
+        "(default: kmeans_lab.grading.settings.MAX_OUTPUT_CHARS)",
     ).tag(config=True)
+
+    @default("max_chars")
+    def _default_max_chars(self):
+        return settings.MAX_OUTPUT_CHARS
 
     def preprocess_cell(self, cell, resources, index):
         """Truncate the text outputs of one code cell in place."""
@@ -52,9 +60,4 @@ class LimitOutputSize(NbGraderPreprocessor):  # NbGraderPreprocessor: enabled by
             characters, else its first ``max_chars`` characters followed by
             ``"\\n... Output truncated (<n> more characters) ...\\n"``.
         """
-        if isinstance(text, list):
-            text = "".join(text)
-        if len(text) <= self.max_chars:
-            return text
-        dropped = len(text) - self.max_chars
-        return text[: self.max_chars] + f"\n... Output truncated ({dropped} more characters) ...\n"
+        return settings.cut_text(text, self.max_chars)
