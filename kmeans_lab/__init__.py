@@ -18,7 +18,8 @@ centroids are (K, 3), labels are (N,). Modules:
   :func:`quantize` and :func:`fit_palette` (``fast.palette``, the CLI
   ``kmeans-lab compress`` uses them), :func:`dither` (``fast.dithering``,
   Floyd-Steinberg with a given palette), the private engine (``fast._lloyd``,
-  ``_seeding``, ``_search``, ``_movers``, ``_colours``, ``_two_loads``)
+  ``_bounds``, ``_round``, ``_seeding``, ``_search``, ``_movers``, ``_colours``,
+  ``_two_loads``)
 - :mod:`kmeans_lab.explorer` -- the interactive explorer (``explore()``): intake, model, render, app
 - :mod:`kmeans_lab.timing` -- ``best_time``, the shortest of a few runs
 - :mod:`kmeans_lab.grading` -- what runs inside the grading sandboxes (the check

@@ -13,6 +13,7 @@ from hypothesis.extra.numpy import arrays
 import kmeans_lab as kl
 from kmeans_lab import _threads as ft
 from kmeans_lab.fast import PaletteFit, dither, fit_palette, print_progress, quantize
+from kmeans_lab.fast import _bounds as fbounds
 from kmeans_lab.fast import _colours as fc
 from kmeans_lab.fast import _lloyd as fk
 from kmeans_lab.fast import _search as fs
@@ -236,14 +237,19 @@ def test_relocation_moves_the_farthest_point():
     labels = np.array([0, 0, 1, 1])
     W = np.array([2.0, 2.0, 0.0])
     S = np.array([[0.1, 0, 0], [1.4, 1.4, 1.4], [0, 0, 0]])
-    slack = np.ones(4, dtype=np.float32)
-    assert fk._relocate_empty(fk.Points(X64=X64), C, labels, W, S, slack)
+    bounds = fbounds.Bounds(4, 3, max_iter=10)
+    bounds.labels[:] = labels
+    bounds.slack[:] = 1
+    sums = fk.ClusterSums(W, S)
+    assert fk._relocate_empty(fk.Points(X64=X64), C, bounds, sums)
     # point 2 ([0.9]*3) is the farthest from its centroid: it moves to cluster 2
     np.testing.assert_allclose(S[2], [0.9, 0.9, 0.9])
     np.testing.assert_allclose(S[1], [0.5, 0.5, 0.5])
     np.testing.assert_array_equal(W, [2.0, 1.0, 1.0])
-    np.testing.assert_array_equal(labels, [0, 0, 2, 1])  # the point moved with its weight
-    np.testing.assert_array_equal(slack, [1, 1, -np.inf, 1])  # and will be re-examined
+    np.testing.assert_array_equal(bounds.labels, [0, 0, 2, 1])  # moved with its weight
+    np.testing.assert_array_equal(bounds.slack, [1, 1, -np.inf, 1])  # and will be re-examined
+    # nothing empty: nothing moves
+    assert not fk._relocate_empty(fk.Points(X64=X64), C, bounds, sums)
 
 
 # ---------------------------------------------------------- seeding, options

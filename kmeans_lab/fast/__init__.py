@@ -55,8 +55,10 @@ files.
 - :mod:`kmeans_lab.fast.dithering` -- :func:`dither`, Floyd-Steinberg
   dithering with a given palette (for instance the one :func:`quantize`
   found).
-- the private engine: ``_lloyd`` (the points, Lloyd's rounds with
-  Hamerly's bounds: points 4 and 5 above), ``_seeding`` (weighted k-means++
+- the private engine: ``_lloyd`` (the points, the cluster sums, Lloyd's
+  loop: points 4 and 5 above), ``_bounds`` (every point's label and Hamerly's
+  bounds on it), ``_round`` (one round's reassignment: which points to
+  measure again, tightening, search), ``_seeding`` (weighted k-means++
   and random, on the coarse histogram for large photos: point 3), ``_search`` (closest
   centroids: float32 block distances, the pruned search, exact ties),
   ``_colours`` (packing and indexing colours, the coarse histogram: point 1),

@@ -21,21 +21,17 @@ histogram), :mod:`._search` (closest centroids).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .. import _threads
-from ._colours import coarse_cells, label_dtype, unpack_colors
+from ._bounds import Bounds
+from ._colours import coarse_cells, unpack_colors
 from ._movers import Movers
-from ._search import (
-    _SQ_EPS,
-    _TRANSPOSED_MAX_K,
-    Neighbours,
-    centroid_gaps,
-    nearest_two,
-    nearest_two_near,
-)
+from ._round import Round
+from ._search import _TRANSPOSED_MAX_K, Neighbours, nearest_two, nearest_two_near
 
 Progress = Callable[[int, int, float], None]
 
@@ -128,21 +124,58 @@ def assign(points: Points, centroids: NDArray) -> NDArray[np.intp]:
 # ------------------------------------------------------------------ Lloyd
 
 
+class ClusterSums:
+    """Per-cluster total weight ``W`` (K,) and weighted coordinate sums ``S``
+    (K, 3), the latter in units of ``1 / points.scale`` (integers for 8-bit
+    colours: exact in any order), kept up to date as points change label.
+    """
+
+    def __init__(self, W: NDArray[np.float64], S: NDArray[np.float64]):
+        self.W, self.S = W, S
+
+    @classmethod
+    def of(cls, points: Points, labels: NDArray, K: int) -> ClusterSums:
+        """The sums of the ``points`` in the K clusters ``labels`` (n,)."""
+        sums = cls(np.zeros(K), np.zeros((K, 3)))
+        for a in range(0, points.n, 1 << 16):  # in steps: no (3, n) float64 copy
+            part = np.arange(a, min(a + (1 << 16), points.n))
+            dW, dS = _cluster_sums(points.weighted(part), points.w[part], labels[part], K)
+            sums.W += dW
+            sums.S += dS
+        return sums
+
+    def move(self, points: Points, idx: NDArray[np.intp], new: NDArray, old: NDArray) -> None:
+        """The points ``idx`` left the clusters ``old`` for the clusters ``new``."""
+        K = self.W.shape[0]
+        wx = points.weighted(idx)
+        dW, dS = _cluster_sums(wx, points.w[idx], new, K)
+        self.W += dW
+        self.S += dS
+        dW, dS = _cluster_sums(wx, points.w[idx], old, K)
+        self.W -= dW
+        self.S -= dS
+
+    def means(self, centroids: NDArray[np.float64], scale: float):
+        """The new centroids, ``(K, 3)`` (each cluster's weighted mean; an
+        empty cluster's centroid stays), and how far each moved ``(K,)``."""
+        filled = self.W > 0
+        new = centroids.copy()
+        new[filled] = self.S[filled] / self.W[filled, None] / scale
+        moves = np.sqrt(np.sum((new - centroids) ** 2, axis=1))
+        return new, moves
+
+    def inertia(self, total_wxx: float, centroids: NDArray[np.float64], scale: float) -> float:
+        """sum_i w_i ||x_i - C[l_i]||^2 from the sums (float64)."""
+        C, W, S = centroids, self.W, self.S / scale
+        value = total_wxx - 2.0 * np.einsum("ij,ij->", C, S) + W @ np.einsum("ij,ij->i", C, C)
+        return max(float(value), 0.0)
+
+
 def _cluster_sums(WXT: NDArray[np.float64], w: NDArray[np.float64], labels, K: int):
     """Per-cluster total weight (K,) and weighted coordinate sums (K, 3)."""
     W = np.bincount(labels, weights=w, minlength=K)
     S = np.stack([np.bincount(labels, weights=WXT[j], minlength=K) for j in range(3)], axis=1)
     return W, S
-
-
-def _inertia(total_wxx: float, C: NDArray[np.float64], W, S) -> float:
-    """sum_i w_i ||x_i - C[l_i]||^2 from the per-cluster sums (float64)."""
-    value = total_wxx - 2.0 * np.einsum("ij,ij->", C, S) + W @ np.einsum("ij,ij->i", C, C)
-    return max(float(value), 0.0)
-
-
-#: Safety margin of the float32 bounds (distances in [0, 1] units).
-_BOUND_EPS = np.float32(4e-6)
 
 
 def weighted_lloyd(
@@ -162,17 +195,9 @@ def weighted_lloyd(
     when no centroid moved by more than ``tol``, or when the labels stopped
     changing (exact convergence: further rounds would change nothing).
 
-    The reassignment skips the points that provably keep their label
-    (Hamerly's bounds): an upper bound ``u`` on the distance to their
-    centroid and a lower bound ``l`` on the distance to any other centroid,
-    loosened every round by how far the centroids moved (``u`` grows by the
-    move of the point's centroid, ``l`` shrinks by the largest move of any
-    other). Both loosenings depend on the label only, so they are kept per
-    centroid, summed over the rounds (``T`` and ``D``): a point stores
-    ``U = u - T[label]`` and its slack ``s = (l + D[label]) - U``, and a
-    round only tests ``s < T[label] + D[label]``. Only points whose bounds
-    overlap are measured again; the result is the same as measuring all of
-    them.
+    The reassignment measures only the points whose label may have changed
+    (Hamerly's bounds, :mod:`._bounds`; a round's steps, :mod:`._round`); the
+    result is the same as measuring all of them.
 
     Parameters
     ----------
@@ -190,212 +215,71 @@ def weighted_lloyd(
     inertia : float, weighted sum of squared distances
     n_iter : int, rounds run
     """
-    n = points.n
     C = np.asarray(initial_centroids, dtype=np.float64).copy()
     K = C.shape[0]
-    XT, xx, w = points.XT, points.xx, points.w
-    scale = points.scale
+    many = K > _TRANSPOSED_MAX_K  # search near a point's own centroid (Elkan) rather than all K
     total_wxx = points.total_wxx()
-    n_total = float(w.sum()) if n_total is None else n_total
-    many = K > _TRANSPOSED_MAX_K  # measure near a guess (Elkan) rather than all K
+    n_total = float(points.w.sum()) if n_total is None else n_total
 
-    labels = np.empty(n, dtype=label_dtype(K))
-    U = np.empty(n, dtype=np.float32)
-    slack = np.empty(n, dtype=np.float32)
-    # the round in which each point's lower bound was last set (see _movers)
-    rho = np.zeros(n, dtype=label_dtype(max_iter + 1))  # holds 0..max_iter
+    def report(n_iter: int) -> None:
+        if progress is not None:
+            progress(n_iter, max_iter, sums.inertia(total_wxx, C, points.scale) / n_total)
+
+    bounds = _first_assignment(points, C, max_iter, many)
+    sums = ClusterSums.of(points, bounds.labels, K)
     movers = Movers(K)
-    guess = points.guess(C) if many else None
-    near = Neighbours(C) if guess is not None else None
-
-    def first(a, b):
-        exact = lambda near: points.rows64(near + a)  # noqa: E731
-        if guess is not None:
-            lab, d1, d2 = nearest_two_near(XT[:, a:b], near, guess[a:b], exact)
-        else:
-            lab, d1, d2 = nearest_two(XT[:, a:b], xx[a:b], C, exact)
-        labels[a:b] = lab
-        U[a:b], slack[a:b] = _bounds(d1, d2)
-
-    # a part of the points at a time: the temporary arrays stay small
-    _threads.in_parts(n, first)
-    guess = None
-    W, S = np.zeros(K), np.zeros((K, 3))
-    for a in range(0, n, 1 << 16):  # in steps: no (3, n) float64 copy
-        part = np.arange(a, min(a + (1 << 16), n))
-        dW, dS = _cluster_sums(points.weighted(part), w[part], labels[part], K)
-        W += dW
-        S += dS
-    T = np.zeros(K)  # how far each centroid moved in all
-    D = np.zeros(K)  # how far the other centroids moved, the largest each round, in all
-
-    def inertia():
-        return _inertia(total_wxx, C, W, S / scale)
-
-    if progress is not None:
-        progress(0, max_iter, inertia() / n_total)
+    report(0)
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
-        relocated = _relocate_empty(points, C, labels, W, S, slack)
-        filled = W > 0
-        new = C.copy()
-        new[filled] = S[filled] / W[filled, None] / scale
-        delta = np.sqrt(np.sum((new - C) ** 2, axis=1))
-        shift = float(delta.max())
-        C = new
-        drop = movers.drop(delta)
-        T += delta
-        D += drop
-        # rounded up: a point is skipped only when float32 proves it safe
-        G = np.nextafter((T + D).astype(np.float32), np.float32(np.inf))
-        T32, D32 = T.astype(np.float32), D.astype(np.float32)
-        C32T = np.ascontiguousarray(C.T, dtype=np.float32)
-        gaps = centroid_gaps(C)
-        near = Neighbours(C, gaps) if many else None
-        # the distance from each centroid to its nearest other one, rounded
-        # down: a point within u of its centroid is at least gap - u from any other
-        gap = _round_down(near.by_gap[:, 1] if many else _nearest_gap(gaps))
-        H = HB = GF = reach = left_out = None
-        if movers.m:
-            # the same test on the stored upper bound U + T, before it is
-            # tightened: U <= gap / 2 - T keeps the label (rounded down)
-            H = _round_down(0.5 * gap - T)
-            # per (rho, label), rho the round of a point's last bounds (flattened):
-            # the same test against the big movers since rho; Hamerly's full test
-            reach = _round_down(movers.reach(gaps))
-            HB = _round_down(0.5 * reach - T).ravel()
-            left_out = movers.left_out_since()
-            GF = np.nextafter((T + D + left_out).astype(np.float32), np.float32(np.inf)).ravel()
-            left_out = np.nextafter(left_out.astype(np.float32), np.float32(np.inf)).ravel()
-            reach = reach.ravel()
-        round_no = rho.dtype.type(n_iter)
-
-        def reassign(
-            a, b, C=C, G=G, H=H, HB=HB, GF=GF, reach=reach, left_out=left_out, T=T, D=D,
-            T32=T32, D32=D32, C32T=C32T, near=near, gap=gap, round_no=round_no,
-        ):  # fmt: skip
-            """Reassign the points a..b whose bounds overlap; return the
-            indices, new and old labels of those that changed."""
-            lab = labels[a:b]
-            overlap = slack[a:b] < G[lab]
-            if movers.m:
-                loose = U[a:b] > H[lab]
-                overlap &= loose
-                # the others: are they also far enough from the recent big movers?
-                check = np.flatnonzero(loose & ~overlap)
-                row = _table_row(rho[a:b][check], lab[check], K)
-                fail = U[a:b][check] > HB[row]
-                fail &= slack[a:b][check] < GF[row]
-                overlap[check[fail]] = True
-            todo = np.flatnonzero(overlap)
-            own = lab[todo]
-            todo += a
-            # tighten the upper bound: the exact distance to the own centroid
-            d_own = np.zeros(todo.size, dtype=np.float32)
-            for j in range(3):
-                diff = XT[j].take(todo)
-                diff -= C32T[j].take(own)
-                diff *= diff
-                d_own += diff
-            u = np.sqrt(d_own) * np.float32(1 + 1e-5) + _BOUND_EPS
-            lower = slack[todo] + U[todo] - D32[own] - _BOUND_EPS
-            # ... for the centroids other than the big movers since rho; for all
-            # of them: the nearest big mover's, or Hamerly's
-            if movers.m:
-                row = _table_row(rho[todo], own, K)
-                np.maximum(np.minimum(lower, reach[row] - u), lower - left_out[row], out=lower)
-            # Elkan's bound from the centroids' own spacing (Hamerly's s(a)/2 test)
-            np.maximum(lower, gap[own] - u, out=lower)
-            keep = u <= lower
-            kept, ok = todo[keep], own[keep]
-            U[kept] = u[keep] - T32[ok] + _BOUND_EPS
-            slack[kept] = lower[keep] + D32[ok] - U[kept] - _BOUND_EPS
-            rho[kept] = round_no
-            rest = ~keep
-            todo, own, d_own = todo[rest], own[rest], d_own[rest]
-            if not todo.size:
-                return todo, own, own
-            exact = lambda near: points.rows64(todo[near])  # noqa: E731
-            x = np.take(XT, todo, axis=1)
-            if many:
-                new_lab, d1, d2 = nearest_two_near(x, near, own, exact, d_own)
-            else:
-                new_lab, d1, d2 = nearest_two(x, xx[todo], C, exact)
-            u_new, s_new = _bounds(d1, d2)
-            U[todo] = u_new - T[new_lab].astype(np.float32) + _BOUND_EPS
-            slack[todo] = s_new + (D[new_lab] + T[new_lab]).astype(np.float32) - _BOUND_EPS
-            rho[todo] = round_no
-            changed = new_lab != own
-            idx = todo[changed]
-            labels[idx] = new_lab[changed]
-            return idx, new_lab[changed], own[changed]
-
+        relocated = _relocate_empty(points, C, bounds, sums)
+        C, moves = sums.means(C, points.scale)
+        bounds.loosen(moves, movers.drop(moves))
+        this_round = Round(n_iter, points, C, bounds, movers, many)
         n_changed = 0
-        for idx, new_lab, old_lab in _threads.in_parts(n, reassign):
+        for idx, new, old in _threads.in_parts(points.n, this_round.reassign):
             if idx.size:
                 n_changed += idx.size
-                # +weight into the new cluster, -weight out of the old
-                wx = points.weighted(idx)
-                dW, dS = _cluster_sums(wx, w[idx], new_lab, K)
-                W += dW
-                S += dS
-                dW, dS = _cluster_sums(wx, w[idx], old_lab, K)
-                W -= dW
-                S -= dS
-        W[np.abs(W) < 0.5] = 0.0  # weights are integers: remove rounding dust
-        if progress is not None:
-            progress(n_iter, max_iter, inertia() / n_total)
-        if shift <= tol:
+                sums.move(points, idx, new, old)
+        sums.W[np.abs(sums.W) < 0.5] = 0.0  # weights are integers: remove rounding dust
+        report(n_iter)
+        if float(moves.max()) <= tol or (not relocated and n_changed == 0):
             break
-        if not relocated and n_changed == 0:
-            break
-    return C, labels, W, inertia(), n_iter
+    return C, bounds.labels, sums.W, sums.inertia(total_wxx, C, points.scale), n_iter
 
 
-def _nearest_gap(gaps: NDArray) -> NDArray[np.float32]:
-    """(K,) distance from each centroid to the nearest other one (inf if K = 1),
-    from the (K, K) distances between the centroids."""
-    gap = gaps.copy()
-    np.fill_diagonal(gap, np.inf)
-    return gap.min(axis=1).astype(np.float32)
+def _first_assignment(points: Points, C: NDArray, max_iter: int, many: bool) -> Bounds:
+    """The labels and bounds of every point before the first round, a part
+    of the points at a time (the temporary arrays stay small)."""
+    bounds = Bounds(points.n, C.shape[0], max_iter)
+    guess = points.guess(C) if many else None
+    near = Neighbours(C) if guess is not None else None
+    _threads.in_parts(points.n, partial(_assign_part, points, C, guess, near, bounds))
+    return bounds
 
 
-def _table_row(rho: NDArray, labels: NDArray, K: int) -> NDArray[np.intp]:
-    """Index of (round ``rho``, label) in the flattened (rounds, K) tables of
-    :class:`._movers.Movers` (``reach``, ``left_out``, ``HB``, ``GF``)."""
-    row = rho.astype(np.intp)
-    row *= K
-    row += labels
-    return row
+def _assign_part(points: Points, C, guess, near, bounds: Bounds, a: int, b: int) -> None:
+    """Assign the points ``a:b``: near their ``guess`` if given, else among all of ``C``."""
+    exact = partial(_rows64_from, points, a)
+    if guess is not None:
+        found = nearest_two_near(points.XT[:, a:b], near, guess[a:b], exact)
+    else:
+        found = nearest_two(points.XT[:, a:b], points.xx[a:b], C, exact)
+    bounds.set_first(a, b, *found)
 
 
-def _round_down(x: NDArray) -> NDArray[np.float32]:
-    """float32 values at most ``x`` less a margin for the rounding of float32
-    distances (relative 1e-6 and :data:`_BOUND_EPS`)."""
-    x = np.asarray(x, dtype=np.float64)
-    with np.errstate(invalid="ignore"):  # inf stays inf
-        x = np.where(np.isfinite(x), x - np.abs(x) * 1e-6, x) - float(_BOUND_EPS)
-    return np.nextafter(x.astype(np.float32), np.float32(-np.inf))
+def _rows64_from(points: Points, a: int, idx: NDArray[np.intp]) -> NDArray[np.float64]:
+    """Exact float64 rows of the points ``a + idx``."""
+    return points.rows64(idx + a)
 
 
-def _bounds(d1_sq, d2_sq):
-    """Upper bound on the distance to the closest centroid and the slack
-    (lower bound on the distance to the second closest, minus the upper
-    bound), safe against float32 rounding."""
-    upper = np.sqrt(d1_sq + np.float32(_SQ_EPS))
-    slack = np.sqrt(np.maximum(d2_sq - np.float32(_SQ_EPS), 0.0))
-    slack -= upper
-    return upper, slack
-
-
-def _relocate_empty(points: Points, C, labels, W, S, slack) -> bool:
+def _relocate_empty(points: Points, C, bounds: Bounds, sums: ClusterSums) -> bool:
     """Give every empty cluster the point farthest from its centroid.
 
-    Updates ``W``, ``S`` and ``labels`` in place (the point and its weight
-    move to the empty cluster, as scikit-learn does) and sets the point's
-    slack to -inf so its label is decided afresh; returns whether anything
-    moved.
+    Updates ``sums`` and ``bounds.labels`` in place (the point and its weight
+    move to the empty cluster, as scikit-learn does); the point's label is
+    decided afresh in the next reassignment. Returns whether anything moved.
     """
+    W, S, labels = sums.W, sums.S, bounds.labels
     empty = np.flatnonzero(W == 0)
     if empty.size == 0:
         return False
@@ -423,7 +307,7 @@ def _relocate_empty(points: Points, C, labels, W, S, slack) -> bool:
             W[old] = 0.0
         S[k] = wx
         W[k] = points.w[i]
-        labels[i] = k  # or the next reassignment would move its weight a second time
-        slack[i] = -np.inf
+        # or the next reassignment would move its weight a second time
+        bounds.forget(i, k)
         moved = True
     return moved

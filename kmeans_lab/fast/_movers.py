@@ -19,8 +19,12 @@ the nearest of them and the loosening left out since round ``rho``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import NDArray
+
+from ._bounds import round_down, round_up
 
 #: At most this many centroids (and K // 8) are left out of a round's loosening.
 BIG_MOVERS = 8
@@ -77,6 +81,82 @@ class Movers:
         for q in range(R, 0, -1):
             np.minimum(out[q], others[:, self.rounds[q - 1]].min(axis=1), out=out[q - 1])
         return out
+
+    def tests(self, gaps: NDArray[np.float64], gap: NDArray[np.float32], bounds) -> MoverTests:
+        """This round's :class:`MoverTests`, from the (K, K) distances ``gaps``
+        between the current centroids, each centroid's distance ``gap`` (K,)
+        to its nearest other one (rounded down) and the :class:`._bounds.Bounds`."""
+        moved, drift = bounds.moved, bounds.drift
+        reach = round_down(self.reach(gaps))
+        left_out = self.left_out_since()
+        return MoverTests(
+            K=self.K,
+            safe_upper=round_down(0.5 * gap - moved),
+            reach=reach,
+            safe_upper_since=round_down(0.5 * reach - moved),
+            loosening_since=round_up(moved + drift + left_out),
+            left_out=round_up(left_out),
+        )
+
+
+@dataclass(frozen=True)
+class MoverTests:
+    """The tests of one round for the points whose bounds overlap only
+    because of the big movers: tables per centroid, and per (round ``rho``
+    in which a point's bounds were last set, centroid), float32 rounded to
+    the safe side.
+
+    Attributes
+    ----------
+    K : int
+    safe_upper : (K,)
+        A point of centroid ``a`` whose stored upper bound is at most
+        ``safe_upper[a]`` (half the gap to the nearest other centroid, less
+        ``moved[a]``) keeps its label.
+    reach : (R + 1, K)
+        :meth:`Movers.reach`: distance from ``a`` to the nearest big mover
+        since ``rho``.
+    safe_upper_since : (R + 1, K)
+        The same test as ``safe_upper`` against the big movers since ``rho``.
+    loosening_since : (R + 1, K)
+        Hamerly's full loosening since the bounds were set: ``moved + drift``
+        plus what was left out since ``rho``.
+    left_out : (R + 1, K)
+        :meth:`Movers.left_out_since`.
+    """
+
+    K: int
+    safe_upper: NDArray[np.float32]
+    reach: NDArray[np.float32]
+    safe_upper_since: NDArray[np.float32]
+    loosening_since: NDArray[np.float32]
+    left_out: NDArray[np.float32]
+
+    def cells(self, since: NDArray, labels: NDArray) -> NDArray[np.intp]:
+        """Flat indices of (``since``, ``labels``) into the (R + 1, K) tables,
+        for ``np.take``."""
+        cell = since.astype(np.intp)
+        cell *= self.K
+        cell += labels
+        return cell
+
+    def still_overlap(self, bounds, idx, own) -> NDArray[np.bool_]:
+        """Of the points ``idx`` (labels ``own``) that passed the test against
+        the big movers, those that fail it against the big movers since
+        their bounds were set, and Hamerly's full test as well."""
+        cell = self.cells(bounds.since[idx], own)
+        upper = bounds.upper[idx]
+        fail = upper > np.take(self.safe_upper_since, cell)
+        fail &= bounds.slack[idx] < np.take(self.loosening_since, cell)
+        return fail
+
+    def improve(self, lower, upper, since, own) -> None:
+        """Raise, in place, the lower bounds ``lower`` of points at most
+        ``upper`` from their centroid ``own``, bounds set in round ``since``:
+        the nearest big mover's distance less ``upper``, or Hamerly's bound."""
+        cell = self.cells(since, own)
+        reach, left_out = np.take(self.reach, cell), np.take(self.left_out, cell)
+        np.maximum(np.minimum(lower, reach - upper), lower - left_out, out=lower)
 
 
 def _largest_other(delta: NDArray[np.float64], ranked: NDArray[np.intp]) -> NDArray[np.float64]:
