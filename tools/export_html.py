@@ -4,7 +4,9 @@
 written to ``build/html/<notebook>.html`` with the theme of
 ``tools/nbconvert_templates/kmeans_lab`` (JupyterLab's export with code
 highlighting and prompts at 4.5:1 or more, ``lang`` set, links underlined,
-each figure an image with its text alternative). ``make feedback`` uses the
+each figure an image with its text alternative, the maths as MathML written into
+the page (:mod:`tools.mathml`: no MathJax, no request to a CDN, so it renders
+offline)). ``make feedback`` uses the
 same theme around nbgrader's feedback page (:data:`FEEDBACK_CONFIG`, set in
 ``course/nbgrader_config.py``). WCAG 2.1 AA: ``tests/test_accessibility.py``.
 """
@@ -17,6 +19,8 @@ from pathlib import Path
 
 TEMPLATES = Path(__file__).resolve().parent / "nbconvert_templates"
 REPO = TEMPLATES.parents[1]
+#: Jinja filters of both pages: Markdown with its maths as MathML (rendered offline).
+FILTERS = {"markdown2html": "tools.mathml.markdown2html"}
 
 
 def nbgrader_templates() -> Path:
@@ -32,6 +36,11 @@ def feedback_config() -> dict:
         "template_name": "kmeans_lab_feedback",
         "template_file": "kmeans_lab_feedback.html.j2",
         "extra_template_basedirs": [str(TEMPLATES), str(nbgrader_templates())],
+        "filters": {
+            **FILTERS,
+            "echoes_the_verdict": "tools.feedback.echoes_the_verdict",
+            "what_to_do": "tools.feedback.what_to_do",
+        },
     }
 
 
@@ -39,7 +48,9 @@ def html_exporter():
     """An nbconvert ``HTMLExporter`` with kmeans-lab's theme."""
     from nbconvert import HTMLExporter
 
-    return HTMLExporter(template_name="kmeans_lab", extra_template_basedirs=[str(TEMPLATES)])
+    return HTMLExporter(
+        template_name="kmeans_lab", extra_template_basedirs=[str(TEMPLATES)], filters=dict(FILTERS)
+    )
 
 
 def export(notebook: Path, output_dir: Path) -> Path:
