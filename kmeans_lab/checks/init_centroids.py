@@ -92,12 +92,13 @@ def _uses_rng_case(runner: Runner, seed: int) -> None:
                 "got rng unchanged after the call: the randomness came from somewhere else"
                 + (" (your centroids are the first K rows of X)" if first_rows else ""),
             ],
-            (
-                "don't take the first K rows: draw K random positions with the Generator rng "
-                "you were given"
+            f"rng = np.random.default_rng({s}) is in the same state after the call as before: "
+            "nothing was drawn from it"
+            + (
+                ", and your centroids are the first K rows of X; draw K random positions with rng"
                 if first_rows
-                else "draw the positions with the Generator rng you were given: np.random.* and "
-                "the random module do not use it"
+                else " (np.random.* and the random module draw from other generators); draw the "
+                "positions with rng"
             ),
         )
 
@@ -113,8 +114,9 @@ def _same_seed_case(runner: Runner, seed: int) -> None:
                 f"expected the same centroids from two Generators made with the same seed {s}",
                 *expected_got("centroids", a, b),
             ],
-            "use only rng for randomness (not np.random.* or random.*), so that the same seed "
-            "gives the same centroids",
+            f"two calls with np.random.default_rng({s}) returned different centroids: something "
+            "other than rng's draws changes your result; draw only with rng, so that the same "
+            "seed gives the same centroids",
         )
 
 
@@ -127,7 +129,8 @@ def _different_seeds_case(runner: Runner, seed: int) -> None:
                 "expected different seeds to give different centroids (8 seeds tried)",
                 f"got the same centroids every time: {describe(results[0])}",
             ],
-            "draw the positions at random with rng, not fixed positions such as the first K rows",
+            "8 Generators with different seeds all gave the same centroids: your result does not "
+            "depend on rng; draw the positions at random with rng",
             show_call=False,
         )
 
@@ -145,17 +148,19 @@ def _permutation_case(runner: Runner, seed: int) -> None:
                     f"expected every row of X exactly once with K = N = {N}",
                     f"got positions {pos.tolist()}: row {missing[0]} is missing",
                 ],
-                "sample without replacement: with K = N every row must come out once",
+                f"with K = N = {N}, your result misses row {missing[0]} (positions "
+                f"{pos.tolist()}): with K = N every row comes out exactly once, so take each "
+                "position at most once (sample without replacement)",
             )
 
 
-def _never_chosen_hint(k: int, N: int) -> str:
+def _never_chosen_hint(k: int, N: int, M: int) -> str:
     if k == N - 1:
         return (
-            f"the last row ({N - 1}) never came out: every row must be able to come out; check "
-            "the range of positions you draw from (the end of a range is excluded)"
+            f"row {k}, the last row of X, never came out in {M} calls: every row must be able "
+            "to come out (a range of positions excludes its end: check where yours ends)"
         )
-    return f"row {k} never came out: every row of X must be able to come out"
+    return f"row {k} never came out in {M} calls: every row of X must be able to come out"
 
 
 def _distribution_case(runner: Runner, seed: int) -> None:
@@ -179,7 +184,7 @@ def _distribution_case(runner: Runner, seed: int) -> None:
         k = int(never[0])
         runner.fail(
             lines + [f"got counts {counts.tolist()}: row {k} never chosen"],
-            _never_chosen_hint(k, N),
+            _never_chosen_hint(k, N, M),
             show_call=False,
         )
     upper = pairs[np.triu_indices(N, 1)]
@@ -191,8 +196,8 @@ def _distribution_case(runner: Runner, seed: int) -> None:
                 f"(K = {K}, each pair about {M * K * (K - 1) / 2 / upper.size:.0f} times)",
                 f"got rows {i} and {j} never chosen together",
             ],
-            "any K rows must be able to come out together: choose the K positions jointly at "
-            "random, not, for example, as a block of neighbouring rows",
+            f"rows {i} and {j} never came out together in {M} calls: any {K} rows must be able "
+            "to come out together, so choose the K positions jointly at random",
             show_call=False,
         )
     statistic = uniform_statistic(counts, M, K)
@@ -205,7 +210,9 @@ def _distribution_case(runner: Runner, seed: int) -> None:
                 f"chi-square statistic {statistic:.1f} > {CHI2_LIMIT:.1f}, a limit a "
                 f"uniform choice exceeds with probability {CHI2_ALPHA:g}",
             ],
-            "every row must be equally likely: no weights, no preference for some positions",
+            f"row {k} came out {counts[k]} times in {M} calls, where a uniform choice gives "
+            f"about {expect:.0f}: every row must be equally likely (no weights, no preference "
+            "for some positions)",
             show_call=False,
         )
 
@@ -225,7 +232,8 @@ def _k1_case(runner: Runner, seed: int) -> None:
                 "got rng unchanged after the call"
                 + (" (your centroid is the first row of X)" if np.array_equal(got, X[:1]) else ""),
             ],
-            "K = 1 is no special case: draw the position with the Generator rng you were given",
+            f"with K = 1, rng = np.random.default_rng({s}) is in the same state after the call "
+            "as before: nothing was drawn from it; draw the position with rng",
         )
     counts = np.zeros(N, dtype=int)
     for k in range(M):
@@ -238,7 +246,7 @@ def _k1_case(runner: Runner, seed: int) -> None:
                 f"(each about {M / N:.0f} times)",
                 f"got counts {counts.tolist()}: row {k} never chosen",
             ],
-            "K = 1 is no special case: " + _never_chosen_hint(k, N),
+            "with K = 1, " + _never_chosen_hint(k, N, M),
             show_call=False,
         )
 
@@ -266,9 +274,10 @@ def _duplicates_case(runner: Runner, seed: int) -> None:
                 f"{CHI2_LIMIT_COLOURS:.1f}, exceeded with probability {CHI2_ALPHA:g} by a "
                 "uniform choice of positions)",
             ],
-            "choose among the N positions of X, every position equally likely: a colour held by "
-            "many rows must come out more often than a colour held by one (choosing among the "
-            "distinct colours, as np.unique gives them, makes them all equally likely)",
+            f"with K = 1 the {len(COLOURS)} colours came out {counts.tolist()} times in {M} "
+            f"calls, where a uniform choice of positions gives about {expect}: every position "
+            "of X must be equally likely, so a colour held by many rows comes out more often "
+            "than a colour held by one",
             show_call=False,
         )
 

@@ -58,15 +58,20 @@ def call(runner: Runner, X: np.ndarray, K: int, s: int, rng=None) -> np.ndarray:
                 "got NumPy's global random state changed by the call: your function ran "
                 "np.random.seed or a draw of np.random.<function> (or code that does)",
             ],
-            "draw only with the Generator rng you were given (rng.choice, rng.permutation ...): "
-            "np.random.<function> uses NumPy's global generator, not rng",
+            f"NumPy's global random state changed during the call with "
+            f"rng = np.random.default_rng({s}): np.random.seed or a draw of "
+            "np.random.<function> ran (in your code or code it calls); draw only with the "
+            "Generator rng you were given (rng.choice, rng.permutation ...)",
         )
     require_ndarray(runner, got_raw, "centroids", None, "X[positions]")
     got = as_array(got_raw)
     if got is None or got.shape != (K, X.shape[1]):
         hint = none_hint(got_raw, "centroids")
-        if hint is None and got is not None and got.shape == (K,):
-            hint = "return the rows of X, not their positions: the result has shape (K, n)"
+        if hint is None and got is not None:
+            hint = (
+                f"your result has shape {got.shape}; the exercise returns K = {K} rows of X, "
+                f"shape (K, n) = {(K, X.shape[1])}"
+            )
         runner.fail(
             [
                 f"expected centroids of shape ({K}, {X.shape[1]}): K = {K} rows of X",
@@ -107,9 +112,16 @@ def rows_from_X(runner: Runner, X: np.ndarray, got: np.ndarray) -> np.ndarray:
                 f"each value of row {i} is in its column of X, but not in one row together: "
                 "the values of different rows were mixed"
             )
-            hint = "keep every chosen row whole: take rows of X as they are, without reordering values inside a column"
+            hint = (
+                f"row {i} of your result, {row(got[i])}, is not a row of X, though each of its "
+                "values is in its column of X: values of different rows were mixed; take whole "
+                "rows of X"
+            )
         else:
-            hint = "return whole rows of X, taken at the positions you chose, not new points"
+            hint = (
+                f"row {i} of your result, {row(got[i])}, is not a row of X: return whole rows "
+                "of X, taken at the positions you chose"
+            )
         runner.fail(lines, hint)
     return pos
 
@@ -127,17 +139,22 @@ def distinct(runner: Runner, X: np.ndarray, got: np.ndarray, K: int) -> np.ndarr
             dup = int(pos[np.flatnonzero([index[tuple(r)] == k for r in got])[0]])
             lines = [
                 f"expected K = {K} rows at distinct positions of X (its rows are all different)",
-                f"got positions {pos.tolist()}: X[{dup}] is chosen twice",
+                f"got positions {pos.tolist()}: X[{dup}] is chosen {taken[k]} times",
             ]
+            fact = f"your result holds X[{dup}] {taken[k]} times"
         else:
             lines = [
                 f"expected K = {K} rows at distinct positions of X",
                 f"got the row {row(values[k])} {taken[k]} times, but X holds it only {in_X[k]} "
                 f"time{'s' * (in_X[k] != 1)}",
             ]
+            fact = (
+                f"your result holds the row {row(values[k])} {taken[k]} times, but X holds it "
+                f"only {in_X[k]} time{'s' * (in_X[k] != 1)}"
+            )
         runner.fail(
             lines,
-            "sample the positions without replacement, each position at most once: drawing "
-            "positions one at a time can repeat one",
+            f"{fact}: take each position of X at most once (sample the positions without "
+            "replacement)",
         )
     return pos
