@@ -57,7 +57,9 @@ def init_own_seed(X, K, rng):
 
 
 @catalogue.wrong(
-    "off_by_one_range", hint="the last row of X, never came out", not_hint=("rng.integers(0, N - 1)",)
+    "off_by_one_range",
+    hint="the last row of X, never came out",
+    not_hint=("rng.integers(0, N - 1)",),
 )
 def init_off_by_one_range(X, K, rng):
     return (
