@@ -222,7 +222,11 @@ def _exercise(name: str, folder: Path, saved: Path) -> ExerciseProgress:
         saved_text = "not saved"
     elif not loaded.yours:
         saved_text = "saved, but the saved copy does not pass its check"
-    elif now.source and not same_definitions(path.read_text(encoding="utf-8"), now.source, name):
+    elif (
+        now.source
+        and current.saved_before(current.notebook_path(name, folder), path)
+        and not same_definitions(path.read_text(encoding="utf-8"), now.source, name)
+    ):
         saved_text = "saved, an older version than the notebook's"
     else:
         saved_text = "saved"
