@@ -27,6 +27,7 @@ from .exercise_cells import (
     exercise_cell_index,
     function_from_cell,
     is_started,
+    notebook_imports,
     read_notebook,
     same_definitions,
 )
@@ -100,7 +101,7 @@ def current_version(
         return CurrentVersion(NOT_STARTED, source=source)
     if not check:
         return CurrentVersion(NOT_RUN, "not checked", source)
-    scope = {"np": np, **_references(name), **(namespace or {})}
+    scope = {"np": np, **notebook_imports(notebook), **_references(name), **(namespace or {})}
     try:
         func = function_from_cell(
             source, name, scope, label=f"<{REGISTRY[name].notebook}, cell {index}>"
