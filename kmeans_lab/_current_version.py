@@ -27,11 +27,12 @@ from .exercise_cells import (
     exercise_cell_index,
     function_from_cell,
     is_started,
+    notebook_imports,
     read_notebook,
     same_definitions,
 )
 
-__all__ = ["CurrentVersion", "current_version", "stale_note"]
+__all__ = ["CurrentVersion", "current_version", "saved_before", "stale_note"]
 
 #: States of an exercise's cell.
 NO_NOTEBOOK, NO_CELL, NOT_STARTED, PASSES, FAILS, NOT_RUN = (
@@ -100,7 +101,7 @@ def current_version(
         return CurrentVersion(NOT_STARTED, source=source)
     if not check:
         return CurrentVersion(NOT_RUN, "not checked", source)
-    scope = {"np": np, **_references(name), **(namespace or {})}
+    scope = {"np": np, **notebook_imports(notebook), **_references(name), **(namespace or {})}
     try:
         func = function_from_cell(
             source, name, scope, label=f"<{REGISTRY[name].notebook}, cell {index}>"
@@ -121,15 +122,30 @@ def current_version(
     return CurrentVersion(PASSES, "", source, f"{result.n_passed}/{result.n_total}")
 
 
-def stale_note(name: str, folder: Path, saved_text: str, saved: Callable) -> str:
+def saved_before(notebook: Path, saved_file: Path) -> bool:
+    """Whether the notebook's file was written after the saved function's file.
+
+    Jupyter writes a notebook when it is saved (by hand, or by its autosave every
+    two minutes), so a notebook file older than the saved function may not hold
+    the version that was saved yet: a difference then says nothing.
+    """
+    try:
+        return notebook.stat().st_mtime > saved_file.stat().st_mtime
+    except OSError:
+        return False
+
+
+def stale_note(name: str, folder: Path, saved_file: Path, saved_text: str, saved: Callable) -> str:
     """One line when the notebook now holds another version of the saved function, else ``""``.
 
-    ``folder`` holds the notebooks; ``saved_text`` is the saved file's text and
-    ``saved`` the function loaded from it (its globals give what the notebook's
-    version may use: imports, helpers, constants).
+    ``folder`` holds the notebooks; ``saved_file`` is the saved function's file,
+    ``saved_text`` its text and ``saved`` the function loaded from it (its globals
+    give what the notebook's version may use: imports, helpers, constants). Said
+    only when the notebook was written after the function was saved
+    (:func:`saved_before`).
     """
     path = notebook_path(name, folder)
-    if not path.is_file():
+    if not path.is_file() or not saved_before(path, saved_file):
         return ""
     try:
         notebook = read_notebook(path)

@@ -40,6 +40,7 @@ __all__ = [
     "cell_source",
     "exercise_cell_index",
     "function_from_cell",
+    "notebook_imports",
     "is_started",
     "read_notebook",
     "same_definitions",
@@ -164,6 +165,34 @@ def function_from_cell(
     if not callable(func):
         raise CellError(f"it does not define {name}")
     return func
+
+
+def notebook_imports(notebook: Mapping) -> dict[str, object]:
+    """What the notebook's top-level ``import`` lines bind (``np``, ``math``, ``kl`` ...).
+
+    Only import statements are run, each on its own (one that fails is left
+    out): an exercise cell that uses a module imported in the Setup cell can
+    then be run on its own.
+    """
+    scope: dict[str, object] = {"__builtins__": builtins}
+    for cell in notebook.get("cells") or []:
+        if not isinstance(cell, Mapping) or cell.get("cell_type") != "code":
+            continue
+        lines = cell_source(cell).splitlines()
+        try:
+            tree = ast.parse("\n".join(x for x in lines if not x.lstrip().startswith(("%", "!"))))
+        except (SyntaxError, ValueError):
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Import) or (
+                isinstance(node, ast.ImportFrom) and node.level == 0
+            ):
+                try:
+                    exec(compile(ast.Module([node], []), "<imports>", "exec"), scope)
+                except Exception:  # noqa: BLE001, S110 - an import that fails is left out
+                    pass
+    scope.pop("__builtins__", None)
+    return scope
 
 
 # ---------------------------------------------------------------- helpers

@@ -58,7 +58,9 @@ class ExerciseProgress:
         ``"saved"``, ``"saved, an older version"`` (the notebook now holds
         another one), ``"not saved"``.
     uses : str
-        ``"yours"`` or ``"the reference"``: what the later notebooks use.
+        ``"yours"`` or ``"the reference"``: what the later notebooks use;
+        ``"no later notebook"`` for an exercise its notebook does not save
+        (``compressed_bits``; ``saved`` is then empty).
     """
 
     name: str
@@ -83,6 +85,8 @@ class ExerciseProgress:
 
     def line(self) -> str:
         """``name: status; saved; later notebooks use ...``."""
+        if self.uses == "no later notebook":
+            return f"{self.name}: {self.status}; no later notebook uses it."
         uses = "yours (saved)" if self.uses == "yours" else "the reference"
         return f"{self.name}: {self.status}; {self.saved}; later notebooks use {uses}."
 
@@ -142,8 +146,10 @@ class Progress:
                 for text in (
                     e.notebook,
                     e.status,
-                    e.saved,
-                    "yours (saved)" if e.uses == "yours" else "the reference",
+                    e.saved or "not needed",
+                    {"yours": "yours (saved)", "no later notebook": "none uses it"}.get(
+                        e.uses, "the reference"
+                    ),
                 )
             )
             + "</tr>"
@@ -214,15 +220,31 @@ def progress(
     return Progress(folder, saved, tuple(_exercise(name, folder, saved) for name in EXERCISES))
 
 
+def _carried(name: str, folder: Path) -> bool:
+    """Whether the exercise's notebook saves it for the later ones (``use_and_save(name)``)."""
+    try:
+        return f"use_and_save({name}" in current.notebook_path(name, folder).read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return True  # no notebook to tell: as the course does for every other exercise
+
+
 def _exercise(name: str, folder: Path, saved: Path) -> ExerciseProgress:
     now = current.current_version(name, folder)
     loaded = _load(name, saved, ())
     path = saved / f"{name}.py"
+    if not path.is_file() and not _carried(name, folder):
+        return ExerciseProgress(
+            name, REGISTRY[name].notebook, now.state, now.passed or now.why, "", "no later notebook"
+        )
     if not path.is_file():
         saved_text = "not saved"
     elif not loaded.yours:
         saved_text = "saved, but the saved copy does not pass its check"
-    elif now.source and not same_definitions(path.read_text(encoding="utf-8"), now.source, name):
+    elif (
+        now.source
+        and current.saved_before(current.notebook_path(name, folder), path)
+        and not same_definitions(path.read_text(encoding="utf-8"), now.source, name)
+    ):
         saved_text = "saved, an older version than the notebook's"
     else:
         saved_text = "saved"

@@ -320,7 +320,7 @@ def _load(name: str, folder: Path, loading: tuple[str, ...]) -> _Loaded:
             False,
         )
     on = f" and built on {' and '.join(built_on)}" if built_on else ""
-    note = stale_note(name, folder.parent, text, func)
+    note = stale_note(name, folder.parent, path, text, func)
     return _Loaded(
         func,
         f"using your {name}, saved by {REGISTRY[name].notebook}{on}: "

@@ -17,8 +17,9 @@ Run it from the repository's root::
     .venv/bin/python tests/hint_audit.py --list     # every rejection and its hint
 
 Hints from before issue 19 carry no claim (``CheckFailure.claim`` did not
-exist), and ``init_centroids``' facts are about many calls: both are classified by
-:data:`BY_HAND`, a hand-made table of their texts. A diagnosis chosen from one
+exist): they are classified by :data:`BY_HAND`, a hand-made table of their texts
+(``init_centroids``' facts about many calls are verified by calling the function
+again, :data:`hint_facts.INIT_FACTS`). A diagnosis chosen from one
 matching output is never "proved", whatever its text.
 """
 
@@ -35,8 +36,8 @@ from kmeans_lab.checks.fallback import check_function
 from tools.catalogue import RIGHT, WRONG
 
 #: Hints judged by hand, by their text, when the audit cannot verify them itself: every
-#: hint from before issue 19 (``CheckFailure.claim`` did not exist), and the hints of
-#: ``init_centroids``, whose facts are about many calls. A fragment of the hint -> "fact"
+#: hint from before issue 19 (``CheckFailure.claim`` did not exist), including the
+#: ``init_centroids`` hints of that time. A fragment of the hint -> "fact"
 #: (it states what the function returned or did, and nothing else) or "guess" (it names
 #: a cause chosen from one matching output or from an exception's message: never proved).
 #: The first fragment found decides; a hint matching none counts as neither.
@@ -106,8 +107,10 @@ BY_HAND: list[tuple[str, str]] = [
 ]
 
 
-#: Exercises whose facts the audit cannot verify by computation (they are about many calls).
-BY_HAND_EXERCISES = ("init_centroids",)
+#: Exercises whose facts the audit cannot verify by computation. None since init_centroids'
+#: facts about many calls are verified by calling again (:data:`hint_facts.INIT_FACTS`);
+#: the table above still judges hints from before issue 19 (they carry no claim).
+BY_HAND_EXERCISES: tuple[str, ...] = ()
 
 
 @dataclass

@@ -289,6 +289,10 @@ def _dtype(m, args, got) -> bool:
     return str(np.asarray(got).dtype) == m["dtype"]
 
 
+def _precision(m, args, got) -> bool:
+    return _dtype(m, args, got) and np.finfo(m["dtype"]).precision == int(m["digits"])
+
+
 def _same_values_dtype(m, args, got) -> bool:
     got = np.asarray(got)
     return _dtype(m, args, got) and np.array_equal(
@@ -312,6 +316,11 @@ _NUM = r"-?[\d.e+-]+"
 
 #: (pattern of a fact hint, function(match, case arguments, returned value) -> true?).
 FACTS: list[tuple[str, Callable]] = [
+    (
+        r"^your (?P<which>result|labels|centroids) (?:is|are) (?P<dtype>float\d+), which keeps "
+        r"only about (?P<digits>\d+) significant digits",
+        _precision,
+    ),
     (
         r"the squared distances from X\[(?P<i>\d+)\] to the (?P<K>\d+) centroids are "
         r"(?P<d>\[[^\]]*\]): the smallest is centroid (?P<e>\d+)'s, your function returned "
@@ -404,6 +413,188 @@ FACTS: list[tuple[str, Callable]] = [
     (r"^your (?P<which>result|labels|centroids) (?:is|are) (?P<dtype>float\d+|int\d+)\b", _dtype),
 ]
 
+# -- init_centroids: facts about one call or many, verified by calling again -------------
+#
+# Its result is random, so a fact is checked by calling the function again: with the
+# Generator the message shows (``np.random.default_rng(<seed>)``), or over many calls
+# (with the check's own seeds where a count is stated, with other seeds where a row or a
+# pair is said never to come out: a function that truly never gives it never does).
+
+
+def _shown_seed(failure) -> int | None:
+    seeds = re.findall(r"default_rng\((\d+)\)", str(failure))
+    return int(seeds[-1]) if seeds else None
+
+
+def _init_call(func, X, K, seed):
+    return outputs(func, (X, K, np.random.default_rng(seed)))
+
+
+def _row_in(rows: np.ndarray, r: np.ndarray) -> int:
+    return int(np.all(np.asarray(rows) == r, axis=1).sum())
+
+
+def _init_global(m, func, X, K, failure) -> bool:
+    state = np.random.get_state()
+    try:
+        _init_call(func, X, K, int(m["s"]))
+        after = np.random.get_state()
+    finally:
+        np.random.set_state(state)
+    return not all(np.array_equal(a, b) for a, b in zip(state, after))
+
+
+def _init_not_a_row(m, func, X, K, failure) -> bool:
+    got = np.asarray(_init_call(func, X, K, _shown_seed(failure)), dtype=float)
+    r = got[int(m["i"])]
+    ok = _close(_numbers(m["r"]), r, rel=1e-3) and _row_in(X, r) == 0
+    if m["cols"]:
+        ok = ok and all(np.isin(r[j], X[:, j]) for j in range(X.shape[1]))
+    return ok
+
+
+def _init_position_twice(m, func, X, K, failure) -> bool:
+    got = np.asarray(_init_call(func, X, K, _shown_seed(failure)))
+    return int(m["n"]) > 1 and _row_in(got, X[int(m["p"])]) == int(m["n"])
+
+
+def _init_row_too_often(m, func, X, K, failure) -> bool:
+    got = np.asarray(_init_call(func, X, K, _shown_seed(failure)))
+    r = _numbers(m["r"])
+    return _row_in(got, r) == int(m["n"]) > int(m["m"]) == _row_in(X, r)
+
+
+def _init_rng_unused(m, func, X, K, failure) -> bool:
+    rng = np.random.default_rng(int(m["s"]))
+    before = rng.bit_generator.state
+    got = outputs(func, (X, K, rng))
+    ok = rng.bit_generator.state == before
+    if m["first"]:
+        ok = ok and np.array_equal(np.asarray(got), X[:K])
+    return ok
+
+
+def _init_same_seed(m, func, X, K, failure) -> bool:
+    s = int(m["s"])
+    return not _equal(_init_call(func, X, K, s), _init_call(func, X, K, s))
+
+
+def _init_same_for_all(m, func, X, K, failure) -> bool:
+    results = [_init_call(func, X, K, s) for s in range(int(m["n"]))]
+    return all(_equal(results[0], r) for r in results[1:])
+
+
+def _init_misses(m, func, X, K, failure) -> bool:
+    got = np.asarray(_init_call(func, X, int(m["N"]), _shown_seed(failure)))
+    return int(m["N"]) == len(X) and _row_in(got, X[int(m["k"])]) == 0
+
+
+def _positions(X, got) -> list[int]:
+    return [i for i in range(len(X)) if _row_in(got, X[i])]
+
+
+def _init_never(m, func, X, K, failure) -> bool:
+    K = 1 if m["k1"] else K
+    k = int(m["k"])
+    if m["last"] and k != len(X) - 1:
+        return False
+    return all(
+        k not in _positions(X, np.asarray(_init_call(func, X, K, s))) for s in range(int(m["M"]))
+    )
+
+
+def _init_never_together(m, func, X, K, failure) -> bool:
+    i, j = int(m["i"]), int(m["j"])
+    for s in range(int(m["M"])):
+        chosen = _positions(X, np.asarray(_init_call(func, X, K, s)))
+        if i in chosen and j in chosen:
+            return False
+    return int(m["K"]) == K
+
+
+def _check_seeds(case_key: int, M: int) -> list[int]:
+    """The seeds the visible check (seed 0) gives its many calls of one case."""
+    from kmeans_lab.checks.init_centroids_calls import call_seed
+
+    return [call_seed(0, case_key, k) for k in range(M)]
+
+
+def _init_count(m, func, X, K, failure) -> bool:
+    M, k = int(m["M"]), int(m["k"])
+    counts = np.zeros(len(X), dtype=int)
+    for s in _check_seeds(6, M):
+        counts[_positions(X, np.asarray(_init_call(func, X, K, s)))] += 1
+    return counts[k] == int(m["c"]) and round(M * K / len(X)) == int(m["e"])
+
+
+def _init_colours(m, func, X, K, failure) -> bool:
+    colours = np.unique(X, axis=0)
+    order = [tuple(c) for c in colours]
+    counts = {c: 0 for c in order}
+    for s in _check_seeds(10, int(m["M"])):
+        counts[tuple(np.asarray(_init_call(func, X, 1, s))[0])] += 1
+    stated = [int(v) for v in re.findall(r"\d+", m["c"])]
+    # the hint lists the colours in the order of the check's COLOURS, most frequent first
+    held = {c: _row_in(X, np.array(c)) for c in order}
+    by_frequency = sorted(order, key=lambda c: -held[c])
+    return stated == [counts[c] for c in by_frequency] and int(m["n"]) == len(colours)
+
+
+#: (pattern of an init_centroids fact, function(match, func, X, K, failure) -> true?).
+INIT_FACTS: list[tuple[str, Callable]] = [
+    (
+        r"^NumPy's global random state changed during the call with rng = "
+        r"np.random.default_rng\((?P<s>\d+)\)",
+        _init_global,
+    ),
+    (
+        r"^row (?P<i>\d+) of your result, (?P<r>\[[^\]]*\]), is not a row of X"
+        r"(?P<cols>, though each of its values is in its column of X)?",
+        _init_not_a_row,
+    ),
+    (r"^your result holds X\[(?P<p>\d+)\] (?P<n>\d+) times", _init_position_twice),
+    (
+        r"^your result holds the row (?P<r>\[[^\]]*\]) (?P<n>\d+) times, but X holds it only "
+        r"(?P<m>\d+) times?",
+        _init_row_too_often,
+    ),
+    (
+        r"^(?:with K = 1, )?rng = np.random.default_rng\((?P<s>\d+)\) is in the same state after "
+        r"the call as before: nothing was drawn from it(?P<first>, and your centroids are the first "
+        r"K rows of X)?",
+        _init_rng_unused,
+    ),
+    (
+        r"^two calls with np.random.default_rng\((?P<s>\d+)\) returned different centroids",
+        _init_same_seed,
+    ),
+    (
+        r"^(?P<n>\d+) Generators with different seeds all gave the same centroids",
+        _init_same_for_all,
+    ),
+    (r"^with K = N = (?P<N>\d+), your result misses row (?P<k>\d+)", _init_misses),
+    (
+        r"^(?P<k1>with K = 1, )?row (?P<k>\d+)(?P<last>, the last row of X,)? never came out in "
+        r"(?P<M>\d+) calls",
+        _init_never,
+    ),
+    (
+        r"^rows (?P<i>\d+) and (?P<j>\d+) never came out together in (?P<M>\d+) calls: any "
+        r"(?P<K>\d+) rows",
+        _init_never_together,
+    ),
+    (
+        r"^row (?P<k>\d+) came out (?P<c>\d+) times in (?P<M>\d+) calls, where a uniform choice "
+        r"gives about (?P<e>\d+)",
+        _init_count,
+    ),
+    (
+        r"^with K = 1 the (?P<n>\d+) colours came out (?P<c>\[[^\]]*\]) times in (?P<M>\d+) calls",
+        _init_colours,
+    ),
+]
+
+
 #: Failure kinds whose hint rests on an observation the message itself reports (the
 #: forbidden call the profiler saw, the line counts): verified by their kind.
 OBSERVED = ("not own work", "Python loop")
@@ -443,6 +634,15 @@ def verify(exercise: str, func: Callable, failure) -> bool:
     args = case_inputs(exercise, number)
     if failure.kind == "changed its input":
         return _changed(func, args)
+    if exercise == "init_centroids" and failure.kind == "wrong result":
+        X, K = args[0], args[1]
+        for pattern, check in INIT_FACTS:
+            match = re.search(pattern, failure.hint)
+            if match:
+                try:
+                    return bool(check(match, func, X, K, failure))
+                except (IndexError, ValueError, TypeError, KeyError):
+                    return False
     got = outputs(func, args)
     if failure.kind == "exception":
         raised = re.search(r" raised (\w+) \(", str(failure).splitlines()[0])

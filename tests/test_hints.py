@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 
 import hint_facts
 import numpy as np
@@ -34,6 +35,7 @@ from tools.catalogue import WRONG
 STRICT = (
     "image_to_pixels",
     "pixels_to_image",
+    "init_centroids",
     "find_closest_centroids",
     "compute_centroids",
     "run_kmeans",
@@ -133,7 +135,41 @@ def _perturbations(rng: np.random.Generator) -> dict[str, list]:
         return wrapped
 
     d2 = lambda X, C: ((X[:, None, :] - C[None, :, :]) ** 2).sum(axis=2)  # noqa: E731
+
+    def draw(X, K, r):  # a right init_centroids of the test's own
+        return X[r.choice(X.shape[0], size=K, replace=False)]
+
+    def seeds_global(X, K, r):
+        np.random.seed(int(r.integers(2**31)))
+        return X[np.random.choice(X.shape[0], size=K, replace=False)]
+
+    def weighted(X, K, r):
+        w = 1.0 + k * (np.arange(X.shape[0]) == 0)  # row 0 k + 1 times as likely
+        return X[r.choice(X.shape[0], size=K, replace=False, p=w / w.sum())]
+
+    def block(X, K, r):
+        start = int(r.integers(0, X.shape[0] - K + 1))
+        return X[start : start + K].copy()
+
     out = {
+        "init_centroids": [
+            ("off_by_one_range", lambda X, K, r: X[r.permutation(X.shape[0] - k)[:K]]),
+            ("with_replacement", lambda X, K, r: X[r.integers(0, X.shape[0], size=K)]),
+            ("first_rows", lambda X, K, r: X[:K].copy()),
+            ("sign_flip", lambda X, K, r: -draw(X, K, r)),
+            ("dtype", lambda X, K, r: draw(X, K, r).astype(dtype)),
+            ("positions", lambda X, K, r: r.choice(X.shape[0], size=K, replace=False)),
+            ("tuple", as_tuple(draw)),
+            ("in_place", mutating(draw, 0)),
+            ("divided", lambda X, K, r: draw(X, K, r) / div),
+            ("dropped_feature", lambda X, K, r: draw(X, K, r)[:, :-1]),
+            ("wrong_axis", lambda X, K, r: np.sort(draw(X, K, r), axis=0)),
+            ("global_random", seeds_global),
+            ("own_seed", lambda X, K, r: draw(X, K, np.random.default_rng(k))),
+            ("one_too_few", lambda X, K, r: draw(X, K, r)[: K - 1]),
+            ("weighted", weighted),
+            ("block", block),
+        ],
         "find_closest_centroids": [
             ("off_by_one", lambda X, C: d2(X, C).argmin(axis=1) + k),
             (
@@ -244,3 +280,41 @@ def test_perturbed_references_get_true_hints(seed, exercise, name):
         check_function(exercise)(func)
     except CheckFailure as failure:
         assert_true_hint(exercise, func, failure)
+
+
+# -- the verifier is no rubber stamp -----------------------------------------------------
+
+
+#: Numbers a fact about rng holds for whatever their value: a Generator's seed (the
+#: function ignores rng, or changes NumPy's global state, with any seed).
+_ANY_SEED = r"(?<!default_rng\()\b\d+"
+
+
+def _one_number_changed(hint: str) -> str:
+    first = re.search(_ANY_SEED, hint)
+    return hint[: first.start()] + str(int(first.group()) + 1) + hint[first.end() :]
+
+
+def test_an_init_centroids_hint_with_one_number_changed_is_not_verified():
+    altered_hints = 0
+    for wrong in [w for w in WRONG["init_centroids"] if not w.accepted_by]:
+        with pytest.raises(CheckFailure) as info:
+            check_function("init_centroids")(wrong.func)
+        failure = info.value
+        assert hint_facts.verify("init_centroids", wrong.func, failure), failure.hint
+        if failure.kind in (*hint_facts.OBSERVED, "wrong parameters") or not re.search(
+            _ANY_SEED, failure.hint
+        ):
+            continue  # no number whose change would make this kind of hint false
+        hint = _one_number_changed(failure.hint)
+        altered = CheckFailure(
+            str(failure).replace(failure.hint, hint),
+            exercise="init_centroids",
+            reason=failure.reason,
+            hint=hint,
+            kind=failure.kind,
+            case=failure.case,
+        )
+        assert not hint_facts.verify("init_centroids", wrong.func, altered), hint
+        altered_hints += 1
+    assert altered_hints >= 15

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -61,12 +62,20 @@ def _workspace(tmp_path: Path, cell: str) -> Path:
     return tmp_path
 
 
-def _write_cell(folder: Path, cell: str, name: str = "find_closest_centroids") -> None:
+def _write_cell(
+    folder: Path, cell: str, name: str = "find_closest_centroids", *, seconds: float = 10
+) -> None:
+    """Write the notebook's exercise cell, the file dated ``seconds`` after the saved function
+    (a notebook is written when Jupyter saves it; file times are coarse, so set them)."""
     path = folder / f"{REGISTRY[name].notebook}.ipynb"
     notebook = json.loads(path.read_text(encoding="utf-8"))
     index = exercise_cell_index(notebook, name)
     notebook["cells"][index]["source"] = cell.splitlines(keepends=True)
     path.write_text(json.dumps(notebook), encoding="utf-8")
+    saved = folder / "my_functions" / f"{name}.py"
+    if saved.exists():
+        when = saved.stat().st_mtime + seconds
+        os.utime(path, (when, when))
 
 
 def _saved_then(tmp_path, capsys, cell_now: str, name: str = "find_closest_centroids") -> str:
@@ -142,4 +151,15 @@ def test_no_notebook_beside_the_folder_gives_no_note(tmp_path, capsys):
     use_and_save(find_closest_centroids, folder=saved)
     capsys.readouterr()
     use_saved("find_closest_centroids", folder=saved)
+    assert len(capsys.readouterr().out.splitlines()) == 1
+
+
+def test_a_notebook_not_written_since_the_save_gives_no_note(tmp_path, capsys):
+    # the kernel saved a new version; the notebook's file is older (not saved yet): the
+    # difference says nothing about which is newer, so nothing is said
+    folder = _workspace(tmp_path, inspect.getsource(find_closest_centroids))
+    use_and_save(find_closest_centroids, folder=folder / "my_functions")
+    _write_cell(folder, BROKEN, seconds=-10)
+    capsys.readouterr()
+    use_saved("find_closest_centroids", folder=folder / "my_functions")
     assert len(capsys.readouterr().out.splitlines()) == 1

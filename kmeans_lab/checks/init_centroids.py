@@ -11,12 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any
 
 import numpy as np
 
-from .answers import as_array, lower_precision, none_hint, precision_hint, require_ndarray
-from .messages import describe, expected_got, row
+from .init_centroids_calls import (
+    call,
+    call_seed,
+    distinct,
+    distinct_rows,
+    rng_state,
+    rows_from_X,
+)
+from .messages import describe, expected_got
 from .results import CheckResult
 from .runner import Case, Runner, case_rng, check_options
 from .uniform_choice import (
@@ -55,148 +61,30 @@ MUTATION_HINTS = {
 }
 
 
-def _distinct_rows(N: int, n: int, offset: float = 0.0) -> np.ndarray:
-    """N distinct rows, shape (N, n): every entry distinct, and columns that do not
-    rise together (each column is shuffled on its own), so that a result whose
-    columns were sorted separately is no longer made of rows of X."""
-    X = np.arange(N * n, dtype=np.float64).reshape(N, n) / 10.0 + 1.0 + offset
-    for j in range(1, n):
-        X[:, j] = X[np.random.default_rng([N, n, j]).permutation(N), j]
-    return X
-
-
-def _call_seed(seed: int, *key: int) -> int:
-    """The seed of one call's Generator: from the check's seed, which it does not reveal."""
-    return int(np.random.SeedSequence([seed, *key]).generate_state(1)[0])
-
-
-def _rng_state(rng: np.random.Generator) -> Any:
-    return rng.bit_generator.state
-
-
-# -- what every case does -----------------------------------------------------
-
-
-def _call(runner: Runner, X: np.ndarray, K: int, s: int, rng=None) -> np.ndarray:
-    """Call the function with a Generator (seeded with ``s``, or ``rng`` made so); check the shape."""
-    rng = np.random.default_rng(s) if rng is None else rng
-    got_raw = runner.call(X, K, rng, shown=(None, None, f"np.random.default_rng({s})"))
-    if runner.last_global_random:
-        runner.fail(
-            [
-                "expected every random draw to come from the Generator rng",
-                "got NumPy's global random state changed by the call: your function ran "
-                "np.random.seed or a draw of np.random.<function> (or code that does)",
-            ],
-            "draw only with the Generator rng you were given (rng.choice, rng.permutation ...): "
-            "np.random.<function> uses NumPy's global generator, not rng",
-        )
-    require_ndarray(runner, got_raw, "centroids", None, "X[positions]")
-    got = as_array(got_raw)
-    if got is None or got.shape != (K, X.shape[1]):
-        hint = none_hint(got_raw, "centroids")
-        if hint is None and got is not None and got.shape == (K,):
-            hint = "return the rows of X, not their positions: the result has shape (K, n)"
-        runner.fail(
-            [
-                f"expected centroids of shape ({K}, {X.shape[1]}): K = {K} rows of X",
-                f"got {describe(got if got is not None else got_raw)}",
-            ],
-            hint or "return K whole rows of X: the result has shape (K, n)",
-        )
-    return got
-
-
-def _positions_of(X: np.ndarray, got: np.ndarray) -> np.ndarray:
-    """Row index in X of the first row equal to every row of got, or -1."""
-    eq = np.all(got[:, None, :] == X[None, :, :], axis=2)
-    return np.where(eq.any(axis=1), eq.argmax(axis=1), -1)
-
-
-def _rows_from_X(runner: Runner, X: np.ndarray, got: np.ndarray) -> np.ndarray:
-    pos = _positions_of(X, got)
-    if np.any(pos < 0):
-        i = int(np.argmax(pos < 0))
-        if lower_precision(got) and np.all(_positions_of(X.astype(got.dtype), got) >= 0):
-            runner.fail(
-                [
-                    f"expected every row to be a row of X, float64 like X; got row {i} = "
-                    f"{row(got[i])}, a row of X rounded to {got.dtype}",
-                    f"got {describe(got)}",
-                ],
-                precision_hint(got.dtype),
-            )
-        in_columns = all(np.isin(got[i, j], X[:, j]) for j in range(X.shape[1]))
-        lines = [
-            f"expected every row to be a row of X; got row {i} = {row(got[i])}, "
-            "which is not a row of X",
-            f"got {describe(got)}",
-        ]
-        if in_columns and X.shape[1] > 1:
-            lines.append(
-                f"each value of row {i} is in its column of X, but not in one row together: "
-                "the values of different rows were mixed"
-            )
-            hint = "keep every chosen row whole: take rows of X as they are, without reordering values inside a column"
-        else:
-            hint = "return whole rows of X, taken at the positions you chose, not new points"
-        runner.fail(lines, hint)
-    return pos
-
-
-def _distinct(runner: Runner, X: np.ndarray, got: np.ndarray, K: int) -> np.ndarray:
-    """Check got holds K rows of X at K distinct positions (X may repeat rows)."""
-    pos = _rows_from_X(runner, X, got)
-    values, in_X = np.unique(X, axis=0, return_counts=True)
-    index = {tuple(v): k for k, v in enumerate(values)}
-    taken = np.bincount([index[tuple(r)] for r in got], minlength=len(values))
-    over = np.flatnonzero(taken > in_X)
-    if over.size:
-        k = int(over[0])
-        if in_X.max() == 1:  # every row of X different: name the position chosen twice
-            dup = int(pos[np.flatnonzero([index[tuple(r)] == k for r in got])[0]])
-            lines = [
-                f"expected K = {K} rows at distinct positions of X (its rows are all different)",
-                f"got positions {pos.tolist()}: X[{dup}] is chosen twice",
-            ]
-        else:
-            lines = [
-                f"expected K = {K} rows at distinct positions of X",
-                f"got the row {row(values[k])} {taken[k]} times, but X holds it only {in_X[k]} "
-                f"time{'s' * (in_X[k] != 1)}",
-            ]
-        runner.fail(
-            lines,
-            "sample the positions without replacement, each position at most once: drawing "
-            "positions one at a time can repeat one",
-        )
-    return pos
-
-
 # -- the cases ----------------------------------------------------------------
 
 
 def _shape_case(runner: Runner, seed: int) -> None:
-    _call(runner, _distinct_rows(N0, n0), K0, _call_seed(seed, 1))
+    call(runner, distinct_rows(N0, n0), K0, call_seed(seed, 1))
 
 
 def _from_X_case(runner: Runner, seed: int) -> None:
-    X0 = _distinct_rows(N0, n0)
-    _rows_from_X(runner, X0, _call(runner, X0, K0, _call_seed(seed, 1)))
+    X0 = distinct_rows(N0, n0)
+    rows_from_X(runner, X0, call(runner, X0, K0, call_seed(seed, 1)))
 
 
 def _distinct_case(runner: Runner, seed: int) -> None:
-    X0 = _distinct_rows(N0, n0)
-    _distinct(runner, X0, _call(runner, X0, K0, _call_seed(seed, 1)), K0)
+    X0 = distinct_rows(N0, n0)
+    distinct(runner, X0, call(runner, X0, K0, call_seed(seed, 1)), K0)
 
 
 def _uses_rng_case(runner: Runner, seed: int) -> None:
-    X0 = _distinct_rows(N0, n0)
-    s = _call_seed(seed, 2)
+    X0 = distinct_rows(N0, n0)
+    s = call_seed(seed, 2)
     rng = np.random.default_rng(s)
-    before = _rng_state(rng)
-    got = _call(runner, X0, K0, s, rng=rng)
-    if _rng_state(rng) == before:
+    before = rng_state(rng)
+    got = call(runner, X0, K0, s, rng=rng)
+    if rng_state(rng) == before:
         first_rows = np.array_equal(got, X0[:K0])
         runner.fail(
             [
@@ -204,52 +92,55 @@ def _uses_rng_case(runner: Runner, seed: int) -> None:
                 "got rng unchanged after the call: the randomness came from somewhere else"
                 + (" (your centroids are the first K rows of X)" if first_rows else ""),
             ],
-            (
-                "don't take the first K rows: draw K random positions with the Generator rng "
-                "you were given"
+            f"rng = np.random.default_rng({s}) is in the same state after the call as before: "
+            "nothing was drawn from it"
+            + (
+                ", and your centroids are the first K rows of X; draw K random positions with rng"
                 if first_rows
-                else "draw the positions with the Generator rng you were given: np.random.* and "
-                "the random module do not use it"
+                else " (np.random.* and the random module draw from other generators); draw the "
+                "positions with rng"
             ),
         )
 
 
 def _same_seed_case(runner: Runner, seed: int) -> None:
-    X0 = _distinct_rows(N0, n0)
-    s = _call_seed(seed, 3)
-    a = _call(runner, X0, K0, s)
-    b = _call(runner, X0, K0, s)
+    X0 = distinct_rows(N0, n0)
+    s = call_seed(seed, 3)
+    a = call(runner, X0, K0, s)
+    b = call(runner, X0, K0, s)
     if not np.array_equal(a, b):
         runner.fail(
             [
                 f"expected the same centroids from two Generators made with the same seed {s}",
                 *expected_got("centroids", a, b),
             ],
-            "use only rng for randomness (not np.random.* or random.*), so that the same seed "
-            "gives the same centroids",
+            f"two calls with np.random.default_rng({s}) returned different centroids: something "
+            "other than rng's draws changes your result; draw only with rng, so that the same "
+            "seed gives the same centroids",
         )
 
 
 def _different_seeds_case(runner: Runner, seed: int) -> None:
-    X0 = _distinct_rows(N0, n0)
-    results = [_call(runner, X0, K0, _call_seed(seed, 4, k)) for k in range(8)]
+    X0 = distinct_rows(N0, n0)
+    results = [call(runner, X0, K0, call_seed(seed, 4, k)) for k in range(8)]
     if all(np.array_equal(results[0], r) for r in results[1:]):
         runner.fail(
             [
                 "expected different seeds to give different centroids (8 seeds tried)",
                 f"got the same centroids every time: {describe(results[0])}",
             ],
-            "draw the positions at random with rng, not fixed positions such as the first K rows",
+            "8 Generators with different seeds all gave the same centroids: your result does not "
+            "depend on rng; draw the positions at random with rng",
             show_call=False,
         )
 
 
 def _permutation_case(runner: Runner, seed: int) -> None:
     N, K = 8, 8
-    X = _distinct_rows(N, 2)
+    X = distinct_rows(N, 2)
     for k in range(5):
-        got = _call(runner, X, K, _call_seed(seed, 5, k))
-        pos = _rows_from_X(runner, X, got)
+        got = call(runner, X, K, call_seed(seed, 5, k))
+        pos = rows_from_X(runner, X, got)
         if sorted(pos.tolist()) != list(range(N)):
             missing = sorted(set(range(N)) - set(pos.tolist()))
             runner.fail(
@@ -257,26 +148,28 @@ def _permutation_case(runner: Runner, seed: int) -> None:
                     f"expected every row of X exactly once with K = N = {N}",
                     f"got positions {pos.tolist()}: row {missing[0]} is missing",
                 ],
-                "sample without replacement: with K = N every row must come out once",
+                f"with K = N = {N}, your result misses row {missing[0]} (positions "
+                f"{pos.tolist()}): with K = N every row comes out exactly once, so take each "
+                "position at most once (sample without replacement)",
             )
 
 
-def _never_chosen_hint(k: int, N: int) -> str:
+def _never_chosen_hint(k: int, N: int, M: int) -> str:
     if k == N - 1:
         return (
-            f"the last row ({N - 1}) never came out: every row must be able to come out; check "
-            "the range of positions you draw from (the end of a range is excluded)"
+            f"row {k}, the last row of X, never came out in {M} calls: every row must be able "
+            "to come out (a range of positions excludes its end: check where yours ends)"
         )
-    return f"row {k} never came out: every row of X must be able to come out"
+    return f"row {k} never came out in {M} calls: every row of X must be able to come out"
 
 
 def _distribution_case(runner: Runner, seed: int) -> None:
     N, K, M = CHI2_N, CHI2_K, CHI2_DRAWS
-    X = _distinct_rows(N, 3)
+    X = distinct_rows(N, 3)
     counts = np.zeros(N, dtype=int)
     pairs = np.zeros((N, N), dtype=int)
     for k in range(M):
-        pos = _distinct(runner, X, _call(runner, X, K, _call_seed(seed, 6, k)), K)
+        pos = distinct(runner, X, call(runner, X, K, call_seed(seed, 6, k)), K)
         counts[pos] += 1
         pos = np.sort(pos)
         for a in range(K):
@@ -291,7 +184,7 @@ def _distribution_case(runner: Runner, seed: int) -> None:
         k = int(never[0])
         runner.fail(
             lines + [f"got counts {counts.tolist()}: row {k} never chosen"],
-            _never_chosen_hint(k, N),
+            _never_chosen_hint(k, N, M),
             show_call=False,
         )
     upper = pairs[np.triu_indices(N, 1)]
@@ -303,8 +196,8 @@ def _distribution_case(runner: Runner, seed: int) -> None:
                 f"(K = {K}, each pair about {M * K * (K - 1) / 2 / upper.size:.0f} times)",
                 f"got rows {i} and {j} never chosen together",
             ],
-            "any K rows must be able to come out together: choose the K positions jointly at "
-            "random, not, for example, as a block of neighbouring rows",
+            f"rows {i} and {j} never came out together in {M} calls: any {K} rows must be able "
+            "to come out together, so choose the K positions jointly at random",
             show_call=False,
         )
     statistic = uniform_statistic(counts, M, K)
@@ -317,31 +210,34 @@ def _distribution_case(runner: Runner, seed: int) -> None:
                 f"chi-square statistic {statistic:.1f} > {CHI2_LIMIT:.1f}, a limit a "
                 f"uniform choice exceeds with probability {CHI2_ALPHA:g}",
             ],
-            "every row must be equally likely: no weights, no preference for some positions",
+            f"row {k} came out {counts[k]} times in {M} calls, where a uniform choice gives "
+            f"about {expect:.0f}: every row must be equally likely (no weights, no preference "
+            "for some positions)",
             show_call=False,
         )
 
 
 def _k1_case(runner: Runner, seed: int) -> None:
     N, M = 5, 60
-    X = _distinct_rows(N, 4)
-    s = _call_seed(seed, 7)
+    X = distinct_rows(N, 4)
+    s = call_seed(seed, 7)
     rng = np.random.default_rng(s)
-    before = _rng_state(rng)
-    got = _call(runner, X, 1, s, rng=rng)
-    _distinct(runner, X, got, 1)
-    if _rng_state(rng) == before:
+    before = rng_state(rng)
+    got = call(runner, X, 1, s, rng=rng)
+    distinct(runner, X, got, 1)
+    if rng_state(rng) == before:
         runner.fail(
             [
                 "expected the Generator rng to be used with K = 1 too (its state to advance)",
                 "got rng unchanged after the call"
                 + (" (your centroid is the first row of X)" if np.array_equal(got, X[:1]) else ""),
             ],
-            "K = 1 is no special case: draw the position with the Generator rng you were given",
+            f"with K = 1, rng = np.random.default_rng({s}) is in the same state after the call "
+            "as before: nothing was drawn from it; draw the position with rng",
         )
     counts = np.zeros(N, dtype=int)
     for k in range(M):
-        counts[_distinct(runner, X, _call(runner, X, 1, _call_seed(seed, 8, k)), 1)] += 1
+        counts[distinct(runner, X, call(runner, X, 1, call_seed(seed, 8, k)), 1)] += 1
     if counts.min() == 0:
         k = int(np.argmin(counts))
         runner.fail(
@@ -350,7 +246,7 @@ def _k1_case(runner: Runner, seed: int) -> None:
                 f"(each about {M / N:.0f} times)",
                 f"got counts {counts.tolist()}: row {k} never chosen",
             ],
-            "K = 1 is no special case: " + _never_chosen_hint(k, N),
+            "with K = 1, " + _never_chosen_hint(k, N, M),
             show_call=False,
         )
 
@@ -358,13 +254,13 @@ def _k1_case(runner: Runner, seed: int) -> None:
 def _duplicates_case(runner: Runner, seed: int) -> None:
     X = duplicate_rows()
     for k in range(3):  # rows at distinct positions may repeat a colour that X repeats
-        _distinct(runner, X, _call(runner, X, 3, _call_seed(seed, 9, k)), 3)
+        distinct(runner, X, call(runner, X, 3, call_seed(seed, 9, k)), 3)
     M = CHI2_DRAWS
     index = {tuple(c): k for k, c in enumerate(COLOURS)}
     counts = np.zeros(len(COLOURS), dtype=int)
     for k in range(M):
-        got = _call(runner, X, 1, _call_seed(seed, 10, k))
-        _distinct(runner, X, got, 1)
+        got = call(runner, X, 1, call_seed(seed, 10, k))
+        distinct(runner, X, got, 1)
         counts[index[tuple(got[0])]] += 1
     statistic = colour_statistic(counts, M)
     if statistic > CHI2_LIMIT_COLOURS:
@@ -378,15 +274,16 @@ def _duplicates_case(runner: Runner, seed: int) -> None:
                 f"{CHI2_LIMIT_COLOURS:.1f}, exceeded with probability {CHI2_ALPHA:g} by a "
                 "uniform choice of positions)",
             ],
-            "choose among the N positions of X, every position equally likely: a colour held by "
-            "many rows must come out more often than a colour held by one (choosing among the "
-            "distinct colours, as np.unique gives them, makes them all equally likely)",
+            f"with K = 1 the {len(COLOURS)} colours came out {counts.tolist()} times in {M} "
+            f"calls, where a uniform choice of positions gives about {expect}: every position "
+            "of X must be equally likely, so a colour held by many rows comes out more often "
+            "than a colour held by one",
             show_call=False,
         )
 
 
 def _random_case(runner: Runner, X: np.ndarray, K: int, s: int) -> None:
-    _distinct(runner, X, _call(runner, X, K, s), K)
+    distinct(runner, X, call(runner, X, K, s), K)
 
 
 def cases(n_random: int, seed: int) -> list[Case]:
@@ -409,13 +306,13 @@ def cases(n_random: int, seed: int) -> list[Case]:
         N = int(rng.integers(2, 40))
         n = int(rng.integers(1, 6))
         K = int(rng.integers(1, N + 1))
-        X = rng.permutation(_distinct_rows(N, n, offset=float(rng.integers(0, 50))))
+        X = rng.permutation(distinct_rows(N, n, offset=float(rng.integers(0, 50))))
         if k % 3 == 2:  # some random cases repeat rows too
             X[rng.integers(0, N, size=N // 3)] = X[0]
         out.append(
             (
                 f"random: {N} points, {n} features, K={K}",
-                partial(_random_case, X=X, K=K, s=_call_seed(seed, 11, k)),
+                partial(_random_case, X=X, K=K, s=call_seed(seed, 11, k)),
             )
         )
     return out

@@ -14,7 +14,7 @@ from . import LIST_HINT, Catalogue
 catalogue = Catalogue("init_centroids")
 
 
-@catalogue.wrong("first_k_rows", hint="don't take the first K rows")
+@catalogue.wrong("first_k_rows", hint="your centroids are the first K rows of X")
 def init_first_k_rows(X, K, rng):
     return X[:K].copy()
 
@@ -29,7 +29,7 @@ def init_choice_default_replace(X, K, rng):
     return rng.choice(X, size=K)  # replace=True by default
 
 
-@catalogue.wrong("values_not_from_X", hint="whole rows of X")
+@catalogue.wrong("values_not_from_X", hint="is not a row of X: return whole rows of X")
 def init_values_not_from_X(X, K, rng):
     low, high = X.min(axis=0), X.max(axis=0)
     return low + rng.random((K, X.shape[1])) * (high - low)
@@ -41,23 +41,25 @@ def init_shuffles_X(X, K, rng):
     return X[:K].copy()
 
 
-@catalogue.wrong("global_np_random", hint="the Generator rng you were given")
+@catalogue.wrong("global_np_random", hint="NumPy's global random state changed during the call")
 def init_global_random(X, K, rng):
     return X[np.random.choice(X.shape[0], size=K, replace=False)]
 
 
-@catalogue.wrong("python_random", hint="the Generator rng you were given")
+@catalogue.wrong("python_random", hint="nothing was drawn from it")
 def init_python_random(X, K, rng):
     return X[random.sample(range(X.shape[0]), K)]
 
 
-@catalogue.wrong("own_fixed_seed", hint="the Generator rng you were given")
+@catalogue.wrong("own_fixed_seed", hint="nothing was drawn from it")
 def init_own_seed(X, K, rng):
     return X[np.random.default_rng(42).choice(X.shape[0], size=K, replace=False)]
 
 
 @catalogue.wrong(
-    "off_by_one_range", hint="the end of a range is excluded", not_hint=("rng.integers(0, N - 1)",)
+    "off_by_one_range",
+    hint="the last row of X, never came out",
+    not_hint=("rng.integers(0, N - 1)",),
 )
 def init_off_by_one_range(X, K, rng):
     return (
@@ -67,7 +69,7 @@ def init_off_by_one_range(X, K, rng):
     )
 
 
-@catalogue.wrong("returns_positions", hint="not their positions")
+@catalogue.wrong("returns_positions", hint="your result has shape (4,)")
 def init_returns_positions(X, K, rng):
     return rng.choice(X.shape[0], size=K, replace=False)
 
@@ -89,7 +91,7 @@ def init_k_minus_one(X, K, rng):
     return X[rng.choice(X.shape[0], size=K, replace=False)[:-1]]
 
 
-@catalogue.wrong("K1_first_row_without_rng", hint="K = 1 is no special case")
+@catalogue.wrong("K1_first_row_without_rng", hint="with K = 1, rng = np.random.default_rng(")
 def init_k1_first_row(X, K, rng):
     if K == 1:  # "nothing to choose": but the one centroid must be random too
         return X[:1].copy()
@@ -121,7 +123,7 @@ def init_kmeans_plusplus(X, K, rng):
 
 @catalogue.wrong(
     "unique_colours",
-    hint="every position equally likely",
+    hint="every position of X must be equally likely",
     message="they come out about [200, 100, 67, 33] times",
 )
 def init_unique_colours(X, K, rng):
@@ -132,7 +134,7 @@ def init_unique_colours(X, K, rng):
 
 @catalogue.wrong(
     "sorts_each_column",
-    hint="keep every chosen row whole",
+    hint="values of different rows were mixed",
     message="the values of different rows were mixed",
     not_hint=("new points",),
 )
