@@ -321,10 +321,16 @@ def test_non_callable_is_a_type_error(exercise):
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"n_random": -1}, {"n_random": 2.5}, {"seed": "x"}, {"seed": True}]
+    "kwargs, error",
+    [
+        ({"n_random": -1}, ValueError),  # a wrong value (tests/test_check_options.py)
+        ({"n_random": 2.5}, TypeError),
+        ({"seed": "x"}, TypeError),
+        ({"seed": True}, TypeError),
+    ],
 )
-def test_bad_options(kwargs):
-    with pytest.raises(TypeError, match="n_random|seed"):
+def test_bad_options(kwargs, error):
+    with pytest.raises(error, match="n_random|seed"):
         check_compressed_bits(RIGHT["compressed_bits"][0].func, **kwargs)
 
 

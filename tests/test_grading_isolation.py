@@ -398,7 +398,7 @@ def test_the_fresh_sandbox_sees_the_allow_list_only(tmp_path):
         "-nbgrader",
     ]
     assert files == "function.json,plan"  # its own exercise's plan, no other
-    assert kmeans == "__init__.py,_validation.py,grading"
+    assert kmeans == "__init__.py,_call_trace.py,_validation.py,grading"
     assert packages == "kmeans_lab"
 
 

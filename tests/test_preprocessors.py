@@ -187,6 +187,20 @@ print(*config.Autograde.autograde_preprocessors[:2])
 """
 
 
+def _load_config(script: str, folder: Path, cwd: Path, env: dict) -> list[str]:
+    """Run ``script`` (it loads ``folder``'s config) in a fresh Python; its output lines."""
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(folder)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
 @pytest.mark.parametrize("where", ["course", "copy"])
 def test_course_config_loads_the_preprocessors_of_this_repository(where, tmp_path):
     """As nbgrader does: a fresh process, elsewhere, loads the config file by path."""
@@ -195,16 +209,8 @@ def test_course_config_loads_the_preprocessors_of_this_repository(where, tmp_pat
         folder = tmp_path / "course"
         folder.mkdir()
         shutil.copy2(REPO / "course" / "nbgrader_config.py", folder)
-    result = subprocess.run(
-        [sys.executable, "-c", LOAD_CONFIG, str(folder)],
-        cwd=tmp_path,
-        env=nbgrader_env(),  # what tools.nbgrader_course.run_nbgrader gives nbgrader
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    first, names, settings = result.stdout.splitlines()
+    # nbgrader_env(): what tools.nbgrader_course.run_nbgrader gives nbgrader
+    first, names, settings = _load_config(LOAD_CONFIG, folder, tmp_path, nbgrader_env())
     assert first == (
         "tools.preprocessors.apply_judged_notebook ApplyJudgedNotebook "
         + str(REPO / "tools" / "__init__.py")
@@ -229,16 +235,7 @@ def test_course_config_loads_by_hand_without_the_tools(tmp_path):
         for k, v in nbgrader_env().items()
         if k not in ("PYTHONPATH", "KMEANS_LAB_CELL_TIMEOUT")
     }
-    result = subprocess.run(
-        [sys.executable, "-c", LOAD_CONFIG_BY_HAND, str(REPO / "course")],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == [
+    assert _load_config(LOAD_CONFIG_BY_HAND, REPO / "course", tmp_path, env) == [
         "kmeans-lab 60 False",
         "tools.preprocessors.ApplyJudgedNotebook nbgrader.preprocessors.IgnorePattern",
     ]

@@ -1,13 +1,19 @@
-"""Counting the lines a student's own Python code runs (for the "no loop" cases)."""
+"""Counting the lines a student's own Python code runs (for the "no loop" cases).
+
+The counting itself is :class:`kmeans_lab._call_trace.LineCounter`, shared with
+the grader's recorder (:mod:`kmeans_lab.grading.record`); here is what the
+student's own code is in their kernel.
+"""
 
 from __future__ import annotations
 
 import os
 import sysconfig
 
+from .. import _call_trace
 from . import provenance
 
-__all__ = ["LineCounter"]
+__all__ = ["LineCounter", "students_code"]
 
 _LIBRARY_DIRS = tuple(
     os.path.realpath(p)
@@ -16,31 +22,16 @@ _LIBRARY_DIRS = tuple(
 ) + (str(provenance.PACKAGE_DIR),)
 
 
-class LineCounter:
-    """A trace function (:func:`sys.settrace`) counting lines run in the student's own code.
+def students_code(filename: str) -> bool:
+    """Whether code of ``filename`` is the student's own: not the standard library, the
+    installed packages nor ``kmeans_lab`` (so the notebook's cells, and helpers they define)."""
+    path = os.path.realpath(filename) if not filename.startswith("<") else filename
+    return not filename.startswith("<frozen") and not path.startswith(_LIBRARY_DIRS)
 
-    The student's code is any code outside the standard library, the installed
-    packages and ``kmeans_lab``: the notebook's cells, and helpers they define.
-    """
+
+class LineCounter(_call_trace.LineCounter):
+    """A trace function (:func:`sys.settrace`) counting lines run in the student's own code
+    (:func:`students_code`)."""
 
     def __init__(self) -> None:
-        self.lines = 0
-        self.seen: dict[str, bool] = {}
-
-    def _own(self, filename: str) -> bool:
-        own = self.seen.get(filename)
-        if own is None:
-            path = os.path.realpath(filename) if not filename.startswith("<") else filename
-            own = not filename.startswith("<frozen") and not path.startswith(_LIBRARY_DIRS)
-            self.seen[filename] = own
-        return own
-
-    def __call__(self, frame, event, arg):
-        if event == "call" and self._own(frame.f_code.co_filename):
-            return self._local
-        return None
-
-    def _local(self, frame, event, arg):
-        if event == "line":
-            self.lines += 1
-        return self._local
+        super().__init__(students_code)

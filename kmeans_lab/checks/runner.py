@@ -5,14 +5,17 @@ input, under the provenance watch (:mod:`.provenance`), with NumPy's global
 random state and warnings left as they were, and turns whatever goes wrong
 (a wrong signature, an exception, a changed input, a forbidden call) into a
 :class:`~kmeans_lab.checks.CheckFailure` whose message names the case.
-The exercise's facts (parameter names, hints) come from its registry record.
+The exercise's facts (parameter names, hints) come from its registry record;
+a check's options (``n_random``, ``seed``) and its random streams are
+:mod:`.options`' (re-exported here for the exercise modules). What a call did
+besides its result (lines run, NumPy's global random state) is measured by
+:mod:`kmeans_lab._call_trace`, as the grader's recorder measures it.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
-import numbers
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -20,15 +23,17 @@ from typing import Any
 
 import numpy as np
 
+from .._call_trace import same_random_state
 from . import provenance
 from .diagnosis import Mistake, proved_mistake, recorded_probe_results
 from .diagnosis import Raised as RaisedOnProbe
 from .exception_hints import GENERIC_EXCEPTION_HINT, ExceptionHint, arguments_text
 from .line_counter import LineCounter
 from .messages import describe, row, snippet
+from .options import PUBLIC_N_RANDOM, PUBLIC_SEED, case_rng, check_options
 from .outcome import Outcome, Raised
 from .plain import plain
-from .registry import EXERCISES, REGISTRY, Exercise
+from .registry import REGISTRY, Exercise
 from .results import CheckFailure, CheckResult
 
 __all__ = [
@@ -46,31 +51,9 @@ __all__ = [
 #: One case of a check: a description and a function of the runner.
 Case = tuple[str, Callable[["Runner"], None]]
 
-#: The visible check's settings (a notebook's check cell): its cases can be shown by number.
-PUBLIC_N_RANDOM, PUBLIC_SEED = 3, 0
-
-
-def check_options(n_random: object, seed: object) -> tuple[int, int]:
-    """Validate a check's ``n_random`` and ``seed`` (integers >= 0)."""
-    if isinstance(n_random, bool) or not isinstance(n_random, numbers.Integral) or n_random < 0:
-        raise TypeError(f"n_random must be an integer >= 0, got {n_random!r}")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise TypeError(f"seed must be an integer >= 0, got {seed!r}")
-    return int(n_random), int(seed)
-
-
-def case_rng(seed: int, exercise: str) -> np.random.Generator:
-    """A Generator per (seed, exercise): checks do not share random streams."""
-    return np.random.default_rng([seed, EXERCISES.index(exercise)])
-
 
 def _copy(value: Any) -> Any:
     return value.copy() if isinstance(value, np.ndarray) else value
-
-
-def _same_random_state(a: tuple, b: tuple) -> bool:
-    """True when two ``np.random.get_state()`` tuples are the same state."""
-    return a[0] == b[0] and np.array_equal(a[1], b[1]) and tuple(a[2:]) == tuple(b[2:])
 
 
 class _NotTheAnswers(Exception):
@@ -254,7 +237,7 @@ class Runner:
         except Exception as exc:  # the student's error, reported by call()
             outcome.raised = Raised.from_exception(exc, self.func)
         finally:
-            outcome.global_random = not _same_random_state(np_state, np.random.get_state())
+            outcome.global_random = not same_random_state(np_state, np.random.get_state())
             np.random.set_state(np_state)
         outcome.hit = watch.hit
         outcome.lines = counter.lines if counter is not None else None

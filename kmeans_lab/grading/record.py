@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from .._call_trace import LineCounter, same_random_state
 from . import transport
 
 __all__ = ["record", "record_function", "read_plan", "same_array", "main", "FORMAT", "SOURCE_FILE"]
@@ -132,23 +133,6 @@ def load_function(name: str, source: str, deps: dict[str, str]) -> Callable:
     return func
 
 
-class _LineCounter:
-    """A trace function counting the lines run in the student's source."""
-
-    def __init__(self) -> None:
-        self.lines = 0
-
-    def __call__(self, frame, event, arg):
-        if event == "call" and frame.f_code.co_filename == SOURCE_FILE:
-            return self._local
-        return None
-
-    def _local(self, frame, event, arg):
-        if event == "line":
-            self.lines += 1
-        return self._local
-
-
 def _where(exc: BaseException, name: str) -> str | None:
     """``raised at line 4 of your function: d = X - c`` for the innermost frame of the source."""
     chosen = None
@@ -185,16 +169,11 @@ def _raised(exc: BaseException, name: str) -> dict:
     }
 
 
-def _same_global_state(a: tuple, b: tuple) -> bool:
-    """NumPy's global random states ``a`` and ``b`` are the same (``np.random.get_state()``)."""
-    return a[0] == b[0] and np.array_equal(a[1], b[1]) and tuple(a[2:]) == tuple(b[2:])
-
-
 def _call(
     func: Callable, args: tuple, count_lines: bool
 ) -> tuple[Any, dict | None, int | None, bool]:
     """The function's result, what it raised, the lines it ran, whether it used np.random."""
-    counter = _LineCounter() if count_lines else None
+    counter = LineCounter(lambda filename: filename == SOURCE_FILE) if count_lines else None
     np_state = np.random.get_state()
     result, raised, global_random = None, None, False
     try:
@@ -210,7 +189,7 @@ def _call(
     except Exception as exc:  # the student's error, reported by the check outside
         raised = _raised(exc, getattr(func, "__name__", ""))
     finally:
-        global_random = not _same_global_state(np_state, np.random.get_state())
+        global_random = not same_random_state(np_state, np.random.get_state())
         np.random.set_state(np_state)
     return result, raised, counter.lines if counter is not None else None, global_random
 

@@ -12,8 +12,10 @@ receives that source, the planned inputs of that exercise only
   the registry forbids to any exercise (``forbidden_modules``: a module
   doing one step of K-means for one exercise is a route to the answer of
   the others); scikit-learn is not there at all;
-- of ``kmeans_lab``, only :data:`VIEW_FILES`: the recorder, its transport
-  and the argument checks (``_validation``); no reference, no fast engine,
+- of ``kmeans_lab``, only :data:`VIEW_FILES`: the recorder, its transport,
+  the argument checks (``_validation``) and what a call did besides its
+  result (``_call_trace``: lines run, NumPy's global random state, measured
+  as the checks measure them); no reference, no fast engine,
   no compression, no check and none of its helpers or mistake variants;
 - for an exercise that builds on others (``run_kmeans`` calls
   ``find_closest_centroids`` and ``compute_centroids``: the registry's
@@ -64,7 +66,12 @@ PROVIDED_LIBRARIES: tuple[str, ...] = ("numpy", "scipy")
 
 #: The files of ``kmeans_lab`` the fresh process sees (every package's
 #: ``__init__.py`` there is an empty stand-in): none computes an answer.
-VIEW_FILES: tuple[str, ...] = ("_validation.py", "grading/record.py", "grading/transport.py")
+VIEW_FILES: tuple[str, ...] = (
+    "_validation.py",
+    "_call_trace.py",
+    "grading/record.py",
+    "grading/transport.py",
+)
 
 
 def hidden_modules() -> tuple[str, ...]:
