@@ -15,6 +15,7 @@ reference.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -166,113 +167,149 @@ def nearest_two_near(
     ``||c_a - c_j|| - u``. Distances are float32 differences; near ties are
     decided in float64 as in :func:`nearest_two`. ``d_guess`` is the
     squared distance to the guess when already known.
+
+    Parameters and returns as :func:`nearest_two`, but ``neighbours`` (the
+    centroids seen from each centroid) for the centroids, and ``guess`` (n,)
+    a centroid index per point. ``d2`` is a lower bound on the squared
+    distance to the second closest centroid (exact when it was measured).
     """
-    near = neighbours
-    C, K, C32T, order, by_gap, widths = (
-        near.C,
-        near.K,
-        near.C32T,
-        near.order,
-        near.by_gap,
-        near.widths,
-    )
-    m = XT.shape[1]
-    labels = np.empty(m, dtype=np.intp)
-    d1 = np.empty(m, dtype=np.float32)
-    d2 = np.empty(m, dtype=np.float32)
-    guess = np.asarray(guess)
+    search = _NearSearch(XT, neighbours, np.asarray(guess), exact, d_guess)
+    if search.n:
+        _threads.in_parts(search.n, search.part)
+    return search.labels, search.d1, search.d2
 
-    def work(a, b):
-        g = guess[a:b].astype(np.intp)
-        x = XT[:, a:b]
-        if d_guess is None:
-            u = np.zeros(b - a, dtype=np.float32)
-            for j in range(3):
-                diff = x[j] - C32T[j, g]
-                diff *= diff
-                u += diff
-        else:
-            u = d_guess[a:b].copy()
-        np.sqrt(u, out=u)
-        u *= np.float32(1 + 1e-5)
-        u += np.float32(1e-6)
-        radius = 2 * u + np.float32(1e-6)
 
-        def measure(pending, w):
-            """Label the points ``pending`` whose candidates are all among the
-            ``w`` centroids nearest their guess; return the others.
+@dataclass
+class _Part:
+    """The points ``start:start + m`` of one :func:`nearest_two_near` call."""
 
-            Distances are laid out (w, m), one row per candidate, so the
-            minimum over the candidates is a vectorized reduction over rows."""
-            m = pending.size
-            gp = g[pending]
-            D = np.empty((w, m), dtype=np.float32)
-            diff = np.empty((w, m), dtype=np.float32)
-            for j in range(3):
-                np.take(near.coords(w)[j], gp, axis=1, out=diff)
-                diff -= x[j, pending]
-                diff *= diff
-                if j:
-                    D += diff
-                else:
-                    D, diff = diff, D
-            first = np.minimum.reduce(D, axis=0)
-            col = np.zeros(m, dtype=np.intp)
-            for k in range(w - 1, 0, -1):
-                np.copyto(col, k, where=D[k] == first)
-            np.copyto(col, 0, where=D[0] == first)
-            D[col, np.arange(m)] = np.inf
-            second = np.minimum.reduce(D, axis=0) if w > 1 else np.full(m, np.inf, np.float32)
-            beyond = by_gap[gp, w]
-            if w < K:
-                done = beyond >= radius[pending]
-                rows = np.flatnonzero(done)
-                if rows.size < m:
-                    pending, gp, col, first, second, beyond = (
-                        v[rows] for v in (pending, gp, col, first, second, beyond)
-                    )
-                    rest = np.flatnonzero(~done)
-                else:
-                    rest = rows[:0]
-            else:
-                rest = np.zeros(0, dtype=np.intp)
-            out = pending + a
-            labels[out] = order[gp, col]
-            d1[out] = first
-            # a near tie can only be with a measured centroid: the others are
-            # farther than 2 u - u = u from the point, strictly (the margins),
-            # so it is decided among the measured ones, in float64
-            if exact is not None and K > 1:
-                ties = np.flatnonzero(second - first <= 2 * _SQ_EPS)
-                if ties.size:
-                    labels[out[ties]] = _closest_exact_among(
-                        exact(out[ties]), C, order[gp[ties], :w]
-                    )
-            # centroids not measured are at least gap - u away
-            bound = beyond - u[pending]
-            np.maximum(bound, 0.0, out=bound)
-            bound *= bound
-            d2[out] = np.minimum(second, bound)
-            return rest
+    start: int
+    guess: NDArray[np.intp]  # (m,) each point's guessed centroid
+    x: NDArray[np.float32]  # (3, m) the points
+    u: NDArray[np.float32]  # (m,) upper bound on the distance to the guess
+    radius: NDArray[np.float32]  # (m,) 2 u: no centroid farther from the guess is closer
 
-        # measure the 8 centroids nearest to the guess; the points with more
-        # centroids within their radius go on to 16, 32, ... (at most K)
+
+class _NearSearch:
+    """One :func:`nearest_two_near` call: its inputs, and its outputs
+    ``labels``, ``d1``, ``d2`` (n,), filled a part at a time by :meth:`part`."""
+
+    def __init__(self, XT, neighbours: Neighbours, guess, exact: Exact | None, d_guess):
+        self.XT, self.near, self.guess = XT, neighbours, guess
+        self.exact, self.d_guess = exact, d_guess
+        self.n = n = XT.shape[1]
+        self.labels = np.empty(n, dtype=np.intp)
+        self.d1 = np.empty(n, dtype=np.float32)
+        self.d2 = np.empty(n, dtype=np.float32)
+
+    def part(self, a: int, b: int) -> None:
+        """Search the points ``a:b``: measure the 8 centroids nearest to the
+        guess; the points with more centroids within their radius go on to
+        16, 32, ... (at most K)."""
+        part = self._start(a, b)
         pending = np.arange(b - a)
-        for w in widths:
-            # at most 2**18 distances at once, whatever K
-            step = max(64, (1 << 18) // w)
+        for w in self.near.widths:
+            step = max(64, (1 << 18) // w)  # at most 2**18 distances at once, whatever K
             pending = np.concatenate(
                 [
-                    pending[s : s + step][measure(pending[s : s + step], w)]
+                    pending[s : s + step][self._measure(part, pending[s : s + step], w)]
                     for s in range(0, pending.size, step)
                 ]
             )
             if not pending.size:
                 break
 
-    if m:
-        _threads.in_parts(m, work)
-    return labels, d1, d2
+    def _start(self, a: int, b: int) -> _Part:
+        """The points ``a:b``, their distance to their guess and their radius."""
+        g = self.guess[a:b].astype(np.intp)
+        x = self.XT[:, a:b]
+        if self.d_guess is None:
+            u = np.zeros(b - a, dtype=np.float32)
+            for j in range(3):
+                diff = x[j] - self.near.C32T[j, g]
+                diff *= diff
+                u += diff
+        else:
+            u = self.d_guess[a:b].copy()
+        np.sqrt(u, out=u)
+        u *= np.float32(1 + 1e-5)
+        u += np.float32(1e-6)
+        return _Part(a, g, x, u, 2 * u + np.float32(1e-6))
+
+    def _measure(self, part: _Part, pending: NDArray[np.intp], w: int) -> NDArray[np.intp]:
+        """Label the points ``pending`` (of ``part``) whose candidates are all
+        among the ``w`` centroids nearest their guess; return the positions
+        in ``pending`` of the others."""
+        near = self.near
+        gp = part.guess[pending]
+        col, first, second = _two_smallest(self._distances(part, pending, gp, w))
+        beyond = near.by_gap[gp, w]  # the nearest centroid not measured
+        rest = np.zeros(0, dtype=np.intp)
+        if w < near.K:
+            done = beyond >= part.radius[pending]
+            rows = np.flatnonzero(done)
+            if rows.size < pending.size:
+                pending, gp, col, first, second, beyond = (
+                    v[rows] for v in (pending, gp, col, first, second, beyond)
+                )
+                rest = np.flatnonzero(~done)
+            else:
+                rest = rows[:0]
+        self._store(part, pending, gp, w, col, first, second, beyond)
+        return rest
+
+    def _distances(self, part: _Part, pending, gp, w: int) -> NDArray[np.float32]:
+        """(w, m) squared distances of the points ``pending`` to the ``w``
+        centroids nearest their guesses ``gp``: one row per candidate, so the
+        minimum over the candidates is a vectorized reduction over rows."""
+        D = np.empty((w, pending.size), dtype=np.float32)
+        diff = np.empty((w, pending.size), dtype=np.float32)
+        for j in range(3):
+            np.take(self.near.coords(w)[j], gp, axis=1, out=diff)
+            diff -= part.x[j, pending]
+            diff *= diff
+            if j:
+                D += diff
+            else:
+                D, diff = diff, D
+        return D
+
+    def _store(self, part: _Part, pending, gp, w, col, first, second, beyond) -> None:
+        """Write the labels and distances of the points ``pending``: their
+        closest candidate is column ``col`` of the ``w`` nearest to ``gp``."""
+        near, exact = self.near, self.exact
+        out = pending + part.start
+        self.labels[out] = near.order[gp, col]
+        self.d1[out] = first
+        # a near tie can only be with a measured centroid: the others are
+        # farther than 2 u - u = u from the point, strictly (the margins),
+        # so it is decided among the measured ones, in float64
+        if exact is not None and near.K > 1:
+            ties = np.flatnonzero(second - first <= 2 * _SQ_EPS)
+            if ties.size:
+                self.labels[out[ties]] = _closest_exact_among(
+                    exact(out[ties]), near.C, near.order[gp[ties], :w]
+                )
+        # centroids not measured are at least gap - u away
+        bound = beyond - part.u[pending]
+        np.maximum(bound, 0.0, out=bound)
+        bound *= bound
+        self.d2[out] = np.minimum(second, bound)
+
+
+def _two_smallest(D: NDArray[np.float32]):
+    """Row of the smallest value of each column of ``D`` (w, m) (the lowest
+    row on ties), the smallest value and the second smallest (inf if w = 1).
+    Overwrites the smallest with inf."""
+    w, m = D.shape
+    first = np.minimum.reduce(D, axis=0)
+    col = np.zeros(m, dtype=np.intp)
+    for k in range(w - 1, 0, -1):
+        np.copyto(col, k, where=D[k] == first)
+    np.copyto(col, 0, where=D[0] == first)
+    D[col, np.arange(m)] = np.inf
+    second = np.minimum.reduce(D, axis=0) if w > 1 else np.full(m, np.inf, np.float32)
+    return col, first, second
 
 
 def _closest_exact_among(
