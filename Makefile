@@ -127,20 +127,21 @@ export: $(STAMP)
 	$(BIN)/python -m tools.export --course $(COURSE) --lms $(LMS)
 
 # Change one score by hand, with the reason (recorded in $(COURSE)/overrides.csv and the
-# gradebook), then rewrite grades.csv, the feedback and the report.
+# gradebook), then rewrite grades.csv, the feedback, the report and every export already written.
 override: $(STAMP)
 	$(BIN)/python -m tools.overrides --course $(COURSE) --student "$(STUDENT)" \
 	    --exercise "$(EXERCISE)" --points "$(POINTS)" --why "$(WHY)"
 	$(BIN)/python -m tools.grades --course $(COURSE)
 	$(BIN)/python -m tools.feedback --course $(COURSE)
 	MPLBACKEND=Agg $(BIN)/python -m tools.report --course $(COURSE)
+	$(BIN)/python -m tools.export --course $(COURSE) --refresh
 
-# Grade one student again with the current run, then merge, grades, feedback and report.
+# Grade one student again with the current run, then merge, grades, feedback, report, exports.
 regrade: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m tools.regrade --course $(COURSE) --student "$(STUDENT)"
 
 # Judge the recorded answers of the current run again with the current checks (no notebook
-# runs), then merge, grades, feedback and report; prints every score that changed.
+# runs), then merge, grades, feedback, report and the exports already written; prints every score that changed.
 rejudge: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m tools.rejudge --course $(COURSE)
 

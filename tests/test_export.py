@@ -221,3 +221,31 @@ def test_the_demo_class_roster_keys_every_export(tmp_path):
         assert len(rows) == 30 + (2 if name == "canvas" else 1)
     notes = read(course / "export" / "notes.csv")
     assert [r[0] for r in notes if r[3] == "no submission"] == [demo_class.STUDENTS[-1]]
+
+
+def test_refresh_rewrites_every_export_already_written_from_the_new_grades(course):
+    # nothing exported yet: a refresh writes nothing
+    assert export.main(["--course", str(course), "--refresh"]) == 0
+    assert not (course / "export").exists() or not list((course / "export").glob("*.csv"))
+    assert export.main(["--course", str(course), "--lms", "canvas", "--assignment", "Lab 3"]) == 0
+    assert export.main(["--course", str(course), "--lms", "moodle"]) == 0
+    before = read(course / "export" / "canvas.csv")
+    s02 = next(r for r in before if r[1] == "1002")
+    assert s02[-1] == "4" and before[0][-1] == "Lab 3"
+    # the grades change (an override, a regrade, a rejudge): make grades rewrites grades.csv
+    write_grades(
+        course, {"s01": {e: r.points for e, r in REGISTRY.items()}, "s02": {"run_kmeans": 2}}
+    )
+    assert export.main(["--course", str(course), "--refresh"]) == 0
+    after = read(course / "export" / "canvas.csv")
+    assert after[0][-1] == "Lab 3"  # the assignment's name it was exported under
+    assert next(r for r in after if r[1] == "1002")[-1] == "2"
+    moodle = read(course / "export" / "moodle.csv")
+    total = moodle[0].index("kmeans_lab total (Real)")
+    assert next(r for r in moodle if "alan@uni.example" in r)[total] == "2"
+    # only what was exported is written again
+    assert sorted(p.name for p in (course / "export").glob("*.csv")) == [
+        "canvas.csv",
+        "moodle.csv",
+        "notes.csv",
+    ]

@@ -15,12 +15,19 @@ student in the LMS's import format (:mod:`tools.lms`):
 - every cell that a spreadsheet would run as a formula (it starts with ``=``,
   ``+``, ``-``, ``@``, a tab or a carriage return, and is not a number) is
   written with a leading ``'`` (:mod:`tools.csv_safe`, as every CSV the tools write).
+
+An export is never left behind its grades: each export written is listed in
+``course/export/exports.json`` (``{lms: assignment}``), and ``--refresh``
+writes every listed export again from the current ``grades.csv``. ``make
+override``, ``make regrade`` and ``make rejudge`` end with it, so a file
+already exported for an LMS always holds the score ``grades.csv`` holds.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import sys
 from pathlib import Path
 
@@ -32,9 +39,22 @@ from .late import lateness, read_policy
 from .nbgrader_course import ASSIGNMENT, add_course_argument, check_course
 from .roster import RosterError, read_roster
 
-__all__ = ["finals", "export", "main", "FOLDER"]
+__all__ = ["finals", "export", "refresh", "main", "FOLDER"]
 
 FOLDER = "export"
+#: The exports written so far, ``{lms: assignment}`` (what ``--refresh`` writes again).
+MANIFEST = "exports.json"
+
+
+def _written(course: Path) -> dict[str, str]:
+    path = Path(course) / FOLDER / MANIFEST
+    try:
+        listed = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(listed, dict):
+        return {}
+    return {k: v for k, v in listed.items() if k in _lms.FORMATS and isinstance(v, str) and v}
 
 
 def _grades(course: Path) -> dict[str, list[dict]]:
@@ -130,6 +150,9 @@ def export(course: Path, lms: str, *, assignment: str = ASSIGNMENT) -> Path:
     quoting = csv.QUOTE_ALL if lms == "blackboard" else csv.QUOTE_MINIMAL
     with open(path, "w", newline="", encoding="utf-8") as f:
         csv.writer(f, quoting=quoting).writerows([[neutralise(c) for c in r] for r in rows])
+    listed = _written(course)
+    listed[lms] = assignment
+    (folder / MANIFEST).write_text(json.dumps(listed, indent=1, sort_keys=True) + "\n")
     write_csv(
         folder / "notes.csv",
         ["student", "name", "total", "note"],
@@ -142,19 +165,38 @@ def export(course: Path, lms: str, *, assignment: str = ASSIGNMENT) -> Path:
     return path
 
 
+def refresh(course: Path) -> list[Path]:
+    """Write again every export listed in ``course/export/exports.json``; return their paths."""
+    return [export(course, lms, assignment=name) for lms, name in sorted(_written(course).items())]
+
+
+def _count(path: Path, lms: str) -> int:
+    with open(path, newline="", encoding="utf-8") as f:
+        return sum(1 for _ in csv.reader(f)) - (2 if lms == "canvas" else 1)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_course_argument(parser, "grades.csv and roster.csv")
-    parser.add_argument("--lms", required=True, help=f"one of {', '.join(_lms.FORMATS)}")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--lms", help=f"one of {', '.join(_lms.FORMATS)}")
+    which.add_argument(
+        "--refresh", action="store_true", help="write again every export already written"
+    )
     parser.add_argument("--assignment", default=ASSIGNMENT, help="the assignment's name in the LMS")
     args = parser.parse_args(argv)
+    if args.refresh:
+        course = check_course(args.course)
+        paths = refresh(course)
+        for path in paths:
+            print(f"rewrote {path} ({_count(path, path.stem)} students)")
+        return 0
     if args.lms not in _lms.FORMATS:
         print(f"make export: LMS must be one of {', '.join(_lms.FORMATS)}", file=sys.stderr)
         return 2
     course = check_course(args.course)
     path = export(course, args.lms, assignment=args.assignment)
-    with open(path, newline="", encoding="utf-8") as f:
-        count = sum(1 for _ in csv.reader(f)) - (2 if args.lms == "canvas" else 1)
+    count = _count(path, args.lms)
     print(f"wrote {path} ({count} students); notes: {path.parent / 'notes.csv'}")
     return 0
 

@@ -6,8 +6,8 @@ sequence ``tools.autograde --student s`` alone does not finish:
 1. grade the student with the current run (``course/autograde/run.json``,
    the same secret inputs as the class; a new run only if there is none);
 2. merge every result of the run into the gradebook (``--merge``);
-3. ``make grades`` (overrides and the late policy applied), ``make feedback``
-   and ``make report``.
+3. ``make grades`` (overrides and the late policy applied), ``make feedback``,
+   ``make report``, and every LMS export already written (``tools.export --refresh``).
 
 It prints the student's total before and after, from ``grades.csv``. Each
 step is the course's own command, so a regrade gives what a full batch gives.
@@ -70,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     _step("grades", *where)
     _step("feedback", *where)
     _step("report", *where)
+    _step("export", *where, "--refresh")
     after = total_of(course, student)
     print(f"regraded {student}: {before or 'not graded before'} -> {after}")
     return 0

@@ -6,7 +6,8 @@ check cells recorded in the sandbox (:mod:`tools.recordings`), judges them
 again through the grader's own judge (``tools.grading.judge``; the same run,
 seeds and inputs), puts the new verdict first in each judged check cell,
 rewrites the student's result, then merges (the gradebook, ``verdicts.csv``)
-and runs ``make grades feedback report``. It prints every score that
+and runs ``make grades feedback report`` (and writes again every LMS export
+already written: ``tools.export --refresh``). It prints every score that
 changed, ``student exercise: old -> new``.
 
 An exercise with no recording (its cell timed out, the kernel died, the
@@ -95,9 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     report = json.loads((course / "autograde_report.json").read_text(encoding="utf-8"))
     merge(course, load_run(course), report.get("notebooks", []))
     sync_gradebook(course)  # the overrides, into the merged gradebook (feedback shows them)
-    for module in ("grades", "feedback", "report"):
+    for module, *extra in (("grades",), ("feedback",), ("report",), ("export", "--refresh")):
         step = subprocess.run(
-            [sys.executable, "-m", f"tools.{module}", "--course", str(course)],
+            [sys.executable, "-m", f"tools.{module}", "--course", str(course), *extra],
             cwd=REPO,
             capture_output=True,
             text=True,
