@@ -7,8 +7,9 @@
   (:func:`kmeans_lab.saved_functions.function_source`), gets the same message
   as from the check itself, and a recording that does not belong to its plan,
   or names an unknown forbidden call, is refused;
-- ``tools.grading.judge`` reads a sandbox's frames defensively and puts the
-  verdict first in a check cell, as nbgrader scores it;
+- ``tools.grading.sandbox_report`` reads a sandbox's frames defensively, and
+  ``tools.grading.judge`` puts the verdict first in a check cell, as nbgrader
+  scores it;
 - ``tools.grading.similarity`` and ``tools.grading.flags`` raise the flags
   the README promises, and no others;
 - ``tools.grading.integrity`` sees a file added to site-packages.
@@ -37,7 +38,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 pytest.importorskip("nbgrader")
 from tools.grading import cells, flags, integrity, replay, similarity  # noqa: E402
-from tools.grading.judge import Verdict, read_sandbox_report, verdict_dict, verdict_output  # noqa: E402
+from tools.grading.judge import Verdict, verdict_dict, verdict_output  # noqa: E402
+from tools.grading.sandbox_report import read_sandbox_report  # noqa: E402
 
 # --- transport ------------------------------------------------------------------------
 

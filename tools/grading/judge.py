@@ -1,17 +1,16 @@
 """Judging a sandboxed notebook: its functions' answers replayed through the real checks, outside.
 
 The notebook's sandbox hands back an executed notebook and, for each check
-cell that ran, the source of the student's function
-(:mod:`kmeans_lab.grading.capture`), taken only from that check cell's own
-results and only the first time it ran. Each source was then run in a fresh
-sandbox of its own (:mod:`.fresh`), which handed back what the function
-returned on the run's planned inputs. None of it is trusted: the executed
-notebook must have the structure of the notebook that was staged, its
-outputs must be valid nbformat outputs, and the answers must read back as
-plain data. The verdict of each exercise is what :func:`.replay.replay` says,
-with the hidden inputs of this run; when no answers came back, the verdict
-says why (the kernel died, the cell timed out, the cell raised before the
-function ran, the function cannot run on its own, the notebook was stopped).
+cell that ran, the source of the student's function, read and validated by
+:mod:`.sandbox_report` (outputs rebuilt as valid nbformat outputs, a source
+taken only from its check cell's own frame, the first time it ran). Each
+source was then run in a fresh sandbox of its own (:mod:`.fresh`), which
+handed back what the function returned on the run's planned inputs: read
+as plain data and trusted as nothing more. The verdict of each exercise is
+what :func:`.replay.replay` says, with the hidden inputs of this run; when
+no answers came back, the verdict says why (the kernel died, the cell timed
+out, the cell raised before the function ran, the function cannot run on
+its own, the notebook was stopped).
 
 Each check cell of the judged notebook keeps what the student's kernel
 printed (errors shown as text), followed by the grader's verdict: a stream
@@ -22,21 +21,19 @@ not, so nbgrader's ``SaveAutoGrades`` gives the points the grader decided.
 from __future__ import annotations
 
 import copy
-import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import nbformat
 
 from kmeans_lab.checks.registry import REGISTRY
 from kmeans_lab.checks.results import CheckFailure
 from kmeans_lab.grading import transport
-from kmeans_lab.grading.capture import MAX_SOURCE_CHARS
-from kmeans_lab.grading.execute import read_frames
 
 from ..sandbox import SandboxResult
 from . import replay
 from .runs import N_RANDOM, Run
+from .sandbox_report import SandboxReport, read_sandbox_report  # read_sandbox_report: re-exported
 from .stage import check_cells
 from .student_files import printable, utf8_safe
 
@@ -69,131 +66,6 @@ class Verdict:
 
 #: Kinds of a verdict on an exercise whose answers never came back, or could not be judged.
 NOT_RUN_KINDS = ("timeout", "kernel died", "not run", "unreadable answers", "not judged")
-
-
-@dataclass
-class SandboxReport:
-    """What came back from a sandbox, read and validated."""
-
-    outputs: dict[int, list]  #: outputs of each code cell that finished, by cell index
-    sources: dict[str, str] = field(default_factory=dict)  #: each exercise's reported source
-    #: why an exercise's function could not be sent (what cannot be carried over)
-    unsent: dict[str, str] = field(default_factory=dict)
-    done: bool = False  #: the notebook ran to its end
-    died_in: int | None = None  #: number (from 1) of the cell that never finished
-    timed_out: bool = False  #: stopped by the notebook's time limit
-    problem: str | None = None  #: why not everything could be read
-
-
-_FIELDS = {
-    "stream": {"name": str, "text": str},
-    "display_data": {"data": dict, "metadata": dict},
-    "execute_result": {"data": dict, "metadata": dict},
-    "error": {"ename": str, "evalue": str, "traceback": list},
-}
-
-
-def _clean_output(output) -> dict | None:
-    """A valid nbformat output built from an untrusted one, or None."""
-    if not isinstance(output, dict) or output.get("output_type") not in _FIELDS:
-        return None
-    kind = output["output_type"]
-    fields = {}
-    for name, kind_of in _FIELDS[kind].items():
-        value = output.get(name)
-        if not isinstance(value, kind_of):
-            return None
-        fields[name] = value
-    if kind == "stream" and fields["name"] not in ("stdout", "stderr"):
-        return None
-    if kind == "error":
-        fields["traceback"] = [str(line) for line in fields["traceback"]]
-    if kind in ("display_data", "execute_result"):
-        data = {}
-        for mime, value in fields["data"].items():
-            if isinstance(mime, str) and "/" in mime and isinstance(value, (str, dict, list)):
-                data[mime] = value
-        fields["data"] = data
-        fields["metadata"] = {k: v for k, v in fields["metadata"].items() if isinstance(k, str)}
-    if kind == "execute_result":
-        count = output.get("execution_count")
-        fields["execution_count"] = count if type(count) is int else None
-    try:
-        new = nbformat.v4.new_output(kind, **fields)
-        nbformat.validate(
-            nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(outputs=[new])])
-        )
-    except Exception:
-        return None
-    return new
-
-
-def _reported(array) -> dict | None:
-    """``{"source": text}`` or ``{"problem": line}`` from a reported file, or None."""
-    if array.dtype != "uint8" or array.ndim != 1 or array.size > 4 * MAX_SOURCE_CHARS:
-        return None
-    try:
-        document = json.loads(array.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return None
-    if not isinstance(document, dict):
-        return None
-    source, problem = document.get("source"), document.get("problem")
-    if isinstance(source, str) and len(source) <= MAX_SOURCE_CHARS:
-        return {"source": source}
-    if isinstance(problem, str):
-        return {"problem": " ".join(problem.split())[:300]}
-    return None
-
-
-def read_sandbox_report(
-    data: bytes,
-    code_cells: list[int],
-    *,
-    timed_out: bool,
-    overflowed: bool,
-    checks: dict[int, str] | None = None,
-) -> SandboxReport:
-    """Read the frames a sandbox wrote (:mod:`kmeans_lab.grading.execute`), validating them.
-
-    ``code_cells`` are the indices of the staged notebook's code cells, in
-    order; ``checks`` maps each check cell's index to its exercise. The
-    frames must come one per code cell, in that order (reading stops at the
-    first that does not); an exercise's source is taken from its check
-    cell's frame only: what any other cell reports is ignored.
-    """
-    report = SandboxReport({}, timed_out=timed_out)
-    checks = checks or {}
-    expected = iter(code_cells)
-    for document, arrays in read_frames(data):
-        if document.get("done") is True:
-            report.done = True
-            break
-        index = document.get("cell")
-        outputs = document.get("outputs")
-        # the cells run once each, in order: a frame out of that order was not written by
-        # the runner (a cell forged it), and nothing after it is read
-        if index != next(expected, None) or not isinstance(outputs, list):
-            report.problem = "the notebook's results could not be read"
-            break
-        report.outputs[index] = [o for o in map(_clean_output, outputs) if o is not None]
-        exercise = checks.get(index)
-        array = arrays.get(f"source_{exercise}")
-        if exercise is None or array is None:
-            continue
-        reported = _reported(array)
-        if reported is None:
-            report.unsent[exercise] = "what your notebook sent could not be read"
-        elif "source" in reported:
-            report.sources[exercise] = reported["source"]
-        else:
-            report.unsent[exercise] = reported["problem"]
-    if not report.done:
-        unfinished = [i for i in code_cells if i not in report.outputs]
-        report.died_in = unfinished[0] + 1 if unfinished else None
-        if overflowed:
-            report.problem = "the notebook wrote more results than the grader reads; it was stopped"
-    return report
 
 
 def verdict_output(verdict: Verdict):

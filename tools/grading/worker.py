@@ -29,8 +29,9 @@ from ..sandbox import Limits, Sandbox
 from . import flags, own_work
 from .cells import course_sources, graded_sources
 from .fresh import Job, record_in_fresh_sandboxes
-from .judge import describe_error, judge, read_sandbox_report, verdict_dict
+from .judge import describe_error, judge, verdict_dict
 from .runs import Run
+from .sandbox_report import read_sandbox_report
 from .stage import (
     MAX_NOTEBOOK_BYTES,
     check_cells,
