@@ -32,7 +32,7 @@ from .exercise_cells import (
     same_definitions,
 )
 
-__all__ = ["CurrentVersion", "current_version", "saved_before", "stale_note"]
+__all__ = ["CurrentVersion", "current_version", "holds_saved", "saved_before", "stale_note"]
 
 #: States of an exercise's cell.
 NO_NOTEBOOK, NO_CELL, NOT_STARTED, PASSES, FAILS, NOT_RUN = (
@@ -135,6 +135,19 @@ def saved_before(notebook: Path, saved_file: Path) -> bool:
         return False
 
 
+def holds_saved(notebook: Mapping, name: str, saved_text: str) -> bool:
+    """Whether some code cell of ``notebook`` defines ``name`` as the saved text does.
+
+    Not only the exercise's cell: a student may have written the version they
+    ran and saved in a cell of their own below it.
+    """
+    return any(
+        same_definitions(saved_text, cell_source(cell), name)
+        for cell in notebook.get("cells") or []
+        if isinstance(cell, Mapping) and cell.get("cell_type") == "code"
+    )
+
+
 def stale_note(name: str, folder: Path, saved_file: Path, saved_text: str, saved: Callable) -> str:
     """One line when the notebook now holds another version of the saved function, else ``""``.
 
@@ -154,7 +167,7 @@ def stale_note(name: str, folder: Path, saved_file: Path, saved_text: str, saved
     index = exercise_cell_index(notebook, name)
     if index is None:
         return ""
-    if same_definitions(saved_text, cell_source(notebook["cells"][index]), name):
+    if holds_saved(notebook, name, saved_text):
         return ""
     helpers = {
         key: value

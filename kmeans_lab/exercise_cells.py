@@ -140,9 +140,13 @@ def function_from_cell(
     """Run an exercise cell's source in a namespace of its own; return its function ``name``.
 
     ``namespace`` gives what the cell may use from its notebook (e.g. ``np``).
-    Lines of IPython magics (``%...``, ``!...``) are left out; what the cell
-    prints is not shown. The function's source can be read back
-    (:func:`inspect.getsource`) under the file name ``label``.
+    Only the cell's definitions run: its ``def``, ``class`` and ``import``
+    statements and the assignments of a literal or of a name (``SCALE = 2``,
+    ``closest = find_closest_centroids``); anything else (a call that tries the
+    function on the photo, a loop, a print) is left out, so reading a notebook
+    never waits on a long computation or repeats its side effects. Lines of
+    IPython magics (``%...``, ``!...``) are left out too. The function's source
+    can be read back (:func:`inspect.getsource`) under the file name ``label``.
 
     Raises
     ------
@@ -156,7 +160,9 @@ def function_from_cell(
     scope.setdefault("__builtins__", builtins)
     scope["__name__"] = label
     try:
-        code = compile(text, label, "exec")
+        tree = ast.parse(text, label)
+        tree.body = [node for node in tree.body if _is_definition(node)]
+        code = compile(tree, label, "exec")
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             exec(code, scope)
     except Exception as exc:  # noqa: BLE001 - anything a student's cell may raise
@@ -206,6 +212,23 @@ def _definitions(source: str) -> dict[str, ast.FunctionDef]:
     except (SyntaxError, ValueError):
         return {}
     return {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+
+
+def _is_definition(node: ast.stmt) -> bool:
+    """A statement that only defines names: def, class, import, ``NAME = literal or name``."""
+    if isinstance(
+        node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Import | ast.ImportFrom
+    ):
+        return True
+    if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+        if isinstance(node.value, ast.Name):
+            return True
+        try:
+            ast.literal_eval(node.value)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return False
+        return True
+    return False
 
 
 def _function_name(source: str, name: str) -> str:

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from . import _current_version as current
 from .checks.registry import EXERCISES, REGISTRY
-from .exercise_cells import same_definitions
+from .exercise_cells import CellError, read_notebook
 from .saved_functions import FOLDER_NAME, FOLDER_VARIABLE, _load, _shown
 
 __all__ = ["ExerciseProgress", "Progress", "progress"]
@@ -220,6 +220,18 @@ def progress(
     return Progress(folder, saved, tuple(_exercise(name, folder, saved) for name in EXERCISES))
 
 
+def _stale(name: str, folder: Path, saved_file: Path) -> bool:
+    """The notebook, written after the save, no longer holds the saved version in any cell."""
+    notebook_file = current.notebook_path(name, folder)
+    if not current.saved_before(notebook_file, saved_file):
+        return False
+    try:
+        notebook = read_notebook(notebook_file)
+        return not current.holds_saved(notebook, name, saved_file.read_text(encoding="utf-8"))
+    except (CellError, OSError, UnicodeDecodeError):
+        return False
+
+
 def _carried(name: str, folder: Path) -> bool:
     """Whether the exercise's notebook saves it for the later ones (``use_and_save(name)``)."""
     try:
@@ -240,11 +252,7 @@ def _exercise(name: str, folder: Path, saved: Path) -> ExerciseProgress:
         saved_text = "not saved"
     elif not loaded.yours:
         saved_text = "saved, but the saved copy does not pass its check"
-    elif (
-        now.source
-        and current.saved_before(current.notebook_path(name, folder), path)
-        and not same_definitions(path.read_text(encoding="utf-8"), now.source, name)
-    ):
+    elif now.source and _stale(name, folder, path):
         saved_text = "saved, an older version than the notebook's"
     else:
         saved_text = "saved"

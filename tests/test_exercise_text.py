@@ -28,5 +28,6 @@ def test_exercise_text_asks_for_a_self_contained_function(folder, name):
     assert text["cell_type"] == "markdown"
     words = " ".join(cell_source(text).split())
     assert "self-contained" in words
-    assert "imports and helper functions it needs in this cell" in words
+    assert "it may use the modules the Setup cell imports" in words
+    assert "any other import and every helper function it needs in this cell" in words
     assert "graded from its source alone" in words

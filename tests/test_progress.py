@@ -152,3 +152,17 @@ def test_a_module_imported_in_the_setup_cell_is_there(folder):
     assert bits.state == "passes"
     # notebook 05 saves nothing for later notebooks: no "not saved" to worry about
     assert bits.line().endswith("; no later notebook uses it.")
+
+
+def test_only_the_cells_definitions_run(folder, tmp_path, monkeypatch):
+    # a cell that also tries its function, writes a file and loops: reading the notebook
+    # runs the def alone (a loop here would hang the overview, a write repeat itself)
+    monkeypatch.chdir(tmp_path)
+    cell = inspect.getsource(image_to_pixels) + (
+        "\nSCALE = 1\nwith open('ran.txt', 'w') as f:\n    f.write('the cell ran')\n"
+        "while SCALE:\n    pass\n"
+    )
+    _write_cell(folder, "image_to_pixels", cell)
+    first = progress(folder).exercises[0]
+    assert (first.name, first.state) == ("image_to_pixels", "passes")
+    assert not (tmp_path / "ran.txt").exists()

@@ -163,3 +163,24 @@ def test_a_notebook_not_written_since_the_save_gives_no_note(tmp_path, capsys):
     capsys.readouterr()
     use_saved("find_closest_centroids", folder=folder / "my_functions")
     assert len(capsys.readouterr().out.splitlines()) == 1
+
+
+def test_the_saved_version_in_a_cell_of_its_own_gives_no_note(tmp_path, capsys):
+    # the exercise cell still holds a broken try; the version run and saved is in a new cell
+    folder = _workspace(tmp_path, BROKEN)
+    use_and_save(find_closest_centroids, folder=folder / "my_functions")
+    path = folder / "03_find_closest_centroids.ipynb"
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    mine = inspect.getsource(find_closest_centroids)
+    notebook["cells"].append({"cell_type": "code", "metadata": {}, "source": mine, "outputs": []})
+    path.write_text(json.dumps(notebook), encoding="utf-8")
+    _write_cell(folder, BROKEN)  # dates the notebook after the save
+    capsys.readouterr()
+    use_saved("find_closest_centroids", folder=folder / "my_functions")
+    assert len(capsys.readouterr().out.splitlines()) == 1
+    # without that cell, the same notebook is a stale one
+    notebook["cells"].pop()
+    path.write_text(json.dumps(notebook), encoding="utf-8")
+    _write_cell(folder, BROKEN)
+    use_saved("find_closest_centroids", folder=folder / "my_functions")
+    assert "fails case" in capsys.readouterr().out
