@@ -776,9 +776,15 @@ needs_root_sandbox = pytest.mark.skipif(
 )
 
 
+def _uids_of_this_test(monkeypatch, count: int) -> None:
+    """A range of ``count`` uids no other grader's sandbox uses (theirs start at 61000)."""
+    monkeypatch.setenv("KMEANS_LAB_SANDBOX_UID", str(64000 + os.getpid() % 1000 * 4))
+    monkeypatch.setenv("KMEANS_LAB_SANDBOX_UIDS", str(count))
+
+
 @needs_root_sandbox
 def test_concurrent_leases_never_share_a_uid_and_a_released_uid_is_reused(tmp_path, monkeypatch):
-    monkeypatch.setenv("KMEANS_LAB_SANDBOX_UIDS", "3")
+    _uids_of_this_test(monkeypatch, 3)
     leases = [lease_uid(timeout=1, folder=tmp_path) for _ in range(3)]
     assert len({lease.uid for lease in leases}) == 3
     assert {lease.uid for lease in leases} <= set(uid_range())
@@ -794,7 +800,7 @@ def test_concurrent_leases_never_share_a_uid_and_a_released_uid_is_reused(tmp_pa
 
 @needs_root_sandbox
 def test_a_lease_is_machine_wide_another_process_holding_it_is_seen(tmp_path, monkeypatch):
-    monkeypatch.setenv("KMEANS_LAB_SANDBOX_UIDS", "2")
+    _uids_of_this_test(monkeypatch, 2)
     holder = subprocess.Popen(
         [
             sys.executable,
