@@ -233,7 +233,7 @@ def _run_in_sandbox(nb, run: Run, settings: Settings, slot: int):
     staged = execution_copy(nb)
     folder = stage(staged)
     try:
-        sandbox = Sandbox(run.package, settings.limits(), slot)
+        sandbox = Sandbox(run.package, settings.limits(), slot, home_files=run.home_files)
         result = sandbox.run(
             folder,
             [
