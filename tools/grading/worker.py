@@ -40,7 +40,7 @@ from .stage import (
     sanitize,
     stage,
 )
-from .student_files import other_names, printable, read_submission, utf8_safe
+from .student_files import other_names, printable, read_submission_unprivileged, utf8_safe
 
 __all__ = ["grade_student", "result_path", "judged_folder", "Settings"]
 
@@ -94,7 +94,8 @@ EXCHANGE_BYTES = 1000
 
 
 def _inspect(submitted: Path, student: str, expected: list[str]) -> dict:
-    """Read a student's folder (:mod:`.student_files`: no link followed, hard links refused)."""
+    """Read a student's folder (:mod:`.student_files`: no link followed, hard links refused,
+    and never as root: an unprivileged process reads it)."""
     found = {
         "readable": {},
         "unreadable": {},
@@ -106,10 +107,10 @@ def _inspect(submitted: Path, student: str, expected: list[str]) -> dict:
     }
     wanted = {f"{name}.ipynb": MAX_NOTEBOOK_BYTES for name in expected}
     wanted.update({name: EXCHANGE_BYTES for name in EXCHANGE_FILES})
-    listing = read_submission(submitted, [student, ASSIGNMENT], wanted)
+    listing = read_submission_unprivileged(submitted, [student, ASSIGNMENT], wanted)
     if listing.problem is not None:
         found["missing"] = list(expected)
-        outer = read_submission(submitted, [student], {})
+        outer = read_submission_unprivileged(submitted, [student], {})
         if outer.problem is None and listing.problem.endswith(": missing"):
             names = ", ".join(printable(e.name) for e in outer.entries[:20])
             found["problems"].append(
