@@ -53,7 +53,13 @@ from tools.grading import verdicts
 from tools.grading.judge import Verdict, judge_answers, verdict_output
 from tools.grading.runs import N_RANDOM, Run
 from tools.grading.stage import parse_notebook, read_notebook
-from tools.grading.student_files import other_names, printable, read_submission
+from tools.grading.student_files import (
+    NOT_READABLE,
+    other_names,
+    printable,
+    read_submission,
+    read_submission_unprivileged,
+)
 from tools.sandbox import Limits, Sandbox, SandboxUnavailable
 from tools.sandbox_ids import CGROUP_FOLDER, CGROUP_ROOT, SandboxCgroup, lease_uid, uid_range
 from tools.submissions import filled
@@ -70,7 +76,14 @@ def folder(tmp_path):
     return root
 
 
-def test_regular_files_are_read_and_links_never_followed(folder, tmp_path):
+#: Both readers refuse the same files; the grader uses the unprivileged one.
+READERS = pytest.mark.parametrize(
+    "read", [read_submission, read_submission_unprivileged], ids=["as-is", "unprivileged"]
+)
+
+
+@READERS
+def test_regular_files_are_read_and_links_never_followed(folder, tmp_path, read):
     mine = folder / "ann" / ASSIGNMENT
     secret = tmp_path / "shadow"
     secret.write_text("root:SECRET-HASH:19000:0:99999:7:::\n")
@@ -78,7 +91,7 @@ def test_regular_files_are_read_and_links_never_followed(folder, tmp_path):
     (mine / "notes.txt").write_text("mine")
     (mine / "link-to-dir").symlink_to(tmp_path)
     os.mkfifo(mine / "pipe.ipynb")
-    listing = read_submission(folder, ["ann", ASSIGNMENT], {"timestamp.txt": 100, "notes.txt": 100})
+    listing = read(folder, ["ann", ASSIGNMENT], {"timestamp.txt": 100, "notes.txt": 100})
     assert listing.problem is None
     by_name = {e.name: e for e in listing.entries}
     assert by_name["notes.txt"].data == b"mine"
@@ -88,12 +101,13 @@ def test_regular_files_are_read_and_links_never_followed(folder, tmp_path):
     assert by_name["pipe.ipynb"].refused.startswith("a FIFO, not a regular file")
 
 
-def test_a_hard_link_is_refused_and_its_other_names_found(folder):
+@READERS
+def test_a_hard_link_is_refused_and_its_other_names_found(folder, read):
     (folder / "bob" / ASSIGNMENT).mkdir(parents=True)
     theirs = folder / "bob" / ASSIGNMENT / f"{FIND}.ipynb"
     theirs.write_text("{}")
     os.link(theirs, folder / "ann" / ASSIGNMENT / f"{FIND}.ipynb")
-    listing = read_submission(folder, ["ann", ASSIGNMENT], {f"{FIND}.ipynb": 1000})
+    listing = read(folder, ["ann", ASSIGNMENT], {f"{FIND}.ipynb": 1000})
     entry = listing.get(f"{FIND}.ipynb")
     assert entry.data is None and entry.refused.startswith("a hard link (2 names for one file")
     assert other_names(folder, entry.inode, depth=3) == [
@@ -102,17 +116,47 @@ def test_a_hard_link_is_refused_and_its_other_names_found(folder):
     ]
 
 
-def test_a_linked_folder_is_refused_with_nothing_read(folder, tmp_path):
+@READERS
+def test_a_linked_folder_is_refused_with_nothing_read(folder, tmp_path, read):
     (tmp_path / "elsewhere").mkdir()
     (folder / "eve").symlink_to(folder / "ann")
     (folder / "ann" / "kmeans_lab2").symlink_to(tmp_path / "elsewhere")
-    assert read_submission(folder, ["eve", ASSIGNMENT], {}).problem == (
+    assert read(folder, ["eve", ASSIGNMENT], {}).problem == (
         "eve: a symbolic link, not a folder: refused, never followed"
     )
-    assert read_submission(folder, ["ann", "kmeans_lab2"], {}).problem.startswith(
+    assert read(folder, ["ann", "kmeans_lab2"], {}).problem.startswith(
         "ann/kmeans_lab2: a symbolic link"
     )
-    assert read_submission(folder, ["nobody", ASSIGNMENT], {}).problem == "nobody: missing"
+    assert read(folder, ["nobody", ASSIGNMENT], {}).problem == "nobody: missing"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the grader reads as itself when it is not root")
+def test_a_root_grader_never_reads_a_submission_as_root(folder):
+    mine = folder / "ann" / ASSIGNMENT
+    uid = uid_range()[-1]  # a uid no test process runs as
+    (mine / "timestamp.txt").write_text("2026-12-01 10:00:00 UTC")  # readable by all
+    (mine / "private.txt").write_text("root's only")
+    os.chmod(mine / "private.txt", 0o600)  # a file root can read and nobody else
+    (mine / "theirs.txt").write_text("the reader's own")
+    os.chown(mine / "theirs.txt", uid, uid)
+    os.chmod(mine / "theirs.txt", 0o400)  # only that uid can read it: proof of who reads
+    wanted = {"timestamp.txt": 100, "private.txt": 100, "theirs.txt": 100}
+    listing = read_submission_unprivileged(folder, ["ann", ASSIGNMENT], wanted, uid=uid)
+    by_name = {e.name: e for e in listing.entries}
+    assert by_name["timestamp.txt"].data == b"2026-12-01 10:00:00 UTC"
+    assert by_name["theirs.txt"].data == b"the reader's own"
+    assert by_name["private.txt"].data is None
+    assert by_name["private.txt"].refused == NOT_READABLE
+    assert "chmod -R a+rX" in NOT_READABLE
+    # what root reads (the grader before this reader) and the leased reader does not
+    assert read_submission(folder, ["ann", ASSIGNMENT], wanted).get("private.txt").data
+    leased = read_submission_unprivileged(folder, ["ann", ASSIGNMENT], wanted)
+    assert leased.get("private.txt").refused == NOT_READABLE
+    assert leased.get("theirs.txt").refused == NOT_READABLE  # the lease is another uid
+    os.chmod(mine, 0o700)  # a folder only root may enter
+    assert read_submission_unprivileged(folder, ["ann", ASSIGNMENT], wanted).problem == (
+        f"ann/{ASSIGNMENT}: {NOT_READABLE}"
+    )
 
 
 def test_too_large_files_are_not_read(folder):

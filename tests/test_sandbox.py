@@ -269,3 +269,55 @@ def test_an_environment_under_tmp_stays_visible(package, inputs, sandbox, tmp_pa
     box.prefix = str(tmp_path / "venv")
     found, result = run(box, inputs, "report([sys.prefix, os.access('/tmp', os.W_OK)])")
     assert found == [str(tmp_path / "venv"), True], result.stderr
+
+
+def test_home_files_are_writable_copies_and_stay_inside_the_home(
+    package, inputs, sandbox, tmp_path
+):
+    given = tmp_path / "cache.json"
+    given.write_text('{"cached": 1}')
+    os.chmod(tmp_path, 0o700)  # the run folder is private: the sandbox never sees this path
+    box = Sandbox(package, Limits(wall_seconds=30), home_files={".cache/a/cache.json": given})
+    found, result = run(
+        box,
+        inputs,
+        """
+        path = os.path.expanduser("~/.cache/a/cache.json")
+        text = open(path).read()
+        with open(path, "w") as f:
+            f.write("changed in the sandbox")
+        os.mkdir(os.path.expanduser("~/.cache/a/more"))
+        report([text, os.path.exists(GIVEN)])
+        """.replace("GIVEN", repr(str(given))),
+    )
+    assert found == ['{"cached": 1}', False], result.stderr
+    assert given.read_text() == '{"cached": 1}'  # a copy: the grader's file is untouched
+    for outside in ("../escape.json", "/etc/escape.json", ".cache/../../x"):
+        escaping = Sandbox(package, Limits(wall_seconds=30), home_files={outside: given})
+        with pytest.raises(ValueError, match="inside the home"):
+            escaping.run(inputs, ["-c", "pass"])
+
+
+FONT_LIST_USED = """
+import io, logging
+log = io.StringIO()
+logging.basicConfig(level=logging.DEBUG, stream=log)
+import matplotlib.font_manager
+report(["Using fontManager instance" in log.getvalue(), "generated new fontManager" in log.getvalue()])
+"""
+
+
+def test_the_runs_font_list_spares_each_notebook_scanning_the_fonts(package, sandbox, tmp_path):
+    from tools.grading.runs import build_home
+
+    home = tmp_path / "home"
+    files = build_home(home, package)
+    assert [Path(name).parent for name in files] == [Path(".config/matplotlib")], files
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    os.chmod(empty, 0o755)
+    given = Sandbox(package, Limits(wall_seconds=60), home_files=files)
+    found, result = run(given, empty, FONT_LIST_USED)
+    assert found == [True, False], result.stderr  # read from the copy, nothing scanned
+    found, result = run(Sandbox(package, Limits(wall_seconds=60)), empty, FONT_LIST_USED)
+    assert found == [False, True], result.stderr  # without it: scanned, in every sandbox

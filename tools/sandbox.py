@@ -110,11 +110,16 @@ class Sandbox:
     limits : Limits
     slot : int
         The worker's number (for its log; the uid is leased per sandbox).
+    home_files : dict of str to Path, optional
+        Files copied into the sandbox's home when it starts, by their path
+        relative to it (writable copies, gone with the sandbox): a cache the
+        notebook would otherwise build, e.g. matplotlib's font list.
     """
 
     package_copy: Path
     limits: Limits = field(default_factory=Limits)
     slot: int = 0
+    home_files: dict[str, Path] = field(default_factory=dict)
 
     HOME = "/home/student"
     PACKAGE = "/opt/kmeans-lab"
@@ -207,12 +212,34 @@ class Sandbox:
         env.update(extra)
         return env
 
+    def _copies(self, files: dict[str, int]) -> list[str]:
+        """bwrap's arguments copying each open file ``{relative path: fd}`` into the home."""
+        args: list[str] = []
+        made: set[str] = set()
+        for relative, fd in sorted(files.items()):
+            parts = Path(relative).parts
+            if Path(relative).is_absolute() or ".." in parts or not parts:
+                raise ValueError(f"a home file must be a path inside the home, got {relative!r}")
+            for depth in range(1, len(parts)):
+                folder = "/".join([self.HOME, *parts[:depth]])
+                if folder not in made:
+                    args += ["--perms", "0777", "--dir", folder]
+                    made.add(folder)
+            args += ["--perms", "0666", "--file", str(fd), "/".join([self.HOME, *parts])]
+        return args
+
     def command(
-        self, input_dir: Path, argv: list[str], env: dict[str, str], uid: int | None = None
+        self,
+        input_dir: Path,
+        argv: list[str],
+        env: dict[str, str],
+        uid: int | None = None,
+        files: dict[str, int] | None = None,
     ) -> list[str]:
         """The full command line that runs ``argv`` (a Python command) in the sandbox.
 
-        ``uid``: the one it runs as when the grader is root (default: the first of the range).
+        ``uid``: the one it runs as when the grader is root (default: the first of the range);
+        ``files``: ``{path relative to the home: open file descriptor}`` copied there.
         """
         if self.bwrap is None:
             raise SandboxUnavailable(
@@ -239,7 +266,7 @@ class Sandbox:
             ]
         else:
             cmd += ["--unshare-all"]
-        cmd += self._binds(input_dir)
+        cmd += self._binds(input_dir) + self._copies(files or {})
         for key, value in env.items():
             cmd += ["--setenv", key, value]
         cmd.append("--")
@@ -302,10 +329,16 @@ class Sandbox:
         return result
 
     def _popen(self, input_dir, argv, env, result_arg, uid, cgroup) -> SandboxResult:
+        start = time.monotonic()
+        copies = {name: os.open(path, os.O_RDONLY) for name, path in self.home_files.items()}
         read_end, write_end = os.pipe()
         argv = argv + [result_arg, str(write_end)]
-        cmd = self.command(input_dir, argv, self.environment(env or {}), uid)
-        start = time.monotonic()
+        try:
+            cmd = self.command(input_dir, argv, self.environment(env or {}), uid, copies)
+        except BaseException:
+            for fd in [read_end, write_end, *copies.values()]:
+                os.close(fd)
+            raise
 
         def in_the_child() -> None:
             self._set_limits()
@@ -314,7 +347,7 @@ class Sandbox:
         try:
             proc = subprocess.Popen(
                 cmd,
-                pass_fds=(write_end,),
+                pass_fds=(write_end, *copies.values()),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
@@ -322,7 +355,8 @@ class Sandbox:
                 start_new_session=True,
             )
         finally:
-            os.close(write_end)
+            for fd in [write_end, *copies.values()]:
+                os.close(fd)
         chunks: list[bytes] = []
         state = {"size": 0, "overflow": False}
         stderr: list[bytes] = []

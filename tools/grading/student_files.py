@@ -1,7 +1,16 @@
-"""Reading a student's submission folder as root without trusting a single file of it.
+"""Reading a student's submission folder without trusting a single file of it.
 
-The grader runs as root (CI, a hub); ``course/submitted/<student>/`` is the
-student's. Nothing in it is ever followed or opened by name alone:
+``course/submitted/<student>/`` is the student's. When the grader runs as
+root (CI, a container), it never reads it as root:
+:func:`read_submission_unprivileged` opens ``course/submitted`` and hands
+the open folder to a child process that drops to a uid leased for it alone
+(:mod:`tools.sandbox_ids`: no other process of the machine runs as it), with
+no supplementary group; that process reads the submission and sends back
+plain data. A file root could read but that uid cannot (``/etc/shadow``,
+the run's seeds, a classmate's private file) is therefore never read,
+whatever the checks below miss. The submission must be readable by all
+(``chmod -R a+rX``); what is not is refused with that reason. Whoever reads
+it, nothing in it is ever followed or opened by name alone:
 
 - every folder and file is opened relative to its parent's open descriptor
   with ``O_NOFOLLOW`` (a symbolic link fails to open; it is never followed,
@@ -28,13 +37,27 @@ Examples
 
 from __future__ import annotations
 
+import base64
 import errno
+import json
 import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["printable", "Entry", "Listing", "read_submission", "other_names", "utf8_safe", "KINDS"]
+from ..sandbox_ids import lease_uid
+
+__all__ = [
+    "printable",
+    "Entry",
+    "Listing",
+    "read_submission",
+    "read_submission_unprivileged",
+    "other_names",
+    "utf8_safe",
+    "KINDS",
+    "NOT_READABLE",
+]
 
 #: What a non-regular entry is, for the reasons given.
 KINDS = {
@@ -137,12 +160,21 @@ def _refusal(info: os.stat_result) -> str | None:
     return None
 
 
+#: Why a file or folder the unprivileged reader may not open is refused.
+NOT_READABLE = (
+    "not readable by the grader's unprivileged reader (permission denied): make the "
+    "submission readable by all (chmod -R a+rX) and grade it again"
+)
+
+
 def _read(dir_fd: int, name: str, limit: int) -> tuple[bytes | None, str | None]:
     try:
         fd = os.open(name, _OPEN_FILE, dir_fd=dir_fd)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             return None, "a symbolic link: refused, never followed"
+        if exc.errno == errno.EACCES:
+            return None, NOT_READABLE
         return None, f"cannot be opened ({os.strerror(exc.errno or 0)})"
     try:
         info = os.fstat(fd)
@@ -171,6 +203,8 @@ def _open_folder(parent_fd: int, name: str) -> tuple[int | None, str | None]:
     except OSError as exc:
         if exc.errno == errno.ENOENT:
             return None, "missing"
+        if exc.errno == errno.EACCES:
+            return None, NOT_READABLE
         try:
             info = os.stat(name, dir_fd=parent_fd, follow_symlinks=False)
         except OSError:
@@ -232,6 +266,14 @@ def read_submission(root: Path, parts: list[str], wanted: dict[str, int]) -> Lis
     """
     fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
+        return _read_below(os.dup(fd), parts, wanted)
+    finally:
+        os.close(fd)
+
+
+def _read_below(fd: int, parts: list[str], wanted: dict[str, int]) -> Listing:
+    """:func:`read_submission` from the open folder ``fd`` (closed here)."""
+    try:
         for depth, part in enumerate(parts):
             child, problem = _open_folder(fd, part)
             if child is None:
@@ -240,8 +282,15 @@ def read_submission(root: Path, parts: list[str], wanted: dict[str, int]) -> Lis
             os.close(fd)
             fd = child
         listing = Listing()
-        for name in sorted(os.listdir(fd)):
-            info = os.stat(name, dir_fd=fd, follow_symlinks=False)
+        try:
+            names = sorted(os.listdir(fd))
+        except PermissionError:
+            return Listing(problem=f"{'/'.join(printable(p) for p in parts)}: {NOT_READABLE}")
+        for name in names:
+            try:
+                info = os.stat(name, dir_fd=fd, follow_symlinks=False)
+            except PermissionError:  # a folder that can be listed but not entered
+                return Listing(problem=f"{'/'.join(printable(p) for p in parts)}: {NOT_READABLE}")
             entry = Entry(name, is_folder=stat.S_ISDIR(info.st_mode))
             if stat.S_ISREG(info.st_mode) and info.st_nlink > 1:
                 entry.inode = (info.st_dev, info.st_ino)
@@ -253,5 +302,93 @@ def read_submission(root: Path, parts: list[str], wanted: dict[str, int]) -> Lis
                     entry.refused = "a symbolic link: refused, never followed"
             listing.entries.append(entry)
         return listing
+    finally:
+        os.close(fd)
+
+
+def _to_json(listing: Listing) -> bytes:
+    entries = [
+        {
+            "name": e.name,
+            "is_folder": e.is_folder,
+            "data": None if e.data is None else base64.b64encode(e.data).decode("ascii"),
+            "refused": e.refused,
+            "inode": e.inode,
+        }
+        for e in listing.entries
+    ]
+    return json.dumps({"problem": listing.problem, "entries": entries}).encode("ascii")
+
+
+def _from_json(data: bytes) -> Listing:
+    document = json.loads(data)
+    return Listing(
+        [
+            Entry(
+                e["name"],
+                e["is_folder"],
+                None if e["data"] is None else base64.b64decode(e["data"]),
+                e["refused"],
+                None if e["inode"] is None else tuple(e["inode"]),
+            )
+            for e in document["entries"]
+        ],
+        document["problem"],
+    )
+
+
+def _read_as(uid: int, root_fd: int, parts: list[str], wanted: dict[str, int]) -> Listing:
+    """:func:`_read_below` in a forked child running as ``uid`` (and gid ``uid``, no groups)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: drop root for good, read, send plain data, exit
+        status = 1
+        try:
+            os.close(read_end)
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)  # real, effective and saved: root cannot come back
+            view = memoryview(_to_json(_read_below(root_fd, parts, wanted)))
+            while view:
+                view = view[os.write(write_end, view) :]
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    chunks = []
+    with os.fdopen(read_end, "rb") as pipe:
+        while chunk := pipe.read(1 << 20):
+            chunks.append(chunk)
+    status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    try:
+        if status != 0:
+            raise ValueError(f"exit status {status}")
+        return _from_json(b"".join(chunks))
+    except (ValueError, KeyError, TypeError) as exc:
+        where = "/".join(printable(p) for p in parts)
+        return Listing(problem=f"{where}: the grader's unprivileged reader failed ({exc})")
+
+
+def read_submission_unprivileged(
+    root: Path, parts: list[str], wanted: dict[str, int], *, uid: int | None = None
+) -> Listing:
+    """:func:`read_submission`, never as root: what the grader reads of a submission.
+
+    When the grader is root, ``root`` (a trusted folder, ``course/submitted``)
+    is opened here and the rest is read by a child process running as a uid
+    leased for it alone (or ``uid``), without supplementary groups: a file
+    only root could read is refused (:data:`NOT_READABLE`), never read. When
+    the grader is not root, it reads as itself (it already is unprivileged).
+
+    Same parameters and result as :func:`read_submission`.
+    """
+    if os.geteuid() != 0:
+        return read_submission(root, parts, wanted)
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        if uid is not None:
+            return _read_as(uid, fd, parts, wanted)
+        with lease_uid() as lease:
+            return _read_as(lease.uid, fd, parts, wanted)
     finally:
         os.close(fd)

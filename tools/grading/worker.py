@@ -40,7 +40,7 @@ from .stage import (
     sanitize,
     stage,
 )
-from .student_files import other_names, printable, read_submission, utf8_safe
+from .student_files import other_names, printable, read_submission_unprivileged, utf8_safe
 
 __all__ = ["grade_student", "result_path", "judged_folder", "Settings"]
 
@@ -91,7 +91,8 @@ EXCHANGE_BYTES = 1000
 
 
 def _inspect(submitted: Path, student: str, expected: list[str]) -> dict:
-    """Read a student's folder (:mod:`.student_files`: no link followed, hard links refused)."""
+    """Read a student's folder (:mod:`.student_files`: no link followed, hard links refused,
+    and never as root: an unprivileged process reads it)."""
     found = {
         "readable": {},
         "unreadable": {},
@@ -103,10 +104,10 @@ def _inspect(submitted: Path, student: str, expected: list[str]) -> dict:
     }
     wanted = {f"{name}.ipynb": MAX_NOTEBOOK_BYTES for name in expected}
     wanted.update({name: EXCHANGE_BYTES for name in EXCHANGE_FILES})
-    listing = read_submission(submitted, [student, ASSIGNMENT], wanted)
+    listing = read_submission_unprivileged(submitted, [student, ASSIGNMENT], wanted)
     if listing.problem is not None:
         found["missing"] = list(expected)
-        outer = read_submission(submitted, [student], {})
+        outer = read_submission_unprivileged(submitted, [student], {})
         if outer.problem is None and listing.problem.endswith(": missing"):
             names = ", ".join(printable(e.name) for e in outer.entries[:20])
             found["problems"].append(
@@ -230,7 +231,7 @@ def _run_in_sandbox(nb, run: Run, settings: Settings, slot: int):
     staged = execution_copy(nb)
     folder = stage(staged)
     try:
-        sandbox = Sandbox(run.package, settings.limits(), slot)
+        sandbox = Sandbox(run.package, settings.limits(), slot, home_files=run.home_files)
         result = sandbox.run(
             folder,
             [
