@@ -192,9 +192,18 @@ def test_regrade_one_student_end_to_end(term):
     course, student = term["course"], term["late"]
     path = course / "submitted" / student / ASSIGNMENT / "05_compress_image.ipynb"
     before = totals(course)[student]
+    for name in lms.FORMATS:  # exported before the regrade
+        tool("export", course, "--lms", name)
     path.unlink()  # the student's last notebook turns out to be missing: grade them again
     result = tool("regrade", course, "--student", student)
     after = totals(course)[student]
+    # the exports already written follow: no LMS file is left behind grades.csv
+    canvas = list(csv.reader((course / "export" / "canvas.csv").open()))
+    mine = next(r for r in canvas[2:] if r[1] == str(1000 + list(term["answers"]).index(student)))
+    assert float(mine[-1]) == float(after["points"]) != float(before["points"])
+    gradescope = table(course / "export" / "gradescope.csv")
+    row = next(r for r in gradescope if r["Email"] == f"{student}@uni.example")
+    assert float(row["Total Score"]) == float(after["points"])
     assert f"regraded {student}: {before['points']}/13 -> {after['points']}/13" in result.stdout
     raw = sum(
         float(r["points"])
