@@ -205,3 +205,29 @@ def test_the_stamp_is_read_from_every_output_of_every_cell(tmp_path):
         (OURS["version"], OURS["fingerprint"]),
         ("1.0", "1"),
     }
+
+
+def test_odd_files_are_never_read_and_never_stall_the_check(tmp_path):
+    """A FIFO, a second name of another file, a root-only file: none is read (nor waited on)."""
+    import os
+    import threading
+
+    other = {"version": "9", "fingerprint": "9"}
+    _submit(tmp_path, "alice", {"03.ipynb": _notebook(OURS)})
+    folder = tmp_path / "submitted" / "alice" / "kmeans_lab"
+    os.mkfifo(folder / "04.ipynb")  # opening it to read would wait for a writer forever
+    outside = tmp_path / "outside.ipynb"
+    outside.write_text(json.dumps(_notebook(other)))
+    os.link(outside, folder / "05.ipynb")  # the same file under a second name
+    if os.geteuid() == 0:  # a root grader reads as an unprivileged uid: root-only is unreadable
+        (folder / "06.ipynb").write_text(json.dumps(_notebook(other)))
+        (folder / "06.ipynb").chmod(0o600)
+    found = {}
+    reader = threading.Thread(
+        target=lambda: found.update(student_version.submitted_stamps(tmp_path, ["alice"])),
+        daemon=True,
+    )
+    reader.start()
+    reader.join(timeout=60)
+    assert not reader.is_alive(), "reading the stamps waited on a FIFO"
+    assert found == {(OURS["version"], OURS["fingerprint"]): ["alice"]}

@@ -51,8 +51,16 @@ def notebook_stamps(path: Path) -> set[tuple[str, str]]:
     try:
         if path.stat().st_size > MAX_NOTEBOOK_BYTES:
             return set()
-        nb = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return stamps_in(path.read_bytes())
+    except OSError:
+        return set()
+
+
+def stamps_in(data: bytes) -> set[tuple[str, str]]:
+    """:func:`notebook_stamps` of a notebook's bytes (nothing when they are not a notebook)."""
+    try:
+        nb = json.loads(data.decode("utf-8"))
+    except ValueError:  # UnicodeDecodeError and JSONDecodeError both are
         return set()
     stamps = set()
     cells = nb.get("cells") if isinstance(nb, dict) else None
@@ -69,16 +77,33 @@ def notebook_stamps(path: Path) -> set[tuple[str, str]]:
 
 
 def submitted_stamps(course: Path, students: list[str]) -> dict[tuple[str, str], list[str]]:
-    """{(version, fingerprint): students whose submitted notebooks carry it}."""
+    """{(version, fingerprint): students whose submitted notebooks carry it}.
+
+    The notebooks are read as the grader reads a submission
+    (:func:`~tools.grading.student_files.read_submission_unprivileged`): never
+    through a link or a second name, never a FIFO or device, and by a root
+    grader only as an unprivileged uid.
+    """
+    from .grading.student_files import read_submission_unprivileged
+
+    submitted = Path(course) / "submitted"
     found: dict[tuple[str, str], list[str]] = {}
     for student in students:
-        folder = Path(course) / "submitted" / student / ASSIGNMENT
+        parts = [student, ASSIGNMENT]
+        listing = read_submission_unprivileged(submitted, parts, {})
+        names = [
+            e.name
+            for e in listing.entries
+            if e.name.endswith(".ipynb") and not e.is_folder and not e.refused
+        ]
+        if names:
+            wanted = dict.fromkeys(names, MAX_NOTEBOOK_BYTES)
+            listing = read_submission_unprivileged(submitted, parts, wanted)
         stamps = set()
-        # links are never followed, at any level (the grader refuses them itself)
-        real = folder.is_dir() and not (folder.parent.is_symlink() or folder.is_symlink())
-        for path in sorted(folder.glob("*.ipynb")) if real else []:
-            if path.is_file() and not path.is_symlink():
-                stamps |= notebook_stamps(path)
+        for name in names:
+            entry = listing.get(name)
+            if entry is not None and entry.data is not None and not entry.refused:
+                stamps |= stamps_in(entry.data)
         for stamp in stamps:
             found.setdefault(stamp, []).append(student)
     return found
