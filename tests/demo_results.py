@@ -31,7 +31,7 @@ from pathlib import Path
 import nbformat
 
 from kmeans_lab.checks.registry import REGISTRY
-from kmeans_lab.grading.record import record
+from kmeans_lab.grading.record import PROGRESS, read_plan, record
 from kmeans_lab.saved_functions import function_source
 from tools import demo_class
 from tools.grading import flags, fresh, judge, own_work, similarity, verdicts
@@ -48,10 +48,16 @@ RELEASED = REPO / "notebooks" / "student"
 EXPECTED = sorted(p.stem for p in RELEASED.glob("[0-9][0-9]_*.ipynb"))
 
 
-def _timeout_reason(seconds: int) -> str:
-    """What the grader says when the function's fresh sandbox reaches its time limit."""
-    stopped = SandboxResult(returncode=None, data=b"", timed_out=True)
-    return judge._from_fresh_sandbox(stopped, seconds)[1]
+def _timeout_reason(seconds: int, exercise: str, run) -> str:
+    """What the grader says when the function's fresh sandbox reaches its time limit.
+
+    The recorder announced the first planned call on stderr, as it does before
+    each call (test_grading_parts runs the real recorder until it is stopped).
+    """
+    _, calls, _ = read_plan(run.plan_file(exercise).read_bytes())
+    stderr = f"{PROGRESS}1/{len(calls)}\n"
+    stopped = SandboxResult(returncode=None, data=b"", timed_out=True, stderr=stderr)
+    return judge._from_fresh_sandbox(stopped, seconds, exercise, run)[1]
 
 
 class _Judge:
@@ -125,7 +131,9 @@ def _result(student, answers, release, course, run, recorder, cell_timeout) -> d
                     judge.refused_verdict(exercise, refused[exercise])
                 )
             elif answers[exercise].name == demo_class.LOOPS_FOREVER:
-                verdict = judge._verdict(exercise, None, run, _timeout_reason(cell_timeout))
+                verdict = judge._verdict(
+                    exercise, None, run, _timeout_reason(cell_timeout, exercise, run)
+                )
                 exercises[exercise] = judge.verdict_dict(verdict)
             else:
                 exercises[exercise] = recorder.verdict(exercise, cell.source)

@@ -80,7 +80,8 @@ def _judged_notebook(tmp_path: Path, timeout: bool = False):
             continue
         func = catalogue.wrong_by_name(exercise, MISTAKES[exercise])
         if timeout and exercise == "compute_centroids":
-            verdict = judge._verdict(exercise, None, run, _timeout_reason(demo_class.CELL_TIMEOUT))
+            reason = _timeout_reason(demo_class.CELL_TIMEOUT, exercise, run)
+            verdict = judge._verdict(exercise, None, run, reason)
             echo = judge._harmless(
                 nbformat.from_dict(
                     {
@@ -164,6 +165,7 @@ def test_a_timeout_says_what_to_do(tmp_path):
     page, verdicts = render(tmp_path, timeout=True)
     text = _text(page.read_text(encoding="utf-8"))
     assert "ran longer than 10 s" in verdicts["compute_centroids"].message
+    assert "was running: X of shape (" in text  # the case that was running, in the page
     assert text.count("what to do:") == 1  # the timeout only, not the wrong answer
     advice = text[text.index("what to do:") :]
     assert "loop" in advice and "Kernel > Interrupt" in advice

@@ -20,6 +20,8 @@ from __future__ import annotations
 import io
 import math
 import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -371,3 +373,43 @@ def test_integrity_sees_a_file_added_to_site_packages(tmp_path, monkeypatch):
         f"added: {tmp_path / 'zz.pth'}",
         f"changed: {tmp_path / 'a.py'}",
     ]
+
+
+def test_a_timeout_names_the_call_that_was_running_with_its_inputs_from_the_plan(tmp_path):
+    """The call's number comes from the recorder's stderr, its inputs from the run's own plan."""
+    from types import SimpleNamespace
+
+    from kmeans_lab.grading.record import PROGRESS, read_plan
+    from tools.grading import judge as judge_module
+    from tools.grading.replay import plan
+    from tools.sandbox import SandboxResult
+
+    bundle = plan("compute_centroids", n_random=3, seed=7)
+    (tmp_path / "compute_centroids.plan").write_bytes(bundle)
+    run = SimpleNamespace(plan_file=lambda exercise: tmp_path / f"{exercise}.plan")
+    _, calls, _ = read_plan(bundle)
+    total = len(calls)
+    stderr = f"noise\n{PROGRESS}1/{total}\nprinted by the student\n{PROGRESS}2/{total}\n"
+    result = SandboxResult(returncode=-9, data=b"", timed_out=True, stderr=stderr)
+    answers, reason = judge_module._from_fresh_sandbox(result, 10, "compute_centroids", run)
+    assert answers is None
+    assert reason.startswith("not graded: your function ran longer than 10 s")
+    assert f"(call 2 of {total} was running: X of shape " in reason
+    assert "labels of shape (" in reason and "centroids of shape (" in reason
+    # the real recorder announces each call before it starts: stopped in call 1 of a loop
+    loop = "def compute_centroids(X, labels, centroids):\n    while True:\n        pass\n"
+    program = (
+        "import sys; from pathlib import Path; from kmeans_lab.grading.record import record\n"
+        f"record(Path({str(tmp_path / 'compute_centroids.plan')!r}).read_bytes(), {loop!r})\n"
+    )
+    with pytest.raises(subprocess.TimeoutExpired) as stopped:
+        subprocess.run([sys.executable, "-c", program], capture_output=True, timeout=5)
+    stderr = stopped.value.stderr.decode()
+    result = SandboxResult(returncode=-9, data=b"", timed_out=True, stderr=stderr)
+    _, reason = judge_module._from_fresh_sandbox(result, 10, "compute_centroids", run)
+    assert f"(call 1 of {total} was running: X of shape " in reason
+    # a forged or missing announcement says nothing it cannot prove
+    for forged in ["", f"{PROGRESS}{total + 5}/{total}\n", f"{PROGRESS}1/{total + 1}\n"]:
+        result = SandboxResult(returncode=-9, data=b"", timed_out=True, stderr=forged)
+        _, reason = judge_module._from_fresh_sandbox(result, 10, "compute_centroids", run)
+        assert reason.endswith("inputs and was stopped"), reason

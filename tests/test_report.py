@@ -184,6 +184,7 @@ def test_flagged_submissions_say_why(demo):
     assert f"compute_centroids matches {a}'s (100%)" in review[b]
     assert "names the course's kmeans_lab.kmeans.find_closest_centroids" in review[caller]
     assert "compute_centroids: not graded: your function ran longer than" in review[looper]
+    assert "(call 1 of " in review[looper] and "was running: X of shape (" in review[looper]
     section = demo["html"].split('id="review"', 1)[1].split("</section>", 1)[0]
     for student in review:
         assert student in section

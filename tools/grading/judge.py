@@ -29,6 +29,7 @@ import nbformat
 from kmeans_lab.checks.registry import REGISTRY
 from kmeans_lab.checks.results import CheckFailure
 from kmeans_lab.grading import transport
+from kmeans_lab.grading.record import PROGRESS, read_plan
 
 from ..sandbox import SandboxResult
 from . import replay
@@ -135,12 +136,44 @@ def _why_not_recorded(index: int, outputs: list, report: SandboxReport, cell_tim
     return "not graded: the check cell did not run"
 
 
-def _from_fresh_sandbox(result: SandboxResult, cell_timeout: int) -> tuple[bytes | None, str]:
+def _running_call(exercise: str, run: Run | None, stderr: str) -> str:
+    """``" (call 3 of 35 was running: X of shape (16384, 3), K = 16, rng a Generator)"``.
+
+    The call's number is the last one the recorder announced on stderr
+    (:data:`kmeans_lab.grading.record.PROGRESS`); its inputs are read from the
+    run's own plan, never from the sandbox. ``""`` when that cannot be told.
+    """
+    numbers = re.findall(rf"^{re.escape(PROGRESS)}(\d{{1,6}})/(\d{{1,6}})$", stderr, re.M)
+    if not numbers or run is None:
+        return ""
+    number, total = int(numbers[-1][0]), int(numbers[-1][1])
+    try:
+        _, calls, arrays = read_plan(run.plan_file(exercise).read_bytes())
+        args = [transport.decode(tag, arrays) for tag in calls[number - 1]["args"]]
+    except (OSError, IndexError, transport.TransportError):
+        return ""
+    if total != len(calls) or number < 1:
+        return ""
+    described = []
+    for name, value in zip(REGISTRY[exercise].params, args):
+        if hasattr(value, "shape") and hasattr(value, "dtype"):
+            described.append(f"{name} of shape {tuple(value.shape)}")
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            described.append(f"{name} = {value}")
+        else:
+            described.append(f"{name} a {type(value).__name__}")
+    return f" (call {number} of {total} was running: {', '.join(described)})"
+
+
+def _from_fresh_sandbox(
+    result: SandboxResult, cell_timeout: int, exercise: str = "", run: Run | None = None
+) -> tuple[bytes | None, str]:
     """``(recording, "")``, or ``(None, why not)`` for what a fresh sandbox handed back."""
     if result.timed_out:
+        running = _running_call(exercise, run, result.stderr) if exercise else ""
         return None, (
             f"not graded: your function ran longer than {cell_timeout} s on the grader's "
-            "inputs and was stopped"
+            f"inputs and was stopped{running}"
         )
     if result.overflowed:
         return None, "not graded: your function's answers were larger than the grader reads"
@@ -323,7 +356,7 @@ def judge(
                 f"{report.unsent[exercise]}"
             )
         elif exercise in (recordings or {}):
-            answers, reason = _from_fresh_sandbox(recordings[exercise], cell_timeout)
+            answers, reason = _from_fresh_sandbox(recordings[exercise], cell_timeout, exercise, run)
         if refused and exercise in refused:
             verdict = refused_verdict(exercise, refused[exercise])
         else:
