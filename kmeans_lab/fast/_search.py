@@ -127,10 +127,12 @@ class Neighbours:
         gap = (centroid_gaps(C) if gaps is None else gaps).astype(np.float32)
         # (any order among equal gaps will do: ties are decided exactly later)
         self.order = np.argsort(gap, axis=1)
-        self.by_gap = np.concatenate(
-            [np.take_along_axis(gap, self.order, axis=1), np.full((K, 1), np.inf, np.float32)],
-            axis=1,
-        )
+        # the gaps in that order: each row sorted (a sort is 3x faster than
+        # gathering through `order` at K = 256), then inf (no centroid beyond)
+        self.by_gap = np.empty((K, K + 1), dtype=np.float32)
+        self.by_gap[:, :K] = gap
+        self.by_gap[:, :K].sort(axis=1)
+        self.by_gap[:, K] = np.inf
         self.widths = []
         w = min(8, K)
         while True:
