@@ -83,6 +83,7 @@ PATCH_RECORDER = (
 )
 
 
+@pytest.mark.slow  # end to end: a release by nbgrader (the module's course); make test-quick skips it
 def test_an_untouched_or_honestly_filled_notebook_has_no_flag_in_any_notebook(course):
     for path in sorted((course / "release" / ASSIGNMENT).glob("*.ipynb")):
         ours = cells.course_sources(course, path.stem)
@@ -90,6 +91,7 @@ def test_an_untouched_or_honestly_filled_notebook_has_no_flag_in_any_notebook(co
         assert flagged(course, filled(course / "release" / ASSIGNMENT, path.stem), path.stem) == []
 
 
+@pytest.mark.slow  # end to end: a release by nbgrader (the module's course); make test-quick skips it
 @pytest.mark.parametrize(
     "claims",
     [
@@ -108,6 +110,7 @@ def test_a_cell_whose_metadata_lies_is_still_the_students(course, claims):
     assert found and all("kmeans_lab.grading" in f for f in found), found
 
 
+@pytest.mark.slow  # end to end: a release by nbgrader (the module's course); make test-quick skips it
 def test_the_graded_source_comes_from_the_students_cells_not_the_solution_metadata(course):
     nb = filled(course / "release" / ASSIGNMENT, FIND)
     answer = nb.cells[index_of(nb, "find_closest_centroids")]

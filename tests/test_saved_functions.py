@@ -360,6 +360,7 @@ def _run_notebook(cells: list[str], folder) -> list[str]:
     ]
 
 
+@pytest.mark.slow  # end to end: two notebooks run in kernels; make test-quick skips it
 def test_a_function_written_in_one_notebook_is_used_by_the_next(tmp_path, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.delenv(FOLDER_VARIABLE, raising=False)

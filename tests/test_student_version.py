@@ -157,6 +157,7 @@ def _course_with_gradebook(tmp_path: Path, monkeypatch) -> Path:
     return course
 
 
+@pytest.mark.slow  # end to end: tools.autograde in a subprocess; make test-quick skips it
 @pytest.mark.parametrize("options", [[], ["--student", "bob"]])
 def test_autograde_refuses_in_one_line_and_prepares_nothing(tmp_path, monkeypatch, options):
     course = _course_with_gradebook(tmp_path, monkeypatch)
@@ -179,6 +180,7 @@ def test_autograde_refuses_in_one_line_and_prepares_nothing(tmp_path, monkeypatc
     assert sorted(p.relative_to(course) for p in course.rglob("*")) == before  # nothing prepared
 
 
+@pytest.mark.slow  # end to end: tools.autograde in a subprocess; make test-quick skips it
 def test_autograde_checks_only_the_students_it_grades(tmp_path, monkeypatch):
     """``--student alice`` is not refused for bob's stamp (he is graded on his own)."""
     course = _course_with_gradebook(tmp_path, monkeypatch)

@@ -63,6 +63,7 @@ def test_one_student_notebook_per_solution_notebook():
     )
 
 
+@pytest.mark.slow  # end to end: nbgrader regenerates every notebook; make test-quick skips it
 def test_student_notebooks_are_current():
     """Regenerating with nbgrader (in a temporary course) gives the committed files."""
     result = subprocess.run(
@@ -138,6 +139,7 @@ def _run(path: Path) -> nbformat.NotebookNode:
     return nb
 
 
+@pytest.mark.slow  # end to end: each notebook run in a kernel; make test-quick skips it
 @pytest.mark.parametrize("student", STUDENT_NOTEBOOKS, ids=lambda p: p.stem)
 def test_student_notebook_runs_and_says_not_implemented(student, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")
@@ -227,6 +229,7 @@ def lab_server(tmp_path_factory):
             proc.kill()
 
 
+@pytest.mark.slow  # end to end: a JupyterLab server; make test-quick skips it
 def test_student_lab_hides_nbgrader_instructor_tools(lab_server):
     base, log = lab_server
     status, page = _get(base + "/lab")

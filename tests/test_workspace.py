@@ -467,6 +467,7 @@ def _kernels(pid: int) -> list[int]:
     return found
 
 
+@pytest.mark.slow  # end to end: a JupyterLab server and a kernel; make test-quick skips it
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux's /proc")
 def test_kmeans_lab_lab_serves_the_folder_with_the_course_command_on_path(course, tmp_path):
     """`kmeans-lab lab` started with a PATH that lacks the venv: the kernel finds kmeans-lab."""
@@ -552,6 +553,7 @@ def test_my_course_is_ignored_by_git_in_this_repository():
     assert result.returncode == 0, "my-course/ must be in .gitignore"
 
 
+@pytest.mark.slow  # end to end: git, ruff and pytest run; make test-quick skips it
 def test_work_in_progress_is_invisible_to_git_ruff_and_pytest(tmp_path):
     """A checkout with the project's settings and a student's messy my-course/: `make test`'s
     tools (git's file lists, ruff check and format, pytest's collection) never see it."""
