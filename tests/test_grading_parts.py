@@ -413,3 +413,24 @@ def test_a_timeout_names_the_call_that_was_running_with_its_inputs_from_the_plan
         result = SandboxResult(returncode=-9, data=b"", timed_out=True, stderr=forged)
         _, reason = judge_module._from_fresh_sandbox(result, 10, "compute_centroids", run)
         assert reason.endswith("inputs and was stopped"), reason
+
+
+def test_the_environment_is_compiled_once_for_the_sandboxes_that_cannot_write_bytecode(
+    tmp_path, monkeypatch
+):
+    """uv installs without bytecode: a run's preparation writes it where the grader may."""
+    import os
+
+    from tools.grading import integrity, runs
+
+    writable, read_only = tmp_path / "site", tmp_path / "locked"
+    for folder in (writable, read_only):
+        (folder / "pkg").mkdir(parents=True)
+        (folder / "pkg" / "mod.py").write_text("VALUE = 1\n")
+    monkeypatch.setattr(integrity, "watched_folders", lambda: [writable, read_only])
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != read_only)
+    before = integrity.fingerprint()
+    runs.compile_environment()
+    assert list((writable / "pkg" / "__pycache__").glob("mod.*.pyc"))
+    assert not (read_only / "pkg" / "__pycache__").exists()
+    assert integrity.compare(before, integrity.fingerprint()) == []  # bytecode is not watched

@@ -42,10 +42,11 @@ from kmeans_lab.checks.registry import EXERCISES, REGISTRY
 
 from ..course_privacy import make_private_file, make_private_folder
 from ..sandbox import Limits, Sandbox, SandboxUnavailable
+from . import integrity
 from .fresh import build_view
 from .replay import plan
 
-__all__ = ["Run", "prepare_run", "load_run", "RUN_FOLDER", "N_RANDOM"]
+__all__ = ["Run", "prepare_run", "load_run", "compile_environment", "RUN_FOLDER", "N_RANDOM"]
 
 #: The run's folder, inside the course folder.
 RUN_FOLDER = "autograde"
@@ -160,6 +161,21 @@ def _seeds(seed: int | None) -> dict[str, int]:
     return {name: int(rng.integers(0, 2**31)) for name in EXERCISES}
 
 
+def compile_environment() -> None:
+    """Bytecode for the environment the sandboxes import (NumPy, IPython, matplotlib ...).
+
+    ``uv`` installs without it (pip compiles at install) and a sandbox sees the
+    environment read-only, so without it every sandboxed Python compiles each
+    module it imports again: about a second a start, for every notebook and every
+    exercise. Compiled here, once (a later run only finds it done); a folder the
+    grader cannot write is left as it is. The environment's fingerprint skips
+    bytecode (:mod:`.integrity`), so this changes nothing it watches.
+    """
+    for folder in integrity.watched_folders():
+        if os.access(folder, os.W_OK):
+            compileall.compile_dir(str(folder), quiet=2)
+
+
 def prepare_run(course: Path, *, seed: int | None = None) -> Run:
     """Make a new run in ``course/autograde/``: seeds, plans and the package copies.
 
@@ -173,6 +189,7 @@ def prepare_run(course: Path, *, seed: int | None = None) -> Run:
     shutil.copytree(PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     # compiled once here: the sandboxes write no bytecode, so each would compile it again
     compileall.compile_dir(str(package), quiet=2)
+    compile_environment()
     for path in [folder / "package", *package.rglob("*"), package]:
         os.chmod(path, 0o755 if path.is_dir() else 0o644)  # readable by the sandbox's user
     build_view(folder / "recorder")
