@@ -200,6 +200,10 @@ def test_submissions_that_could_not_be_graded_are_listed(demo):
     assert sorted(s for s, r in grading.items() if r["problems"]) == sorted([broken, looper])
     # the timeout is one status everywhere: not graded in the tables, partial here, and why
     assert grading[looper]["status"] == "partial"
+    (row,) = [
+        r for r in demo["rows"] if r["student"] == looper and r["exercise"] == "compute_centroids"
+    ]
+    assert (row["status"], row["kind"], row["points"]) == ("not graded", "timeout", "0")
     # (the loop runs out its time where the function is graded, its fresh sandbox)
     problems = grading[looper]["problems"]
     assert "compute_centroids: not graded:" in problems and "ran longer than" in problems

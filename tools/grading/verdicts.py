@@ -14,7 +14,8 @@ next grading run (which deletes ``course/autograde/``). Columns:
 ``status``
     ``passed``, ``failed``, ``not attempted`` (the released stub is still
     there), ``not submitted`` (the notebook is missing) or ``not graded``
-    (the notebook could not be read or graded; ``message`` says why).
+    (the notebook could not be read or graded, or a time or memory limit stopped
+    the check: ``kind`` says which; ``message`` says why).
 ``points, max_points``
     the grader's points (before any late penalty of nbgrader's).
 ``kind``
@@ -66,6 +67,9 @@ COLUMNS = [
     "code",
 ]
 STATUSES = ("passed", "failed", "not attempted", "not submitted", "not graded")
+#: Kinds of a check stopped by a limit: its answer was never judged, so its status is
+#: ``not graded`` (as in the report, the feedback and grading.csv), not ``failed``.
+STOPPED_KINDS = ("timeout", "kernel died")
 
 _CASE_NUMBER = re.compile(r": case (\d+) of (\d+) ")
 
@@ -148,6 +152,8 @@ def rows_of(run_id: str, results: dict[str, dict], report: dict[str, dict]) -> l
                     if verdict.get("passed")
                     else "not attempted"
                     if kind == "not implemented"
+                    else "not graded"
+                    if kind in STOPPED_KINDS
                     else "failed",
                     kind="" if verdict.get("passed") else kind,
                     case="" if verdict.get("passed") else case_id(message, verdict.get("case", "")),

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 from kmeans_lab.checks.registry import REGISTRY
 
+from ..grading.verdicts import STOPPED_KINDS
+
 __all__ = [
     "Tables",
     "build",
@@ -61,7 +63,7 @@ REVIEW_COLUMNS = ["student", "why"]
 GRADING_COLUMNS = ["student", "status", "seconds", "problems"]
 
 #: Verdict kinds of a check stopped by a limit (they ask for a look by hand).
-LIMIT_KINDS = ("timeout", "kernel died")
+LIMIT_KINDS = STOPPED_KINDS
 #: Not attempting an exercise: the stub left, or the notebook not submitted.
 NOT_ATTEMPTED = ("not attempted", "not submitted")
 
@@ -341,7 +343,8 @@ def build(
     scores (overrides, late penalty) when ``make grades`` has run.
     """
     # a check stopped by a limit was not graded: one status in every table (it counts neither
-    # as a failure nor as a diagnosis; the grading and review tables say why)
+    # as a failure nor as a diagnosis; the grading and review tables say why); verdicts.csv
+    # says so itself now, its files from earlier runs said "failed"
     rows = [
         dict(r, status="not graded") if r["kind"] in LIMIT_KINDS and r["status"] == "failed" else r
         for r in rows
