@@ -141,3 +141,23 @@ def _main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(_main([a for a in sys.argv[1:] if a != "-v"]))
+
+
+def feedback_exporter():
+    """The HTMLExporter of ``make feedback``: course/nbgrader_config.py's settings, and the
+    stylesheet folder nbgrader's GenerateFeedback adds."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from tools.export_html import nbgrader_templates
+
+    course = PyFileConfigLoader(
+        "nbgrader_config.py", path=str(Path(__file__).resolve().parents[1] / "course")
+    ).load_config()
+    config = Config()
+    config.HTMLExporter = course.HTMLExporter
+    config.HTMLExporter.extra_template_paths = [
+        str(nbgrader_templates().parent / "static" / "node_modules" / "bootstrap" / "dist" / "css")
+    ]
+    return HTMLExporter(config=config)

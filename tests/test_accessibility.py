@@ -20,7 +20,14 @@ import re
 from pathlib import Path
 
 import pytest
-from axe_helpers import CHROMIUM, CHROMIUM_ARGS, describe, require_axe, run_axe
+from axe_helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    describe,
+    feedback_exporter,
+    require_axe,
+    run_axe,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -64,29 +71,11 @@ def test_the_html_exports_of_the_notebooks_have_no_violation(browser, tmp_path):
         assert "No description has been provided" not in text, page.name
 
 
-def _feedback_exporter():
-    """The HTMLExporter of ``make feedback``: course/nbgrader_config.py's settings, and the
-    stylesheet folder nbgrader's GenerateFeedback adds."""
-    from nbconvert import HTMLExporter
-    from traitlets.config import Config
-    from traitlets.config.loader import PyFileConfigLoader
-
-    from tools.export_html import nbgrader_templates
-
-    course = PyFileConfigLoader("nbgrader_config.py", path=str(REPO / "course")).load_config()
-    config = Config()
-    config.HTMLExporter = course.HTMLExporter
-    config.HTMLExporter.extra_template_paths = [
-        str(nbgrader_templates().parent / "static" / "node_modules" / "bootstrap" / "dist" / "css")
-    ]
-    return HTMLExporter(config=config)
-
-
 def test_a_feedback_page_has_no_violation(browser, tmp_path):
     import nbformat
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 
-    exporter = _feedback_exporter()
+    exporter = feedback_exporter()
     assert exporter.template_name == "kmeans_lab_feedback"
     for name in ("03_find_closest_centroids", "04_compute_centroids"):
         nb = nbformat.read(REPO / "notebooks" / f"{name}.ipynb", as_version=4)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from axe_helpers import feedback_exporter
 from demo_results import RELEASED, _Judge, _timeout_reason
 
 from kmeans_lab.checks import CheckFailure, check_compute_centroids, check_run_kmeans
@@ -36,23 +37,6 @@ NOTEBOOK = "04_compute_centroids"
 # longest snippet line of the demo class's feedback (its initial centroids, 17 digits each)
 MISTAKES = {"compute_centroids": "zero_for_empty_cluster", "run_kmeans": "one_extra_round"}
 CHECKS = {"compute_centroids": check_compute_centroids, "run_kmeans": check_run_kmeans}
-
-
-def _feedback_exporter():
-    """The HTMLExporter of ``make feedback`` (course/nbgrader_config.py's settings)."""
-    from nbconvert import HTMLExporter
-    from traitlets.config import Config
-    from traitlets.config.loader import PyFileConfigLoader
-
-    from tools.export_html import nbgrader_templates
-
-    course = PyFileConfigLoader("nbgrader_config.py", path=str(REPO / "course")).load_config()
-    config = Config()
-    config.HTMLExporter = course.HTMLExporter
-    config.HTMLExporter.extra_template_paths = [
-        str(nbgrader_templates().parent / "static" / "node_modules" / "bootstrap" / "dist" / "css")
-    ]
-    return HTMLExporter(config=config)
 
 
 def _notebook_failure(exercise: str, func) -> dict:
@@ -115,7 +99,7 @@ def _page(nb, tmp_path: Path) -> str:
     score = {"notebook": NOTEBOOK, "score": 0, "max_score": 5, "late_penalty": 0}
     resources = {"nbgrader": score, "config_dir": str(tmp_path / "no-config")}
     nb, resources = CSSHTMLHeaderPreprocessor().preprocess(nb, resources)
-    return _feedback_exporter().from_notebook_node(nb, resources=resources)[0]
+    return feedback_exporter().from_notebook_node(nb, resources=resources)[0]
 
 
 def render(tmp_path: Path, timeout: bool = False) -> tuple[Path, dict]:
