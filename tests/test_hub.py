@@ -46,6 +46,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from importlib.metadata import requires
 from pathlib import Path
 
 import pytest
@@ -128,6 +129,15 @@ def make_clone(users: LocalUsers, instructor: str, image: Path) -> Path:
     if subprocess.run(["cp", "-al", str(image), str(venv)], capture_output=True).returncode:
         shutil.rmtree(venv, ignore_errors=True)
         shutil.copytree(image, venv, symlinks=True)
+    # `make install` also installs the instructor extra (latex2mathml: the feedback's maths),
+    # which the students' image has not: add it to the copy (new files, the image unchanged)
+    instructor_extra = [
+        r.split(";")[0].strip() for r in requires("kmeans-lab") if 'extra == "instructor"' in r
+    ]
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", *instructor_extra],
+        check=True,
+    )
     (venv / ".installed").touch()  # make's stamp: newer than pyproject.toml and Makefile
     return clone
 

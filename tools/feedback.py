@@ -23,6 +23,7 @@ maths is MathML (``tools/nbconvert_templates/kmeans_lab_feedback``,
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 
 from .nbgrader_course import ASSIGNMENT, add_course_argument, check_course, run_nbgrader
@@ -95,6 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     add_course_argument(parser)
     args = parser.parse_args(argv)
     course = check_course(args.course)
+    if importlib.util.find_spec("latex2mathml") is None:  # the page's maths (tools/mathml.py)
+        raise SystemExit(
+            "make feedback needs latex2mathml (the instructor extra): run `make install` "
+            "(or pip install -e '.[instructor]') in this environment"
+        )
     if not (course / "autograded").is_dir():
         raise SystemExit(f"nothing autograded in {course}: run `make autograde` first")
     # a student's own cell that quotes the hidden-test markers is cleared too (by default
