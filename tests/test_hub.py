@@ -126,18 +126,19 @@ def make_clone(users: LocalUsers, instructor: str, image: Path) -> Path:
         shutil.copymode(REPO / rel, clone / rel)
     subprocess.run(["chown", "-R", f"{instructor}:{instructor}", str(clone)], check=True)
     venv = clone / ".venv"
-    if subprocess.run(["cp", "-al", str(image), str(venv)], capture_output=True).returncode:
-        shutil.rmtree(venv, ignore_errors=True)
-        shutil.copytree(image, venv, symlinks=True)
     # `make install` also installs the instructor extra (latex2mathml: the feedback's maths),
-    # which the students' image has not: add it to the copy (new files, the image unchanged)
+    # which the students' image has not. The copy's scripts (nbgrader) run the image's Python,
+    # so the extra goes into the image before it is copied (the students never import it).
     instructor_extra = [
         r.split(";")[0].strip() for r in requires("kmeans-lab") if 'extra == "instructor"' in r
     ]
     subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", *instructor_extra],
+        [str(image / "bin" / "python"), "-m", "pip", "install", "-q", *instructor_extra],
         check=True,
     )
+    if subprocess.run(["cp", "-al", str(image), str(venv)], capture_output=True).returncode:
+        shutil.rmtree(venv, ignore_errors=True)
+        shutil.copytree(image, venv, symlinks=True)
     (venv / ".installed").touch()  # make's stamp: newer than pyproject.toml and Makefile
     return clone
 
