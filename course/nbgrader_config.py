@@ -114,9 +114,10 @@ c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPr
 # The feedback page is nbgrader's inside kmeans-lab's contrast-safe theme (WCAG 2.1 AA:
 # lang set, code and prompts at 4.5:1, links underlined, figures with their alt text);
 # tools/export_html.py says where the templates are, tests/test_accessibility.py checks it.
-# Run by hand without the tools (release_assignment, collect), no page is rendered: only
-# the theme's name is set, so a feedback rendered that way fails, naming it.
-c.HTMLExporter.template_name = "kmeans_lab_feedback"
+# Run by hand without the tools (release_assignment, collect, the formgrader in an
+# instructor's server), the theme is not set at all: the formgrader builds an HTMLExporter
+# when it loads, and a theme it cannot find stopped it loading (404 on a hub). A feedback
+# rendered there is nbgrader's own page; `make feedback` renders ours.
 try:
     from tools.export_html import feedback_config
 except ModuleNotFoundError as error:
