@@ -25,6 +25,9 @@ $(STAMP): pyproject.toml Makefile tools/hide_instructor_tools.sh
 	  $(BIN)/python -m pip install --quiet --upgrade pip && \
 	  $(BIN)/python -m pip install --quiet -e '.[test,instructor,hub]'; \
 	fi
+	# rfc3987-syntax costs every Jupyter and nbgrader start 1.2 s of CPU (pyproject.toml's
+	# [tool.uv] says why); uv no longer installs it, pip and older venvs may have it
+	@$(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax 2>/dev/null || true
 	# .venv is the students' environment: hide nbgrader's instructor tools (Validate stays)
 	PATH="$(CURDIR)/$(BIN):$$PATH" tools/hide_instructor_tools.sh
 	touch $(STAMP)
