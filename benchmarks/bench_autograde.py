@@ -11,12 +11,19 @@ once with ``--workers`` workers (default: the number of cores), and prints:
 
 The merge (``--merge``: similarity over the class, then ``nbgrader autograde``
 writing the gradebook) has a fixed cost (starting nbgrader, the database) and
-a cost per student. It is timed on two class sizes, half the students and all
-of them, and projected as ``fixed + per student x 200`` from those two
-points, not linearly from one small class (which would count the fixed cost
-50 times for 200 students). Grading is projected linearly: every student is
-graded alone, with the same run. The timings are wall-clock: on a shared
-machine run it when it is idle, and give the load average beside the figures.
+a cost per student. It is timed on two class sizes, the graded students and a
+class :data:`MERGE_COPIES` times as large (each graded student's result and
+judged notebooks copied under new names, what nbgrader's autograde handles
+like any other), each from the gradebook as grading left it, and projected as
+``fixed + per student x 200`` from those two points: one small class would
+count the fixed cost 50 times for 200 students, and two small ones (2 and 4
+students) gave a slope that moved by a factor of 3 from run to run. The
+similarity of 200 students' distinct functions is timed apart (copies are all
+alike, which the similarity test handles fastest): a class of 200 drawn from
+the catalogue of right and wrong answers (``tools/catalogue``). Grading is
+projected linearly: every student is graded alone, with the same run. The
+timings are wall-clock: on a shared machine run it when it is idle, and give
+the load average beside the figures.
 
 The old pipeline (nbgrader executing every notebook in the instructor's
 process) no longer exists to be timed; the issue measured it at 2.3 s a
@@ -31,6 +38,7 @@ Run from the repository's root, as a module (it imports the repository's ``tools
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -73,26 +81,56 @@ def tool(course: Path, *args: str, workers: int = 1) -> float:
     return time.monotonic() - started
 
 
-def merge_time(course: Path, students: list[str]) -> float:
-    """Seconds of a merge of ``students``' results alone (what ``--merge`` does for a class)."""
-    code = (
-        "import sys; from pathlib import Path\n"
-        "from tools.autograde import assignment_notebooks\n"
-        "from tools.grading.merge import merge\n"
-        "from tools.grading.runs import load_run\n"
-        "course = Path(sys.argv[1])\n"
-        "merge(course, load_run(course), assignment_notebooks(course), students=sys.argv[2:])\n"
-    )
-    started = time.monotonic()
-    subprocess.run(
-        [sys.executable, "-c", code, str(course), *students],
-        cwd=REPO,
-        env=dict(os.environ, MPLBACKEND="Agg"),
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return time.monotonic() - started
+#: How many times larger than the graded class the second merge's class is.
+MERGE_COPIES = 5
+
+
+def copy_results(course: Path, students: list[str], total: int) -> list[str]:
+    """Students ``copy000..`` up to ``total``: copies of ``students``' results, judged notebooks
+    and submissions, for timing the merge on a larger class; their names."""
+    run_folder = course / "autograde"
+    names = []
+    for i in range(total):
+        source, name = students[i % len(students)], f"copy{i:03d}"
+        result = json.loads((run_folder / "results" / f"{source}.json").read_text())
+        result["student"] = name
+        (run_folder / "results" / f"{name}.json").write_text(json.dumps(result))
+        shutil.copytree(run_folder / "judged" / source, run_folder / "judged" / name)
+        shutil.copytree(course / "submitted" / source, course / "submitted" / name)
+        names.append(name)
+    return names
+
+
+def similarity_seconds(students: int = 200, seed: int = 0) -> float:
+    """CPU seconds of the similarity test over ``students`` functions per exercise, each
+    drawn from the catalogue's right and wrong answers (so that few are alike)."""
+    import inspect
+    import random
+    import re
+    import textwrap
+
+    from tools.catalogue import RIGHT, WRONG
+    from tools.grading.similarity import find_matches
+
+    rng = random.Random(seed)
+    pools = {}
+    for exercise in RIGHT:
+        pools[exercise] = [
+            re.sub(
+                r"def \w+\(",
+                f"def {exercise}(",
+                textwrap.dedent(inspect.getsource(e.func)),
+                count=1,
+            )
+            for e in [*RIGHT[exercise], *WRONG[exercise]]
+        ]
+    sources = {
+        f"s{i:03d}": {e: rng.choice(pool) + f"\n# {i}\n" for e, pool in pools.items()}
+        for i in range(students)
+    }
+    started = time.process_time()
+    find_matches(sources)
+    return time.process_time() - started
 
 
 def merge_cost(small: tuple[int, float], large: tuple[int, float]) -> tuple[float, float]:
@@ -158,15 +196,19 @@ def main() -> int:
                 course, "autograde", *(f"--student={s}" for s in students), workers=workers
             )
             rows.append((workers, prepare, grading, notebooks / grading * 3600))
-        half = students[: len(students) // 2]
-        small = (len(half), merge_time(course, half))
-        large = (len(students), tool(course, "autograde", "--merge"))
+        gradebook = (course / "gradebook.db").read_bytes()  # as grading left it
+        small = (len(students), tool(course, "autograde", "--merge"))
+        copies = copy_results(course, students, len(students) * (MERGE_COPIES - 1))
+        (course / "gradebook.db").write_bytes(gradebook)
+        shutil.rmtree(course / "autograded", ignore_errors=True)
+        large = (len(students) + len(copies), tool(course, "autograde", "--merge"))
         fixed, per_student = merge_cost(small, large)
-        merge_200 = fixed + per_student * 200
+        similarity = similarity_seconds(200)
+        merge_200 = fixed + per_student * 200 + similarity
         print(
             f"merge: {small[1]:.1f} s for {small[0]} students, {large[1]:.1f} s for {large[0]}: "
-            f"{fixed:.1f} s fixed + {per_student:.2f} s a student; 200 students: "
-            f"{merge_200 / 60:.1f} min"
+            f"{fixed:.1f} s fixed + {per_student:.2f} s a student; similarity of 200 distinct "
+            f"students {similarity:.1f} s; 200 students: {merge_200 / 60:.1f} min"
         )
         print(
             "| workers | prepare (s) | grading (s) | notebooks / hour | s / notebook "
