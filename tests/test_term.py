@@ -312,6 +312,24 @@ def test_rejudge_after_a_deliberate_change_in_a_check(term, monkeypatch):
     changes, judged, kept = rejudge.rejudge(course)
     assert sorted(changes) == sorted(f"{s} {FIND}: 3 -> 0 points" for s in passed)
     assert judged >= 3 * 5 and kept >= 0
+
+    def find_check_outputs(student):
+        import nbformat
+
+        from tools.grading.runs import load_run
+        from tools.grading.stage import check_cells
+        from tools.grading.worker import judged_folder
+
+        path = judged_folder(load_run(course), student) / "03_find_closest_centroids.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        index = next(i for i, e in check_cells(nb).items() if e == FIND)
+        return nb.cells[index].outputs
+
+    outputs = find_check_outputs(passed[0])
+    assert outputs[0]["output_type"] == "error" and "deliberately broken" in outputs[0]["evalue"]
+    assert outputs[1]["text"] == rejudge.REJUDGED_NOTE  # the notebook's own "passed" follows
+    unchanged = find_check_outputs(term["argmax"])  # failed before, fails now: no note
+    assert all(o.get("text") != rejudge.REJUDGED_NOTE for o in unchanged)
     monkeypatch.undo()
     # the check fixed again: the command judges again, merges, and every output follows
     out = tool("rejudge", course)
@@ -321,3 +339,9 @@ def test_rejudge_after_a_deliberate_change_in_a_check(term, monkeypatch):
     assert {s: r["points"] for s, r in totals(course).items()} == before
     scores = {r["student"]: r["points"] for r in table(course / "report" / "scores.csv")}
     assert scores == before
+    outputs = find_check_outputs(passed[0])  # passed again: the note once, under the verdict
+    assert outputs[0]["output_type"] == "stream" and "judged by the grader" in outputs[0]["text"]
+    assert [o.get("text") for o in outputs].count(rejudge.REJUDGED_NOTE) == 1
+    assert outputs[1]["text"] == rejudge.REJUDGED_NOTE
+    feedback = course / "feedback" / passed[0] / ASSIGNMENT / "03_find_closest_centroids.html"
+    assert "[judged again] this verdict was given again" in feedback.read_text()

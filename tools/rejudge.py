@@ -39,14 +39,39 @@ from .overrides import sync_gradebook
 __all__ = ["rejudge", "main"]
 
 
+#: Said under a verdict that ``make rejudge`` changed: the outputs after it are the notebook's
+#: run's, made with the checks as they were, and may say otherwise.
+REJUDGED_NOTE = (
+    "[judged again] this verdict was given again after the grader's checks changed (make "
+    "rejudge); what follows is your notebook's run, with the checks as they were then, and may "
+    "say otherwise: the verdict above is the one that counts.\n"
+)
+
+
+def _same_output(a, b) -> bool:
+    keys = ("output_type", "name", "text", "ename", "evalue")
+    return all(a.get(k) == b.get(k) for k in keys)
+
+
 def _rewrite_judged(run, student: str, notebook: str, verdicts: dict) -> None:
+    """Put each new verdict first in its check cell of the judged notebook; under one that
+    changed, say (once) that the notebook's own outputs below it predate it."""
     path = judged_folder(run, student) / f"{notebook}.ipynb"
     if not path.is_file():
         return
     nb = nbformat.read(path, as_version=4)
     for index, exercise in check_cells(nb).items():
-        if exercise in verdicts and nb.cells[index].outputs:
-            nb.cells[index].outputs[0] = _judge.verdict_output(verdicts[exercise])
+        outputs = nb.cells[index].outputs
+        if exercise not in verdicts or not outputs:
+            continue
+        new = _judge.verdict_output(verdicts[exercise])
+        if _same_output(outputs[0], new):
+            continue
+        outputs[0] = new
+        note = nbformat.v4.new_output("stream", name="stdout", text=REJUDGED_NOTE)
+        if len(outputs) > 1 and _same_output(outputs[1], note):
+            continue
+        outputs.insert(1, note)
     nbformat.write(nb, path)
 
 
