@@ -80,3 +80,19 @@ def test_export_html_names_a_missing_notebook(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.strip() == f"export_html: no such notebook: {tmp_path / 'nope.ipynb'}"
     assert not list(tmp_path.glob("*.html"))
+
+
+def test_an_exported_page_loads_nothing_from_the_network(tmp_path):
+    # nbconvert's lab template asks a CDN for require.js and mermaid; offline (an exam room,
+    # a train) the page would wait for them, and each view would tell a third party
+    import re
+
+    notebook = export_html.REPO / "notebooks" / "01_load_and_reshape.ipynb"
+    assert export_html.main([str(notebook), "--output-dir", str(tmp_path)]) == 0
+    page = (tmp_path / "01_load_and_reshape.html").read_text(encoding="utf-8")
+    remote = re.findall(
+        r"""<(?:script|link|img|iframe)\b[^>]*(?:src|href)=["']?(?:https?:)?//""", page
+    )
+    assert remote == []  # no element that loads from elsewhere
+    scripts = re.findall(r"<script\b[^>]*>(.*?)</script>", page, flags=re.S)
+    assert [s for s in scripts if re.search(r"https?://", s)] == []  # no import() of a module
