@@ -52,6 +52,46 @@ def _check_paths(input_path: Path, output_path: Path, force: bool) -> None:
         raise CommandError(f"cannot write '{output_path}': directory '{parent}' is not writable")
 
 
+def input_notes(path: Path) -> list[str]:
+    """What the compressed image leaves out of the file at ``path``, one line each.
+
+    A file with frames after the first (an animated GIF, a multi-page TIFF)
+    is compressed from its first frame; one with (partly) transparent pixels
+    is composited on white, and the PNG written is opaque
+    (:func:`kmeans_lab.image_io.load_image` says so too). The user is told,
+    with the numbers, rather than finding out from the output.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from PIL import Image
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "logo.png"
+    ...     Image.new("RGBA", (4, 2), (255, 0, 0, 0)).save(path)
+    ...     input_notes(path)
+    ['8 of 8 pixels are transparent or partly so: composited on white (the PNG written is opaque)']
+    """
+    from PIL import Image
+
+    notes = []
+    try:
+        with Image.open(path) as im:
+            frames = getattr(im, "n_frames", 1)
+            if frames > 1:
+                notes.append(f"{path.name} has {frames:,} frames: only the first is compressed")
+            if im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in im.info:
+                alpha = np.asarray(im.convert("RGBA").getchannel("A"))
+                seen = int(np.count_nonzero(alpha < 255))
+                if seen:
+                    notes.append(
+                        f"{seen:,} of {alpha.size:,} pixels are transparent or partly so: "
+                        "composited on white (the PNG written is opaque)"
+                    )
+    except (OSError, ValueError):  # it loaded once already: a note is not worth a failure
+        pass
+    return notes
+
+
 def _return_freed_memory() -> None:
     """Make glibc give large freed blocks back to the system at once.
 
@@ -157,6 +197,8 @@ def compress(args) -> int:
         f"{compressed_bits:,} (palette 24 x {K} + {bits_per_pixel} a pixel), {ratio:.1f}x smaller"
     )
     print(f"PSNR:    {quality:.2f} dB (the written PNG against the input)")
+    for note in input_notes(input_path):
+        print(f"note:    {note}")
     print(
         f"time:    {done - started:.2f} s (load {sum(load_times):.2f} s, K-means "
         f"{fitted - started - sum(load_times):.2f} s in {count_noun(n_iter, 'round')}, write and check {done - fitted:.2f} s)"

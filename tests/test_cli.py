@@ -509,3 +509,31 @@ def test_compress_writes_at_zlib_default_level_without_the_optimize_pass(
     )
     assert main(["compress", str(photo), "-k", "8", "-o", str(tmp_path / "o.png"), "--quiet"]) == 0
     assert calls == [{"optimize": False}]
+
+
+def test_compress_says_what_it_left_out_of_the_input(tmp_path, capsys):
+    # transparency and the frames after the first are not in the PNG written: the user is
+    # told, with the numbers, and an input that loses nothing gets no note
+    rng = np.random.default_rng(0)
+    rgba = (rng.random((20, 30, 4)) * 255).astype(np.uint8)
+    rgba[..., 3] = 255
+    rgba[:5, :, 3] = 0  # 150 transparent pixels
+    rgba[5, :7, 3] = 128  # 7 partly transparent
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "logo.png")
+    opaque = rgba.copy()
+    opaque[..., 3] = 255
+    Image.fromarray(opaque, "RGBA").save(tmp_path / "opaque.png")
+    frames = [Image.fromarray(np.roll(rgba[..., :3], i, axis=1)) for i in range(4)]
+    frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:])
+
+    def notes(name):
+        out = tmp_path / f"{name}.out.png"
+        assert main(["compress", str(tmp_path / name), "-k", "4", "-o", str(out), "--quiet"]) == 0
+        return [line for line in capsys.readouterr().out.splitlines() if line.startswith("note:")]
+
+    assert notes("logo.png") == [
+        "note:    157 of 600 pixels are transparent or partly so: composited on white "
+        "(the PNG written is opaque)"
+    ]
+    assert notes("opaque.png") == []
+    assert notes("anim.gif") == ["note:    anim.gif has 4 frames: only the first is compressed"]
