@@ -219,30 +219,20 @@ def fit_palette(
         n_distinct = int(distinct.shape[0])
         if n_distinct <= K:
             # every colour gets its own palette entry: exact, nothing to fit
-            labels = _colours.labels_from_lut(
-                keys, N, index, np.arange(n_distinct), _colours.label_dtype(n_distinct)
-            )
-            return PaletteFit(
-                _colours.unpack_colors(distinct),
-                labels.reshape(H, W),
-                counts,
-                0.0,
-                0,
-                n_distinct,
-                (H, W, 3),
-            )
+            fit = every_colour_its_own(distinct, counts)
+            return finish_fit(fit, keys, index, (H, W, 3), n_distinct)
         points = _lloyd.Points(keys=distinct, weights=counts)
         del counts  # Points keeps them as float64
     else:
         X64 = img.reshape(-1, 3).astype(np.float64, copy=False)
-        n_distinct = None
+        n_distinct, index = None, None
         if N <= K:
             # no more pixels than colours: each distinct colour is exact
             colours, inverse, counts = np.unique(
                 X64, axis=0, return_inverse=True, return_counts=True
             )
-            labels = np.asarray(inverse).reshape(H, W).astype(_colours.label_dtype(len(colours)))
-            return PaletteFit(colours, labels, counts, 0.0, 0, len(colours), (H, W, 3))
+            fit = colours, np.asarray(inverse).reshape(-1), counts, 0.0, 0
+            return finish_fit(fit, None, None, (H, W, 3), len(colours))
         points = _lloyd.Points(X64=X64)
 
     # the points K-means is fitted on
@@ -258,12 +248,13 @@ def fit_palette(
     else:
         sample = None
 
-    centroids, labels, cluster_w, inertia, n_iter = lloyd_from_start(
+    colours_fit = lloyd_from_start(
         fit_points, K, init, init_array, rng, max_iter, tol, report, settings
     )
 
     if sample is not None:
         # the fit saw a sample: assign every colour of the image to the result
+        centroids, _, _, _, n_iter = colours_fit
         labels = _lloyd.assign(points, centroids)
         cluster_w = np.bincount(labels, weights=points.w, minlength=centroids.shape[0])
         inertia = 0.0
@@ -271,13 +262,40 @@ def fit_palette(
             idx = np.arange(a, min(a + (1 << 16), points.n))
             diff = points.rows64(idx) - centroids[labels[idx]]
             inertia += float(np.einsum("i,ij,ij->", points.w[idx], diff, diff))
+        colours_fit = centroids, labels, cluster_w, inertia, n_iter
 
-    dtype = _colours.label_dtype(centroids.shape[0])
     # the points' coordinates, norms and weights (about 32 bytes a distinct
     # colour) are no longer needed: freed before the labels of every pixel
     del points, fit_points
+    return finish_fit(colours_fit, keys, index, (H, W, 3), n_distinct)
+
+
+def every_colour_its_own(distinct, counts):
+    """The fit of at most K distinct colours (private helper of
+    :func:`fit_palette` and the command line's fit): each colour its own
+    centroid, exact. Returns ``(centroids, labels, weights_per_cluster,
+    inertia, n_iter)`` of the colours, as :func:`lloyd_from_start`."""
+    return _colours.unpack_colors(distinct), np.arange(distinct.shape[0]), counts, 0.0, 0
+
+
+def finish_fit(colours_fit, keys, index, shape, n_distinct) -> PaletteFit:
+    """The :class:`PaletteFit` of a fit on the points (private helper of
+    :func:`fit_palette` and the command line's fit): every pixel labelled.
+
+    ``colours_fit``: ``(centroids, labels, weights_per_cluster, inertia,
+    n_iter)`` of the points (:func:`lloyd_from_start`,
+    :func:`every_colour_its_own`). ``keys`` (:func:`._colours.pixel_keys`)
+    and ``index`` (the :class:`._colours.ColourIndex`) of the image when the
+    points are its distinct colours, whose labels then go to their pixels;
+    ``keys=None`` (and ``index=None``) when the points are the pixels.
+    ``shape``: the image's, (H, W, 3); ``n_distinct``: its number of
+    distinct colours (None when not counted).
+    """
+    centroids, labels, cluster_w, inertia, n_iter = colours_fit
+    H, W = shape[:2]
+    dtype = _colours.label_dtype(centroids.shape[0])
     if keys is not None:
-        pixel_labels = _colours.labels_from_lut(keys, N, index, labels, dtype)
+        pixel_labels = _colours.labels_from_lut(keys, H * W, index, labels, dtype)
     else:
         pixel_labels = labels.astype(dtype)
     return PaletteFit(
