@@ -271,26 +271,17 @@ def fit_palette(
 
 
 def every_colour_its_own(distinct, counts):
-    """The fit of at most K distinct colours (private helper of
-    :func:`fit_palette` and the command line's fit): each colour its own
-    centroid, exact. Returns ``(centroids, labels, weights_per_cluster,
-    inertia, n_iter)`` of the colours, as :func:`lloyd_from_start`."""
+    """The exact fit of at most K distinct colours, each its own centroid, as
+    :func:`lloyd_from_start` gives it (private helper, as :func:`finish_fit`)."""
     return _colours.unpack_colors(distinct), np.arange(distinct.shape[0]), counts, 0.0, 0
 
 
 def finish_fit(colours_fit, keys, index, shape, n_distinct) -> PaletteFit:
-    """The :class:`PaletteFit` of a fit on the points (private helper of
-    :func:`fit_palette` and the command line's fit): every pixel labelled.
-
-    ``colours_fit``: ``(centroids, labels, weights_per_cluster, inertia,
-    n_iter)`` of the points (:func:`lloyd_from_start`,
-    :func:`every_colour_its_own`). ``keys`` (:func:`._colours.pixel_keys`)
-    and ``index`` (the :class:`._colours.ColourIndex`) of the image when the
-    points are its distinct colours, whose labels then go to their pixels;
-    ``keys=None`` (and ``index=None``) when the points are the pixels.
-    ``shape``: the image's, (H, W, 3); ``n_distinct``: its number of
-    distinct colours (None when not counted).
-    """
+    """The :class:`PaletteFit` of ``colours_fit`` (:func:`lloyd_from_start`'s
+    result on the points), every pixel labelled: through the image's ``keys``
+    and colour ``index`` when the points are its distinct colours (``None``
+    when they are its pixels). Private helper of :func:`fit_palette` and the
+    command line's fit; ``n_distinct`` is None when the colours are not counted."""
     centroids, labels, cluster_w, inertia, n_iter = colours_fit
     H, W = shape[:2]
     dtype = _colours.label_dtype(centroids.shape[0])
@@ -358,8 +349,11 @@ def quantize(
         --corpus``) the inertia is at most scikit-learn's ``KMeans``
         (k-means++, ``n_init=1``, 10 Lloyd rounds) on the median image at
         every K, and within 2% of it on every image (tested on a small
-        version). "fast": one start, 10 rounds (the defaults before 2026-12),
-        for pngquant-like speed; up to a few % more inertia.
+        version). "fast": one start, 4 rounds, for pngquant-like speed:
+        faster than libimagequant on photos of 0.25 to 24 megapixels with a
+        PSNR at least as high (``bench_quantize.py``), for more inertia than
+        "quality" (see benchmarks/README.md). ``preset="fast",
+        max_iter=10``: the defaults before 2026-12, bit for bit.
     init : {"k-means++", "random"} or array-like of shape (n_colors, 3), default="k-means++"
         A name of :data:`kmeans_lab.kmeans.INIT_METHODS`, run on the
         weighted distinct colours. "k-means++": greedy k-means++ (``2 +
@@ -374,8 +368,8 @@ def quantize(
         array: these initial centroids (floats in [0, 1]).
     max_iter : int, optional
         Maximum number of Lloyd rounds (update, then assign), ``>= 0``.
-        Default: the preset's, 20 ("quality") or 10 ("fast", as in the
-        course and in scikit-learn's reference run).
+        Default: the preset's, 20 ("quality") or 4 ("fast"); 10 is the
+        course's and scikit-learn's reference run.
     tol : float, default=1e-4
         Stop once no centroid moves by more than ``tol`` (Euclidean distance
         in [0, 1] colour units; 1e-4 is 1/40 of an 8-bit level) in a round.
