@@ -23,7 +23,7 @@ The peers grid (issue #13)
 
    - ``quantize``: ``kmeans_lab.quantize(u8, K, rng=seed)`` with its defaults
      (the "quality" preset), and ``quantize-fast``, the same with
-     ``preset="fast"`` (one k-means++ start, 10 Lloyd rounds), in process, on
+     ``preset="fast"`` (one k-means++ start, 4 Lloyd rounds), in process, on
      the uint8 array; peak memory = the process's peak resident memory during
      the call minus its resident memory before (``VmHWM`` reset through
      ``/proc/self/clear_refs``);

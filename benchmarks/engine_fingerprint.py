@@ -5,7 +5,8 @@ images of different character (the bundled samples, photos with gradients and
 noise, a smooth gradient, a posterised image, a flat map of 12 colours, a
 screenshot, uniform noise, a float image off the 8-bit grid), K = 2, 16, 64,
 256, both presets, on 1, 2 and 3 threads, plus ``tol=0`` with 50 rounds,
-``sample=`` and ``init="random"``: 468 configurations. Each gets a hash of its
+``sample=`` and ``init="random"``, and the command line's fit (the photo
+loaded twice) with both presets: 564 configurations. Each gets a hash of its
 centroids, labels, counts, inertia, rounds and progress reports, and of the
 quantized palette and labels. Takes 3 to 7 minutes on 2 cores (``--quick``: a
 third of the images)::
@@ -77,6 +78,17 @@ def set_threads(n: int) -> None:
     _threads.n_threads = lambda: n
 
 
+def two_loads(img: np.ndarray, K: int, preset: str):
+    """The command line's fit of ``img``, loaded twice (as for a large photo)."""
+    from kmeans_lab.fast import _two_loads
+
+    keep, _two_loads.KEEP_MAX_PIXELS = _two_loads.KEEP_MAX_PIXELS, 0
+    try:
+        return _two_loads.fit_palette_loading_twice(lambda: img.copy(), K, preset=preset, rng=0)[0]
+    finally:
+        _two_loads.KEEP_MAX_PIXELS = keep
+
+
 def fingerprint(quick: bool = False) -> dict[str, list]:
     """Configuration name -> [hashes..., inertia, rounds]."""
     import kmeans_lab
@@ -101,6 +113,14 @@ def fingerprint(quick: bool = False) -> dict[str, list]:
                         digest(q.palette, q.labels), repr(fit.inertia), fit.n_iter,
                     ]  # fmt: skip
             set_threads(2)
+            if img.dtype == np.uint8:  # the command line's fit (the photo loaded twice)
+                for preset in ("quality", "fast"):
+                    fit = two_loads(img, K, preset)
+                    result[f"{name} | K={K} | {preset} | two loads"] = [
+                        digest(fit.centroids, fit.labels, fit.counts,
+                               np.array([fit.inertia, fit.n_iter, fit.n_distinct])),
+                        repr(fit.inertia), fit.n_iter,
+                    ]  # fmt: skip
             runs = {"tol0 50 rounds": dict(rng=1, tol=0.0, max_iter=50, preset="fast"),
                     "random init": dict(rng=3, init="random", max_iter=15)}  # fmt: skip
             n = img.shape[0] * img.shape[1]

@@ -299,16 +299,27 @@ class _NearSearch:
         self.d2[out] = np.minimum(second, bound)
 
 
+#: :func:`_two_smallest` takes np.argmin over the rows of a (w, m) block when
+#: m is at most this times w (w = 256, m = 100: 12 us against 900 us for a
+#: compare per row; w = 8, m = 90,000: 15 ms against 11 ms).
+_ARGMIN_MAX_COLUMNS = 16
+
+
 def _two_smallest(D: NDArray[np.float32]):
     """Row of the smallest value of each column of ``D`` (w, m) (the lowest
     row on ties), the smallest value and the second smallest (inf if w = 1).
     Overwrites the smallest with inf."""
     w, m = D.shape
     first = np.minimum.reduce(D, axis=0)
-    col = np.zeros(m, dtype=np.intp)
-    for k in range(w - 1, 0, -1):
-        np.copyto(col, k, where=D[k] == first)
-    np.copyto(col, 0, where=D[0] == first)
+    if m <= _ARGMIN_MAX_COLUMNS * w:
+        # few points for many candidates (the wide searches): one strided
+        # argmin (its first minimum: the lowest row) instead of w calls
+        col = np.argmin(D, axis=0)
+    else:
+        col = np.zeros(m, dtype=np.intp)
+        for k in range(w - 1, 0, -1):
+            np.copyto(col, k, where=D[k] == first)
+        np.copyto(col, 0, where=D[0] == first)
     D[col, np.arange(m)] = np.inf
     second = np.minimum.reduce(D, axis=0) if w > 1 else np.full(m, np.inf, np.float32)
     return col, first, second

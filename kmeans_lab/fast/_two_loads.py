@@ -25,6 +25,8 @@ from .palette import (
     DEFAULT_PRESET,
     PaletteFit,
     check_arguments,
+    every_colour_its_own,
+    finish_fit,
     fit_palette,
     lloyd_from_start,
 )
@@ -88,37 +90,23 @@ def fit_palette_loading_twice(
     )
     rng = resolve_rng(rng, NOT_GIVEN, "fit_palette")
     shape = image.shape
-    H, W = shape[:2]
-    N = H * W
     keys = _colours.pixel_keys(image)
-    distinct, counts, index = _colours.distinct_colors_of(keys, N)
+    distinct, counts, index = _colours.distinct_colors_of(keys, shape[0] * shape[1])
     del keys, image  # (the keys read the image)
     n_distinct = int(distinct.shape[0])
     if n_distinct <= K:  # every colour its own palette entry, as fit_palette
-        centroids = _colours.unpack_colors(distinct)
-        labels, cluster_w, inertia, n_iter = np.arange(n_distinct), counts, 0.0, 0
+        colours_fit = every_colour_its_own(distinct, counts)
     else:
         points = _lloyd.Points(keys=distinct, weights=counts)
         del counts
-        centroids, labels, cluster_w, inertia, n_iter = lloyd_from_start(
+        colours_fit = lloyd_from_start(
             points, K, init, init_array, rng, max_iter, tol, report, settings
         )
         del points
-        cluster_w = np.rint(cluster_w).astype(np.int64)
     image = load()
     if image.shape != shape or image.dtype != np.uint8:
         raise ValueError(f"the image changed between two loads: {shape} then {image.shape}")
-    dtype = _colours.label_dtype(centroids.shape[0])
-    pixel_labels = _colours.labels_from_lut(_colours.pixel_keys(image), N, index, labels, dtype)
-    fit = PaletteFit(
-        centroids,
-        pixel_labels.reshape(H, W),
-        cluster_w,
-        float(inertia),
-        int(n_iter),
-        n_distinct,
-        (H, W, 3),
-    )
+    fit = finish_fit(colours_fit, _colours.pixel_keys(image), index, shape, n_distinct)
     return fit, image
 
 

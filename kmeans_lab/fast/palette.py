@@ -219,30 +219,20 @@ def fit_palette(
         n_distinct = int(distinct.shape[0])
         if n_distinct <= K:
             # every colour gets its own palette entry: exact, nothing to fit
-            labels = _colours.labels_from_lut(
-                keys, N, index, np.arange(n_distinct), _colours.label_dtype(n_distinct)
-            )
-            return PaletteFit(
-                _colours.unpack_colors(distinct),
-                labels.reshape(H, W),
-                counts,
-                0.0,
-                0,
-                n_distinct,
-                (H, W, 3),
-            )
+            fit = every_colour_its_own(distinct, counts)
+            return finish_fit(fit, keys, index, (H, W, 3), n_distinct)
         points = _lloyd.Points(keys=distinct, weights=counts)
         del counts  # Points keeps them as float64
     else:
         X64 = img.reshape(-1, 3).astype(np.float64, copy=False)
-        n_distinct = None
+        n_distinct, index = None, None
         if N <= K:
             # no more pixels than colours: each distinct colour is exact
             colours, inverse, counts = np.unique(
                 X64, axis=0, return_inverse=True, return_counts=True
             )
-            labels = np.asarray(inverse).reshape(H, W).astype(_colours.label_dtype(len(colours)))
-            return PaletteFit(colours, labels, counts, 0.0, 0, len(colours), (H, W, 3))
+            fit = colours, np.asarray(inverse).reshape(-1), counts, 0.0, 0
+            return finish_fit(fit, None, None, (H, W, 3), len(colours))
         points = _lloyd.Points(X64=X64)
 
     # the points K-means is fitted on
@@ -258,12 +248,13 @@ def fit_palette(
     else:
         sample = None
 
-    centroids, labels, cluster_w, inertia, n_iter = lloyd_from_start(
+    colours_fit = lloyd_from_start(
         fit_points, K, init, init_array, rng, max_iter, tol, report, settings
     )
 
     if sample is not None:
         # the fit saw a sample: assign every colour of the image to the result
+        centroids, _, _, _, n_iter = colours_fit
         labels = _lloyd.assign(points, centroids)
         cluster_w = np.bincount(labels, weights=points.w, minlength=centroids.shape[0])
         inertia = 0.0
@@ -271,13 +262,31 @@ def fit_palette(
             idx = np.arange(a, min(a + (1 << 16), points.n))
             diff = points.rows64(idx) - centroids[labels[idx]]
             inertia += float(np.einsum("i,ij,ij->", points.w[idx], diff, diff))
+        colours_fit = centroids, labels, cluster_w, inertia, n_iter
 
-    dtype = _colours.label_dtype(centroids.shape[0])
     # the points' coordinates, norms and weights (about 32 bytes a distinct
     # colour) are no longer needed: freed before the labels of every pixel
     del points, fit_points
+    return finish_fit(colours_fit, keys, index, (H, W, 3), n_distinct)
+
+
+def every_colour_its_own(distinct, counts):
+    """The exact fit of at most K distinct colours, each its own centroid, as
+    :func:`lloyd_from_start` gives it (private helper, as :func:`finish_fit`)."""
+    return _colours.unpack_colors(distinct), np.arange(distinct.shape[0]), counts, 0.0, 0
+
+
+def finish_fit(colours_fit, keys, index, shape, n_distinct) -> PaletteFit:
+    """The :class:`PaletteFit` of ``colours_fit`` (:func:`lloyd_from_start`'s
+    result on the points), every pixel labelled: through the image's ``keys``
+    and colour ``index`` when the points are its distinct colours (``None``
+    when they are its pixels). Private helper of :func:`fit_palette` and the
+    command line's fit; ``n_distinct`` is None when the colours are not counted."""
+    centroids, labels, cluster_w, inertia, n_iter = colours_fit
+    H, W = shape[:2]
+    dtype = _colours.label_dtype(centroids.shape[0])
     if keys is not None:
-        pixel_labels = _colours.labels_from_lut(keys, N, index, labels, dtype)
+        pixel_labels = _colours.labels_from_lut(keys, H * W, index, labels, dtype)
     else:
         pixel_labels = labels.astype(dtype)
     return PaletteFit(
@@ -340,8 +349,11 @@ def quantize(
         --corpus``) the inertia is at most scikit-learn's ``KMeans``
         (k-means++, ``n_init=1``, 10 Lloyd rounds) on the median image at
         every K, and within 2% of it on every image (tested on a small
-        version). "fast": one start, 10 rounds (the defaults before 2026-12),
-        for pngquant-like speed; up to a few % more inertia.
+        version). "fast": one start, 4 rounds, for pngquant-like speed:
+        faster than libimagequant on photos of 0.25 to 24 megapixels with a
+        PSNR at least as high (``bench_quantize.py``), for more inertia than
+        "quality" (see benchmarks/README.md). ``preset="fast",
+        max_iter=10``: the defaults before 2026-12, bit for bit.
     init : {"k-means++", "random"} or array-like of shape (n_colors, 3), default="k-means++"
         A name of :data:`kmeans_lab.kmeans.INIT_METHODS`, run on the
         weighted distinct colours. "k-means++": greedy k-means++ (``2 +
@@ -356,8 +368,8 @@ def quantize(
         array: these initial centroids (floats in [0, 1]).
     max_iter : int, optional
         Maximum number of Lloyd rounds (update, then assign), ``>= 0``.
-        Default: the preset's, 20 ("quality") or 10 ("fast", as in the
-        course and in scikit-learn's reference run).
+        Default: the preset's, 20 ("quality") or 4 ("fast"); 10 is the
+        course's and scikit-learn's reference run.
     tol : float, default=1e-4
         Stop once no centroid moves by more than ``tol`` (Euclidean distance
         in [0, 1] colour units; 1e-4 is 1/40 of an 8-bit level) in a round.
