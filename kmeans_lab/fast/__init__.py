@@ -25,7 +25,7 @@ The course runs K-means on the 16,384 pixels of a 128 x 128 image. A
    distinct colours, on a coarse histogram (the mean colour of each cube of
    8 levels a side), refined by Lloyd rounds on those cubes, so that its
    cost does not grow with the photo. The default preset ("quality") keeps
-   the best of 3 starts, each judged after 10 rounds, and runs 20 rounds:
+   the best of 3 starts, each judged after 10 rounds, and runs 10 more:
    on images of every kind (the benchmark's corpus,
    :mod:`kmeans_lab.fast._corpus`) its inertia is no worse than
    scikit-learn's on the median image at every K, and within 2% on every

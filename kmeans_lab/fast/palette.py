@@ -344,7 +344,7 @@ def quantize(
     preset : {"quality", "fast"}, default="quality"
         How hard to work (:data:`PRESETS`). "quality": the best of 3
         k-means++ starts (each judged after 10 Lloyd rounds on the distinct
-        colours, or on the coarse histogram below), then 20 rounds: on the
+        colours, or on the coarse histogram below), then 10 rounds: on the
         benchmark's corpus of 21 kinds of image (``bench_quantize.py
         --corpus``) the inertia is at most scikit-learn's ``KMeans``
         (k-means++, ``n_init=1``, 10 Lloyd rounds) on the median image at
@@ -368,8 +368,8 @@ def quantize(
         array: these initial centroids (floats in [0, 1]).
     max_iter : int, optional
         Maximum number of Lloyd rounds (update, then assign), ``>= 0``.
-        Default: the preset's, 20 ("quality") or 4 ("fast"); 10 is the
-        course's and scikit-learn's reference run.
+        Default: the preset's, 10 ("quality", as the course and
+        scikit-learn's reference run) or 4 ("fast").
     tol : float, default=1e-4
         Stop once no centroid moves by more than ``tol`` (Euclidean distance
         in [0, 1] colour units; 1e-4 is 1/40 of an 8-bit level) in a round.

@@ -47,13 +47,15 @@ class Preset:
 #: image, against scikit-learn's ``KMeans`` (k-means++, 10 Lloyd rounds), and
 #: against libimagequant: see :func:`kmeans_lab.quantize` and
 #: benchmarks/README.md. "quality", the default: an inertia no worse than
-#: scikit-learn's. "fast": faster than libimagequant (pngquant's engine) on
+#: scikit-learn's (the best of 3 starts, then 10 rounds; 20 until 2026-12-06,
+#: which changed no cell of the corpus from below scikit-learn to above).
+#: "fast": faster than libimagequant (pngquant's engine) on
 #: photos of 0.25 to 24 megapixels with a PSNR at least as high, for more
 #: inertia: one k-means++ start and 4 rounds (on photos with many colours
 #: the start has had 10 rounds on the coarse histogram already). With
 #: ``max_iter=10`` it is the defaults before 2026-12, bit for bit.
 PRESETS = {
-    "quality": Preset(max_iter=20, n_starts=3, probe_rounds=10),
+    "quality": Preset(max_iter=10, n_starts=3, probe_rounds=10),
     "fast": Preset(max_iter=4, n_starts=1, probe_rounds=0),
 }
 DEFAULT_PRESET = "quality"
