@@ -48,17 +48,23 @@ $(AXE): tests/axe/package-lock.json
 	else echo "NOTE: npm not found: the accessibility tests need it ('apt-get install -y npm')"; fi
 
 # PYTEST_ARGS goes to pytest (e.g. make test-quick PYTEST_ARGS="-k checks -x").
+# TEST_WORKERS pytest processes (pytest-xdist) share the tests, a whole file each (--dist
+# loadfile: a notebook's cells stay in order in one kernel, a module's fixtures are made once);
+# TEST_WORKERS=0 runs them in make's own process (for --pdb, or to time one test alone).
+TEST_WORKERS ?= 2
+XDIST = $(if $(filter 0,$(TEST_WORKERS)),-p no:xdist,-n $(TEST_WORKERS) --dist loadfile)
 test: $(STAMP) $(AXE) lint
-	@status=0; MPLBACKEND=Agg $(BIN)/python -m pytest --durations=8 --doctest-modules kmeans_lab tests \
+	@status=0; MPLBACKEND=Agg $(BIN)/python -m pytest $(XDIST) --durations=8 --doctest-modules kmeans_lab tests \
 	    $(if $(NOTEBOOKS),--nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg $(NOTEBOOKS)) $(PYTEST_ARGS) || status=$$?; \
 	test -x /usr/bin/chromium || echo "NOTE: the browser test (tests/test_browser.py) was NOT run:" \
 	    "/usr/bin/chromium not found. Install it with 'apt-get install -y chromium', then run 'make test-browser'."; \
 	exit $$status
 
 # The edit-test loop: everything but the tests marked slow (the sandboxed grading, the
-# browser and hub suites, end to end). `make test` and CI run those too.
+# browser and hub suites, end to end), and hypothesis's property tests with fewer examples
+# (tests/conftest.py's `quick` profile). `make test` and CI run all of it.
 test-quick: $(STAMP) lint
-	MPLBACKEND=Agg $(BIN)/python -m pytest -m "not slow" --durations=5 --doctest-modules kmeans_lab tests \
+	HYPOTHESIS_PROFILE=quick MPLBACKEND=Agg $(BIN)/python -m pytest $(XDIST) -m "not slow" --durations=5 --doctest-modules kmeans_lab tests \
 	    $(if $(NOTEBOOKS),--nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg $(NOTEBOOKS)) $(PYTEST_ARGS)
 
 # ruff: the lint rules and the formatting of every Python file (pyproject.toml [tool.ruff]).
