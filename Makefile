@@ -10,18 +10,24 @@ STAMP  := $(VENV)/.installed
 
 install: $(STAMP)
 
+# The pip wheel ensurepip bundles (python3-venv on Debian), to run pip without installing it.
+PIP_WHEEL = 'import ensurepip, pathlib; print(min(pathlib.Path(ensurepip.__file__).parent.glob("_bundled/pip-*.whl")))'
+
 # Re-install when the package metadata or this recipe changes.
 $(STAMP): pyproject.toml Makefile tools/hide_instructor_tools.sh
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
 	  { echo "kmeans-lab needs Python >= 3.10; set PYTHON=python3.x"; exit 1; }
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	# uv installs in seconds where pip takes a minute or more; pip bootstraps it into .venv, so
-	# nothing needs installing first. Where uv cannot be had, pip does the install (slower).
-	@if $(BIN)/python -m pip install --quiet --disable-pip-version-check uv 2>/dev/null; then \
-	  echo "$(BIN)/uv pip install -e '.[test,instructor,hub]'"; \
-	  $(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test,instructor,hub]'; \
+	test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
+	# uv installs in seconds where pip takes a minute or more. pip bootstraps it into .venv, so
+	# nothing needs installing first: run from the wheel Python bundles (ensurepip's), it installs
+	# uv without installing itself first (5-7 s); uv then installs pip with the rest. Where uv
+	# cannot be had, pip does the install (slower).
+	@if $(BIN)/python "$$($(BIN)/python -c $(PIP_WHEEL))/pip" install --quiet --disable-pip-version-check uv 2>/dev/null; then \
+	  echo "$(BIN)/uv pip install pip -e '.[test,instructor,hub]'"; \
+	  $(BIN)/uv pip install --quiet --python $(BIN)/python pip -e '.[test,instructor,hub]'; \
 	else \
 	  echo "uv could not be installed here: installing with pip instead (slower)"; \
+	  { $(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --default-pip >/dev/null; } && \
 	  $(BIN)/python -m pip install --quiet --upgrade pip && \
 	  $(BIN)/python -m pip install --quiet -e '.[test,instructor,hub]'; \
 	fi
