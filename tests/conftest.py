@@ -8,8 +8,9 @@ solutions the checks are tested against is :mod:`tools.catalogue`): pyproject.to
 Python process passes :func:`subprocess_env` to it for the same reason.
 
 Hypothesis runs under the profile ``HYPOTHESIS_PROFILE`` names: ``full`` (the
-default; ``make test``, CI) or ``quick`` (``make test-quick``: a fifth of each
-property test's examples, :func:`hypothesis_examples.examples`).
+default; ``make test``, CI: each property test's own count of examples) or
+``quick`` (``make test-quick``: a fifth of each test's count, at least 10,
+:func:`quick_examples`).
 """
 
 from __future__ import annotations
@@ -31,9 +32,35 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 settings.register_profile("full", settings.get_profile("default"))
-settings.register_profile("quick", max_examples=20)
-# loaded here, before pytest imports a test module, so that each @settings(...) sees it
+# the same settings: what the quick profile changes, pytest_collection_modifyitems does
+settings.register_profile("quick", settings.get_profile("default"))
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or "full")
+
+
+def quick_examples(full: int) -> int:
+    """What the ``quick`` profile keeps of a property test's count of examples."""
+    return max(10, full // 5)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under the ``quick`` profile, each property test tries :func:`quick_examples` of its count.
+
+    A test's own ``@settings(max_examples=...)`` wins over any profile, so its
+    settings are scaled here, once per test function (its parametrized items share
+    them): hypothesis keeps them on the function and reads them when the test runs.
+    """
+    if settings.get_current_profile_name() != "quick":
+        return
+    seen = set()
+    for item in items:
+        test = getattr(getattr(item, "obj", None), "__func__", getattr(item, "obj", None))
+        own = getattr(test, "_hypothesis_internal_use_settings", None)
+        if own is None or id(test) in seen:
+            continue
+        seen.add(id(test))
+        test._hypothesis_internal_use_settings = settings(
+            own, max_examples=quick_examples(own.max_examples)
+        )
 
 
 def subprocess_env(**extra: str) -> dict[str, str]:

@@ -5,7 +5,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from hypothesis_examples import examples
 
 import kmeans_lab as kl
 
@@ -36,7 +35,7 @@ def brute_force_labels(X, C):
     return np.array(labels)
 
 
-@settings(max_examples=examples(300), deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(points_and_centroids())
 def test_closest_centroids_equal_brute_force_loop(data):
     X, C = data
@@ -61,7 +60,7 @@ def test_chunking_gives_the_same_labels(monkeypatch):
     np.testing.assert_array_equal(kl.find_closest_centroids(X, C), full)
 
 
-@settings(max_examples=examples(200), deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(points_and_centroids(), st.data())
 def test_centroids_equal_per_cluster_means_and_empty_keep_their_row(data, draw):
     X, C = data
@@ -81,7 +80,7 @@ def test_centroids_equal_per_cluster_means_and_empty_keep_their_row(data, draw):
     np.testing.assert_array_equal(C, C_before)
 
 
-@settings(max_examples=examples(100), deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(points_and_centroids(max_n=60), st.integers(0, 8))
 def test_distortion_never_increases(data, max_iters):
     X, C = data

@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from hypothesis_examples import examples
 
 import kmeans_lab as kl
 from kmeans_lab import _threads as ft
@@ -71,7 +70,7 @@ def test_equals_plain_lloyd_on_float_data_off_the_8bit_grid(course):
     np.testing.assert_array_equal(fit.labels.reshape(-1), ref_labels)
 
 
-@settings(max_examples=examples(60), deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     arrays(
         np.uint8,
