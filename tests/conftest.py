@@ -63,6 +63,40 @@ def pytest_collection_modifyitems(config, items):
         )
 
 
+#: How many times nbval may start a notebook's kernel (see :func:`_start_kernel_retrying`).
+KERNEL_STARTS = 3
+
+
+def _start_kernel_retrying(start):
+    """nbval's ``start_new_kernel``, tried again when the kernel dies before it answers.
+
+    jupyter_client picks a kernel's five ports by binding them and letting them go, so
+    that the kernel binds them itself a moment later; another process (the other pytest
+    worker's kernel, any process of the shared machine) can take one in between, and the
+    kernel dies with "Address already in use" (e.g. treebeardtech/nbmake#129, under
+    pytest-xdist). A kernel that cannot start at all still fails, after
+    :data:`KERNEL_STARTS` tries (nbval shuts each failed one down).
+    """
+
+    def start_new_kernel(*args, **kwargs):
+        for attempt in range(1, KERNEL_STARTS + 1):
+            try:
+                return start(*args, **kwargs)
+            except RuntimeError:
+                if attempt == KERNEL_STARTS:
+                    raise
+
+    return start_new_kernel
+
+
+try:
+    import nbval.kernel as _nbval_kernel
+except ImportError:  # pragma: no cover - nbval is in the test extra
+    pass
+else:
+    _nbval_kernel.start_new_kernel = _start_kernel_retrying(_nbval_kernel.start_new_kernel)
+
+
 def subprocess_env(**extra: str) -> dict[str, str]:
     """The environment for a child Python that imports the test helpers."""
     path = os.pathsep.join(p for p in (str(TESTS_DIR), os.environ.get("PYTHONPATH", "")) if p)

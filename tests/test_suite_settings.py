@@ -1,4 +1,4 @@
-"""The test suite's own settings (``tests/conftest.py``): hypothesis's profiles and one BLAS thread.
+"""The test suite's own settings (``tests/conftest.py``): hypothesis's profiles, one BLAS thread, kernel starts.
 
 ``make test`` runs each property test's own count of examples, ``make
 test-quick`` (``HYPOTHESIS_PROFILE=quick``) a fifth of it, at least 10, even
@@ -108,3 +108,30 @@ def test_an_unknown_profile_stops_the_run_and_is_named(tmp_path, child_env):
     assert result.returncode != 0
     assert "quik" in result.stdout + result.stderr
     assert not counted
+
+
+def test_a_kernel_that_dies_at_its_start_is_started_again_and_one_that_always_dies_fails():
+    import nbval.kernel
+    from conftest import KERNEL_STARTS, _start_kernel_retrying
+
+    assert nbval.kernel.start_new_kernel.__name__ == "start_new_kernel"
+    assert nbval.kernel.start_new_kernel.__qualname__.startswith("_start_kernel_retrying")
+    tries = []
+
+    def dies_once(**kwargs):
+        tries.append(kwargs)
+        if len(tries) == 1:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        return "km", "kc"
+
+    assert _start_kernel_retrying(dies_once)(kernel_name="python3") == ("km", "kc")
+    assert tries == [{"kernel_name": "python3"}] * 2
+    tries.clear()
+
+    def always_dies(**kwargs):
+        tries.append(kwargs)
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    with pytest.raises(RuntimeError, match="Kernel died"):
+        _start_kernel_retrying(always_dies)()
+    assert len(tries) == KERNEL_STARTS
