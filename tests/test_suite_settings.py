@@ -88,6 +88,7 @@ def _run_probe(
     return result, counted
 
 
+@pytest.mark.slow  # pytest in a subprocess, twice: 5 to 16 s under load
 @pytest.mark.parametrize(
     "profile, expected",
     [
@@ -103,6 +104,7 @@ def test_the_profile_named_in_the_environment_sets_the_examples(
     assert dict(counted) == expected
 
 
+@pytest.mark.slow  # pytest in a subprocess
 def test_an_unknown_profile_stops_the_run_and_is_named(tmp_path, child_env):
     result, counted = _run_probe(tmp_path, child_env, "quik")
     assert result.returncode != 0
