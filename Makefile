@@ -10,18 +10,24 @@ STAMP  := $(VENV)/.installed
 
 install: $(STAMP)
 
+# The pip wheel ensurepip bundles (python3-venv on Debian), to run pip without installing it.
+PIP_WHEEL = 'import ensurepip, pathlib; print(min(pathlib.Path(ensurepip.__file__).parent.glob("_bundled/pip-*.whl")))'
+
 # Re-install when the package metadata or this recipe changes.
 $(STAMP): pyproject.toml Makefile tools/hide_instructor_tools.sh
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
 	  { echo "kmeans-lab needs Python >= 3.10; set PYTHON=python3.x"; exit 1; }
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	# uv installs in seconds where pip takes a minute or more; pip bootstraps it into .venv, so
-	# nothing needs installing first. Where uv cannot be had, pip does the install (slower).
-	@if $(BIN)/python -m pip install --quiet --disable-pip-version-check uv 2>/dev/null; then \
-	  echo "$(BIN)/uv pip install -e '.[test,instructor,hub]'"; \
-	  $(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test,instructor,hub]'; \
+	test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
+	# uv installs in seconds where pip takes a minute or more. pip bootstraps it into .venv, so
+	# nothing needs installing first: run from the wheel Python bundles (ensurepip's), it installs
+	# uv without installing itself first (5-7 s); uv then installs pip with the rest. Where uv
+	# cannot be had, pip does the install (slower).
+	@if $(BIN)/python "$$($(BIN)/python -c $(PIP_WHEEL))/pip" install --quiet --disable-pip-version-check uv 2>/dev/null; then \
+	  echo "$(BIN)/uv pip install pip -e '.[test,instructor,hub]'"; \
+	  $(BIN)/uv pip install --quiet --python $(BIN)/python pip -e '.[test,instructor,hub]'; \
 	else \
 	  echo "uv could not be installed here: installing with pip instead (slower)"; \
+	  { $(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --default-pip >/dev/null; } && \
 	  $(BIN)/python -m pip install --quiet --upgrade pip && \
 	  $(BIN)/python -m pip install --quiet -e '.[test,instructor,hub]'; \
 	fi
@@ -51,17 +57,23 @@ $(AXE): tests/axe/package-lock.json
 	else echo "NOTE: npm not found: the accessibility tests need it ('apt-get install -y npm')"; fi
 
 # PYTEST_ARGS goes to pytest (e.g. make test-quick PYTEST_ARGS="-k checks -x").
+# TEST_WORKERS pytest processes (pytest-xdist) share the tests, a whole file each (--dist
+# loadfile: a notebook's cells stay in order in one kernel, a module's fixtures are made once);
+# TEST_WORKERS=0 runs them in make's own process (for --pdb, or to time one test alone).
+TEST_WORKERS ?= 2
+XDIST = $(if $(filter 0,$(TEST_WORKERS)),-p no:xdist,-n $(TEST_WORKERS) --dist loadfile)
 test: $(STAMP) $(AXE) lint
-	@status=0; MPLBACKEND=Agg $(BIN)/python -m pytest --durations=8 --doctest-modules kmeans_lab tests \
+	@status=0; MPLBACKEND=Agg $(BIN)/python -m pytest $(XDIST) --durations=8 --doctest-modules kmeans_lab tests \
 	    $(if $(NOTEBOOKS),--nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg $(NOTEBOOKS)) $(PYTEST_ARGS) || status=$$?; \
 	test -x /usr/bin/chromium || echo "NOTE: the browser test (tests/test_browser.py) was NOT run:" \
 	    "/usr/bin/chromium not found. Install it with 'apt-get install -y chromium', then run 'make test-browser'."; \
 	exit $$status
 
 # The edit-test loop: everything but the tests marked slow (the sandboxed grading, the
-# browser and hub suites, end to end). `make test` and CI run those too.
+# browser and hub suites, end to end), and hypothesis's property tests with fewer examples
+# (tests/conftest.py's `quick` profile). `make test` and CI run all of it.
 test-quick: $(STAMP) lint
-	MPLBACKEND=Agg $(BIN)/python -m pytest -m "not slow" --durations=5 --doctest-modules kmeans_lab tests \
+	HYPOTHESIS_PROFILE=quick MPLBACKEND=Agg $(BIN)/python -m pytest $(XDIST) -m "not slow" --durations=5 --doctest-modules kmeans_lab tests \
 	    $(if $(NOTEBOOKS),--nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg $(NOTEBOOKS)) $(PYTEST_ARGS)
 
 # ruff: the lint rules and the formatting of every Python file (pyproject.toml [tool.ruff]).

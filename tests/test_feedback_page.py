@@ -18,6 +18,7 @@ The page is rendered with ``course/nbgrader_config.py``'s HTMLExporter settings.
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 
@@ -117,8 +118,24 @@ def _text(html_page: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", html_page))
 
 
-def test_each_failure_is_shown_once_in_the_graders_numbering(tmp_path):
-    page, verdicts = render(tmp_path)
+@pytest.fixture(scope="module")
+def judged(tmp_path_factory):
+    """The judged notebook and its verdicts, made once (their recording is the slow part)."""
+    return _judged_notebook(tmp_path_factory.mktemp("judged"))
+
+
+@pytest.fixture(scope="module")
+def rendered(judged, tmp_path_factory):
+    """The feedback page of :func:`judged` (its file) and the verdicts."""
+    nb, verdicts = judged
+    folder = tmp_path_factory.mktemp("page")
+    page = folder / f"{NOTEBOOK}.html"
+    page.write_text(_page(copy.deepcopy(nb), folder), encoding="utf-8")
+    return page, verdicts
+
+
+def test_each_failure_is_shown_once_in_the_graders_numbering(rendered):
+    page, verdicts = rendered
     text = _text(page.read_text(encoding="utf-8"))
     for exercise, verdict in verdicts.items():
         first = verdict.message.splitlines()[0]  # "compute_centroids: case 2 of 33 failed (...)"
@@ -132,8 +149,8 @@ def test_each_failure_is_shown_once_in_the_graders_numbering(tmp_path):
     assert "[in your notebook]" not in text
 
 
-def test_a_passed_verdict_keeps_what_the_notebook_said(tmp_path):
-    nb, _ = _judged_notebook(tmp_path)
+def test_a_passed_verdict_keeps_what_the_notebook_said(judged, tmp_path):
+    nb = copy.deepcopy(judged[0])
     cell = next(
         c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "check_run_kmeans"
     )
@@ -156,8 +173,8 @@ def test_a_timeout_says_what_to_do(tmp_path):
     assert "CellTimeoutError" not in text  # the notebook's echo of the same stop is left out
 
 
-def test_the_maths_is_mathml_and_nothing_is_loaded(tmp_path):
-    page, _ = render(tmp_path)
+def test_the_maths_is_mathml_and_nothing_is_loaded(rendered):
+    page, _ = rendered
     body = page.read_text(encoding="utf-8")
     assert body.count("<math ") >= 5
     assert 'alttext="\\mu_k = \\frac{1}{|C_k|} \\sum_{i \\in C_k} x^{(i)} ."' in body
@@ -195,10 +212,10 @@ def browser():
 
 
 @pytest.mark.slow
-def test_offline_in_a_browser_the_page_renders_fits_and_passes_axe(browser, tmp_path):
+def test_offline_in_a_browser_the_page_renders_fits_and_passes_axe(browser, rendered):
     from axe_helpers import describe, run_axe
 
-    page_file, verdicts = render(tmp_path)
+    page_file, verdicts = rendered
     refused = []
 
     def only_local(route):

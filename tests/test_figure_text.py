@@ -203,6 +203,11 @@ def test_a_figure_names_its_panels_by_their_titles_as_shown():
         plots.set_alt_text(axes[2], "  ")
     with pytest.raises(TypeError, match="must be a str, got int"):
         plots.set_alt_text(axes[2], 3)
+    with pytest.raises(TypeError, match="must be a str, got float"):
+        plots.set_alt_text(axes[2], "J falls", None, 0.5)  # a clause is a str or None
+    assert plots.alt_text(plots.set_alt_text(axes[2], " J falls ", None, "", "K = 3")) == (
+        "J falls; K = 3"
+    )
 
 
 def test_figure_mimebundle_shows_a_described_figure_as_img_alt_and_others_as_before():

@@ -2,7 +2,8 @@
 
 - the repository map names every module of ``kmeans_lab/`` and ``tools/``, and
   every path it names exists;
-- the catalogue's counts of wrong and right implementations are the loaded ones.
+- the catalogue's counts of wrong and right implementations are the loaded ones;
+- the classes and modules ``tools/__init__.py``'s docstring names exist.
 """
 
 from __future__ import annotations
@@ -65,3 +66,22 @@ def test_the_catalogue_counts_in_the_readme_are_the_loaded_ones():
     assert f"a catalogue of {wrong} wrong and {right} correct implementations" in text, (
         f"README must say 'a catalogue of {wrong} wrong and {right} correct implementations'"
     )
+
+
+def test_the_tools_docstring_names_only_what_exists():
+    import tools
+
+    doc = tools.__doc__
+    listed = re.findall(r"^([a-z_]+(?:, [a-z_]+)*)$", doc, re.M)  # a "Modules" entry
+    modules = [name for line in listed for name in line.split(", ")]
+    assert "preprocessors" in modules and len(modules) > 10
+    for name in modules:
+        assert (REPO / "tools" / f"{name}.py").exists() or (REPO / "tools" / name).is_dir(), name
+    classes = set(re.findall(r"``([A-Z][A-Za-z]+)``", doc))
+    assert classes, "the docstring names the course's preprocessors"
+    defined = {
+        m.group(1)
+        for path in (REPO / "tools").rglob("*.py")
+        for m in re.finditer(r"^class ([A-Za-z]+)\b", path.read_text(encoding="utf-8"), re.M)
+    }
+    assert classes <= defined, f"tools/__init__.py names {sorted(classes - defined)}"

@@ -39,7 +39,7 @@ nav
     (standard library only).
 preprocessors
     The course's own nbgrader preprocessors, one per file, used by
-    ``course/nbgrader_config.py``: ``ExecuteUntilKernelDies``, ``LimitOutputSize``.
+    ``course/nbgrader_config.py``: ``ApplyJudgedNotebook``, ``LimitOutputSize``.
 
 ``hide_instructor_tools.sh`` (beside these modules) stays a shell script: it
 hides nbgrader's instructor tools from students (``make install``, Binder's

@@ -24,8 +24,22 @@ __all__ = ["set_alt_text", "alt_text", "figure_mimebundle"]
 _ATTRIBUTE = "_kmeans_lab_alt_text"
 
 
-def set_alt_text(ax, text: str):
+def set_alt_text(ax, text: str, *more: str | None):
     """Attach ``text``, what ``ax`` shows with its numbers, to the Axes ``ax``; return ``ax``.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    text : str
+        The sentence's first clause (not empty).
+    *more : str or None
+        Further clauses, each added after a semicolon; a ``None`` or empty
+        one is left out (a clause that only some figures have: ``"K = 4
+        circled" if marked else None``).
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
 
     Examples
     --------
@@ -33,12 +47,16 @@ def set_alt_text(ax, text: str):
     >>> _, ax = plt.subplots()
     >>> alt_text(set_alt_text(ax, "J falls from 0.093 to 0.021"))
     'J falls from 0.093 to 0.021'
+    >>> alt_text(set_alt_text(ax, "J falls", None, "the elbow at K = 3"))
+    'J falls; the elbow at K = 3'
     """
-    if not isinstance(text, str):
-        raise TypeError(f"a text alternative must be a str, got {type(text).__name__}")
+    for part in (text, *(m for m in more if m is not None)):
+        if not isinstance(part, str):
+            raise TypeError(f"a text alternative must be a str, got {type(part).__name__}")
     if not text.strip():
         raise ValueError("a text alternative must be a non-empty string")
-    setattr(ax, _ATTRIBUTE, text.strip())
+    clauses = [part.strip() for part in (text, *more) if part and part.strip()]
+    setattr(ax, _ATTRIBUTE, "; ".join(clauses))
     return ax
 
 

@@ -127,19 +127,21 @@ def plot_pixels_3d(
     ax.set_zlabel("blue")
     ax.set_title(title)
     lo, hi = X.min(axis=0), X.max(axis=0)
-    text = (
-        f"{count_noun(X.shape[0], 'pixel', thousands=True)} as dots in their own colour, "
-        f"red {lo[0]:.2f} to {hi[0]:.2f}, green {lo[1]:.2f} to {hi[1]:.2f}, "
-        f"blue {lo[2]:.2f} to {hi[2]:.2f}; mean colour {_point(X.mean(axis=0))}"
-    )
+    crosses = None
     if centroids is not None:
         b = C.mean(axis=1)
-        text += (
-            f"; {count_noun(C.shape[0], 'centroid')} as large black-edged crosses, "
+        crosses = (
+            f"{count_noun(C.shape[0], 'centroid')} as large black-edged crosses, "
             f"from the darkest {_point(C[b.argmin()])} to the lightest {_point(C[b.argmax()])}"
         )
-    set_alt_text(ax, text)
-    return ax
+    return set_alt_text(
+        ax,
+        f"{count_noun(X.shape[0], 'pixel', thousands=True)} as dots in their own colour, "
+        f"red {lo[0]:.2f} to {hi[0]:.2f}, green {lo[1]:.2f} to {hi[1]:.2f}, "
+        f"blue {lo[2]:.2f} to {hi[2]:.2f}",
+        f"mean colour {_point(X.mean(axis=0))}",
+        crosses,
+    )
 
 
 def plot_kmeans_progress(

@@ -152,18 +152,20 @@ def plot_elbow(
     ax.set_ylabel(f"distortion J (mean squared distance{', log scale' if log_axes else ''})")
     ax.set_title("Elbow curve: distortion against K")
     ax.grid(True, alpha=0.3)
-    text = (
-        f"distortion J against K = {', '.join(map(str, Ks))}"
-        f"{' on log-log axes' if log_axes else ''}: J falls from {_g(d[0])} at K = {Ks[0]} "
-        f"to {_g(d[-1])} at K = {Ks[-1]}"
-    )
+    steps = circled = None
     if len(Ks) > 1 and np.all(d > 0):
         ratios = d[:-1] / d[1:]
-        text += f"; each step of K divides J by {ratios.min():.2f} to {ratios.max():.2f}"
+        steps = f"each step of K divides J by {ratios.min():.2f} to {ratios.max():.2f}"
     if elbow is not None:
-        text += f"; the elbow, circled, at K = {elbow} (J = {_g(d[Ks.index(elbow)])})"
-    set_alt_text(ax, text)
-    return ax
+        circled = f"the elbow, circled, at K = {elbow} (J = {_g(d[Ks.index(elbow)])})"
+    return set_alt_text(
+        ax,
+        f"distortion J against K = {', '.join(map(str, Ks))}"
+        f"{' on log-log axes' if log_axes else ''}: J falls from {_g(d[0])} at K = {Ks[0]} "
+        f"to {_g(d[-1])} at K = {Ks[-1]}",
+        steps,
+        circled,
+    )
 
 
 def plot_tradeoff(
@@ -250,13 +252,17 @@ def plot_tradeoff(
         for ax, y in ((ax_q, psnr[i]), (ax_s, kilobits[i])):
             ax.plot([current_K], [y], "o", ms=11, mfc="none", mec="tab:red", mew=2)
     span = f"from K = {Ks[0]} to K = {Ks[-1]} (log scale)"
-    quality = f"PSNR goes from {psnr[0]:.1f} dB to {psnr[-1]:.1f} dB {span}"
-    size = f"compressed size goes from {kilobits[0]:.1f} to {kilobits[-1]:.1f} kilobits {span}"
-    if original_bits is not None:
-        size += f"; the original's {original / 1000:.1f} kilobits as a dashed line"
-    if marked:
-        quality += f"; K = {current_K} circled, {psnr[i]:.1f} dB"
-        size += f"; K = {current_K} circled, {kilobits[i]:.1f} kilobits"
-    set_alt_text(ax_q, quality)
-    set_alt_text(ax_s, size)
+    set_alt_text(
+        ax_q,
+        f"PSNR goes from {psnr[0]:.1f} dB to {psnr[-1]:.1f} dB {span}",
+        f"K = {current_K} circled, {psnr[i]:.1f} dB" if marked else None,
+    )
+    set_alt_text(
+        ax_s,
+        f"compressed size goes from {kilobits[0]:.1f} to {kilobits[-1]:.1f} kilobits {span}",
+        f"the original's {original / 1000:.1f} kilobits as a dashed line"
+        if original_bits is not None
+        else None,
+        f"K = {current_K} circled, {kilobits[i]:.1f} kilobits" if marked else None,
+    )
     return axes

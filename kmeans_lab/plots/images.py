@@ -152,15 +152,13 @@ def plot_palette(palette: ArrayLike, ax=None, *, title: str | None = None):
     C = np.clip(P, 0, 1)
     brightness = C.mean(axis=1)
     dark, light = int(brightness.argmin()), int(brightness.argmax())
-    text = (
-        f"a strip of {count_noun(K, 'colour')}, indices 0 to {K - 1}; darkest index {dark} "
-        f"({_hex(C[dark])}, brightness {brightness[dark]:.2f}), lightest index {light} "
-        f"({_hex(C[light])}, brightness {brightness[light]:.2f})"
+    return set_alt_text(
+        ax,
+        f"a strip of {count_noun(K, 'colour')}, indices 0 to {K - 1}",
+        f"darkest index {dark} ({_hex(C[dark])}, brightness {brightness[dark]:.2f}), "
+        f"lightest index {light} ({_hex(C[light])}, brightness {brightness[light]:.2f})",
+        "colours in order: " + ", ".join(_hex(c) for c in C) if K <= 16 else None,
     )
-    if K <= 16:
-        text += "; colours in order: " + ", ".join(_hex(c) for c in C)
-    set_alt_text(ax, text)
-    return ax
 
 
 def show_labels(labels: ArrayLike, K: int | None = None, ax=None, *, title: str | None = None):
