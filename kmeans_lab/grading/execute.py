@@ -40,6 +40,7 @@ from . import settings, transport
 
 __all__ = [
     "main",
+    "run_notebook",
     "Executor",
     "cap_outputs",
     "read_frames",
@@ -286,20 +287,21 @@ def _new_sources(folder: Path, seen: dict[str, int]) -> dict[str, np.ndarray]:
     return found
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kmeans_lab.grading.execute")
-    parser.add_argument("notebook")
-    parser.add_argument("--answers", required=True, help="the folder hidden_check writes to")
-    parser.add_argument("--result-fd", type=int, required=True)
-    parser.add_argument("--cell-timeout", type=int, default=settings.CELL_TIMEOUT[1])
-    args = parser.parse_args(argv)
-    fd = args.result_fd
+def run_notebook(
+    notebook: str, fd: int, answers: str, cell_timeout: int, executor: Executor | None = None
+) -> None:
+    """Run the code cells of ``notebook`` one by one, writing a frame per cell to ``fd``.
+
+    The last frame says the notebook ended. ``answers`` is the folder the check
+    cells report the student's sources to; ``executor``, a new one where no cell
+    has run yet (:mod:`.serve` builds it before forking), else one is made here.
+    """
     os.set_inheritable(fd, False)  # processes the notebook starts do not get it
-    answers = Path(args.answers)
-    answers.mkdir(parents=True, exist_ok=True)
-    with open(args.notebook, encoding="utf-8") as f:
+    folder = Path(answers)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(notebook, encoding="utf-8") as f:
         cells = json.load(f)["cells"]
-    executor = Executor(args.cell_timeout)
+    executor = executor or Executor(cell_timeout)
     seen: dict[str, int] = {}
     for index, cell in enumerate(cells):
         if cell.get("cell_type") != "code":
@@ -308,10 +310,20 @@ def main(argv: list[str] | None = None) -> int:
         source = "".join(source) if isinstance(source, list) else str(source)
         outputs = executor.run_cell(source)
         _write_frame(
-            fd, {"format": 1, "cell": index, "outputs": outputs}, _new_sources(answers, seen)
+            fd, {"format": 1, "cell": index, "outputs": outputs}, _new_sources(folder, seen)
         )
     _write_frame(fd, {"format": 1, "done": True}, {})
-    os.close(fd)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kmeans_lab.grading.execute")
+    parser.add_argument("notebook")
+    parser.add_argument("--answers", required=True, help="the folder hidden_check writes to")
+    parser.add_argument("--result-fd", type=int, required=True)
+    parser.add_argument("--cell-timeout", type=int, default=settings.CELL_TIMEOUT[1])
+    args = parser.parse_args(argv)
+    run_notebook(args.notebook, args.result_fd, args.answers, args.cell_timeout)
+    os.close(args.result_fd)
     sys.stdout.flush()
     os._exit(0)  # nothing the notebook left behind (threads, handlers) may hold the exit
 
