@@ -178,6 +178,16 @@ def _make_shell(sink: _Sink):
         def enable_gui(self, gui=None):  # %matplotlib inline: no event loop to start
             pass
 
+        def enable_matplotlib(self, gui=None):
+            # A cell's figures are drawn once, by the inline backend's flush_figures (it
+            # shows and closes them). pyplot's own post_execute hook, registered before it,
+            # would first draw every stale figure for nothing: the same pixels, twice the time.
+            result = super().enable_matplotlib(gui)
+            hooks = self.events.callbacks["post_execute"]
+            flush = [h for h in hooks if getattr(h, "__name__", "") == "flush_figures"]
+            hooks[:] = flush + [h for h in hooks if h not in flush]
+            return result
+
         def _showtraceback(self, etype, evalue, stb):
             sink.add(
                 {
