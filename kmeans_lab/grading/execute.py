@@ -57,7 +57,14 @@ class CellTimeoutError(KeyboardInterrupt):
 
 
 def cap_outputs(cell) -> None:
-    """Cut a code cell's text outputs and the number of its outputs (in place)."""
+    """Cut a code cell's text outputs and the number of its outputs (in place).
+
+    Streams and ``text/*`` values are cut, as nbgrader's path cuts them
+    (``tools/preprocessors/limit_output_size.py``); other data (a figure's
+    ``image/png``) is kept whole: cut, it would be a broken image in the
+    feedback. The whole notebook's results are bounded by the sandbox's
+    result limit.
+    """
     outputs = cell.get("outputs", [])
     if len(outputs) > MAX_OUTPUTS:
         del outputs[MAX_OUTPUTS:]
@@ -70,7 +77,7 @@ def cap_outputs(cell) -> None:
         for mime, value in list(output.get("data", {}).items()):
             if isinstance(value, list):
                 value = "".join(value)
-            if isinstance(value, str):
+            if isinstance(value, str) and str(mime).startswith("text/"):
                 output["data"][mime] = settings.cut_text(value)
         if output.get("output_type") == "error":
             output["traceback"] = [
