@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .sandbox import Sandbox, SandboxResult, _kill
-from .sandbox_ids import SandboxCgroup, lease_uid
 
 __all__ = ["StreamsOutcome", "run_notebooks"]
 
@@ -57,68 +56,28 @@ def run_notebooks(
     ``argv`` gets ``--control-fd N --result-fds A,B,...``. Each notebook may
     take ``sandbox.limits.wall_seconds``, and so may the server's start.
     """
-    if not sandbox.as_root:
-        return _run(sandbox, input_dir, argv, count, env, None)
-    with lease_uid(timeout=sandbox.limits.wall_seconds) as lease:
-        return _run(sandbox, input_dir, argv, count, env, lease.uid)
 
-
-def _run(sandbox, input_dir, argv, count, env, uid) -> StreamsOutcome:
-    name = f"sandbox-{os.getuid() if uid is None else uid}-{os.getpid()}-n{time.monotonic_ns()}"
-    cgroup = SandboxCgroup(name, sandbox.limits.processes, sandbox.limits.total_memory_bytes)
-    if sandbox.as_root:
-        cgroup.create()
-    else:
-        cgroup.unavailable = "the grader is not root"
-    try:
+    def body(uid, cgroup) -> StreamsOutcome:
         outcome = _popen(sandbox, input_dir, argv, count, env, uid, cgroup)
-    finally:
-        cgroup.remove()
-    for result in outcome.results:
-        if result is not None:
-            result.cgroup_unavailable = cgroup.unavailable
-    return outcome
+        for result in outcome.results:
+            if result is not None:
+                result.cgroup_unavailable = cgroup.unavailable
+        return outcome
+
+    return sandbox.leased(body)
 
 
 def _popen(sandbox, input_dir, argv, count, env, uid, cgroup) -> StreamsOutcome:
-    copies = {n: os.open(p, os.O_RDONLY) for n, p in sandbox.home_files.items()}
     control_r, control_w = os.pipe()
     pipes = [os.pipe() for _ in range(count)]
-    writers = [control_w, *(w for _, w in pipes)]
-    argv = argv + [
-        "--control-fd",
-        str(control_w),
-        "--result-fds",
-        ",".join(str(w) for _, w in pipes),
-    ]
+    writers = (control_w, *(w for _, w in pipes))
+    fds = ["--control-fd", str(control_w), "--result-fds", ",".join(str(w) for _, w in pipes)]
     try:
-        cmd = sandbox.command(input_dir, argv, sandbox.environment(env), uid, copies)
-    except BaseException:
-        for fd in [control_r, *writers, *(r for r, _ in pipes), *copies.values()]:
-            os.close(fd)
-        raise
-
-    def in_the_child() -> None:
-        sandbox._set_limits()
-        cgroup.enter()
-
-    try:
-        proc = subprocess.Popen(
-            cmd,
-            pass_fds=(*writers, *copies.values()),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            preexec_fn=in_the_child,
-            start_new_session=True,
-        )
+        proc = sandbox.start(input_dir, argv + fds, env, uid, cgroup, writers)
     except BaseException:
         for fd in [control_r, *(r for r, _ in pipes)]:
             os.close(fd)
         raise
-    finally:
-        for fd in [*writers, *copies.values()]:
-            os.close(fd)
     return _collect(sandbox, proc, control_r, [r for r, _ in pipes])
 
 
