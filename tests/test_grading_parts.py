@@ -434,3 +434,41 @@ def test_the_environment_is_compiled_once_for_the_sandboxes_that_cannot_write_by
     assert list((writable / "pkg" / "__pycache__").glob("mod.*.pyc"))
     assert not (read_only / "pkg" / "__pycache__").exists()
     assert integrity.compare(before, integrity.fingerprint()) == []  # bytecode is not watched
+
+
+SEEDS_THE_GLOBAL_STATE = """import numpy as np
+def find_closest_centroids(X, centroids):
+    np.random.seed(12345)  # a global state of its own, left behind
+    return ((X[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+"""
+
+
+def test_a_call_that_changes_the_global_random_state_is_flagged_and_the_state_put_back():
+    from kmeans_lab.checks.runner import Runner
+    from kmeans_lab.grading.record import read_plan
+
+    X, centroids = np.arange(12.0).reshape(4, 3), np.array([[0.0, 1, 2], [9, 10, 11]])
+    np.random.seed(7)
+    before = np.random.get_state()
+    namespace: dict = {}
+    exec(SEEDS_THE_GLOBAL_STATE, namespace)
+    outcome = Runner("find_closest_centroids", namespace["find_closest_centroids"]).invoke(
+        (X.copy(), centroids.copy())
+    )
+    assert outcome.global_random and outcome.raised is None  # the kernel's check ...
+    assert np.array_equal(np.random.get_state()[1], before[1])  # ... puts the state back
+    plan = replay.plan("find_closest_centroids", n_random=0, seed=1)
+    document, _ = transport.load(record(plan, SEEDS_THE_GLOBAL_STATE))  # the fresh sandbox's
+    assert [c["global_random"] for c in document["calls"]] == [True] * len(read_plan(plan)[1])
+    assert np.array_equal(np.random.get_state()[1], before[1])
+
+
+def test_the_grader_reads_each_plan_once_and_hands_out_copies():
+    plan = replay.plan("compute_centroids", n_random=2, seed=3)
+    first = replay._read_plan(plan)
+    key, array = next(iter(first[2].items()))
+    array[...] = -1  # a caller that writes into its arrays or calls ...
+    first[1].clear()
+    again = replay._read_plan(plan)  # ... changes nothing the next student gets
+    assert again[0] == "compute_centroids" and again[1] and not np.all(again[2][key] == -1)
+    assert replay._read_once.cache_info().hits >= 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import nbformat
 import pytest
 
 pytest.importorskip("nbgrader")  # the instructor extra (make install installs it)
@@ -80,6 +81,28 @@ def test_the_output_cap_changes_the_sandbox_and_the_nbgrader_path_together(monke
     preprocessor = LimitOutputSize(config=config)
     assert preprocessor.truncate(text) == expected
     assert LimitOutputSize().truncate(text) == expected  # and its own default
+
+
+def test_a_figure_is_kept_whole_and_text_cut_alike_in_the_sandbox_and_nbgrader(monkeypatch):
+    monkeypatch.setattr(settings, "MAX_OUTPUT_CHARS", 10)
+    png, html = "iVBORw0KGgo" + "A" * 40, "<img src='data:...'>" + "B" * 40
+
+    def figure_cell():
+        data = {"image/png": png, "text/html": html, "text/plain": "Figure. " + "C" * 20}
+        return {"cell_type": "code", "outputs": [{"output_type": "display_data", "data": data}]}
+
+    sandboxed = figure_cell()
+    execute.cap_outputs(sandboxed)
+    by_nbgrader = nbformat.from_dict(figure_cell())
+    LimitOutputSize(max_chars=10).preprocess_cell(by_nbgrader, {}, 0)
+    for cell in (sandboxed, by_nbgrader):
+        data = cell["outputs"][0]["data"]
+        assert data["image/png"] == png  # a cut PNG is a broken image in the feedback
+        assert (
+            data["text/html"].startswith("<img src='") and "Output truncated" in data["text/html"]
+        )
+        assert data["text/plain"] == settings.cut_text("Figure. " + "C" * 20)
+    assert sandboxed["outputs"][0]["data"] == dict(by_nbgrader["outputs"][0]["data"])
 
 
 def test_cut_text_keeps_short_text_whole_and_joins_lines():

@@ -34,6 +34,7 @@ The notebook's results come back through a pipe, read with a size limit
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import resource
@@ -309,45 +310,47 @@ class Sandbox:
 
         The command gets ``result_arg N``: the file descriptor of the result pipe.
         """
-        if not self.as_root:
-            return self._run(input_dir, argv, env, result_arg, None)
-        with lease_uid(timeout=self.limits.wall_seconds) as lease:
-            return self._run(input_dir, argv, env, result_arg, lease.uid)
 
-    def _run(self, input_dir, argv, env, result_arg, uid) -> SandboxResult:
-        name = f"sandbox-{os.getuid() if uid is None else uid}-{os.getpid()}-{next(_COUNTER)}"
-        cgroup = SandboxCgroup(name, self.limits.processes, self.limits.total_memory_bytes)
-        if self.as_root:
-            cgroup.create()
-        else:
-            cgroup.unavailable = "the grader is not root"
-        try:
+        def body(uid, cgroup) -> SandboxResult:
             result = self._popen(input_dir, argv, env, result_arg, uid, cgroup)
-        finally:
-            cgroup.remove()
-        result.cgroup_unavailable = cgroup.unavailable
-        return result
+            result.cgroup_unavailable = cgroup.unavailable
+            return result
 
-    def _popen(self, input_dir, argv, env, result_arg, uid, cgroup) -> SandboxResult:
-        start = time.monotonic()
+        return self.leased(body)
+
+    def leased(self, body):
+        """``body(uid, cgroup)`` with a uid leased for this sandbox alone and its cgroup, both
+        given back when it returns (not root: ``uid`` None, the cgroup saying why there is none)."""
+        with contextlib.ExitStack() as stack:
+            uid = None
+            if self.as_root:
+                uid = stack.enter_context(lease_uid(timeout=self.limits.wall_seconds)).uid
+            name = f"sandbox-{os.getuid() if uid is None else uid}-{os.getpid()}-{next(_COUNTER)}"
+            cgroup = SandboxCgroup(name, self.limits.processes, self.limits.total_memory_bytes)
+            if self.as_root:
+                cgroup.create()
+            else:
+                cgroup.unavailable = "the grader is not root"
+            stack.callback(cgroup.remove)
+            return body(uid, cgroup)
+
+    def start(self, input_dir, argv, env, uid, cgroup, fds: tuple[int, ...]) -> subprocess.Popen:
+        """Start the Python command ``argv`` in the sandbox, in ``cgroup``, passing it ``fds``.
+
+        ``fds`` (the write ends of its pipes) are closed here once passed on, or
+        on failure; its stderr is a pipe.
+        """
         copies = {name: os.open(path, os.O_RDONLY) for name, path in self.home_files.items()}
-        read_end, write_end = os.pipe()
-        argv = argv + [result_arg, str(write_end)]
-        try:
-            cmd = self.command(input_dir, argv, self.environment(env or {}), uid, copies)
-        except BaseException:
-            for fd in [read_end, write_end, *copies.values()]:
-                os.close(fd)
-            raise
 
         def in_the_child() -> None:
             self._set_limits()
             cgroup.enter()
 
         try:
-            proc = subprocess.Popen(
+            cmd = self.command(input_dir, argv, self.environment(env or {}), uid, copies)
+            return subprocess.Popen(
                 cmd,
-                pass_fds=(write_end, *copies.values()),
+                pass_fds=(*fds, *copies.values()),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
@@ -355,8 +358,19 @@ class Sandbox:
                 start_new_session=True,
             )
         finally:
-            for fd in [write_end, *copies.values()]:
+            for fd in [*fds, *copies.values()]:
                 os.close(fd)
+
+    def _popen(self, input_dir, argv, env, result_arg, uid, cgroup) -> SandboxResult:
+        start = time.monotonic()
+        read_end, write_end = os.pipe()
+        try:
+            proc = self.start(
+                input_dir, argv + [result_arg, str(write_end)], env, uid, cgroup, (write_end,)
+            )
+        except BaseException:
+            os.close(read_end)
+            raise
         chunks: list[bytes] = []
         state = {"size": 0, "overflow": False}
         stderr: list[bytes] = []

@@ -238,7 +238,8 @@ class Runner:
             outcome.raised = Raised.from_exception(exc, self.func)
         finally:
             outcome.global_random = not same_random_state(np_state, np.random.get_state())
-            np.random.set_state(np_state)
+            if outcome.global_random:  # put back only a changed state (as costly as a call)
+                np.random.set_state(np_state)
         outcome.hit = watch.hit
         outcome.lines = counter.lines if counter is not None else None
         return outcome

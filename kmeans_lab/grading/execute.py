@@ -40,6 +40,7 @@ from . import settings, transport
 
 __all__ = [
     "main",
+    "run_notebook",
     "Executor",
     "cap_outputs",
     "read_frames",
@@ -56,7 +57,14 @@ class CellTimeoutError(KeyboardInterrupt):
 
 
 def cap_outputs(cell) -> None:
-    """Cut a code cell's text outputs and the number of its outputs (in place)."""
+    """Cut a code cell's text outputs and the number of its outputs (in place).
+
+    Streams and ``text/*`` values are cut, as nbgrader's path cuts them
+    (``tools/preprocessors/limit_output_size.py``); other data (a figure's
+    ``image/png``) is kept whole: cut, it would be a broken image in the
+    feedback. The whole notebook's results are bounded by the sandbox's
+    result limit.
+    """
     outputs = cell.get("outputs", [])
     if len(outputs) > MAX_OUTPUTS:
         del outputs[MAX_OUTPUTS:]
@@ -69,7 +77,7 @@ def cap_outputs(cell) -> None:
         for mime, value in list(output.get("data", {}).items()):
             if isinstance(value, list):
                 value = "".join(value)
-            if isinstance(value, str):
+            if isinstance(value, str) and str(mime).startswith("text/"):
                 output["data"][mime] = settings.cut_text(value)
         if output.get("output_type") == "error":
             output["traceback"] = [
@@ -176,6 +184,16 @@ def _make_shell(sink: _Sink):
 
         def enable_gui(self, gui=None):  # %matplotlib inline: no event loop to start
             pass
+
+        def enable_matplotlib(self, gui=None):
+            # A cell's figures are drawn once, by the inline backend's flush_figures (it
+            # shows and closes them). pyplot's own post_execute hook, registered before it,
+            # would first draw every stale figure for nothing: the same pixels, twice the time.
+            result = super().enable_matplotlib(gui)
+            hooks = self.events.callbacks["post_execute"]
+            flush = [h for h in hooks if getattr(h, "__name__", "") == "flush_figures"]
+            hooks[:] = flush + [h for h in hooks if h not in flush]
+            return result
 
         def _showtraceback(self, etype, evalue, stb):
             sink.add(
@@ -286,20 +304,21 @@ def _new_sources(folder: Path, seen: dict[str, int]) -> dict[str, np.ndarray]:
     return found
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kmeans_lab.grading.execute")
-    parser.add_argument("notebook")
-    parser.add_argument("--answers", required=True, help="the folder hidden_check writes to")
-    parser.add_argument("--result-fd", type=int, required=True)
-    parser.add_argument("--cell-timeout", type=int, default=settings.CELL_TIMEOUT[1])
-    args = parser.parse_args(argv)
-    fd = args.result_fd
+def run_notebook(
+    notebook: str, fd: int, answers: str, cell_timeout: int, executor: Executor | None = None
+) -> None:
+    """Run the code cells of ``notebook`` one by one, writing a frame per cell to ``fd``.
+
+    The last frame says the notebook ended. ``answers`` is the folder the check
+    cells report the student's sources to; ``executor``, a new one where no cell
+    has run yet (:mod:`.serve` builds it before forking), else one is made here.
+    """
     os.set_inheritable(fd, False)  # processes the notebook starts do not get it
-    answers = Path(args.answers)
-    answers.mkdir(parents=True, exist_ok=True)
-    with open(args.notebook, encoding="utf-8") as f:
+    folder = Path(answers)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(notebook, encoding="utf-8") as f:
         cells = json.load(f)["cells"]
-    executor = Executor(args.cell_timeout)
+    executor = executor or Executor(cell_timeout)
     seen: dict[str, int] = {}
     for index, cell in enumerate(cells):
         if cell.get("cell_type") != "code":
@@ -308,10 +327,20 @@ def main(argv: list[str] | None = None) -> int:
         source = "".join(source) if isinstance(source, list) else str(source)
         outputs = executor.run_cell(source)
         _write_frame(
-            fd, {"format": 1, "cell": index, "outputs": outputs}, _new_sources(answers, seen)
+            fd, {"format": 1, "cell": index, "outputs": outputs}, _new_sources(folder, seen)
         )
     _write_frame(fd, {"format": 1, "done": True}, {})
-    os.close(fd)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kmeans_lab.grading.execute")
+    parser.add_argument("notebook")
+    parser.add_argument("--answers", required=True, help="the folder hidden_check writes to")
+    parser.add_argument("--result-fd", type=int, required=True)
+    parser.add_argument("--cell-timeout", type=int, default=settings.CELL_TIMEOUT[1])
+    args = parser.parse_args(argv)
+    run_notebook(args.notebook, args.result_fd, args.answers, args.cell_timeout)
+    os.close(args.result_fd)
     sys.stdout.flush()
     os._exit(0)  # nothing the notebook left behind (threads, handlers) may hold the exit
 

@@ -10,8 +10,8 @@ In IPython (JupyterLab, nbclient, the grading sandbox), importing
 figures: a figure with a text alternative is shown as an HTML ``<img alt>``
 (what JupyterLab's screen-reader users reach: its PNG renderer writes no
 ``alt``), beside the same PNG with the text in its ``alt`` metadata (what the
-course's nbconvert theme reads) and the text as its ``text/plain``. A figure
-without one is shown as before.
+course's nbconvert theme reads) and the text as its ``text/plain``, drawn once
+for both (:class:`_DrawnOnce`). A figure without one is shown as before.
 """
 
 from __future__ import annotations
@@ -134,6 +134,45 @@ def figure_mimebundle(fig, png_formatter) -> tuple[dict, dict]:
     )
 
 
+class _DrawnOnce:
+    """The ``image/png`` printer of figures, in front of the one matplotlib registers.
+
+    IPython asks for a described figure's PNG twice in one display: once in
+    :func:`figure_mimebundle` (the ``<img alt>``), once from the ``image/png``
+    printer matplotlib's inline backend registers for figures (a per-type
+    printer takes precedence over a mime bundle's value). Drawing is most of
+    a figure cell's time. This printer hands back, once, what the registered
+    printer returned for the bundle of that same figure in the same display
+    call (``last``, cleared when any display call ends); otherwise it calls
+    the registered printer.
+    """
+
+    def __init__(self, formatter, figure_type) -> None:
+        self.formatter, self.figure_type = formatter, figure_type
+        self.printer = None  #: the printer it stands in front of
+        self.bundling = False
+        self.last: tuple | None = None  #: (figure, what the printer returned) for the bundle
+
+    def install(self) -> None:
+        """Stand in front of the registered printer (again, if it was replaced since)."""
+        try:
+            current = self.formatter.lookup_by_type(self.figure_type)
+        except KeyError:  # none registered (not the inline backend): nothing to stand for
+            return
+        if current is not self:
+            self.printer = current
+            self.formatter.for_type(self.figure_type, self)
+
+    def __call__(self, fig):
+        last, self.last = self.last, None
+        if last is not None and last[0] is fig:
+            return last[1]
+        result = self.printer(fig)
+        if self.bundling:
+            self.last = (fig, result)
+        return result
+
+
 def register_ipython() -> bool:
     """Show described figures with their text alternative in the running IPython (if any)."""
     try:
@@ -145,10 +184,30 @@ def register_ipython() -> bool:
     if shell is None or not hasattr(shell, "display_formatter"):
         return False
     formatters = shell.display_formatter
+    png = formatters.formatters["image/png"]
+    once = _DrawnOnce(png, Figure)
 
     def bundle(fig):
-        data, metadata = figure_mimebundle(fig, formatters.formatters["image/png"])
+        once.install()
+        once.bundling, once.last = True, None
+        try:
+            data, metadata = figure_mimebundle(fig, png)
+        finally:
+            once.bundling = False
+        if not data:
+            once.last = None
         return (data, metadata) if data else None
 
+    display_call = formatters.format
+
+    def format(obj, include=None, exclude=None):
+        try:
+            return display_call(obj, include=include, exclude=exclude)
+        finally:
+            once.last = None  # a PNG is handed back within its own display call only
+
     formatters.mimebundle_formatter.for_type(Figure, bundle)
+    if not getattr(display_call, "_kmeans_lab_once", False):
+        format._kmeans_lab_once = True
+        formatters.format = format
     return True

@@ -33,6 +33,8 @@ compressed_bits: 12/12 checks passed
 from __future__ import annotations
 
 import ast
+import copy
+import functools
 import importlib
 import types
 from typing import Any
@@ -352,6 +354,18 @@ def import_in_source(exercise: str, source: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=len(REGISTRY))
+def _read_once(plan_bundle: bytes) -> tuple[str, list, dict]:
+    return read_plan(plan_bundle)
+
+
+def _read_plan(plan_bundle: bytes) -> tuple[str, list, dict]:
+    """:func:`read_plan`, read once per plan in this process (every student has the same);
+    each caller gets copies of its calls and arrays."""
+    exercise, calls, arrays = _read_once(plan_bundle)
+    return exercise, copy.deepcopy(calls), {key: a.copy() for key, a in arrays.items()}
+
+
 def replay(
     plan_bundle: Bundle,
     recording_bundle: Bundle,
@@ -387,7 +401,7 @@ def replay(
     PlanError
         If the recording does not belong to this plan.
     """
-    exercise, calls, plan_arrays = read_plan(plan_bundle)
+    exercise, calls, plan_arrays = _read_plan(bytes(plan_bundle))
     recording, arrays = transport.load(recording_bundle)
     if (
         recording.get("format") != FORMAT

@@ -13,8 +13,10 @@ other machines; :mod:`.merge` writes the gradebook afterwards.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from kmeans_lab.grading.capture import ANSWERS_VARIABLE
 from .. import recordings
 from ..nbgrader_course import ASSIGNMENT
 from ..sandbox import Limits, Sandbox
+from ..sandbox_streams import run_notebooks
 from . import flags, own_work
 from .cells import course_sources, graded_sources
 from .fresh import Job, record_in_fresh_sandboxes
@@ -250,6 +253,75 @@ def _run_in_sandbox(nb, run: Run, settings: Settings, slot: int):
     return result
 
 
+#: Why this process runs each notebook in a sandbox of its own (None: one sandbox per student).
+_ONE_SANDBOX_EACH: list[str] = []
+
+
+def _run_all_in_one_sandbox(nbs: dict, run: Run, settings: Settings, slot: int) -> dict:
+    """``{name: SandboxResult}`` of the notebooks one server sandbox ran (the others: not there)."""
+    names = list(nbs)
+    folder = Path(tempfile.mkdtemp(prefix="kmeans-lab-stage-"))
+    try:
+        for i, name in enumerate(names):
+            nbformat.write(execution_copy(nbs[name]), folder / f"{i}.ipynb")
+            os.chmod(folder / f"{i}.ipynb", 0o444)
+        os.chmod(folder, 0o755)
+        limits = settings.limits()
+        sandbox = Sandbox(run.package, limits, slot, home_files=run.home_files)
+        outcome = run_notebooks(
+            sandbox,
+            folder,
+            [
+                "-m",
+                "kmeans_lab.grading.serve",
+                *(f"{Sandbox.INPUT}/{i}.ipynb" for i in range(len(names))),
+                "--answers",
+                ANSWERS_DIR,
+                "--cell-timeout",
+                str(settings.cell_timeout),
+                "--home-bytes",
+                str(limits.scratch_bytes),
+                "--tmp-bytes",
+                str(limits.tmp_bytes),
+            ],
+            len(names),
+            env={ANSWERS_VARIABLE: ANSWERS_DIR},
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if outcome.unavailable:
+        _ONE_SANDBOX_EACH.append(outcome.unavailable)
+    return {n: r for n, r in zip(names, outcome.results) if r is not None}
+
+
+def run_notebooks_of_student(nbs: dict, run: Run, settings: Settings, slot: int) -> dict:
+    """``{name: SandboxResult or the exception}``: each notebook run, in one sandbox where possible.
+
+    One server sandbox (:mod:`kmeans_lab.grading.serve`) runs the notebooks one
+    after the other, each in a fresh child of its own; the notebooks it did not
+    run (one before them hit a limit, or the server could not start them) go to
+    a new server sandbox, and where no child gets namespaces of its own, or a
+    server sandbox ran none of them, each goes to a sandbox of its own.
+    """
+    results: dict = {}
+    pending = dict(nbs)
+    while pending and not _ONE_SANDBOX_EACH:
+        try:
+            ran = _run_all_in_one_sandbox(pending, run, settings, slot)
+        except Exception:  # e.g. no uid free: each notebook tries, and says why, on its own
+            break
+        if not ran:
+            break
+        results.update(ran)
+        pending = {n: nb for n, nb in pending.items() if n not in ran}
+    for name, nb in pending.items():
+        try:
+            results[name] = _run_in_sandbox(nb, run, settings, slot)
+        except Exception as exc:  # this notebook is not graded, the reason said
+            results[name] = exc
+    return results
+
+
 def _run_and_judge(
     nb,
     name: str,
@@ -257,12 +329,13 @@ def _run_and_judge(
     run: Run,
     settings: Settings,
     slot: int,
-    log,
     problems: list[str],
     out: Path,
     sources: dict[str, str],
+    sandboxed,
 ) -> dict:
-    """Run one restored notebook in its sandbox, each reported function in a fresh one, judge.
+    """Judge one restored notebook from its sandbox's result, each reported function run in a
+    fresh sandbox.
 
     Writes the judged copy and returns the notebook's entry; ``sources`` gets
     the source of each function as graded (for similarity and the copy test).
@@ -270,9 +343,6 @@ def _run_and_judge(
     exercises = sorted(set(check_cells(nb).values()))
     entry = {"exercises": {}, "seconds": 0.0}
     if exercises:
-        if log:
-            log(f"{student}: {name} in the sandbox")
-        sandboxed = _run_in_sandbox(nb, run, settings, slot)
         code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
         report = read_sandbox_report(
             sandboxed.data,
@@ -354,6 +424,7 @@ def grade_student(
     out.mkdir(parents=True)
     for name, data in found["exchange"].items():
         (out / name).write_bytes(data)
+    restored = {}  # name: (notebook, seconds) or (None, the reason it scores 0)
     for name, submitted in sorted(found["readable"].items()):
         nb_started = time.monotonic()
         ours = course_sources(course, name)  # the gradebook's cells: the rest is the student's
@@ -366,13 +437,27 @@ def grade_student(
             nb = sanitize(submitted, course, student, name)
         except Exception as exc:  # nbgrader refused the notebook's metadata
             reason = f"could not be restored from the gradebook ({type(exc).__name__}: {exc})"[:300]
-            result["failed_notebooks"][name] = reason
-            result["problems"].append(f"{name}.ipynb: {reason}; scores 0")
+            restored[name] = (None, reason)
             continue
         # the graded source of each exercise, from the student's cells (similarity and the
         # copy test read result["sources"], whoever fills it)
         result["sources"].update(graded_sources(nb, ours))
+        restored[name] = (nb, time.monotonic() - nb_started)
+    to_run = {n: nb for n, (nb, _) in restored.items() if nb is not None and check_cells(nb)}
+    for name in to_run:
+        if log:
+            log(f"{student}: {name} in the sandbox")
+    sandboxed = run_notebooks_of_student(to_run, run, settings, slot)
+    for name, (nb, seconds) in restored.items():
+        if nb is None:
+            result["failed_notebooks"][name] = seconds
+            result["problems"].append(f"{name}.ipynb: {seconds}; scores 0")
+            continue
+        nb_started = time.monotonic()
         try:
+            ran = sandboxed.get(name)
+            if isinstance(ran, Exception):
+                raise ran
             entry = _run_and_judge(
                 nb,
                 name,
@@ -380,17 +465,18 @@ def grade_student(
                 run,
                 settings,
                 slot,
-                log,
                 result["problems"],
                 out,
                 result["sources"],
+                ran,
             )
         except Exception as exc:  # the grader failed on this notebook: 0, the reason, go on
             reason = f"not graded: the grader could not judge this notebook ({describe_error(exc)})"
             result["failed_notebooks"][name] = reason
             result["problems"].append(f"{name}.ipynb: {reason}; scores 0")
             continue
-        entry["seconds"] = round(time.monotonic() - nb_started, 2)
+        ran_for = ran.seconds if ran is not None else 0.0
+        entry["seconds"] = round(seconds + ran_for + time.monotonic() - nb_started, 2)
         result["notebooks"][name] = entry
         result["graded_notebooks"].append(name)
     result["seconds"] = round(time.monotonic() - started, 2)
