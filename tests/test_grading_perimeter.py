@@ -886,7 +886,9 @@ def test_each_sandbox_has_its_own_cgroup_where_the_machine_allows_it(tmp_path):
     def watch():
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and not seen:
-            for folder in CGROUP_ROOT.glob(f"*/{CGROUP_FOLDER}/sandbox-*"):
+            # this process's sandboxes only (sandbox-<uid>-<grader pid>-<n>): another test
+            # process (pytest-xdist's other worker) may be running one of its own meanwhile
+            for folder in CGROUP_ROOT.glob(f"*/{CGROUP_FOLDER}/sandbox-*-{os.getpid()}-*"):
                 if (folder / "pids.max").exists():
                     procs = (folder / "cgroup.procs").read_text().split()
                     if procs:

@@ -240,8 +240,12 @@ class SandboxCgroup:
                     except OSError:
                         pass
                 time.sleep(0.1)
-            try:
-                folder.rmdir()
-            except OSError:
-                pass
+            for _ in range(20):  # the kernel may still count an exiting process: EBUSY
+                try:
+                    folder.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.05)
         self.folders = []
