@@ -8,14 +8,11 @@ is tested on what comes back.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from execute_helpers import execute
+from nbformat.v4 import new_code_cell, new_markdown_cell
 
 from kmeans_lab.grading.execute import read_frames
 
@@ -23,37 +20,6 @@ REPO = Path(__file__).resolve().parents[1]
 
 pytest.importorskip("nbgrader")
 from tools.grading.judge import read_sandbox_report  # noqa: E402
-
-
-def execute(tmp_path: Path, cells: list, *, cell_timeout: int = 20, env=None) -> bytes:
-    nb = new_notebook(cells=cells)
-    path = tmp_path / "nb.ipynb"
-    nbformat.write(nb, path)
-    read_end, write_end = os.pipe()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kmeans_lab.grading.execute",
-            str(path),
-            "--answers",
-            str(tmp_path / "answers"),
-            "--result-fd",
-            str(write_end),
-            "--cell-timeout",
-            str(cell_timeout),
-        ],
-        pass_fds=(write_end,),
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=dict(os.environ, MPLBACKEND="Agg", **(env or {})),
-    )
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as pipe:
-        data = pipe.read()
-    proc.wait(timeout=120)
-    return data
 
 
 def code_indices(cells) -> list[int]:

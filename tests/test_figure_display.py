@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_notebook
+from execute_helpers import execute
+from nbformat.v4 import new_code_cell
 
 from kmeans_lab.grading.execute import read_frames
 
@@ -61,29 +58,7 @@ def digest(data):
 
 def run(tmp_path: Path, *sources: str) -> list[list[dict]]:
     """Each code cell's outputs, the notebook run as the grading sandbox runs it."""
-    path = tmp_path / "nb.ipynb"
-    nbformat.write(new_notebook(cells=[new_code_cell(s) for s in (SETUP, *sources)]), path)
-    read_end, write_end = os.pipe()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kmeans_lab.grading.execute",
-            str(path),
-            "--answers",
-            str(tmp_path / "answers"),
-            "--result-fd",
-            str(write_end),
-        ],
-        pass_fds=(write_end,),
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        env=dict(os.environ, MPLBACKEND="Agg"),
-    )
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as pipe:
-        data = pipe.read()
-    proc.wait(timeout=120)
+    data = execute(tmp_path, [new_code_cell(s) for s in (SETUP, *sources)])
     return [d["outputs"] for d, _ in read_frames(data) if "outputs" in d]
 
 
