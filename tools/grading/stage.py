@@ -131,14 +131,13 @@ def execution_copy(nb):
     return run
 
 
-def stage(nb) -> Path:
-    """A new folder holding only the notebook, readable by the sandbox."""
+def stage(notebooks: dict) -> Path:
+    """A new folder holding only ``notebooks`` (``{file name: notebook}``), readable by the
+    sandbox and by no one able to change them."""
     folder = Path(tempfile.mkdtemp(prefix="kmeans-lab-stage-"))
-    nbformat.write(nb, folder / "notebook.ipynb")
     readable = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
-    for path in [folder]:
-        os.chmod(path, readable | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH | stat.S_IWUSR)
-    for path in folder.rglob("*"):
-        if path.is_file():
-            os.chmod(path, readable)
+    for name, nb in notebooks.items():
+        nbformat.write(nb, folder / name)
+        os.chmod(folder / name, readable)
+    os.chmod(folder, readable | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH | stat.S_IWUSR)
     return folder

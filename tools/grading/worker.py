@@ -13,9 +13,7 @@ other machines; :mod:`.merge` writes the gradebook afterwards.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -85,8 +83,7 @@ def judged_folder(run: Run, student: str) -> Path:
 
 
 def _run_in_sandbox(nb, run: Run, settings: Settings, slot: int):
-    staged = execution_copy(nb)
-    folder = stage(staged)
+    folder = stage({"notebook.ipynb": execution_copy(nb)})
     try:
         sandbox = Sandbox(run.package, settings.limits(), slot, home_files=run.home_files)
         result = sandbox.run(
@@ -114,12 +111,8 @@ _ONE_SANDBOX_EACH: list[str] = []
 def _run_all_in_one_sandbox(nbs: dict, run: Run, settings: Settings, slot: int) -> dict:
     """``{name: SandboxResult}`` of the notebooks one server sandbox ran (the others: not there)."""
     names = list(nbs)
-    folder = Path(tempfile.mkdtemp(prefix="kmeans-lab-stage-"))
+    folder = stage({f"{i}.ipynb": execution_copy(nbs[name]) for i, name in enumerate(names)})
     try:
-        for i, name in enumerate(names):
-            nbformat.write(execution_copy(nbs[name]), folder / f"{i}.ipynb")
-            os.chmod(folder / f"{i}.ipynb", 0o444)
-        os.chmod(folder, 0o755)
         limits = settings.limits()
         sandbox = Sandbox(run.package, limits, slot, home_files=run.home_files)
         outcome = run_notebooks(
