@@ -34,7 +34,6 @@ class StreamsOutcome:
     results: list[SandboxResult | None]
     unavailable: str | None = None  #: why the server could not give a child its namespaces
     stderr: str = ""
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
