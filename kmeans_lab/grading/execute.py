@@ -69,16 +69,7 @@ def cap_outputs(cell) -> None:
     if len(outputs) > MAX_OUTPUTS:
         del outputs[MAX_OUTPUTS:]
     for output in outputs:
-        if output.get("output_type") == "stream":
-            text = output.get("text", "")
-            output["text"] = settings.cut_text(
-                "".join(text) if isinstance(text, list) else str(text)
-            )
-        for mime, value in list(output.get("data", {}).items()):
-            if isinstance(value, list):
-                value = "".join(value)
-            if isinstance(value, str) and str(mime).startswith("text/"):
-                output["data"][mime] = settings.cut_text(value)
+        settings.cut_output_texts(output)
         if output.get("output_type") == "error":
             output["traceback"] = [
                 settings.cut_text(str(line)) for line in output.get("traceback", [])[:100]

@@ -37,6 +37,7 @@ __all__ = [
     "cell_timeout",
     "notebook_timeout",
     "cut_text",
+    "cut_output_texts",
 ]
 
 #: The cell time limit's environment variable and its default, in seconds.
@@ -123,3 +124,26 @@ def cut_text(text: str | list[str], max_chars: int | None = None) -> str:
         return text
     dropped = len(text) - max_chars
     return text[:max_chars] + f"\n... Output truncated ({dropped} more characters) ...\n"
+
+
+def cut_output_texts(output: dict, max_chars: int | None = None) -> None:
+    """Cut an output's text in place: a stream's text and each ``text/*`` value (:func:`cut_text`).
+
+    Other data (a figure's ``image/png``, JSON) is kept whole: cut, an image
+    would be broken. The one rule of the notebook's sandbox
+    (:func:`kmeans_lab.grading.execute.cap_outputs`) and of nbgrader's path
+    (``tools/preprocessors/limit_output_size.py``).
+
+    Examples
+    --------
+    >>> out = {"output_type": "display_data", "data": {"text/plain": "x" * 5, "image/png": "y" * 5}}
+    >>> cut_output_texts(out, 2)
+    >>> out["data"]["text/plain"].splitlines()[0], out["data"]["image/png"]
+    ('xx', 'yyyyy')
+    """
+    if output.get("output_type") == "stream":
+        text = output.get("text", "")
+        output["text"] = cut_text(text if isinstance(text, (str, list)) else str(text), max_chars)
+    for mime, value in list(output.get("data", {}).items()):
+        if str(mime).startswith("text/") and isinstance(value, (str, list)):
+            output["data"][mime] = cut_text(value, max_chars)

@@ -38,11 +38,7 @@ class LimitOutputSize(NbGraderPreprocessor):  # NbGraderPreprocessor: enabled by
         if cell.cell_type != "code":
             return cell, resources
         for output in cell.get("outputs", []):
-            if output.get("output_type") == "stream":
-                output["text"] = self.truncate(output.get("text", ""))
-            for mime, value in list(output.get("data", {}).items()):
-                if mime.startswith("text/") and isinstance(value, str):
-                    output["data"][mime] = self.truncate(value)
+            settings.cut_output_texts(output, self.max_chars)
         return cell, resources
 
     def truncate(self, text):
