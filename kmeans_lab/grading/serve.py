@@ -100,6 +100,17 @@ def _new_namespaces() -> None:
     Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
 
 
+def _mounts_beneath(folders: list[str]) -> list[str]:
+    """Mount points strictly under ``folders``: a new tmpfs on one of these would hide them
+    (the sandbox binds an interpreter under /tmp when the clone is there, as CI's may be)."""
+    found = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        point = line.split(" ")[4].encode().decode("unicode_escape")
+        if any(point.startswith(folder.rstrip("/") + "/") for folder in folders):
+            found.append(point)
+    return found
+
+
 def _tmpfs(path: str, size: int, mode: str) -> None:
     data = f"size={size},mode={mode}".encode()
     _check(
@@ -159,6 +170,9 @@ def _child(notebook, fd, others, control, files, args, executor) -> None:
     # then not again: the notebook's processes may not trace it or read its memory
     _LIBC.prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0)
     try:
+        hidden = _mounts_beneath(["/tmp", "/dev/shm", os.environ.get("HOME", "/home/student")])
+        if hidden:  # the notebook would lose them: each notebook gets a sandbox of its own
+            raise OSError(0, f"a new /tmp or home would hide {hidden[0]}")
         _new_namespaces()
     except OSError as exc:
         os.write(control, f"unavailable {exc}\n".encode())
