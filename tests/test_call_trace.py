@@ -105,7 +105,10 @@ def test_the_fresh_sandbox_sees_the_leaf_and_no_check():
     imports = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
     assert imports == [
         "from __future__ import annotations",
+        "import ctypes",
+        "import sys",
         "from collections.abc import Callable",
+        "from typing import Any",
         "import numpy as np",
     ]
 
@@ -118,3 +121,92 @@ def test_same_random_state_tells_a_used_global_state_apart():
     finally:
         np.random.set_state(before)
     assert _call_trace.same_random_state(before, np.random.get_state())
+
+
+# -- GlobalRandom: the raw bytes of the generator, read instead of the whole state ------
+
+MOVES = {
+    "np.random.rand()": lambda: np.random.rand(),
+    "np.random.randint(5)": lambda: np.random.randint(5),
+    "np.random.choice(10, 3, replace=False)": lambda: np.random.choice(10, 3, replace=False),
+    "np.random.shuffle(a list)": lambda: np.random.shuffle([1, 2, 3, 4]),
+    "np.random.permutation(7)": lambda: np.random.permutation(7),
+    "np.random.seed(12345)": lambda: np.random.seed(12345),
+    "np.random.set_state(another state)": lambda: np.random.set_state(
+        np.random.RandomState(99).get_state()
+    ),
+    "624 draws (the position comes round again)": lambda: np.random.random(624),
+    "np.random.set_bit_generator(another)": lambda: np.random.set_bit_generator(
+        np.random.MT19937(5)
+    ),
+}
+KEEPS = {
+    "nothing": lambda: None,
+    "a Generator's draws": lambda: np.random.default_rng(1).random(100),
+    "np.random.get_state()": lambda: np.random.get_state(),
+    "a RandomState of its own": lambda: np.random.RandomState(3).rand(10),
+}
+
+
+@pytest.fixture
+def restored_global_state():
+    generator = np.random.get_bit_generator()
+    state = np.random.get_state()
+    yield
+    np.random.set_bit_generator(generator)
+    np.random.set_state(state)
+
+
+@pytest.mark.parametrize("what", MOVES)
+def test_global_random_sees_every_move_and_puts_the_state_back(what, restored_global_state):
+    watch = _call_trace.GlobalRandom()
+    generator, before = np.random.get_bit_generator(), np.random.get_state()
+    mark = watch.mark()
+    MOVES[what]()
+    assert watch.changed(mark) is True
+    assert np.random.get_bit_generator() is generator
+    assert _call_trace.same_random_state(before, np.random.get_state())
+
+
+@pytest.mark.parametrize("what", KEEPS)
+def test_global_random_says_unchanged_when_nothing_drew(what, restored_global_state):
+    watch = _call_trace.GlobalRandom()
+    for _ in range(3):  # the second mark reuses the first reading: still right
+        before = np.random.get_state()
+        mark = watch.mark()
+        KEEPS[what]()
+        assert watch.changed(mark) is False
+        assert _call_trace.same_random_state(before, np.random.get_state())
+
+
+def test_global_random_agrees_with_the_whole_state_over_a_random_walk(restored_global_state):
+    """Moves and keeps in a random order, one watch throughout, as a check's calls go."""
+    rng = np.random.default_rng(7)
+    watch = _call_trace.GlobalRandom()
+    steps = {**MOVES, **KEEPS}
+    names = list(steps)
+    for _ in range(200):
+        name = names[rng.integers(len(names))]
+        before = np.random.get_state()
+        mark = watch.mark()
+        steps[name]()
+        after = np.random.get_state()
+        moved = np.random.get_bit_generator() is not mark[0] or not (
+            _call_trace.same_random_state(before, after)
+        )
+        assert watch.changed(mark) is moved, name
+        assert _call_trace.same_random_state(before, np.random.get_state()), name
+
+
+def test_global_random_reads_the_whole_state_where_the_raw_bytes_do_not_match(
+    monkeypatch, restored_global_state
+):
+    """Another layout of NumPy's struct: the bytes are ignored, the whole state compared."""
+    monkeypatch.setattr(_call_trace, "_raw_state", lambda generator: b"\0" * 2500)
+    watch = _call_trace.GlobalRandom()
+    mark = watch.mark()
+    assert mark[1] is None  # the bytes did not match the state NumPy reports
+    assert watch.changed(mark) is False
+    mark = watch.mark()
+    np.random.rand()
+    assert watch.changed(mark) is True

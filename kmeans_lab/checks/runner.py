@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .._call_trace import same_random_state
+from .._call_trace import GlobalRandom
 from . import provenance
 from .diagnosis import Mistake, proved_mistake, recorded_probe_results
 from .diagnosis import Raised as RaisedOnProbe
@@ -95,6 +95,7 @@ class Runner:
         self.last_call: tuple | None = None  # (args, shown) of the case's latest call
         self.last_lines: int | None = None
         self.last_global_random = False  # the latest call changed np.random's global state
+        self.global_random = GlobalRandom()  # watches it around every call
         self.public = False
         self.probes: list[tuple] = []  # the exercise's probe arguments (see .diagnosis)
         self.probe_results: list[Any] | None = None  # the function's output on each probe
@@ -219,7 +220,7 @@ class Runner:
         watch = provenance.Watch(self.keys, self.exercise.forbidden_modules, previous, self.bodies)
         counter = LineCounter() if count_lines else None
         outcome = Outcome(args_after=fresh)
-        np_state = np.random.get_state()
+        np_state = self.global_random.mark()
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
@@ -237,9 +238,7 @@ class Runner:
         except Exception as exc:  # the student's error, reported by call()
             outcome.raised = Raised.from_exception(exc, self.func)
         finally:
-            outcome.global_random = not same_random_state(np_state, np.random.get_state())
-            if outcome.global_random:  # put back only a changed state (as costly as a call)
-                np.random.set_state(np_state)
+            outcome.global_random = self.global_random.changed(np_state)  # and put back
         outcome.hit = watch.hit
         outcome.lines = counter.lines if counter is not None else None
         return outcome

@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from .._call_trace import LineCounter, same_random_state
+from .._call_trace import GlobalRandom, LineCounter
 from . import transport
 
 __all__ = ["record", "record_function", "read_plan", "same_array", "main", "FORMAT", "SOURCE_FILE"]
@@ -172,12 +172,16 @@ def _raised(exc: BaseException, name: str) -> dict:
     }
 
 
+#: NumPy's global random state, watched around every call.
+_GLOBAL_RANDOM = GlobalRandom()
+
+
 def _call(
     func: Callable, args: tuple, count_lines: bool
 ) -> tuple[Any, dict | None, int | None, bool]:
     """The function's result, what it raised, the lines it ran, whether it used np.random."""
     counter = LineCounter(lambda filename: filename == SOURCE_FILE) if count_lines else None
-    np_state = np.random.get_state()
+    np_state = _GLOBAL_RANDOM.mark()
     result, raised, global_random = None, None, False
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -192,9 +196,7 @@ def _call(
     except Exception as exc:  # the student's error, reported by the check outside
         raised = _raised(exc, getattr(func, "__name__", ""))
     finally:
-        global_random = not same_random_state(np_state, np.random.get_state())
-        if global_random:  # put back only a changed state (setting it costs as much as a call)
-            np.random.set_state(np_state)
+        global_random = _GLOBAL_RANDOM.changed(np_state)  # and put back
     return result, raised, counter.lines if counter is not None else None, global_random
 
 
