@@ -9,6 +9,7 @@ that do not rise together, so rows re-ordered inside a column are not rows of X.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -126,11 +127,19 @@ def rows_from_X(runner: Runner, X: np.ndarray, got: np.ndarray) -> np.ndarray:
     return pos
 
 
+@functools.lru_cache(maxsize=8)
+def _distinct_rows_of(data: bytes, shape: tuple, dtype: str) -> tuple:
+    """``(values, counts, {row: k})`` of X's distinct rows: a case calls the function hundreds
+    of times on one X, and np.unique would sort it again for every call."""
+    X = np.frombuffer(data, dtype=dtype).reshape(shape)
+    values, counts = np.unique(X, axis=0, return_counts=True)
+    return values, counts, {tuple(v): k for k, v in enumerate(values)}
+
+
 def distinct(runner: Runner, X: np.ndarray, got: np.ndarray, K: int) -> np.ndarray:
     """Check got holds K rows of X at K distinct positions (X may repeat rows)."""
     pos = rows_from_X(runner, X, got)
-    values, in_X = np.unique(X, axis=0, return_counts=True)
-    index = {tuple(v): k for k, v in enumerate(values)}
+    values, in_X, index = _distinct_rows_of(X.tobytes(), X.shape, X.dtype.str)
     taken = np.bincount([index[tuple(r)] for r in got], minlength=len(values))
     over = np.flatnonzero(taken > in_X)
     if over.size:
