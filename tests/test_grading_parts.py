@@ -137,6 +137,63 @@ def test_compressed_arrays_are_refused():
     assert zipfile.is_zipfile(io.BytesIO(buffer.getvalue()))
 
 
+ARRAYS = {
+    "float64 2-D": np.arange(12.0).reshape(3, 4),
+    "Fortran order": np.asfortranarray(np.arange(6).reshape(2, 3)),
+    "0-d": np.array(5),
+    "zero-size": np.zeros((0, 3)),
+    "unicode": np.array(["ab", "c"]),
+    "bytes": np.array([b"xy"]),
+    "complex": np.array([1 + 2j]),
+    "datetime": np.array(["2020-01-01"], dtype="M8[ns]"),
+    "structured": np.zeros(2, dtype=[("x", "<f8"), ("y", "<i4")]),
+    "bool": np.array([True, False]),
+    "big-endian": np.arange(3, dtype=">i2"),
+    "void": np.zeros(2, dtype="V4"),
+    "float16 3-D": np.ones((2, 1, 2), dtype=np.float16),
+}
+
+
+def _npz(arrays) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name", ARRAYS)
+def test_arrays_read_back_as_numpy_reads_them(name):
+    """transport reads a .npy header itself (NumPy's ast parse is slow): same array, writable."""
+    data = _npz({"a": ARRAYS[name]})
+    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+        want = archive["a"]
+    _, got = transport.load((2).to_bytes(8, "big") + b"{}" + data)
+    got = got["a"]
+    assert got.dtype == want.dtype and got.shape == want.shape
+    assert np.array_equal(got, want)
+    assert got.flags.writeable and got.flags.f_contiguous == want.flags.f_contiguous
+    got[...] = want  # a function under test may write into its arguments
+
+
+@pytest.mark.parametrize(
+    "header, body",
+    [
+        ("{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", b"\0" * 16),  # short
+        ("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", b"\0" * 9),  # long
+        ("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", b"\0" * 8),  # pickle
+        ("{'descr': 'nonsense', 'fortran_order': False, 'shape': (1,), }", b"\0" * 8),
+        ("{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999,), }", b""),
+    ],
+)
+def test_a_forged_array_is_refused(header, body):
+    header = header.ljust(117) + "\n"
+    member = b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode() + body
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("a.npy", member)
+    with pytest.raises(transport.TransportError):
+        transport.load((2).to_bytes(8, "big") + b"{}" + buffer.getvalue())
+
+
 # --- plan, record (from the source), replay ----------------------------------------------
 
 
