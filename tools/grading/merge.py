@@ -2,7 +2,9 @@
 
 :func:`merge` reads every ``course/autograde/results/<student>.json``, adds
 the similarity flags (:mod:`.similarity`), and runs ``nbgrader autograde``
-over the judged notebooks (``course/autograde/judged/``): the course's
+over the judged notebooks (``course/autograde/judged/``), without nbgrader's
+sanitizing pass (the worker ran the same preprocessors on every judged
+notebook: :func:`.stage.sanitize`): the course's
 autograde pipeline (``course/nbgrader_config.py``) executes nothing; its first
 preprocessor, :class:`tools.preprocessors.ApplyJudgedNotebook`, puts each
 judged notebook in place, and nbgrader's ``SaveAutoGrades`` and
@@ -96,6 +98,10 @@ def merge(
         ASSIGNMENT,
         "--force",
         f"--CourseDirectory.submitted_directory={RUN_FOLDER}/judged",
+        # the judged notebooks were sanitized by the worker with these very preprocessors
+        # (tools.grading.stage.sanitize) and nbgrader would only do it again: each of them
+        # opens the gradebook, about 0.3 s a student
+        "--Autograde.sanitize_preprocessors=[]",
     ]
     have = sorted(p.name for p in judged.iterdir() if p.is_dir()) if judged.is_dir() else []
     skipped = sorted(set(have) - set(results))

@@ -17,8 +17,12 @@ class ApplyJudgedNotebook(NbGraderPreprocessor):
     it outside (``tools.grading``), writing a judged notebook per student and
     notebook under :attr:`judged_directory`. This preprocessor copies the
     outputs of that judged notebook, cell by cell, onto the notebook nbgrader
-    has just sanitized (its outputs cleared, its locked cells restored from
-    the gradebook), so that ``SaveAutoGrades`` scores what the grader decided.
+    reads, so that ``SaveAutoGrades`` scores what the grader decided. In
+    ``make autograde``'s merge nbgrader reads the judged notebooks themselves,
+    which the grader's worker sanitized with nbgrader's own sanitizing
+    preprocessors (its outputs cleared, its locked cells restored from the
+    gradebook: ``tools.grading.stage.sanitize``), so the merge does not run
+    them again (``tools.grading.merge``); run by hand, nbgrader runs them first.
 
     A notebook without a judged copy (``nbgrader autograde`` run by hand, or a
     notebook the grader could not read) never keeps the submission's own
