@@ -166,3 +166,28 @@ def test_no_plot_helper_calls_show(monkeypatch):
     plots.show_images([np.zeros((2, 2, 3))])
     plots.plot_tradeoff([2, 4], [20.0, 25.0], [100, 200], 1000)
     plots.plot_elbow([1, 2], [2.0, 1.0], elbow=2)
+
+
+# -- the distinct colours of a text alternative, counted fast --------------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+from kmeans_lab.plots.images import distinct_rows  # noqa: E402
+
+
+@given(
+    hnp.arrays(
+        dtype=st.sampled_from([np.float64, np.float32, np.uint8, np.int64, np.bool_]),
+        shape=hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=40),
+        elements={"allow_nan": True, "allow_infinity": True},
+    )
+    | hnp.arrays(  # few values: many repeated rows, and -0.0 beside 0.0
+        dtype=np.float64,
+        shape=hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=40),
+        elements=st.sampled_from([0.0, -0.0, 0.5, 1.0]),
+    )
+)
+def test_distinct_rows_counts_as_np_unique_does(rows):
+    assert distinct_rows(rows) == len(np.unique(rows, axis=0))
