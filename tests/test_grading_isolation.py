@@ -39,7 +39,7 @@ from tools.catalogue import RIGHT
 REPO = Path(__file__).resolve().parents[1]
 
 pytest.importorskip("nbgrader")
-from tools.grading import judge, replay  # noqa: E402
+from tools.grading import fresh, judge, replay  # noqa: E402
 from tools.grading.fresh import Job, build_view, record_in_fresh_sandboxes  # noqa: E402
 from tools.submissions import filled  # noqa: E402
 
@@ -357,7 +357,7 @@ def compressed_bits(n_pixels, K):
         except Exception:
             seen.append("-" + name)
     files = sorted(os.listdir("/grader"))
-    kmeans = sorted(os.listdir("/opt/kmeans-lab/kmeans_lab"))
+    kmeans = sorted(p for p in os.listdir("/opt/kmeans-lab/kmeans_lab") if p != "__pycache__")
     packages = []
     for folder in sys.path:
         if os.path.isdir(folder):
@@ -397,9 +397,107 @@ def test_the_fresh_sandbox_sees_the_allow_list_only(tmp_path):
         "-IPython",
         "-nbgrader",
     ]
-    assert files == "function.json,plan"  # its own exercise's plan, no other
+    # one server sandbox: its job was read before the staged jobs were hidden, so nothing is
+    # there; in a sandbox of its own (no namespaces for a child), its own exercise's files only
+    assert files == ("function.json,plan" if fresh._ONE_SANDBOX_EACH else "")
     assert kmeans == "__init__.py,_call_trace.py,_validation.py,grading"
     assert packages == "kmeans_lab"
+
+
+SNOOP = """import gc, os
+
+def {name}({params}):
+    # {mine}
+    found = [o for o in gc.get_objects() if isinstance(o, str) and "{theirs}" in o]
+    return repr([sorted(os.listdir("/grader")), len(found), sorted(os.listdir("/proc"))[:0]])
+"""
+
+
+def _snoop(exercise: str, mine: str, theirs: str) -> str:
+    params = ", ".join(REGISTRY[exercise].params)
+    return SNOOP.format(name=exercise, params=params, mine=mine, theirs=theirs)
+
+
+def _returned(result) -> str:
+    document, arrays = transport.load(result.data)
+    return transport.decode(document["calls"][0]["result"], arrays)
+
+
+def test_one_server_records_each_exercise_seeing_its_own_job_only(tmp_path):
+    """The exercises of a student share one server sandbox; each child reads its own job, then
+    the staged jobs are hidden: another exercise's source (or plan) is neither on disk nor in
+    the child's memory."""
+    _needs_sandbox()
+    one, two = "find_closest_centroids", "compute_centroids"
+    jobs = [
+        Job(one, replay.plan(one, n_random=0, seed=1), _snoop(one, "MARK-ONE-4f1", "MARK-TWO-9c2")),
+        Job(two, replay.plan(two, n_random=0, seed=1), _snoop(two, "MARK-TWO-9c2", "MARK-ONE-4f1")),
+    ]
+    results = _record(jobs, tmp_path)
+    assert not fresh._ONE_SANDBOX_EACH, "this machine gives a child no namespaces of its own"
+    for exercise in (one, two):
+        assert _returned(results[exercise]) == repr([[], 0, []]), exercise
+
+
+def test_an_exercise_over_its_time_limit_leaves_the_next_to_a_sandbox_of_its_own(tmp_path):
+    _needs_sandbox()
+    right = {
+        e: function_source(RIGHT[e][0].func, e) for e in ("init_centroids", "compute_centroids")
+    }
+    stuck = "def find_closest_centroids(X, centroids):\n    while True:\n        pass\n"
+    jobs = [
+        Job(
+            "init_centroids",
+            replay.plan("init_centroids", n_random=0, seed=1),
+            right["init_centroids"],
+        ),
+        Job(
+            "find_closest_centroids",
+            replay.plan("find_closest_centroids", n_random=0, seed=1),
+            stuck,
+        ),
+        Job(
+            "compute_centroids",
+            replay.plan("compute_centroids", n_random=0, seed=1),
+            right["compute_centroids"],
+        ),
+    ]
+    view = tmp_path / "view"
+    build_view(view)
+    results = record_in_fresh_sandboxes(jobs, view, seconds=5)
+    assert results["find_closest_centroids"].timed_out
+    for exercise in ("init_centroids", "compute_centroids"):  # before it, and after it alone
+        assert results[exercise].data and not results[exercise].timed_out, exercise
+    plans = {j.exercise: j.plan for j in jobs}
+    running = judge._running_call(
+        "find_closest_centroids", _Run(plans), results["find_closest_centroids"].stderr
+    )
+    assert running.startswith(" (call 1 of ") and "centroids of shape" in running
+
+
+def test_the_running_call_is_read_from_its_own_exercises_lines():
+    """One server's stderr holds every exercise's progress: only the stopped one's counts."""
+    plans = {
+        e: replay.plan(e, n_random=0, seed=1) for e in ("init_centroids", "find_closest_centroids")
+    }
+    _, calls, _ = (
+        replay.read_plan(plans["init_centroids"]) if hasattr(replay, "read_plan") else (0, [], 0)
+    )
+    from kmeans_lab.grading.record import JOB, PROGRESS, read_plan
+
+    total_one = len(read_plan(plans["init_centroids"])[1])
+    total_two = len(read_plan(plans["find_closest_centroids"])[1])
+    stderr = (
+        f"\n{JOB}init_centroids\n\n{PROGRESS}1/{total_one}\n\n{PROGRESS}2/{total_one}\n"
+        f"\n{JOB}find_closest_centroids\n\n{PROGRESS}1/{total_two}\n"
+    )
+    assert judge._running_call("find_closest_centroids", _Run(plans), stderr).startswith(
+        " (call 1 of"
+    )
+    assert judge._running_call("init_centroids", _Run(plans), stderr).startswith(" (call 2 of")
+    assert (
+        judge._running_call("compute_centroids", _Run(plans), stderr) == ""
+    )  # no lines of its own
 
 
 def _right_entries():

@@ -57,6 +57,9 @@ SOURCE_FILE = "<your function>"
 #: Written on stderr before each planned call: ``<PROGRESS><number>/<calls>``, so that a
 #: recording stopped at the time limit still tells which call was running.
 PROGRESS = "kmeans-lab-recorder: call "
+#: What opens one job's progress lines where one server records several
+#: (:mod:`.record_serve`): then the exercise's name.
+JOB = "kmeans-lab-recorder: job "
 
 
 def read_plan(bundle: bytes) -> tuple[str, list, dict]:

@@ -48,6 +48,7 @@ from kmeans_lab.checks.registry import EXERCISES, REGISTRY
 from kmeans_lab.saved_functions import function_source
 
 from ..sandbox import Limits, Sandbox, SandboxResult
+from ..sandbox_streams import run_notebooks
 
 __all__ = [
     "PROVIDED_LIBRARIES",
@@ -72,6 +73,8 @@ VIEW_FILES: tuple[str, ...] = (
     "_call_trace.py",
     "grading/record.py",
     "grading/transport.py",
+    "grading/forks.py",
+    "grading/record_serve.py",
 )
 
 
@@ -225,20 +228,28 @@ class FreshSandbox(Sandbox):
         return env
 
 
-def _stage(job: Job) -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="kmeans-lab-fresh-"))
+def _stage(job: Job, folder: Path | None = None) -> Path:
+    """``job``'s files in ``folder`` (a new one if None), readable by the sandbox."""
+    folder = Path(tempfile.mkdtemp(prefix="kmeans-lab-fresh-")) if folder is None else folder
+    folder.mkdir(exist_ok=True)
     (folder / "plan").write_bytes(job.plan)
     document = {
+        "exercise": job.exercise,
         "source": job.source,
         "deps": dependencies(job.exercise),
         "missing": MISSING_MODULE_LINE,
     }
     (folder / "function.json").write_text(json.dumps(document), encoding="utf-8")
+    _readable(folder)
+    return folder
+
+
+def _readable(folder: Path) -> None:
     readable = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
     os.chmod(folder, readable | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH | stat.S_IWUSR)
     for path in folder.iterdir():
-        os.chmod(path, readable)
-    return folder
+        if path.is_file():
+            os.chmod(path, readable)
 
 
 def _record_one(job: Job, view: Path, limits: Limits, slot: int) -> SandboxResult:
@@ -250,18 +261,70 @@ def _record_one(job: Job, view: Path, limits: Limits, slot: int) -> SandboxResul
         shutil.rmtree(folder, ignore_errors=True)
 
 
+#: Why this process records each exercise in a sandbox of its own (empty: one server each).
+_ONE_SANDBOX_EACH: list[str] = []
+
+
+def _record_in_one_server(
+    jobs: list[Job], view: Path, limits: Limits, slot: int
+) -> dict[str, SandboxResult]:
+    """``{exercise: result}`` of the jobs one server sandbox recorded (the others: not there)."""
+    folder = Path(tempfile.mkdtemp(prefix="kmeans-lab-fresh-"))
+    try:
+        for index, job in enumerate(jobs):
+            _stage(job, folder / str(index))
+        _readable(folder)
+        outcome = run_notebooks(
+            FreshSandbox(view, limits, slot),
+            folder,
+            [
+                "-S",
+                "-m",
+                "kmeans_lab.grading.record_serve",
+                *(f"{Sandbox.INPUT}/{index}" for index in range(len(jobs))),
+                "--hide",
+                Sandbox.INPUT,
+                "--home-bytes",
+                str(limits.scratch_bytes),
+                "--tmp-bytes",
+                str(limits.tmp_bytes),
+            ],
+            len(jobs),
+            env={},
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if outcome.unavailable:
+        _ONE_SANDBOX_EACH.append(outcome.unavailable)
+    return {j.exercise: r for j, r in zip(jobs, outcome.results) if r is not None}
+
+
 def record_in_fresh_sandboxes(
     jobs: list[Job], view: Path, *, seconds: float, slot: int = 0
 ) -> dict[str, SandboxResult]:
-    """Run each job in a fresh sandbox of its own, side by side; ``{exercise: result}``.
+    """Run each job in a fresh sandbox of its own; ``{exercise: result}``.
 
     ``view`` is the folder holding the ``kmeans_lab`` of :func:`build_view`;
-    each sandbox is killed after ``seconds``.
+    each job is stopped after ``seconds``. One server sandbox
+    (:mod:`kmeans_lab.grading.record_serve`) imports NumPy and the recorder
+    once and records each job in a fresh child with namespaces and folders of
+    its own, which sees its own job only; the jobs it did not record (one
+    before them was stopped, or no child gets namespaces of its own here) each
+    get a fresh sandbox of their own, side by side.
     """
     limits = Limits(wall_seconds=seconds)
     jobs = sorted(jobs, key=lambda j: EXERCISES.index(j.exercise))
     if not jobs:
         return {}
-    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-        futures = {j.exercise: pool.submit(_record_one, j, view, limits, slot) for j in jobs}
-        return {name: future.result() for name, future in futures.items()}
+    results: dict[str, SandboxResult] = {}
+    if not _ONE_SANDBOX_EACH:
+        try:
+            results = _record_in_one_server(jobs, view, limits, slot)
+        except Exception:  # noqa: BLE001 - e.g. no uid free: each job tries, and says why, alone
+            results = {}
+    rest = [j for j in jobs if j.exercise not in results]
+    if rest:
+        with ThreadPoolExecutor(max_workers=len(rest)) as pool:
+            futures = {j.exercise: pool.submit(_record_one, j, view, limits, slot) for j in rest}
+            results.update({name: future.result() for name, future in futures.items()})
+    return {j.exercise: results[j.exercise] for j in jobs}

@@ -29,7 +29,7 @@ import nbformat
 from kmeans_lab.checks.registry import REGISTRY
 from kmeans_lab.checks.results import CheckFailure
 from kmeans_lab.grading import transport
-from kmeans_lab.grading.record import PROGRESS, read_plan
+from kmeans_lab.grading.record import JOB, PROGRESS, read_plan
 
 from ..sandbox import SandboxResult
 from . import replay
@@ -143,6 +143,9 @@ def _running_call(exercise: str, run: Run | None, stderr: str) -> str:
     (:data:`kmeans_lab.grading.record.PROGRESS`); its inputs are read from the
     run's own plan, never from the sandbox. ``""`` when that cannot be told.
     """
+    if JOB in stderr:  # one server recorded several exercises: this one's lines only
+        opened = f"{JOB}{exercise}\n"
+        stderr = stderr.rpartition(opened)[2].partition(JOB)[0] if opened in stderr else ""
     numbers = re.findall(rf"^{re.escape(PROGRESS)}(\d{{1,6}})/(\d{{1,6}})$", stderr, re.M)
     if not numbers or run is None:
         return ""

@@ -169,42 +169,72 @@ def run_notebooks_of_student(nbs: dict, run: Run, settings: Settings, slot: int)
     return results
 
 
-def _run_and_judge(
+def _report(nb, sandboxed, settings: Settings, run: Run):
+    """``(report, jobs)`` of a restored notebook from its sandbox's result (None: no check)."""
+    if not check_cells(nb):
+        return None, []
+    code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    report = read_sandbox_report(
+        sandboxed.data,
+        code_cells,
+        timed_out=sandboxed.timed_out,
+        overflowed=sandboxed.overflowed,
+        checks=check_cells(nb),
+    )
+    jobs = [
+        Job(exercise, run.plan_file(exercise).read_bytes(), source)
+        for exercise, source in report.sources.items()
+    ]
+    return report, jobs
+
+
+def _record_all(jobs_of: dict[str, list], run: Run, settings: Settings, slot: int) -> dict:
+    """``{notebook: {exercise: SandboxResult} or the exception}``: every exercise of the
+    student recorded in one go (one server sandbox, :mod:`.fresh`), or, where that fails,
+    each notebook's exercises on their own, so that a failure costs that notebook only."""
+    every = [job for jobs in jobs_of.values() for job in jobs]
+    try:
+        fresh = record_in_fresh_sandboxes(
+            every, run.recorder, seconds=settings.cell_timeout, slot=slot
+        )
+        return {
+            name: {j.exercise: fresh[j.exercise] for j in jobs} for name, jobs in jobs_of.items()
+        }
+    except Exception:  # noqa: BLE001 - each notebook tries again, and fails, on its own
+        pass
+    recorded: dict = {}
+    for name, jobs in jobs_of.items():
+        try:
+            recorded[name] = record_in_fresh_sandboxes(
+                jobs, run.recorder, seconds=settings.cell_timeout, slot=slot
+            )
+        except Exception as exc:  # noqa: BLE001 - this notebook is not graded, the reason said
+            recorded[name] = exc
+    return recorded
+
+
+def _judge_notebook(
     nb,
     name: str,
     student: str,
     run: Run,
     settings: Settings,
-    slot: int,
     problems: list[str],
     out: Path,
     sources: dict[str, str],
-    sandboxed,
+    report,
+    fresh,
 ) -> dict:
-    """Judge one restored notebook from its sandbox's result, each reported function run in a
-    fresh sandbox.
+    """Judge one restored notebook from its report and its exercises' fresh recordings.
 
     Writes the judged copy and returns the notebook's entry; ``sources`` gets
     the source of each function as graded (for similarity and the copy test).
     """
     exercises = sorted(set(check_cells(nb).values()))
     entry = {"exercises": {}, "seconds": 0.0}
-    if exercises:
-        code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-        report = read_sandbox_report(
-            sandboxed.data,
-            code_cells,
-            timed_out=sandboxed.timed_out,
-            overflowed=sandboxed.overflowed,
-            checks=check_cells(nb),
-        )
-        jobs = [
-            Job(exercise, run.plan_file(exercise).read_bytes(), source)
-            for exercise, source in report.sources.items()
-        ]
-        fresh = record_in_fresh_sandboxes(
-            jobs, run.recorder, seconds=settings.cell_timeout, slot=slot
-        )
+    if report is not None:
+        if isinstance(fresh, Exception):
+            raise fresh
         sources.update(report.sources)  # what was graded, for similarity and the copy test
         answered = {
             e: r.data for e, r in fresh.items() if r.data and not r.timed_out and not r.overflowed
@@ -238,6 +268,13 @@ def _run_and_judge(
         judged = nb
     nbformat.write(judged, out / f"{name}.ipynb")
     return entry
+
+
+def _fail(result: dict, name: str, exc: Exception) -> None:
+    """This notebook scores 0: the grader failed on it, the reason said; the others go on."""
+    reason = f"not graded: the grader could not judge this notebook ({describe_error(exc)})"
+    result["failed_notebooks"][name] = reason
+    result["problems"].append(f"{name}.ipynb: {reason}; scores 0")
 
 
 def grade_student(
@@ -295,34 +332,45 @@ def grade_student(
         if log:
             log(f"{student}: {name} in the sandbox")
     sandboxed = run_notebooks_of_student(to_run, run, settings, slot)
+    reports, jobs_of, failed = {}, {}, set()
+    for name, (nb, _) in restored.items():
+        if nb is None:
+            continue
+        try:
+            ran = sandboxed.get(name)
+            if isinstance(ran, Exception):
+                raise ran
+            reports[name], jobs_of[name] = _report(nb, ran, settings, run)
+        except Exception as exc:  # the grader failed on this notebook: 0, the reason, go on
+            _fail(result, name, exc)
+            failed.add(name)
+    recorded = _record_all({n: j for n, j in jobs_of.items() if j}, run, settings, slot)
     for name, (nb, seconds) in restored.items():
         if nb is None:
             result["failed_notebooks"][name] = seconds
             result["problems"].append(f"{name}.ipynb: {seconds}; scores 0")
             continue
+        if name in failed:
+            continue
         nb_started = time.monotonic()
         try:
-            ran = sandboxed.get(name)
-            if isinstance(ran, Exception):
-                raise ran
-            entry = _run_and_judge(
+            entry = _judge_notebook(
                 nb,
                 name,
                 student,
                 run,
                 settings,
-                slot,
                 result["problems"],
                 out,
                 result["sources"],
-                ran,
+                reports[name],
+                recorded.get(name, {}),
             )
         except Exception as exc:  # the grader failed on this notebook: 0, the reason, go on
-            reason = f"not graded: the grader could not judge this notebook ({describe_error(exc)})"
-            result["failed_notebooks"][name] = reason
-            result["problems"].append(f"{name}.ipynb: {reason}; scores 0")
+            _fail(result, name, exc)
             continue
-        ran_for = ran.seconds if ran is not None else 0.0
+        ran = sandboxed.get(name)
+        ran_for = ran.seconds if ran is not None and not isinstance(ran, Exception) else 0.0
         entry["seconds"] = round(seconds + ran_for + time.monotonic() - nb_started, 2)
         result["notebooks"][name] = entry
         result["graded_notebooks"].append(name)
