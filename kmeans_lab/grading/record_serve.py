@@ -42,7 +42,9 @@ def _record(plan: bytes, job: dict, fd: int) -> None:
     exercise = str(job.get("exercise", ""))
     sys.__stderr__.write(f"\n{record.JOB}{exercise}\n")
     sys.__stderr__.flush()
-    bundle = record.record(plan, job["source"], job.get("deps") or {}, missing=job.get("missing", ""))
+    bundle = record.record(
+        plan, job["source"], job.get("deps") or {}, missing=job.get("missing", "")
+    )
     view = memoryview(bundle)
     while view:
         view = view[os.write(fd, view) :]
