@@ -529,3 +529,49 @@ def test_the_grader_reads_each_plan_once_and_hands_out_copies():
     again = replay._read_plan(plan)  # ... changes nothing the next student gets
     assert again[0] == "compute_centroids" and again[1] and not np.all(again[2][key] == -1)
     assert replay._read_once.cache_info().hits >= 1
+
+
+# --- a student's exercises recorded in one go, a failure costing one notebook ------------
+
+
+class _Settings:
+    cell_timeout = 7
+
+
+class _RecorderRun:
+    recorder = "view"
+
+
+def test_a_students_exercises_are_recorded_in_one_go_or_notebook_by_notebook(monkeypatch):
+    from tools.grading import worker
+    from tools.grading.fresh import Job
+
+    calls = []
+
+    def recording(jobs, view, *, seconds, slot):
+        calls.append(sorted(j.exercise for j in jobs))
+        if "boom" in {j.source for j in jobs}:
+            raise RuntimeError("no uid free")
+        return {j.exercise: f"recorded {j.exercise}" for j in jobs}
+
+    monkeypatch.setattr(worker, "record_in_fresh_sandboxes", recording)
+    a = [Job("init_centroids", b"", "ok")]
+    b = [Job("find_closest_centroids", b"", "ok"), Job("compute_centroids", b"", "ok")]
+    got = worker._record_all({"02": a, "04": b}, _RecorderRun(), _Settings(), 0)
+    assert calls == [["compute_centroids", "find_closest_centroids", "init_centroids"]]
+    assert got["04"] == {
+        "find_closest_centroids": "recorded find_closest_centroids",
+        "compute_centroids": "recorded compute_centroids",
+    }
+    # the batch fails: each notebook again on its own, and only the failing one fails
+    calls.clear()
+    c = [Job("compressed_bits", b"", "boom")]
+    got = worker._record_all({"02": a, "05": c}, _RecorderRun(), _Settings(), 0)
+    assert calls == [["compressed_bits", "init_centroids"], ["init_centroids"], ["compressed_bits"]]
+    assert got["02"] == {"init_centroids": "recorded init_centroids"}
+    assert isinstance(got["05"], RuntimeError)
+    # the same exercise reported by two notebooks: never mixed, notebook by notebook
+    calls.clear()
+    twice = [Job("init_centroids", b"", "other")]
+    got = worker._record_all({"02": a, "03": twice}, _RecorderRun(), _Settings(), 0)
+    assert calls == [["init_centroids"], ["init_centroids"]]

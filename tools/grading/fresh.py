@@ -13,9 +13,10 @@ receives that source, the planned inputs of that exercise only
   doing one step of K-means for one exercise is a route to the answer of
   the others); scikit-learn is not there at all;
 - of ``kmeans_lab``, only :data:`VIEW_FILES`: the recorder, its transport,
-  the argument checks (``_validation``) and what a call did besides its
+  the argument checks (``_validation``), what a call did besides its
   result (``_call_trace``: lines run, NumPy's global random state, measured
-  as the checks measure them); no reference, no fast engine,
+  as the checks measure them), and the server that records a student's
+  exercises one fresh child each (``record_serve``, ``forks``); no reference, no fast engine,
   no compression, no check and none of its helpers or mistake variants;
 - for an exercise that builds on others (``run_kmeans`` calls
   ``find_closest_centroids`` and ``compute_centroids``: the registry's

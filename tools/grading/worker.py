@@ -193,15 +193,17 @@ def _record_all(jobs_of: dict[str, list], run: Run, settings: Settings, slot: in
     student recorded in one go (one server sandbox, :mod:`.fresh`), or, where that fails,
     each notebook's exercises on their own, so that a failure costs that notebook only."""
     every = [job for jobs in jobs_of.values() for job in jobs]
-    try:
-        fresh = record_in_fresh_sandboxes(
-            every, run.recorder, seconds=settings.cell_timeout, slot=slot
-        )
-        return {
-            name: {j.exercise: fresh[j.exercise] for j in jobs} for name, jobs in jobs_of.items()
-        }
-    except Exception:  # noqa: BLE001 - each notebook tries again, and fails, on its own
-        pass
+    if len({job.exercise for job in every}) == len(every):  # else: notebook by notebook
+        try:
+            fresh = record_in_fresh_sandboxes(
+                every, run.recorder, seconds=settings.cell_timeout, slot=slot
+            )
+            return {
+                name: {j.exercise: fresh[j.exercise] for j in jobs}
+                for name, jobs in jobs_of.items()
+            }
+        except Exception:  # noqa: BLE001 - each notebook tries again, and fails, on its own
+            pass
     recorded: dict = {}
     for name, jobs in jobs_of.items():
         try:
