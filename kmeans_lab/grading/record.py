@@ -48,7 +48,18 @@ import numpy as np
 from .._call_trace import GlobalRandom, LineCounter
 from . import transport
 
-__all__ = ["record", "record_function", "read_plan", "same_array", "main", "FORMAT", "SOURCE_FILE"]
+__all__ = [
+    "record",
+    "record_function",
+    "read_plan",
+    "same_array",
+    "hand_over",
+    "main",
+    "FORMAT",
+    "SOURCE_FILE",
+    "PROGRESS",
+    "JOB",
+]
 
 #: Version of the plan and recording documents.
 FORMAT = 1
@@ -334,9 +345,14 @@ def main(argv: list[str] | None = None) -> int:
         plan_bundle = f.read()
     with open(os.path.join(folder, "function.json"), encoding="utf-8") as f:
         job = json.load(f)
-    bundle = record(
-        plan_bundle, job["source"], job.get("deps") or {}, missing=job.get("missing", "")
+    hand_over(
+        record(plan_bundle, job["source"], job.get("deps") or {}, missing=job.get("missing", "")),
+        fd,
     )
+
+
+def hand_over(bundle: bytes, fd: int) -> None:
+    """Write a recording to the result pipe ``fd`` and exit at once. Never returns."""
     view = memoryview(bundle)
     while view:
         view = view[os.write(fd, view) :]

@@ -13,9 +13,10 @@ own namespaces, reads **its own job only**, then mounts an empty folder over
 ``DIR`` (the folder holding every job: no other exercise's inputs or source
 can be read from there), gets a new home and ``/tmp``, drops its capabilities,
 and records the student's function on the planned inputs (:func:`.record.record`)
-into its own result pipe. A line ``kmeans-lab-recorder: job <exercise>`` on stderr (:data:`.record.JOB`) opens
-each job's progress lines, so that the grader, when one job is stopped, reads
-the call that was running from that job's lines only.
+into its own result pipe. A line ``kmeans-lab-recorder: job <exercise>`` on
+stderr (:data:`.record.JOB`) opens each job's progress lines, so that the
+grader, when one job is stopped, reads the call that was running from that
+job's lines only.
 """
 
 from __future__ import annotations
@@ -42,15 +43,10 @@ def _record(plan: bytes, job: dict, fd: int) -> None:
     exercise = str(job.get("exercise", ""))
     sys.__stderr__.write(f"\n{record.JOB}{exercise}\n")
     sys.__stderr__.flush()
-    bundle = record.record(
-        plan, job["source"], job.get("deps") or {}, missing=job.get("missing", "")
+    record.hand_over(
+        record.record(plan, job["source"], job.get("deps") or {}, missing=job.get("missing", "")),
+        fd,
     )
-    view = memoryview(bundle)
-    while view:
-        view = view[os.write(fd, view) :]
-    os.close(fd)
-    sys.stdout.flush()
-    os._exit(0)  # nothing the source left behind (threads, handlers) may hold the exit
 
 
 def _child(folder: str, fd: int, others: list[int], control: int, files, args) -> None:
