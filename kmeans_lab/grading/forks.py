@@ -23,7 +23,7 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["UNAVAILABLE", "isolate", "serve_children", "home_files"]
+__all__ = ["UNAVAILABLE", "isolate", "serve_children", "start_server", "home_files"]
 
 #: The exit code of a child that could not make its namespaces.
 UNAVAILABLE = 3
@@ -107,7 +107,7 @@ def _drop_capabilities() -> None:
 
 
 def _reaper(run) -> None:
-    """Process 1 of the notebook's PID namespace: start the notebook, reap, exit with its code."""
+    """Process 1 of the item's PID namespace: start the item, reap, exit with its code."""
     pid = os.fork()
     if pid == 0:
         _LIBC.prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0)  # as any process, its /proc files its own
@@ -176,6 +176,18 @@ def run_in_reaper(run: Callable[[], None], fd: int) -> None:
 
 def _say(control: int, line: str) -> None:
     os.write(control, (line + "\n").encode())
+
+
+def start_server(control: int, result_fds: str, count: int, what: str):
+    """``(result pipes, home files)`` of a server: one pipe per item (``result_fds``, comma-
+    separated), none of them nor ``control`` inherited by what the items run, and the files
+    of the home every child starts with. SystemExit unless there is one pipe per ``what``."""
+    fds = [int(fd) for fd in result_fds.split(",")]
+    if len(fds) != count:
+        raise SystemExit(f"one result pipe per {what}")
+    for fd in [control, *fds]:
+        os.set_inheritable(fd, False)
+    return fds, home_files(Path(os.environ.get("HOME", "/home/student")))
 
 
 def serve_children(control: int, fds: list[int], child: Callable[[int, int, list[int]], None]):

@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import sys
-from pathlib import Path
 
 from . import forks, record
 
@@ -74,12 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--result-fds", required=True, help="one per job, comma-separated")
     args = parser.parse_args(argv)
     control = args.control_fd
-    fds = [int(fd) for fd in args.result_fds.split(",")]
-    if len(fds) != len(args.jobs):
-        raise SystemExit("one result pipe per job")
-    for fd in [control, *fds]:
-        os.set_inheritable(fd, False)
-    files = forks.home_files(Path(os.environ.get("HOME", "/home/student")))
+    fds, files = forks.start_server(control, args.result_fds, len(args.jobs), "job")
     forks.serve_children(
         control, fds, lambda i, fd, others: _child(args.jobs[i], fd, others, control, files, args)
     )

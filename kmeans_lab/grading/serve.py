@@ -41,7 +41,6 @@ import argparse
 import importlib
 import os
 import sys
-from pathlib import Path
 
 from . import execute, forks, settings
 
@@ -77,12 +76,7 @@ def _child(notebook, fd, others, control, files, args, executor) -> None:
 def serve(args) -> None:
     """Run each notebook of ``args`` in a fresh child of this process (module docstring)."""
     control = args.control_fd
-    fds = [int(fd) for fd in args.result_fds.split(",")]
-    if len(fds) != len(args.notebooks):
-        raise SystemExit("one result pipe per notebook")
-    for fd in [control, *fds]:
-        os.set_inheritable(fd, False)
-    files = forks.home_files(Path(os.environ.get("HOME", "/home/student")))
+    fds, files = forks.start_server(control, args.result_fds, len(args.notebooks), "notebook")
     executor = execute.Executor(args.cell_timeout)
     for name in PRELOAD:
         try:
